@@ -1,0 +1,36 @@
+// The one place for the local stack's ports. Everything binds to 127.0.0.1.
+// Ports are moved off the defaults so a system PostgreSQL, Kafka or MinIO on this machine
+// does not collide with the stack, and the known default clashes (Kafka controller 9093 =
+// Alertmanager 9093, Apicurio management 9000 = MinIO 9000) cannot happen.
+
+export interface StackPorts {
+  postgres: number;
+  kafka: number;
+  kafkaController: number;
+  registry: number;
+  registryManagement: number;
+  minio: number;
+  minioConsole: number;
+  victoriaMetrics: number;
+  victoriaLogs: number;
+  alerta: number;
+  gateway: number;
+  synthStore: number;
+}
+
+export const defaultPorts: StackPorts = {
+  postgres: 15432,
+  kafka: 19092,
+  kafkaController: 19093,
+  registry: 18081,
+  registryManagement: 18091,
+  minio: 19000,
+  minioConsole: 19001,
+  victoriaMetrics: 18428,
+  victoriaLogs: 19428,
+  alerta: 18180,
+  gateway: 18080,
+  synthStore: 18101,
+};
+
+export const host = '127.0.0.1';

@@ -1,0 +1,42 @@
+// Local credentials, generated on first `up` into <stateDir>/secrets.json (mode 0600).
+// Nothing here is ever committed; a new state directory gets new credentials.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface StackSecrets {
+  /** Password of the `primoart` PostgreSQL superuser of the local cluster. */
+  postgresPassword: string;
+  minioAccessKey: string;
+  minioSecretKey: string;
+  /** A fixed Alerta admin API key, created with `alertad key`. */
+  alertaAdminKey: string;
+  /** Flask SECRET_KEY for Alerta. */
+  alertaSecretKey: string;
+  /** The PrimoART admin API key (scope `admin`), printed by `primoart env`. */
+  adminApiKey: string;
+}
+
+const token = (bytes: number): string => randomBytes(bytes).toString('base64url');
+
+function generate(): StackSecrets {
+  return {
+    postgresPassword: token(18),
+    minioAccessKey: `primoart-${token(6)}`,
+    minioSecretKey: token(24),
+    alertaAdminKey: token(24),
+    alertaSecretKey: token(24),
+    adminApiKey: `pa_${token(24)}`,
+  };
+}
+
+/** Read the stack's secrets, creating the file on first use. */
+export function loadOrCreateSecrets(stateDir: string): StackSecrets {
+  const file = join(stateDir, 'secrets.json');
+  if (existsSync(file)) {
+    return { ...generate(), ...(JSON.parse(readFileSync(file, 'utf8')) as Partial<StackSecrets>) };
+  }
+  const secrets = generate();
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return secrets;
+}
