@@ -1,6 +1,10 @@
 // The operator CLI: `scripts/primoart <command>`. Each command lives in its own module and is
 // imported only when used, so `primoart status` does not load Kafka or Express.
 
+const workers: Record<string, (args: string[]) => Promise<number>> = {
+  'synth-store': async (args) => (await import('../workers/synth-store/main.ts')).runSynthStore(args),
+};
+
 interface Command {
   summary: string;
   usage: string;
@@ -24,15 +28,60 @@ const commands: Record<string, Command> = {
     run: async (args) => (await import('../infra/stack/commands.ts')).statusCommand(args),
   },
   env: {
-    summary: "print export lines for the running stack: eval \"$(scripts/primoart env)\"",
+    summary: 'print export lines for the running stack: eval "$(scripts/primoart env)"',
     usage: 'primoart env [--state-dir DIR]',
     run: async (args) => (await import('../infra/stack/commands.ts')).envCommand(args),
   },
+  test: {
+    summary: 'install what is missing, start what the tests need, run lint, type-check and every test',
+    usage: 'primoart test [--unit-only] [--state-dir DIR]',
+    run: async (args) => (await import('./test-command.ts')).testCommand(args),
+  },
+  'check config': {
+    summary: 'validate a config file and exit (non-zero with every problem listed)',
+    usage: 'primoart check config [--config.file F]',
+    run: async (args) => (await import('../core/config.ts')).checkConfigCommand(args),
+  },
+  gateway: {
+    summary: 'run the ingest gateway (what a systemd unit calls)',
+    usage: 'primoart gateway [--config.file F]',
+    run: async (args) => (await import('../ingest-gateway/main.ts')).runGateway(args),
+  },
+  worker: {
+    summary: `run one worker: ${Object.keys(workers).join(', ')}`,
+    usage: `primoart worker <${Object.keys(workers).join('|')}> [--config.file F]`,
+    run: async ([name, ...args]) => {
+      const start = name === undefined ? undefined : workers[name];
+      if (start === undefined) throw new Error(`worker needs a name: ${Object.keys(workers).join(', ')}`);
+      return start(args);
+    },
+  },
+  'topics apply': {
+    summary: 'create or alter topics to match the catalog (idempotent)',
+    usage: 'primoart topics apply [--config.file F]',
+    run: async (args) => (await import('../topics/commands.ts')).topicsApplyCommand(args),
+  },
+  'schemas register': {
+    summary: 'register the working-copy schemas (subjects <topic>-value, BACKWARD_TRANSITIVE)',
+    usage: 'primoart schemas register [--config.file F]',
+    run: async (args) => (await import('../topics/commands.ts')).schemasRegisterCommand(args),
+  },
+  'schemas check': {
+    summary: 'check the working-copy schemas against the registered versions',
+    usage: 'primoart schemas check [--config.file F]',
+    run: async (args) => (await import('../topics/commands.ts')).schemasCheckCommand(args),
+  },
+  lag: {
+    summary: 'consumer lag per group and partition',
+    usage: 'primoart lag [--group G] [--config.file F]',
+    run: async (args) => (await import('../topics/commands.ts')).lagCommand(args),
+  },
+  replay: {
+    summary: "move a group's offsets back so it reprocesses (stop the group's workers first)",
+    usage: 'primoart replay --group G --from <RFC3339 time|earliest|latest> [--topic T] [--config.file F]',
+    run: async (args) => (await import('../topics/commands.ts')).replayCommand(args),
+  },
 };
-
-export function registerCommand(name: string, command: Command): void {
-  commands[name] = command;
-}
 
 function printHelp(): void {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
@@ -44,7 +93,9 @@ function printHelp(): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  // Two-word commands first: `check config`, `topics apply`, `schemas register`.
+  const twoWord = argv.length >= 2 ? `${argv[0]} ${argv[1]}` : '';
+  const [name, ...rest] = commands[twoWord] ? [twoWord, ...argv.slice(2)] : argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     printHelp();
     return name === undefined ? 2 : 0;

@@ -19,7 +19,7 @@ export interface StackSecrets {
 
 const token = (bytes: number): string => randomBytes(bytes).toString('base64url');
 
-function generate(): StackSecrets {
+export function generateSecrets(): StackSecrets {
   return {
     postgresPassword: token(18),
     minioAccessKey: `primoart-${token(6)}`,
@@ -30,13 +30,27 @@ function generate(): StackSecrets {
   };
 }
 
-/** Read the stack's secrets, creating the file on first use. */
-export function loadOrCreateSecrets(stateDir: string): StackSecrets {
-  const file = join(stateDir, 'secrets.json');
-  if (existsSync(file)) {
-    return { ...generate(), ...(JSON.parse(readFileSync(file, 'utf8')) as Partial<StackSecrets>) };
-  }
-  const secrets = generate();
+export function secretsFile(stateDir: string): string {
+  return join(stateDir, 'secrets.json');
+}
+
+function write(file: string, secrets: StackSecrets): void {
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+}
+
+/**
+ * Read the stack's secrets, creating the file on first use. A file written by an older version
+ * that lacks a field is completed once and written back, so the new credential stays stable.
+ */
+export function loadOrCreateSecrets(stateDir: string): StackSecrets {
+  const file = secretsFile(stateDir);
+  if (!existsSync(file)) {
+    const secrets = generateSecrets();
+    write(file, secrets);
+    return secrets;
+  }
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<StackSecrets>;
+  const secrets = { ...generateSecrets(), ...stored };
+  if (Object.keys(secrets).some((key) => !(key in stored))) write(file, secrets);
   return secrets;
 }

@@ -64,4 +64,10 @@ export interface ServiceDefinition {
   env(ctx: StackContext): Record<string, string>;
   /** How long to wait for the probe after launching (default 60 s). */
   startTimeoutMs?: number;
+  /** The signal that asks the process for a clean, prompt shutdown (default SIGTERM). */
+  stopSignal?: NodeJS.Signals;
+  /** How long `down` waits after stopSignal before SIGKILL (default 30 s). */
+  stopTimeoutMs?: number;
+  /** Where an operator reaches the service, shown by `status`. */
+  url?(ctx: StackContext): string;
 }

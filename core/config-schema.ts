@@ -1,0 +1,143 @@
+// The shape of primoart.yml: every section, every default, in one place.
+// Objects are strict: an unknown key is a reported problem, so a typo is never silently ignored.
+// Sections that only some processes need (postgres, minio, …) are optional here; the process that
+// needs one asks for it with `requireSection`, which fails start-up naming the missing section.
+import { z } from 'zod';
+
+const hostPortPattern = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** `host:port` (IPv6 as `[::1]:port`); port 0 asks the OS for a free port. */
+export function parseHostPort(value: string): { host: string; port: number } | undefined {
+  const match = hostPortPattern.exec(value);
+  if (match === null) return undefined;
+  const port = Number(match[2]);
+  if (port > 65535) return undefined;
+  const host = (match[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+  return { host, port };
+}
+
+const hostPort = z.string().refine((value) => parseHostPort(value) !== undefined, {
+  message: 'expected host:port',
+});
+const positiveInt = z.number().int().min(1);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+export const logLevels = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+
+export const apiKeyScopes = ['results:write', 'otlp:write', 'definitions:read', 'admin'] as const;
+
+const apiKeySchema = z.strictObject({
+  name: z.string().min(1),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, { error: 'expected the SHA-256 of the key as 64 hex characters' })
+    .transform((hash) => hash.toLowerCase()),
+  scopes: z.array(z.enum(apiKeyScopes)).min(1),
+  /** Binds a robot key to the robot it may upload results for. */
+  robot_id: z.uuid({ error: 'expected a UUID' }).optional(),
+});
+
+const workerSchema = z.strictObject({
+  listen: hostPort,
+  /** Consumer group; default `primoart.<worker>`. Instances of one worker share it to split partitions. */
+  group_id: z.string().min(1).optional(),
+  batch: z
+    .strictObject({
+      max_records: positiveInt.default(500),
+      max_bytes: positiveInt.default(8 * 1024 * 1024),
+      max_wait_ms: positiveInt.default(200),
+    })
+    .prefault({}),
+  retry: z
+    .strictObject({
+      initial_ms: positiveInt.default(200),
+      max_ms: positiveInt.default(10_000),
+    })
+    .prefault({}),
+});
+
+export const configSchema = z.strictObject({
+  /** Environment for results that carry none. */
+  environment: z.string().min(1).default('production'),
+  log: z.strictObject({ level: z.enum(logLevels).default('info') }).prefault({}),
+  kafka: z.strictObject({
+    brokers: z.array(hostPort).min(1),
+    client_id: z.string().min(1).default('primoart'),
+    connect_timeout_ms: positiveInt.default(3000),
+    request_timeout_ms: positiveInt.default(30_000),
+  }),
+  schema_registry: z.strictObject({ url: httpUrl }),
+  postgres: z
+    .strictObject({
+      url: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }),
+      pool_max: positiveInt.default(10),
+    })
+    .optional(),
+  minio: z
+    .strictObject({
+      endpoint: httpUrl,
+      access_key: z.string().min(1),
+      secret_key: z.string().min(1),
+      bucket: z.string().min(3).default('primoart-artifacts'),
+      region: z.string().min(1).default('us-east-1'),
+    })
+    .optional(),
+  victoria_metrics: z.strictObject({ url: httpUrl }).optional(),
+  victoria_logs: z.strictObject({ url: httpUrl }).optional(),
+  alerta: z.strictObject({ url: httpUrl, api_key: z.string().min(1) }).optional(),
+  startup: z
+    .strictObject({
+      /** How long start-up keeps retrying a dependency before giving up with a named error. */
+      dependency_timeout_ms: positiveInt.default(30_000),
+      /** How long a stop (drain, commit, close) may take before the process exits non-zero. */
+      shutdown_timeout_ms: positiveInt.default(15_000),
+    })
+    .prefault({}),
+  gateway: z
+    .strictObject({
+      listen: hostPort,
+      body_limit_bytes: positiveInt.default(32 * 1024 * 1024),
+      api_keys: z.array(apiKeySchema).default([]),
+    })
+    .superRefine((gateway, ctx) => {
+      const seenNames = new Set<string>();
+      const seenHashes = new Set<string>();
+      gateway.api_keys.forEach((key, index) => {
+        if (seenNames.has(key.name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['api_keys', index, 'name'],
+            message: `duplicate key name "${key.name}"`,
+          });
+        }
+        if (seenHashes.has(key.sha256)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['api_keys', index, 'sha256'],
+            message: 'the same key hash appears twice',
+          });
+        }
+        seenNames.add(key.name);
+        seenHashes.add(key.sha256);
+      });
+    })
+    .optional(),
+  /** One section per worker, keyed by the worker's name. */
+  workers: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'expected a worker name in kebab-case' }),
+      workerSchema,
+    )
+    .default({}),
+});
+
+export type PrimoartConfig = z.output<typeof configSchema>;
+export type LogLevel = (typeof logLevels)[number];
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+export type ApiKeyConfig = z.output<typeof apiKeySchema>;
+export type WorkerConfig = z.output<typeof workerSchema>;
+export type GatewayConfig = NonNullable<PrimoartConfig['gateway']>;
+export type KafkaConfig = PrimoartConfig['kafka'];
+export type PostgresConfig = NonNullable<PrimoartConfig['postgres']>;
+export type MinioConfig = NonNullable<PrimoartConfig['minio']>;
+export type AlertaConfig = NonNullable<PrimoartConfig['alerta']>;

@@ -1,0 +1,88 @@
+// core: what every PrimoART process shares — the config file, logging, metrics, health endpoints
+// and the one start-up/shutdown sequence (modelled on Prometheus under systemd).
+//
+// A process (the gateway, each worker) is one call:
+//
+//   import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
+//
+//   await runProcess({
+//     name: 'synth-store',
+//     listen: (config) => workerSection(config, 'synth-store').listen,
+//     async create(config, context) {
+//       const pg = requireSection(config, 'postgres');           // absent → MissingSectionError, exit 1
+//       const pool = await context.connect(`postgres at ${describeEndpoint(pg.url)}`, () => openPool(pg));
+//       new Counter({ name: 'primoart_rows_written_total', help: '…', registers: [context.metrics] });
+//       return {
+//         start: async () => { … },                               // begin consuming
+//         stop: async () => { … },                                // drain, commit, close
+//         // routes: (app) => { app.post('/api/v1/…', handler) }  // the gateway only
+//         // isReady: () => consumer.isRunning(),                 // optional; default: ready after start()
+//       };
+//     },
+//   });
+//
+// The sequence runProcess runs (a failure at any step: one clear line on stderr, exit 1):
+//   1. `--config.file F` (default primoart.yml) → loadConfig: every problem as `file:line:col: path: message`.
+//   2. create(config, context): the component connects what it needs with `context.connect(name, attempt)`,
+//      retried with backoff for startup.dependency_timeout_ms, then "kafka at … unreachable after 30 s: …".
+//   3. Bind `listen` (an express app): "cannot listen on 127.0.0.1:18080: address already in use".
+//   4. component.start(), then ready: /-/ready 200 (503 before and while stopping), /-/healthy 200,
+//      /metrics (the process's own prom-client Registry with default process metrics), and READY=1
+//      to systemd. Component routes answer 503 + Retry-After until ready and once stopping.
+//   5. SIGTERM/SIGINT, or context.fail(error): /-/ready 503, wait for in-flight component requests,
+//      component.stop(), close the HTTP server, exit 0 (1 after fail). All of it bounded by
+//      startup.shutdown_timeout_ms; a timeout or a second signal exits 1 naming the step that hung.
+//
+// systemd unit (Node cannot send the notify datagram itself; it runs `systemd-notify`, a child):
+//   [Service]
+//   Type=notify
+//   NotifyAccess=all
+//   ExecStart=/usr/bin/node /opt/primoart/workers/synth-store/main.ts --config.file /etc/primoart/primoart.yml
+//   TimeoutStopSec=30      # longer than startup.shutdown_timeout_ms
+//
+// Config: `primoart.example.yml` at the repository root documents every key. String values may use
+// `${ENV_VAR}` (an unset variable is a reported problem; `$${` is a literal `${`), so secrets can
+// stay out of the file. `primoart check config [--config.file F]` is checkConfigCommand.
+
+export type { ConfigArgs, ConfigProblem, LoadConfigOptions } from './config.ts';
+export {
+  ConfigError,
+  checkConfigCommand,
+  defaultConfigFile,
+  formatProblem,
+  loadConfig,
+  MissingSectionError,
+  parseConfig,
+  parseConfigArgs,
+  requireSection,
+  workerSection,
+} from './config.ts';
+export type {
+  AlertaConfig,
+  ApiKeyConfig,
+  ApiKeyScope,
+  GatewayConfig,
+  KafkaConfig,
+  LogLevel,
+  MinioConfig,
+  PostgresConfig,
+  PrimoartConfig,
+  WorkerConfig,
+} from './config-schema.ts';
+export { apiKeyScopes, configSchema, logLevels, parseHostPort } from './config-schema.ts';
+export type { ConnectOptions } from './dependencies.ts';
+export {
+  connectWithRetry,
+  DependencyUnavailableError,
+  describeError,
+  formatSeconds,
+  StartupAbortedError,
+} from './dependencies.ts';
+export { boundAddress, closeServer, createProcessApp, ListenError, listen } from './http-server.ts';
+export type { Logger, LoggerOptions } from './logging.ts';
+export { createLogger, describeEndpoint } from './logging.ts';
+export type { Registry } from './metrics.ts';
+export { createMetricsRegistry } from './metrics.ts';
+export type { Component, ProcessContext, ProcessDefinition } from './process.ts';
+export { runProcess } from './process.ts';
+export { notifySystemd } from './systemd.ts';

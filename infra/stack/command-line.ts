@@ -1,0 +1,37 @@
+// Options shared by `up`, `down`, `status` and `env`.
+
+export interface StackCommandOptions {
+  stateDir?: string;
+  /** Service names given with --only, in the order given. */
+  only?: string[];
+}
+
+export class UsageError extends Error {}
+
+export function parseStackOptions(args: string[], allowOnly: boolean): StackCommandOptions {
+  const options: StackCommandOptions = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? splitOnce(arg) : [arg, undefined];
+    const value = (): string => {
+      const next = inline ?? args[++i];
+      if (next === undefined || next === '') throw new UsageError(`${flag} needs a value`);
+      return next;
+    };
+    if (flag === '--state-dir') options.stateDir = value();
+    else if (flag === '--only' && allowOnly) {
+      const names = value()
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== '');
+      if (names.length === 0) throw new UsageError('--only needs at least one service name');
+      options.only = [...(options.only ?? []), ...names];
+    } else throw new UsageError(`unknown option '${arg}'`);
+  }
+  return options;
+}
+
+function splitOnce(arg: string): [string, string] {
+  const at = arg.indexOf('=');
+  return [arg.slice(0, at), arg.slice(at + 1)];
+}

@@ -1,0 +1,237 @@
+// Starting, stopping and inspecting services: ordering is decided by the caller
+// (service-order.ts); this file owns processes, pid files, logs and readiness, once for all.
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { logSize, logTail } from './log-tail.ts';
+import { isAlive, readPidFile, removePidFile, runningPid, writePidFile } from './pid-file.ts';
+import { launchDetached, spawned } from './process-launch.ts';
+import type { ServiceDefinition, StackContext } from './service.ts';
+import { stateLayout } from './stack-paths.ts';
+
+export interface RunnerTiming {
+  /** Pause between readiness probes. */
+  probeIntervalMs: number;
+  /** Upper bound for one probe. */
+  probeTimeoutMs: number;
+  /** How many log lines a failure report shows. */
+  failureLogLines: number;
+}
+
+export const defaultTiming: RunnerTiming = {
+  probeIntervalMs: 500,
+  probeTimeoutMs: 5_000,
+  failureLogLines: 30,
+};
+const defaultStartTimeoutMs = 60_000;
+const defaultStopTimeoutMs = 30_000;
+
+export class ServiceStartError extends Error {
+  readonly service: string;
+  readonly logTail: string;
+  readonly logFile: string;
+  constructor(service: string, reason: string, logFile: string, logTail: string) {
+    super(`${service} failed to start: ${reason}`);
+    this.service = service;
+    this.logFile = logFile;
+    this.logTail = logTail;
+  }
+}
+
+/** One probe, bounded in time; a throwing probe counts as "not ready". */
+async function probeOnce(
+  service: ServiceDefinition,
+  ctx: StackContext,
+  timing: RunnerTiming,
+): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timing.probeTimeoutMs);
+  });
+  try {
+    return await Promise.race([service.probe(ctx).catch(() => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function seconds(since: number): string {
+  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}
+
+/** Start each service in the given order; throws ServiceStartError at the first failure. */
+export async function startServices(
+  ctx: StackContext,
+  services: readonly ServiceDefinition[],
+  timing: RunnerTiming = defaultTiming,
+): Promise<void> {
+  for (const name of ['data', 'logs', 'run', 'config']) {
+    mkdirSync(`${ctx.paths.stateDir}/${name}`, { recursive: true, mode: 0o755 });
+  }
+  for (const service of services) await startService(ctx, service, timing);
+}
+
+async function startService(
+  ctx: StackContext,
+  service: ServiceDefinition,
+  timing: RunnerTiming,
+): Promise<void> {
+  const { name } = service;
+  const pidFile = stateLayout.pidFile(ctx.paths, name);
+  const logFile = stateLayout.logFile(ctx.paths, name);
+  const startTimeoutMs = service.startTimeoutMs ?? defaultStartTimeoutMs;
+  const began = Date.now();
+
+  const existing = runningPid(pidFile);
+  if (existing !== undefined) {
+    if (await probeOnce(service, ctx, timing)) {
+      ctx.progress(`${name}: already running (pid ${existing})`);
+      return;
+    }
+    ctx.progress(
+      `${name}: running (pid ${existing}) but not ready; waiting up to ${startTimeoutMs / 1000} s`,
+    );
+    const outcome = await waitUntilReady(ctx, service, timing, startTimeoutMs, () =>
+      isAlive({ pid: existing, startTime: '' }),
+    );
+    if (outcome !== 'ready') {
+      const reason =
+        outcome === 'exited'
+          ? `pid ${existing} exited`
+          : `pid ${existing} still not ready after ${startTimeoutMs / 1000} s`;
+      throw new ServiceStartError(name, reason, logFile, logTail(logFile, 0, timing.failureLogLines));
+    }
+    ctx.progress(`${name}: ready after ${seconds(began)}`);
+    return;
+  }
+
+  await step(name, 'install', logFile, () => service.install(ctx));
+  mkdirSync(stateLayout.dataDir(ctx.paths, name), { recursive: true, mode: 0o755 });
+  await step(name, 'init', logFile, async () => service.init?.(ctx));
+
+  const logOffset = logSize(logFile);
+  const child = launchDetached(service.launch(ctx), logFile, stateLayout.dataDir(ctx.paths, name));
+  let exit: string | undefined;
+  child.once('exit', (code, signal) => {
+    exit = signal ? `the process was killed by ${signal}` : `the process exited with code ${code}`;
+  });
+  let pid: number;
+  try {
+    pid = await spawned(child);
+  } catch (error) {
+    throw new ServiceStartError(name, (error as Error).message, logFile, '');
+  }
+  writePidFile(pidFile, pid);
+  ctx.progress(`${name}: started (pid ${pid}), waiting until ready`);
+
+  const outcome = await waitUntilReady(ctx, service, timing, startTimeoutMs, () => exit === undefined);
+  if (outcome !== 'ready') {
+    const reason =
+      outcome === 'exited' ? (exit ?? 'the process exited') : `not ready after ${startTimeoutMs / 1000} s`;
+    await terminate(child, pid);
+    removePidFile(pidFile);
+    throw new ServiceStartError(name, reason, logFile, logTail(logFile, logOffset, timing.failureLogLines));
+  }
+  await step(name, 'after start', logFile, async () => service.afterStart?.(ctx));
+  const where = service.url ? ` at ${service.url(ctx)}` : '';
+  ctx.progress(`${name}: ready${where} after ${seconds(began)}`);
+}
+
+/** A failing install/init/afterStart step is reported with the service's name. */
+async function step(name: string, what: string, logFile: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    throw new ServiceStartError(name, `${what}: ${(error as Error).message}`, logFile, '');
+  }
+}
+
+async function waitUntilReady(
+  ctx: StackContext,
+  service: ServiceDefinition,
+  timing: RunnerTiming,
+  timeoutMs: number,
+  stillRunning: () => boolean,
+): Promise<'ready' | 'exited' | 'timeout'> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!stillRunning()) return 'exited';
+    if (await probeOnce(service, ctx, timing)) return 'ready';
+    if (!stillRunning()) return 'exited';
+    if (Date.now() >= deadline) return 'timeout';
+    await sleep(timing.probeIntervalMs);
+  }
+}
+
+/** A launch that never became ready is killed with its whole process group. */
+async function terminate(child: ChildProcess, pid: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  signalGroup(pid, 'SIGKILL');
+  await Promise.race([exited, sleep(5_000)]);
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+}
+
+/** Stop each service in the given order: stop signal, bounded wait, then SIGKILL. Data is kept. */
+export async function stopServices(ctx: StackContext, services: readonly ServiceDefinition[]): Promise<void> {
+  for (const service of services) {
+    const pidFile = stateLayout.pidFile(ctx.paths, service.name);
+    const record = readPidFile(pidFile);
+    if (record === undefined || !isAlive(record)) {
+      removePidFile(pidFile);
+      ctx.progress(`${service.name}: not running`);
+      continue;
+    }
+    const began = Date.now();
+    const signal = service.stopSignal ?? 'SIGTERM';
+    process.kill(record.pid, signal);
+    const stopTimeoutMs = service.stopTimeoutMs ?? defaultStopTimeoutMs;
+    const deadline = Date.now() + stopTimeoutMs;
+    while (isAlive(record) && Date.now() < deadline) await sleep(100);
+    if (isAlive(record)) {
+      ctx.progress(
+        `${service.name}: still running ${stopTimeoutMs / 1000} s after ${signal}; sending SIGKILL`,
+      );
+      signalGroup(record.pid, 'SIGKILL');
+      while (isAlive(record)) await sleep(100);
+    }
+    removePidFile(pidFile);
+    ctx.progress(`${service.name}: stopped (pid ${record.pid}) in ${seconds(began)}`);
+  }
+}
+
+export type ServiceState = 'healthy' | 'running-unhealthy' | 'stopped';
+
+export interface ServiceStatus {
+  name: string;
+  version: string;
+  pid?: number;
+  state: ServiceState;
+  url: string;
+}
+
+export async function inspectServices(
+  ctx: StackContext,
+  services: readonly ServiceDefinition[],
+  timing: RunnerTiming = defaultTiming,
+): Promise<ServiceStatus[]> {
+  return Promise.all(
+    services.map(async (service): Promise<ServiceStatus> => {
+      const pid = runningPid(stateLayout.pidFile(ctx.paths, service.name));
+      const url = service.url?.(ctx) ?? '';
+      const base = { name: service.name, version: service.version, url };
+      if (pid === undefined) return { ...base, state: 'stopped' };
+      const healthy = await probeOnce(service, ctx, timing);
+      return { ...base, pid, state: healthy ? 'healthy' : 'running-unhealthy' };
+    }),
+  );
+}

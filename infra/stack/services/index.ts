@@ -1,0 +1,20 @@
+// The local stack's services in start order; dependencies are declared on each service and
+// the runner starts those first whatever this order says.
+import type { ServiceDefinition } from '../service.ts';
+import { alerta } from './alerta.ts';
+import { apicurio } from './apicurio.ts';
+import { kafka } from './kafka.ts';
+import { minio } from './minio.ts';
+import { postgres } from './postgres.ts';
+import { victoriaLogs } from './victoria-logs.ts';
+import { victoriaMetrics } from './victoria-metrics.ts';
+
+export const stackServices: ServiceDefinition[] = [
+  postgres,
+  kafka,
+  apicurio,
+  minio,
+  victoriaMetrics,
+  victoriaLogs,
+  alerta,
+];

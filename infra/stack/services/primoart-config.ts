@@ -1,0 +1,46 @@
+// The config file the stack's own processes (gateway, workers) run with: generated on every `up`
+// from the stack's ports and secrets into <stateDir>/primoart.yml (mode 0600: it holds passwords).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { sha256Hex } from '../../../ingest-gateway/api-keys.ts';
+import { host } from '../ports.ts';
+import type { StackContext } from '../service.ts';
+import { apicurio } from './apicurio.ts';
+import { kafka } from './kafka.ts';
+import { postgres } from './postgres.ts';
+
+export const stackConfigFile = (ctx: StackContext): string => join(ctx.paths.stateDir, 'primoart.yml');
+
+/** Only what the services say about themselves (their `env`), so there is one source for each URL. */
+export function stackConfig(ctx: StackContext): Record<string, unknown> {
+  const variable = (service: { env(ctx: StackContext): Record<string, string> }, name: string): string => {
+    const value = service.env(ctx)[name];
+    if (value === undefined) throw new Error(`stack config: no ${name}`);
+    return value;
+  };
+  return {
+    environment: 'production',
+    log: { level: 'info' },
+    kafka: { brokers: variable(kafka, 'PRIMOART_KAFKA_BROKERS').split(','), client_id: 'primoart' },
+    schema_registry: { url: variable(apicurio, 'PRIMOART_REGISTRY_URL') },
+    postgres: { url: variable(postgres, 'PRIMOART_PG_URL') },
+    gateway: {
+      listen: `${host}:${ctx.ports.gateway}`,
+      api_keys: [{ name: 'admin', sha256: sha256Hex(ctx.secrets.adminApiKey), scopes: ['admin'] }],
+    },
+    workers: {
+      'synth-store': { listen: `${host}:${ctx.ports.synthStore}` },
+    },
+  };
+}
+
+export function writeStackConfig(ctx: StackContext): string {
+  const file = stackConfigFile(ctx);
+  writeFileSync(
+    file,
+    `# Written by 'primoart up' for the local stack; edits are overwritten.\n${stringify(stackConfig(ctx))}`,
+    { mode: 0o600 },
+  );
+  return file;
+}

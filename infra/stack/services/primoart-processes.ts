@@ -1,0 +1,59 @@
+// The project's own processes, run by the stack like any other service: the ingest gateway and
+// the workers, each `node scripts/cli.ts …` with the generated stack config.
+import { join } from 'node:path';
+import { host } from '../ports.ts';
+import type { ServiceDefinition, StackContext } from '../service.ts';
+import { probeHttpOk } from './http-probe.ts';
+import { stackConfigFile, writeStackConfig } from './primoart-config.ts';
+
+const cli = (ctx: StackContext) => join(ctx.paths.repoDir, 'scripts', 'cli.ts');
+const projectVersion = '0.1.0';
+
+function cliStep(ctx: StackContext, args: string[]): Promise<string> {
+  return ctx.exec(process.execPath, [cli(ctx), ...args, '--config.file', stackConfigFile(ctx)], {
+    timeoutMs: 120_000,
+  });
+}
+
+export const gateway: ServiceDefinition = {
+  name: 'gateway',
+  version: projectVersion,
+  dependsOn: ['kafka', 'registry'],
+  async install() {},
+  async init(ctx) {
+    writeStackConfig(ctx);
+    // The bus the gateway publishes to: topics as the catalog says, schemas registered.
+    ctx.progress('gateway: applying the topic catalog and registering schemas');
+    await cliStep(ctx, ['topics', 'apply']);
+    await cliStep(ctx, ['schemas', 'register']);
+  },
+  launch: (ctx) => ({
+    command: process.execPath,
+    args: [cli(ctx), 'gateway', '--config.file', stackConfigFile(ctx)],
+  }),
+  probe: (ctx) => probeHttpOk(`http://${host}:${ctx.ports.gateway}/-/ready`),
+  env: (ctx) => ({
+    PRIMOART_GATEWAY_URL: `http://${host}:${ctx.ports.gateway}`,
+    PRIMOART_CONFIG_FILE: stackConfigFile(ctx),
+  }),
+  url: (ctx) => `http://${host}:${ctx.ports.gateway}`,
+  startTimeoutMs: 60_000,
+};
+
+export const synthStore: ServiceDefinition = {
+  name: 'synth-store',
+  version: projectVersion,
+  dependsOn: ['postgres', 'kafka', 'registry', 'gateway'],
+  async install() {},
+  async init(ctx) {
+    writeStackConfig(ctx);
+  },
+  launch: (ctx) => ({
+    command: process.execPath,
+    args: [cli(ctx), 'worker', 'synth-store', '--config.file', stackConfigFile(ctx)],
+  }),
+  probe: (ctx) => probeHttpOk(`http://${host}:${ctx.ports.synthStore}/-/ready`),
+  env: () => ({}),
+  url: (ctx) => `http://${host}:${ctx.ports.synthStore}`,
+  startTimeoutMs: 60_000,
+};

@@ -1,0 +1,25 @@
+import type { ScreenshotContentType } from './record-types.ts';
+
+const extensions: Record<ScreenshotContentType, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+};
+
+export interface ScreenshotIdentity {
+  transaction_id: string;
+  result_id: string;
+  step_index: number;
+  /** Position among the screenshots of the same step, from 0. */
+  ordinal: number;
+  content_type: ScreenshotContentType;
+}
+
+/**
+ * The object-store key of a screenshot. It depends only on what identifies the screenshot, so a
+ * redelivered or re-uploaded run writes the same object again instead of a new one.
+ */
+export function screenshotObjectKey(screenshot: ScreenshotIdentity): string {
+  const { transaction_id, result_id, step_index, ordinal, content_type } = screenshot;
+  return `screenshots/${transaction_id}/${result_id}/${step_index}-${ordinal}.${extensions[content_type]}`;
+}

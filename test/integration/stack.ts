@@ -1,0 +1,297 @@
+// What integration tests share: the running local stack (from `primoart env`), throw-away
+// databases and consumer groups so a test sees only its own data, and the project's own
+// processes started for real (`node scripts/cli.ts gateway|worker …`) with a config of the test's.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { createLogger } from '../../core/logging.ts';
+import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
+import { resetGroupOffsets } from '../../topics/admin.ts';
+import { connectKafka } from '../../topics/kafkajs-adapter.ts';
+import type { Admin, KafkaConnection } from '../../topics/port.ts';
+
+export const repoDir = join(import.meta.dirname, '..', '..');
+const cli = join(repoDir, 'scripts', 'cli.ts');
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`${name} is not set: run integration tests through 'scripts/primoart test'`);
+  }
+  return value;
+}
+
+export const stack = {
+  kafkaBrokers: () => required('PRIMOART_KAFKA_BROKERS').split(','),
+  registryUrl: () => required('PRIMOART_REGISTRY_URL'),
+  pgUrl: () => required('PRIMOART_PG_URL'),
+  stateDir: () => required('PRIMOART_STATE_DIR'),
+};
+
+export function kafkaConnection(): KafkaConnection {
+  return connectKafka(
+    {
+      brokers: stack.kafkaBrokers(),
+      clientId: 'primoart-test',
+      connectTimeoutMs: 3000,
+      requestTimeoutMs: 30000,
+    },
+    createLogger({ component: 'test', level: 'error' }),
+  );
+}
+
+export async function withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = await kafkaConnection().admin();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Sum of a topic's end offsets: grows by one per message published. */
+export function topicEnd(topic: string): Promise<number> {
+  return withAdmin(async (admin) =>
+    (await admin.topicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0),
+  );
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A database of the test's own, migrated by the worker on start; dropped by `drop()`. */
+export async function scratchDatabase() {
+  const name = `primoart_it_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const admin = new pg.Client({ connectionString: stack.pgUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(stack.pgUrl());
+  url.pathname = `/${name}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  pool.on('error', () => undefined);
+  return {
+    name,
+    url: url.toString(),
+    pool,
+    async drop() {
+      await pool.end();
+      const client = new pg.Client({ connectionString: stack.pgUrl() });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export interface TestSetup {
+  configFile: string;
+  gatewayUrl: string;
+  workerUrl: string;
+  groupId: string;
+  apiKey: string;
+  robotKey: string;
+  robotId: string;
+}
+
+/** A config file for a gateway and a synth-store of the test's own, against the real stack. */
+export async function testConfig(
+  databaseUrl: string,
+  overrides: Record<string, unknown> = {},
+): Promise<TestSetup> {
+  const [gatewayPort, workerPort] = [await freePort(), await freePort()];
+  const apiKey = `test-admin-${randomUUID()}`;
+  const robotKey = `test-robot-${randomUUID()}`;
+  const robotId = randomUUID();
+  const groupId = `primoart.it.${randomUUID().slice(0, 8)}`;
+  const config = {
+    environment: 'test',
+    log: { level: 'warn' },
+    kafka: { brokers: stack.kafkaBrokers(), client_id: 'primoart-it' },
+    schema_registry: { url: stack.registryUrl() },
+    postgres: { url: databaseUrl },
+    startup: { dependency_timeout_ms: 20000, shutdown_timeout_ms: 15000 },
+    gateway: {
+      listen: `127.0.0.1:${gatewayPort}`,
+      api_keys: [
+        { name: 'admin', sha256: sha256Hex(apiKey), scopes: ['admin'] },
+        { name: 'robot', sha256: sha256Hex(robotKey), scopes: ['results:write'], robot_id: robotId },
+      ],
+    },
+    workers: {
+      'synth-store': {
+        listen: `127.0.0.1:${workerPort}`,
+        group_id: groupId,
+        retry: { initial_ms: 100, max_ms: 1000 },
+      },
+    },
+    ...overrides,
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'primoart-it-'));
+  const configFile = join(dir, 'primoart.yml');
+  writeFileSync(configFile, stringify(config), { mode: 0o600 });
+  return {
+    configFile,
+    gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
+    workerUrl: `http://127.0.0.1:${workerPort}`,
+    groupId,
+    apiKey,
+    robotKey,
+    robotId,
+  };
+}
+
+/** Start the group at the topic's current end, so a test's worker reads only what the test sends. */
+export function startGroupAtEnd(groupId: string, topic: string): Promise<unknown> {
+  return withAdmin((admin) => resetGroupOffsets(admin, groupId, topic, { kind: 'latest' }));
+}
+
+export interface RunningProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (or 128+signal). */
+  exited: Promise<number>;
+  stop(signal?: NodeJS.Signals): Promise<number>;
+}
+
+/** Run `primoart <args>` as a child process, capturing its output. */
+export function startCli(args: string[]): RunningProcess {
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd: repoDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '--disable-warning=TimeoutNegativeWarning' },
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  const exited = new Promise<number>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15)));
+  });
+  return {
+    child,
+    output: () => output,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Run a CLI command to completion. */
+export async function runCli(args: string[]): Promise<{ code: number; output: string }> {
+  const running = startCli(args);
+  const code = await running.exited;
+  return { code, output: running.output() };
+}
+
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+  );
+}
+
+/** Start a process and wait until its /-/ready answers 200. */
+export async function startReady(
+  args: string[],
+  baseUrl: string,
+  timeoutMs = 60_000,
+): Promise<RunningProcess> {
+  const running = startCli(args);
+  try {
+    await waitFor(
+      `${args.join(' ')} to be ready`,
+      async () => {
+        if (running.child.exitCode !== null) throw new Error(`exited early:\n${running.output()}`);
+        const response = await fetch(`${baseUrl}/-/ready`);
+        return response.status === 200;
+      },
+      timeoutMs,
+    );
+  } catch (error) {
+    await running.stop('SIGKILL');
+    throw new Error(`${(error as Error).message}\n--- output ---\n${running.output()}`);
+  }
+  return running;
+}
+
+export async function upload(
+  gatewayUrl: string,
+  key: string | undefined,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(`${gatewayUrl}/api/v1/transactions/results/upload`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+      ...headers,
+    },
+    body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // keep text
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+/** A valid result with fresh ids, times in the recent past. */
+export function freshResult(overrides: Record<string, unknown> = {}): Record<string, any> {
+  const finished = Date.now() - 60_000;
+  const started = finished - 4_000;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    result_id: randomUUID(),
+    transaction_id: randomUUID(),
+    transaction_name: 'Login and search',
+    service: 'webshop',
+    robot_id: randomUUID(),
+    started_at: iso(started),
+    finished_at: iso(finished),
+    status: 'OK',
+    steps: [
+      { index: 0, name: 'open', started_at: iso(started), finished_at: iso(started + 1500), status: 'OK' },
+      { index: 1, name: 'search', started_at: iso(started + 1500), finished_at: iso(finished), status: 'OK' },
+    ],
+    ...overrides,
+  };
+}

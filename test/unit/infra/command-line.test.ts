@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseStackOptions, UsageError } from '../../../infra/stack/command-line.ts';
+
+test('--state-dir and --only are read in both spellings', () => {
+  assert.deepEqual(parseStackOptions(['--state-dir', '/s', '--only', 'postgres, kafka'], true), {
+    stateDir: '/s',
+    only: ['postgres', 'kafka'],
+  });
+  assert.deepEqual(parseStackOptions(['--state-dir=/s', '--only=registry', '--only', 'kafka'], true), {
+    stateDir: '/s',
+    only: ['registry', 'kafka'],
+  });
+});
+
+test('mistakes are usage errors naming the option', () => {
+  assert.throws(() => parseStackOptions(['--state-dir'], true), UsageError);
+  assert.throws(() => parseStackOptions(['--only', ','], true), /--only needs at least one service name/);
+  assert.throws(() => parseStackOptions(['--only', 'kafka'], false), /unknown option '--only'/);
+  assert.throws(() => parseStackOptions(['--verbose'], true), /unknown option '--verbose'/);
+});

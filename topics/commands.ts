@@ -1,0 +1,145 @@
+// Operator commands on the bus: `topics apply`, `schemas register|check`, `lag`, `replay`.
+import { parseArgs } from 'node:util';
+import { loadConfig, parseConfigArgs } from '../core/config.ts';
+import { createLogger } from '../core/logging.ts';
+import { applyCatalog, groupLag, type ReplayFrom, resetGroupOffsets } from './admin.ts';
+import { catalog, valueSubject } from './catalog.ts';
+import { connectKafka } from './kafkajs-adapter.ts';
+import type { Admin } from './port.ts';
+import { checkCompatibility, compatibilityLevel, registerSchema, setCompatibility } from './registry.ts';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+async function withConfig(args: string[]) {
+  const { configFile, rest } = parseConfigArgs(args);
+  const config = await loadConfig(configFile);
+  return { config, rest };
+}
+
+async function withAdmin<T>(args: string[], work: (admin: Admin, rest: string[]) => Promise<T>): Promise<T> {
+  const { config, rest } = await withConfig(args);
+  const logger = createLogger({ component: 'primoart-cli', level: 'warn' });
+  const kafka = connectKafka(
+    {
+      brokers: config.kafka.brokers,
+      clientId: `${config.kafka.client_id}-cli`,
+      connectTimeoutMs: config.kafka.connect_timeout_ms,
+      requestTimeoutMs: config.kafka.request_timeout_ms,
+    },
+    logger,
+  );
+  const admin = await kafka.admin();
+  try {
+    return await work(admin, rest);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function topicsApplyCommand(args: string[]): Promise<number> {
+  return withAdmin(args, async (admin) => {
+    const changes = await applyCatalog(admin, catalog);
+    for (const change of changes) out(`${change.topic}: ${change.action} (${change.detail})`);
+    return 0;
+  });
+}
+
+/** Schema-carrying topics of the catalog with their working-copy schemas. */
+function schemaTopics() {
+  return catalog.flatMap((topic) =>
+    topic.valueSchema === null
+      ? []
+      : [{ topic: topic.name, subject: valueSubject(topic.name), type: topic.valueSchema }],
+  );
+}
+
+export async function schemasRegisterCommand(args: string[]): Promise<number> {
+  const { config } = await withConfig(args);
+  const url = config.schema_registry.url;
+  let failed = 0;
+  for (const { subject, type } of schemaTopics()) {
+    const verdict = await checkCompatibility(url, subject, type.schema);
+    if (!verdict.compatible) {
+      failed++;
+      out(
+        `${subject}: NOT registered, incompatible with registered versions: ${verdict.messages.join('; ')}`,
+      );
+      continue;
+    }
+    // Compatibility is set before the first version so the registry enforces it from the start.
+    await setCompatibility(url, subject, compatibilityLevel);
+    const id = await registerSchema(url, subject, type.schema);
+    out(`${subject}: ${type.name} registered as id ${id} (${compatibilityLevel})`);
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+export async function schemasCheckCommand(args: string[]): Promise<number> {
+  const { config } = await withConfig(args);
+  let failed = 0;
+  for (const { subject, type } of schemaTopics()) {
+    const verdict = await checkCompatibility(config.schema_registry.url, subject, type.schema);
+    if (verdict.compatible)
+      out(`${subject}: ${verdict.newSubject ? 'new subject' : 'compatible'} (${type.name})`);
+    else {
+      failed++;
+      out(`${subject}: INCOMPATIBLE: ${verdict.messages.join('; ')}`);
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+export async function lagCommand(args: string[]): Promise<number> {
+  return withAdmin(args, async (admin, rest) => {
+    const { values } = parseArgs({ args: rest, options: { group: { type: 'string' } } });
+    const groups = values.group ? [values.group] : (await admin.listGroups()).sort();
+    out(['GROUP', 'TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG'].join('\t'));
+    for (const group of groups) {
+      for (const topic of catalog) {
+        const committed = await admin.groupOffsets(group, topic.name).catch(() => []);
+        if (!committed.some((c) => c.offset !== '-1')) continue;
+        for (const row of await groupLag(admin, group, topic.name)) {
+          out([row.group, row.topic, row.partition, row.committed, row.end, row.lag].join('\t'));
+        }
+      }
+    }
+    return 0;
+  });
+}
+
+export function parseReplayFrom(value: string): ReplayFrom {
+  if (value === 'earliest' || value === 'latest') return { kind: value };
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms) || !/\d{4}-\d{2}-\d{2}/.test(value)) {
+    throw new Error(`--from takes 'earliest', 'latest' or an RFC 3339 time, not '${value}'`);
+  }
+  return { kind: 'time', timestampMs: ms };
+}
+
+export async function replayCommand(args: string[]): Promise<number> {
+  return withAdmin(args, async (admin, rest) => {
+    const { values } = parseArgs({
+      args: rest,
+      options: { group: { type: 'string' }, from: { type: 'string' }, topic: { type: 'string' } },
+    });
+    if (!values.group || !values.from)
+      throw new Error('replay needs --group G and --from <time|earliest|latest>');
+    const from = parseReplayFrom(values.from);
+    const topicNames = values.topic ? [values.topic] : catalog.map((t) => t.name);
+    for (const topic of topicNames) {
+      const committed = await admin.groupOffsets(values.group, topic).catch(() => []);
+      if (!values.topic && !committed.some((c) => c.offset !== '-1')) continue;
+      try {
+        const moved = await resetGroupOffsets(admin, values.group, topic, from);
+        out(`${values.group} on ${topic}: ${moved.map((p) => `p${p.partition}→${p.offset}`).join(' ')}`);
+      } catch (error) {
+        throw new Error(
+          `cannot move ${values.group} on ${topic}: ${(error as Error).message} ` +
+            '(Kafka only allows it while no instance of the group runs: stop its workers first)',
+        );
+      }
+    }
+    out('offsets moved; start the workers of the group to reprocess');
+    return 0;
+  });
+}

@@ -1,0 +1,253 @@
+// The kafkajs implementation of the Kafka port. Nothing outside this file imports kafkajs.
+import kafkajs, {
+  type IHeaders,
+  type Kafka as KafkaClient,
+  type KafkaConfig,
+  type Admin as KafkajsAdmin,
+  type Consumer as KafkajsConsumer,
+  type LogEntry,
+} from 'kafkajs';
+import type { Logger } from 'pino';
+import type {
+  Admin,
+  Consumer,
+  ConsumerOptions,
+  DeliveredRecord,
+  Headers,
+  KafkaConnection,
+  OutgoingMessage,
+  Producer,
+} from './port.ts';
+
+// kafkajs is CommonJS: its enums and classes come off the default export.
+const { ConfigResourceTypes, Kafka, logLevel, Partitioners } = kafkajs;
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+/** kafkajs logs through pino, at the level pino is set to. */
+function logCreator(logger: Logger) {
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...extra } = log;
+      const fields = { kafkajs: extra };
+      if (level === logLevel.ERROR) logger.error(fields, message);
+      else if (level === logLevel.WARN) logger.warn(fields, message);
+      else if (level === logLevel.INFO) logger.debug(fields, message);
+      else logger.trace(fields, message);
+    };
+}
+
+function toKafkajsHeaders(headers: Headers | undefined): IHeaders | undefined {
+  return headers;
+}
+
+function fromKafkajsHeaders(headers: IHeaders | undefined): Headers {
+  const out: Headers = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
+  }
+  return out;
+}
+
+export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConnection {
+  const config: KafkaConfig = {
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    connectionTimeout: settings.connectTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    logLevel: logLevel.INFO,
+    logCreator: logCreator(logger.child({ component: 'kafkajs' })),
+    // Bounded: a broker that stays away surfaces as an error the caller can answer (503, retry, exit).
+    retry: { initialRetryTime: 200, retries: 3, maxRetryTime: 2000 },
+  };
+  const kafka = new Kafka(config);
+
+  return {
+    async producer(): Promise<Producer> {
+      const producer = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // Murmur2 like the Java client, so a key lands on the same partition whoever produced it.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      return {
+        async send(batches): Promise<DeliveredRecord[]> {
+          const metadata = await producer.sendBatch({
+            acks: -1,
+            timeout: settings.requestTimeoutMs,
+            topicMessages: batches.map((b) => ({
+              topic: b.topic,
+              messages: b.messages.map((m: OutgoingMessage) => ({
+                key: m.key,
+                value: m.value,
+                headers: toKafkajsHeaders(m.headers),
+              })),
+            })),
+          });
+          return metadata.map((m) => ({
+            topic: m.topicName,
+            partition: m.partition,
+            baseOffset: m.baseOffset ?? '-1',
+          }));
+        },
+        disconnect: () => producer.disconnect(),
+      };
+    },
+
+    async consumer(options: ConsumerOptions): Promise<Consumer> {
+      return createConsumer(kafka, options);
+    },
+
+    async admin(): Promise<Admin> {
+      const admin = kafka.admin();
+      await admin.connect();
+      return wrapAdmin(admin);
+    },
+  };
+}
+
+async function createConsumer(kafka: KafkaClient, options: ConsumerOptions): Promise<Consumer> {
+  const consumer: KafkajsConsumer = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
+    allowAutoTopicCreation: false,
+    // A restart after a crash re-joins the group and resumes from the last committed offset.
+    retry: { initialRetryTime: 300, retries: 8 },
+  });
+  let assigned: Array<{ topic: string; partition: number }> = [];
+  let stopping = false;
+  let joinedResolve: () => void = () => {};
+  const joinedOnce = new Promise<void>((resolve) => {
+    joinedResolve = resolve;
+  });
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    assigned = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
+      partitions.map((partition) => ({ topic, partition })),
+    );
+    joinedResolve();
+  });
+
+  await consumer.connect();
+  await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
+
+  return {
+    async run(handle) {
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+          if (batch.messages.length === 0) return;
+          await handle(
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              highWatermark: batch.highWatermark,
+              messages: batch.messages.map((m) => ({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: m.offset,
+                key: m.key ?? null,
+                value: m.value ?? null,
+                headers: fromKafkajsHeaders(m.headers),
+                timestamp: Number(m.timestamp),
+              })),
+            },
+            {
+              commit: (nextOffset) =>
+                consumer.commitOffsets([
+                  { topic: batch.topic, partition: batch.partition, offset: nextOffset },
+                ]),
+              heartbeat,
+              stillAssigned: () => !stopping && isRunning() && !isStale(),
+            },
+          );
+        },
+      });
+    },
+    joined: () => joinedOnce,
+    async stop() {
+      stopping = true;
+      // disconnect() waits for the batch in hand, then leaves the group so partitions move at once.
+      await consumer.disconnect();
+    },
+    assignment: () => assigned,
+  };
+}
+
+function wrapAdmin(admin: KafkajsAdmin): Admin {
+  return {
+    listTopics: () => admin.listTopics(),
+    async createTopic(topic) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: topic.name,
+            numPartitions: topic.partitions,
+            configEntries: Object.entries(topic.configEntries).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+    },
+    async describeTopicConfig(name, keys) {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: keys }],
+      });
+      const out: Record<string, string> = {};
+      for (const entry of described.resources[0]?.configEntries ?? [])
+        out[entry.configName] = entry.configValue;
+      return out;
+    },
+    async alterTopicConfig(name, entries) {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name,
+            configEntries: Object.entries(entries).map(([n, value]) => ({ name: n, value })),
+          },
+        ],
+      });
+    },
+    async partitionCount(name) {
+      const metadata = await admin.fetchTopicMetadata({ topics: [name] });
+      return metadata.topics[0]?.partitions.length ?? 0;
+    },
+    async addPartitions(name, count) {
+      await admin.createPartitions({ topicPartitions: [{ topic: name, count }] });
+    },
+    async topicOffsets(name) {
+      const offsets = await admin.fetchTopicOffsets(name);
+      return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
+    },
+    async topicOffsetsAt(name, timestampMs) {
+      const offsets = await admin.fetchTopicOffsetsByTimestamp(name, timestampMs);
+      return offsets.map((o) => ({ partition: o.partition, offset: o.offset }));
+    },
+    async groupOffsets(groupId, topic) {
+      const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return (offsets[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+    },
+    async listGroups() {
+      const { groups } = await admin.listGroups();
+      return groups.map((g) => g.groupId);
+    },
+    async setGroupOffsets(groupId, topic, partitions) {
+      await admin.setOffsets({ groupId, topic, partitions });
+    },
+    disconnect: () => admin.disconnect(),
+  };
+}

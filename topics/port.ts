@@ -1,0 +1,113 @@
+// The project's own small Kafka port. Everything outside `topics/` talks to Kafka through these
+// interfaces only, so the client library (kafkajs today) can be swapped by writing one adapter.
+
+export type Headers = Record<string, string>;
+
+export interface OutgoingMessage {
+  key: string | Buffer | null;
+  value: Buffer;
+  headers?: Headers;
+}
+
+export interface DeliveredRecord {
+  topic: string;
+  partition: number;
+  /** The offset of the first message of this send on that partition. */
+  baseOffset: string;
+}
+
+export interface Producer {
+  /**
+   * Send and resolve only when every broker that leads a partition written to has acknowledged
+   * (acks=all on an idempotent producer). Rejects when that cannot happen.
+   */
+  send(batches: Array<{ topic: string; messages: OutgoingMessage[] }>): Promise<DeliveredRecord[]>;
+  disconnect(): Promise<void>;
+}
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Headers;
+  /** Broker or producer timestamp, ms since the epoch. */
+  timestamp: number;
+}
+
+/** What a consumer hands its processing loop: a run of consecutive messages from one partition. */
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  messages: ConsumedMessage[];
+  /** The partition's high watermark when fetched, for lag. */
+  highWatermark: string;
+}
+
+export interface BatchControl {
+  /** Commit `offset` (the next offset to read) for this batch's partition; resolves once the broker stored it. */
+  commit(nextOffset: string): Promise<void>;
+  /** Keep the group membership alive during a long write (store outage retries). */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or this partition was revoked: stop working on it. */
+  stillAssigned(): boolean;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group without committed offsets starts. */
+  fromBeginning: boolean;
+  sessionTimeoutMs?: number;
+  maxBytesPerPartition?: number;
+}
+
+export interface Consumer {
+  /** Join the group and process batches until stop(); resolves once the consumer is running. */
+  run(handle: (batch: PartitionBatch, control: BatchControl) => Promise<void>): Promise<void>;
+  /** Resolves when this member has joined the group and received its assignment. */
+  joined(): Promise<void>;
+  /** Stop fetching, let the batch in hand finish (it commits), leave the group. */
+  stop(): Promise<void>;
+  /** Partitions this instance currently owns, for status and tests. */
+  assignment(): Array<{ topic: string; partition: number }>;
+}
+
+export interface TopicConfig {
+  name: string;
+  partitions: number;
+  configEntries: Record<string, string>;
+}
+
+export interface TopicOffsets {
+  partition: number;
+  low: string;
+  high: string;
+}
+
+export interface Admin {
+  listTopics(): Promise<string[]>;
+  createTopic(topic: TopicConfig): Promise<void>;
+  describeTopicConfig(name: string, keys: string[]): Promise<Record<string, string>>;
+  alterTopicConfig(name: string, entries: Record<string, string>): Promise<void>;
+  partitionCount(name: string): Promise<number>;
+  addPartitions(name: string, count: number): Promise<void>;
+  topicOffsets(name: string): Promise<TopicOffsets[]>;
+  topicOffsetsAt(name: string, timestampMs: number): Promise<Array<{ partition: number; offset: string }>>;
+  groupOffsets(groupId: string, topic: string): Promise<Array<{ partition: number; offset: string }>>;
+  listGroups(): Promise<string[]>;
+  /** Only allowed while the group has no live members (Kafka's own rule). */
+  setGroupOffsets(
+    groupId: string,
+    topic: string,
+    offsets: Array<{ partition: number; offset: string }>,
+  ): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaConnection {
+  producer(): Promise<Producer>;
+  consumer(options: ConsumerOptions): Promise<Consumer>;
+  admin(): Promise<Admin>;
+}

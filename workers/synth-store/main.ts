@@ -1,0 +1,60 @@
+// The synth-store worker process.
+import pg from 'pg';
+import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
+import { migrate } from '../../infra/migrations/migrate.ts';
+import { fromAvroResult } from '../../schemas/index.ts';
+import type { TransactionResultRecord } from '../../schemas/record-types.ts';
+import { codecFor, kafkaFromConfig, waitForKafka } from '../../topics/bus.ts';
+import { topics } from '../../topics/catalog.ts';
+import { harnessSettingsFor, type RunningWorker, startWorker } from '../harness.ts';
+import { synthStoreDefinition } from './definition.ts';
+
+const name = 'synth-store';
+
+export function runSynthStore(args: string[]): Promise<never> {
+  return runProcess({
+    name,
+    args,
+    listen: (config) => workerSection(config, name).listen,
+    async create(config, context) {
+      const section = workerSection(config, name);
+      const postgres = requireSection(config, 'postgres');
+      const pool = new pg.Pool({ connectionString: postgres.url, max: postgres.pool_max });
+      // An idle client losing its connection (PostgreSQL restarting) must not crash the process;
+      // the next write fails, and the harness retries it.
+      pool.on('error', (error) => context.logger.warn({ err: error.message }, 'postgres connection lost'));
+      await context.connect(`postgres at ${describeEndpoint(postgres.url)}`, () => pool.query('SELECT 1'));
+      const applied = await migrate(pool);
+      if (applied.length > 0) context.logger.info({ applied }, 'database migrated');
+
+      const kafka = kafkaFromConfig(config.kafka, context.logger);
+      await waitForKafka(context, kafka, config.kafka.brokers);
+      const codec = await codecFor<TransactionResultRecord>(
+        context,
+        config.schema_registry.url,
+        topics.synthResults,
+      );
+      const definition = synthStoreDefinition({ pool, codec, fromRecord: fromAvroResult });
+
+      let worker: RunningWorker | undefined;
+      let joined = false;
+      return {
+        async start() {
+          worker = await startWorker(definition, harnessSettingsFor(name, section), {
+            kafka,
+            logger: context.logger,
+            metrics: context.metrics,
+            onFatal: (error) => context.fail(error),
+          });
+          await worker.joined();
+          joined = true;
+        },
+        isReady: () => joined,
+        async stop() {
+          await worker?.stop();
+          await pool.end();
+        },
+      };
+    },
+  });
+}

@@ -1,0 +1,128 @@
+// Writes robot runs and their steps to PostgreSQL in one transaction per batch.
+// Idempotent: rows are upserted on result_id and a run's steps are replaced as a whole, so a
+// re-delivery, a re-upload or a replay of the same result changes nothing.
+import type { Pool } from 'pg';
+import type { SynthResult } from '../../schemas/record-types.ts';
+
+export interface RunSource {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+const millis = (from: Date, to: Date): number => to.getTime() - from.getTime();
+
+function runRow(run: SynthResult, source: RunSource) {
+  return {
+    result_id: run.result_id,
+    transaction_id: run.transaction_id,
+    transaction_name: run.transaction_name,
+    service: run.service,
+    project: run.project,
+    robot_id: run.robot_id,
+    robot_name: run.robot_name,
+    location_city: run.location?.city ?? null,
+    location_region: run.location?.region ?? null,
+    location_country: run.location?.country ?? null,
+    location_latitude: run.location?.latitude ?? null,
+    location_longitude: run.location?.longitude ?? null,
+    environment: run.environment,
+    started_at: run.started_at.toISOString(),
+    finished_at: run.finished_at.toISOString(),
+    duration_ms: millis(run.started_at, run.finished_at),
+    status: run.status,
+    error_code: run.error_code,
+    error_message: run.error_message,
+    target_duration_ms: run.target_duration_ms,
+    log: run.log,
+    attributes: run.attributes,
+    screenshots: run.screenshots,
+    received_at: run.received_at.toISOString(),
+    source_topic: source.topic,
+    source_partition: source.partition,
+    source_offset: source.offset,
+  };
+}
+
+// One statement for the whole batch: the rows travel as a single JSON parameter.
+const upsertRuns = `
+INSERT INTO synth_runs AS r (
+  result_id, transaction_id, transaction_name, service, project, robot_id, robot_name,
+  location_city, location_region, location_country, location_latitude, location_longitude,
+  environment, started_at, finished_at, duration_ms, status, error_code, error_message,
+  target_duration_ms, log, attributes, screenshots, received_at, source_topic, source_partition, source_offset)
+SELECT
+  result_id, transaction_id, transaction_name, service, project, robot_id, robot_name,
+  location_city, location_region, location_country, location_latitude, location_longitude,
+  environment, started_at, finished_at, duration_ms, status, error_code, error_message,
+  target_duration_ms, log, attributes, screenshots, received_at, source_topic, source_partition, source_offset
+FROM jsonb_to_recordset($1::jsonb) AS x(
+  result_id uuid, transaction_id uuid, transaction_name text, service text, project text, robot_id uuid,
+  robot_name text, location_city text, location_region text, location_country text,
+  location_latitude double precision, location_longitude double precision, environment text,
+  started_at timestamptz, finished_at timestamptz, duration_ms bigint, status text, error_code bigint,
+  error_message text, target_duration_ms bigint, log text, attributes jsonb, screenshots jsonb,
+  received_at timestamptz, source_topic text, source_partition integer, source_offset bigint)
+ON CONFLICT (result_id) DO UPDATE SET
+  transaction_id = EXCLUDED.transaction_id, transaction_name = EXCLUDED.transaction_name,
+  service = EXCLUDED.service, project = EXCLUDED.project, robot_id = EXCLUDED.robot_id,
+  robot_name = EXCLUDED.robot_name, location_city = EXCLUDED.location_city,
+  location_region = EXCLUDED.location_region, location_country = EXCLUDED.location_country,
+  location_latitude = EXCLUDED.location_latitude, location_longitude = EXCLUDED.location_longitude,
+  environment = EXCLUDED.environment, started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
+  duration_ms = EXCLUDED.duration_ms, status = EXCLUDED.status, error_code = EXCLUDED.error_code,
+  error_message = EXCLUDED.error_message, target_duration_ms = EXCLUDED.target_duration_ms,
+  log = EXCLUDED.log, attributes = EXCLUDED.attributes, screenshots = EXCLUDED.screenshots,
+  received_at = EXCLUDED.received_at, source_topic = EXCLUDED.source_topic,
+  source_partition = EXCLUDED.source_partition, source_offset = EXCLUDED.source_offset`;
+
+const deleteSteps = 'DELETE FROM synth_step_runs WHERE result_id = ANY($1::uuid[])';
+
+const insertSteps = `
+INSERT INTO synth_step_runs (result_id, step_index, name, started_at, finished_at, duration_ms, status, error_message)
+SELECT result_id, step_index, name, started_at, finished_at, duration_ms, status, error_message
+FROM jsonb_to_recordset($1::jsonb) AS x(
+  result_id uuid, step_index integer, name text, started_at timestamptz, finished_at timestamptz,
+  duration_ms bigint, status text, error_message text)`;
+
+export async function writeRuns(
+  pool: Pool,
+  runs: Array<{ run: SynthResult; source: RunSource }>,
+): Promise<void> {
+  // The same result twice in one batch (a re-upload close behind the first): the later one wins,
+  // as it would have across batches.
+  const latest = new Map<string, { run: SynthResult; source: RunSource }>();
+  for (const entry of runs) latest.set(entry.run.result_id, entry);
+  const unique = [...latest.values()];
+  if (unique.length === 0) return;
+
+  const steps = unique.flatMap(({ run }) =>
+    run.steps.map((step) => ({
+      result_id: run.result_id,
+      step_index: step.index,
+      name: step.name,
+      started_at: step.started_at.toISOString(),
+      finished_at: step.finished_at.toISOString(),
+      duration_ms: millis(step.started_at, step.finished_at),
+      status: step.status,
+      error_message: step.error_message,
+    })),
+  );
+
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await client.query(upsertRuns, [JSON.stringify(unique.map(({ run, source }) => runRow(run, source)))]);
+    await client.query(deleteSteps, [unique.map(({ run }) => run.result_id)]);
+    if (steps.length > 0) await client.query(insertSteps, [JSON.stringify(steps)]);
+    await client.query('COMMIT');
+  } catch (error) {
+    failure = error as Error;
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    // A client that failed mid-transaction may have a broken connection: discard it.
+    client.release(failure);
+  }
+}
