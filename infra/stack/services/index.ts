@@ -6,6 +6,7 @@ import { apicurio } from './apicurio.ts';
 import { kafka } from './kafka.ts';
 import { minio } from './minio.ts';
 import { postgres } from './postgres.ts';
+import { gateway, synthStore } from './primoart-processes.ts';
 import { victoriaLogs } from './victoria-logs.ts';
 import { victoriaMetrics } from './victoria-metrics.ts';
 
@@ -17,4 +18,6 @@ export const stackServices: ServiceDefinition[] = [
   victoriaMetrics,
   victoriaLogs,
   alerta,
+  gateway,
+  synthStore,
 ];
