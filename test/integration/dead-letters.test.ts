@@ -9,27 +9,18 @@ import { deadLetterHeaders } from '../../workers/harness.ts';
 import {
   freshResult,
   kafkaConnection,
-  type RunningProcess,
-  scratchDatabase,
+  type Pipeline,
   startGroupAtEnd,
-  startReady,
-  type TestSetup,
-  testConfig,
+  startPipeline,
   upload,
   waitFor,
 } from './stack.ts';
 
-let database: Awaited<ReturnType<typeof scratchDatabase>>;
-let setup: TestSetup;
-let gateway: RunningProcess;
-let worker: RunningProcess;
+let pipeline: Pipeline;
 const deadLetters: ConsumedMessage[] = [];
 let stopReader: () => Promise<void> = async () => {};
 
 before(async () => {
-  database = await scratchDatabase();
-  setup = await testConfig(database.url);
-  await startGroupAtEnd(setup.groupId, topics.synthResults.name);
   // Read the dead-letter topic from its current end.
   const readerGroup = `primoart.it.dlq-reader.${randomUUID().slice(0, 8)}`;
   await startGroupAtEnd(readerGroup, topics.deadLetters.name);
@@ -42,21 +33,15 @@ before(async () => {
     deadLetters.push(...batch.messages);
   });
   stopReader = () => reader.stop();
-  gateway = await startReady(['gateway', '--config.file', setup.configFile], setup.gatewayUrl);
-  worker = await startReady(['worker', 'synth-store', '--config.file', setup.configFile], setup.workerUrl);
+  pipeline = await startPipeline();
 });
 
 after(async () => {
   await stopReader();
-  await Promise.all([gateway?.stop(), worker?.stop()]);
-  await database?.drop();
+  await pipeline?.close();
 });
 
-const stored = async (resultId: string) =>
-  Number(
-    (await database.pool.query('SELECT count(*) AS n FROM synth_runs WHERE result_id = $1', [resultId]))
-      .rows[0].n,
-  );
+const stored = (resultId: string) => pipeline.storedCount(resultId);
 
 test('a record PostgreSQL cannot store is dead-lettered with its error; its neighbours are stored', async () => {
   const transaction = randomUUID();
@@ -65,7 +50,7 @@ test('a record PostgreSQL cannot store is dead-lettered with its error; its neig
   const poison = freshResult({ transaction_id: transaction, transaction_name: 'nul \u0000 inside' });
   const last = freshResult({ transaction_id: transaction });
   for (const result of [first, poison, last]) {
-    assert.equal((await upload(setup.gatewayUrl, setup.apiKey, result)).status, 202);
+    assert.equal((await upload(pipeline.setup.gatewayUrl, pipeline.setup.apiKey, result)).status, 202);
   }
   await waitFor(
     'the neighbours stored',
@@ -95,6 +80,6 @@ test('a message that is not Avro at all is dead-lettered and the stream goes on'
   assert.equal(letter.value?.toString(), 'this is not avro', 'dead letters keep the bytes as they were');
   assert.match(letter.headers[deadLetterHeaders.error] ?? '', /wire format/);
   const after = freshResult();
-  assert.equal((await upload(setup.gatewayUrl, setup.apiKey, after)).status, 202);
+  assert.equal((await upload(pipeline.setup.gatewayUrl, pipeline.setup.apiKey, after)).status, 202);
   await waitFor('a result after the garbage stored', async () => (await stored(after.result_id)) === 1);
 });

@@ -2,24 +2,9 @@
 // back it accepts again, and what it accepts is stored.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { topics } from '../../topics/catalog.ts';
-import {
-  freshResult,
-  type RunningProcess,
-  runCli,
-  scratchDatabase,
-  startGroupAtEnd,
-  startReady,
-  type TestSetup,
-  testConfig,
-  upload,
-  waitFor,
-} from './stack.ts';
+import { freshResult, type Pipeline, runCli, startPipeline, upload, waitFor } from './stack.ts';
 
-let database: Awaited<ReturnType<typeof scratchDatabase>>;
-let setup: TestSetup;
-let gateway: RunningProcess;
-let worker: RunningProcess;
+let pipeline: Pipeline;
 
 const stackKafka = async (command: 'up' | 'down') => {
   const { code, output } = await runCli([command, '--only', 'kafka']);
@@ -27,21 +12,17 @@ const stackKafka = async (command: 'up' | 'down') => {
 };
 
 before(async () => {
-  database = await scratchDatabase();
-  setup = await testConfig(database.url);
-  await startGroupAtEnd(setup.groupId, topics.synthResults.name);
-  gateway = await startReady(['gateway', '--config.file', setup.configFile], setup.gatewayUrl);
-  worker = await startReady(['worker', 'synth-store', '--config.file', setup.configFile], setup.workerUrl);
+  pipeline = await startPipeline();
 });
 
 after(async () => {
   // Whatever happened, leave Kafka running for the rest of the suite.
   await runCli(['up', '--only', 'kafka']);
-  await Promise.all([gateway?.stop(), worker?.stop()]);
-  await database?.drop();
+  await pipeline?.close();
 });
 
 test('the gateway answers 503 while Kafka is stopped and accepts again once it returns', async () => {
+  const { setup } = pipeline;
   const beforeOutage = freshResult();
   assert.equal((await upload(setup.gatewayUrl, setup.apiKey, beforeOutage)).status, 202);
 
@@ -65,14 +46,7 @@ test('the gateway answers 503 while Kafka is stopped and accepts again once it r
   for (const result of [beforeOutage, during, afterOutage]) {
     await waitFor(
       `${result.result_id} stored`,
-      async () =>
-        Number(
-          (
-            await database.pool.query('SELECT count(*) AS n FROM synth_runs WHERE result_id = $1', [
-              result.result_id,
-            ])
-          ).rows[0].n,
-        ) === 1,
+      async () => (await pipeline.storedCount(result.result_id)) === 1,
       90_000,
     );
   }

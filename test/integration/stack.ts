@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { createLogger } from '../../core/logging.ts';
 import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
 import { resetGroupOffsets } from '../../topics/admin.ts';
+import { topics } from '../../topics/catalog.ts';
 import { connectKafka } from '../../topics/kafkajs-adapter.ts';
 import type { Admin, KafkaConnection } from '../../topics/port.ts';
 
@@ -295,3 +296,40 @@ export function freshResult(overrides: Record<string, unknown> = {}): Record<str
     ...overrides,
   };
 }
+
+/**
+ * The pipeline a test needs: its own database and consumer group, a gateway, and (unless told
+ * otherwise) a synth-store, all real processes against the real stack.
+ */
+export async function startPipeline(options: { worker?: boolean } = {}) {
+  const database = await scratchDatabase();
+  const setup = await testConfig(database.url);
+  await startGroupAtEnd(setup.groupId, topics.synthResults.name);
+  const startWorker = () =>
+    startReady(['worker', 'synth-store', '--config.file', setup.configFile], setup.workerUrl);
+  const gateway = await startReady(['gateway', '--config.file', setup.configFile], setup.gatewayUrl);
+  const pipeline = {
+    database,
+    setup,
+    gateway,
+    worker: options.worker === false ? undefined : await startWorker(),
+    startWorker,
+    /** Rows in synth_runs, all of them or for one result. */
+    async storedCount(resultId?: string): Promise<number> {
+      const { rows } = await database.pool.query(
+        resultId === undefined
+          ? 'SELECT count(*) AS n FROM synth_runs'
+          : 'SELECT count(*) AS n FROM synth_runs WHERE result_id = $1',
+        resultId === undefined ? [] : [resultId],
+      );
+      return Number(rows[0].n);
+    },
+    async close() {
+      await Promise.all([gateway.stop(), pipeline.worker?.stop()]);
+      await database.drop();
+    },
+  };
+  return pipeline;
+}
+
+export type Pipeline = Awaited<ReturnType<typeof startPipeline>>;

@@ -7,13 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import { topics } from '../../topics/catalog.ts';
 import {
   freshResult,
-  type RunningProcess,
+  type Pipeline,
   repoDir,
-  scratchDatabase,
-  startGroupAtEnd,
-  startReady,
+  startPipeline,
   type TestSetup,
-  testConfig,
   topicEnd,
   upload,
   waitFor,
@@ -23,29 +20,19 @@ const examples = join(repoDir, 'schemas', 'examples', 'transaction-result');
 const readJson = (file: string): any => JSON.parse(readFileSync(file, 'utf8'));
 
 describe('upload flow', () => {
-  let database: Awaited<ReturnType<typeof scratchDatabase>>;
+  let pipeline: Pipeline;
   let setup: TestSetup;
-  let gateway: RunningProcess;
-  let worker: RunningProcess;
 
   before(async () => {
-    database = await scratchDatabase();
-    setup = await testConfig(database.url);
-    await startGroupAtEnd(setup.groupId, topics.synthResults.name);
-    gateway = await startReady(['gateway', '--config.file', setup.configFile], setup.gatewayUrl);
-    worker = await startReady(['worker', 'synth-store', '--config.file', setup.configFile], setup.workerUrl);
+    pipeline = await startPipeline();
+    setup = pipeline.setup;
   });
 
   after(async () => {
-    await Promise.all([gateway?.stop(), worker?.stop()]);
-    await database?.drop();
+    await pipeline?.close();
   });
 
-  const rowCount = async (resultId: string) =>
-    Number(
-      (await database.pool.query('SELECT count(*) AS n FROM synth_runs WHERE result_id = $1', [resultId]))
-        .rows[0].n,
-    );
+  const rowCount = (resultId: string) => pipeline.storedCount(resultId);
 
   test('every valid example is accepted with 202 and stored with its steps', async () => {
     const files = readdirSync(join(examples, 'valid')).filter((f) => f.endsWith('.json'));
@@ -59,7 +46,7 @@ describe('upload flow', () => {
     for (const file of files) {
       const payload = readJson(join(examples, 'valid', file));
       const row = await waitFor(`${file} in synth_runs`, async () => {
-        const { rows } = await database.pool.query(
+        const { rows } = await pipeline.database.pool.query(
           `SELECT r.*, (SELECT count(*) FROM synth_step_runs s WHERE s.result_id = r.result_id) AS step_count
            FROM synth_runs r WHERE result_id = $1`,
           [payload.result_id],
@@ -141,7 +128,7 @@ describe('upload flow', () => {
     assert.equal((await upload(setup.gatewayUrl, setup.apiKey, marker)).status, 202);
     await waitFor('the marker stored', async () => (await rowCount(marker.result_id)) === 1);
     assert.equal(await rowCount(result.result_id), 1);
-    const steps = await database.pool.query(
+    const steps = await pipeline.database.pool.query(
       'SELECT count(*) AS n FROM synth_step_runs WHERE result_id = $1',
       [result.result_id],
     );

@@ -3,43 +3,22 @@
 // (a lost run) or if a redelivered write were not idempotent.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { topics } from '../../topics/catalog.ts';
-import {
-  freshResult,
-  type RunningProcess,
-  scratchDatabase,
-  startGroupAtEnd,
-  startReady,
-  type TestSetup,
-  testConfig,
-  upload,
-  waitFor,
-} from './stack.ts';
+import { freshResult, type Pipeline, startPipeline, upload, waitFor } from './stack.ts';
 
-let database: Awaited<ReturnType<typeof scratchDatabase>>;
-let setup: TestSetup;
-let gateway: RunningProcess;
-let worker: RunningProcess | undefined;
+let pipeline: Pipeline;
 
 before(async () => {
-  database = await scratchDatabase();
-  setup = await testConfig(database.url);
-  await startGroupAtEnd(setup.groupId, topics.synthResults.name);
-  gateway = await startReady(['gateway', '--config.file', setup.configFile], setup.gatewayUrl);
+  pipeline = await startPipeline({ worker: false });
 });
 
 after(async () => {
-  await Promise.all([gateway?.stop(), worker?.stop()]);
-  await database?.drop();
+  await pipeline?.close();
 });
 
-const startWorker = () =>
-  startReady(['worker', 'synth-store', '--config.file', setup.configFile], setup.workerUrl);
-const storedCount = async () =>
-  Number((await database.pool.query('SELECT count(*) AS n FROM synth_runs')).rows[0].n);
-
 test('a worker killed mid-stream loses nothing and doubles nothing', async () => {
-  worker = await startWorker();
+  const { setup } = pipeline;
+  const worker = await pipeline.startWorker();
+  pipeline.worker = worker;
   const accepted: string[] = [];
   // A few transactions so the stream spreads over several partitions.
   const transactions = Array.from({ length: 6 }, () => freshResult().transaction_id as string);
@@ -49,24 +28,24 @@ test('a worker killed mid-stream loses nothing and doubles nothing', async () =>
     const answer = await upload(setup.gatewayUrl, setup.apiKey, result);
     assert.equal(answer.status, 202, JSON.stringify(answer.body));
     accepted.push(result.result_id);
-    if (!killed && i >= 120 && (await storedCount()) > 0) {
+    if (!killed && i >= 120 && (await pipeline.storedCount()) > 0) {
       // The worker is writing: kill it without any chance to commit or clean up.
       assert.equal(await worker.stop('SIGKILL'), 137);
       killed = true;
     }
   }
   assert.ok(killed, 'the worker was killed while the stream was flowing');
-  const beforeRestart = await storedCount();
+  const beforeRestart = await pipeline.storedCount();
   assert.ok(beforeRestart < accepted.length, 'some results were still to be written when the worker died');
 
-  worker = await startWorker();
+  pipeline.worker = await pipeline.startWorker();
   await waitFor(
     `all ${accepted.length} results stored`,
-    async () => (await storedCount()) >= accepted.length,
+    async () => (await pipeline.storedCount()) >= accepted.length,
     60_000,
   );
 
-  const { rows } = await database.pool.query<{ result_id: string; steps: string }>(
+  const { rows } = await pipeline.database.pool.query<{ result_id: string; steps: string }>(
     `SELECT r.result_id, (SELECT count(*) FROM synth_step_runs s WHERE s.result_id = r.result_id) AS steps
      FROM synth_runs r`,
   );
