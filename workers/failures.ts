@@ -30,8 +30,7 @@ export function classifyFailure(error: unknown): FailureKind {
   if (typeof error === 'object' && error !== null && 'code' in error) {
     const code = String((error as { code: unknown }).code);
     if (transientNodeCodes.has(code)) return 'transient';
-    // PostgreSQL SQLSTATE: 22 data exception, 23 integrity violation, 42 syntax/undefined (a record
-    // that names something impossible) are about the data.
+    // PostgreSQL SQLSTATE classes 22 (data exception) and 23 (integrity violation) are about the data.
     if (/^(22|23)[0-9A-Z]{3}$/.test(code)) return 'poison';
   }
   return 'transient';

@@ -249,6 +249,7 @@ export async function startWorker<T>(
       if (records.length === 0) return true;
       try {
         await definition.write(records);
+        metrics.written.inc(labels(records[0]?.message.topic ?? ''), records.length);
         for (let i = 0; i < records.length; i++) recordOutcome(false);
         return true;
       } catch (error) {
@@ -317,7 +318,6 @@ export async function startWorker<T>(
       }
       const last = chunk[chunk.length - 1] as ConsumedMessage;
       await control.commit(nextOffset(last));
-      metrics.written.inc(labels(batch.topic), decoded.length);
       metrics.lag.set(
         { worker: definition.name, topic: batch.topic, partition: String(batch.partition) },
         Math.max(0, Number(batch.highWatermark) - Number(nextOffset(last))),
