@@ -98,6 +98,13 @@ export const configSchema = z.strictObject({
       listen: hostPort,
       body_limit_bytes: positiveInt.default(32 * 1024 * 1024),
       api_keys: z.array(apiKeySchema).default([]),
+      /** A token bucket per API key per gateway instance; over it, requests are answered 429. */
+      rate_limit: z
+        .strictObject({
+          requests_per_second: z.number().positive().default(50),
+          burst: positiveInt.default(100),
+        })
+        .prefault({}),
     })
     .superRefine((gateway, ctx) => {
       const seenNames = new Set<string>();

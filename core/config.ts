@@ -409,9 +409,12 @@ export interface ConfigArgs {
   rest: string[];
 }
 
-/** Picks `--config.file F` / `--config.file=F` out of the arguments (default primoart.yml). */
-export function parseConfigArgs(args: readonly string[]): ConfigArgs {
-  let configFile = defaultConfigFile;
+/**
+ * Picks `--config.file F` / `--config.file=F` out of the arguments (default: the environment
+ * variable PRIMOART_CONFIG_FILE if set, else primoart.yml).
+ */
+export function parseConfigArgs(args: readonly string[], env: Environment = process.env): ConfigArgs {
+  let configFile = env.PRIMOART_CONFIG_FILE || defaultConfigFile;
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';

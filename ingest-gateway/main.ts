@@ -3,7 +3,10 @@ import { requireSection, runProcess } from '../core/index.ts';
 import type { SynthArtifactRecord, TransactionResultRecord } from '../schemas/record-types.ts';
 import { codecFor, kafkaFromConfig, waitForKafka } from '../topics/bus.ts';
 import { topics } from '../topics/catalog.ts';
-import { createKeyStore } from './api-keys.ts';
+import { openDefinitions } from './definitions.ts';
+import { createGatewayKeys } from './gateway-keys.ts';
+import { createOtelPublishers } from './otlp/otel-publishers.ts';
+import { otlpApi } from './otlp/otlp-api.ts';
 import { createResultPublisher } from './publisher.ts';
 import { resultsApi } from './results-api.ts';
 
@@ -29,19 +32,56 @@ export function runGateway(args: string[]): Promise<never> {
         artifactCodec,
         timeoutMs: publishTimeoutMs,
       });
-      if (gateway.api_keys.length === 0) {
-        context.logger.warn('no API keys configured: every request will be answered 401');
-      }
+      const otelPublishers = await createOtelPublishers({
+        context,
+        registryUrl,
+        producer,
+        timeoutMs: publishTimeoutMs,
+      });
+      const definitions = await openDefinitions({
+        context,
+        kafka,
+        registryUrl,
+        producer,
+        publishTimeoutMs,
+        bodyLimitBytes: gateway.body_limit_bytes,
+      });
+      const keys = await createGatewayKeys({
+        gateway,
+        registryUrl,
+        kafka,
+        producer,
+        context,
+        catchUpTimeoutMs: config.startup.dependency_timeout_ms,
+      });
       return {
-        start: async () => {},
-        stop: () => producer.disconnect(),
+        // Not ready before the definitions and API keys views have read their whole topics.
+        start: async () => {
+          await Promise.all([definitions.caughtUp(), keys.start()]);
+        },
+        stop: async () => {
+          await definitions.stop();
+          await keys.stop();
+          await producer.disconnect();
+        },
         routes(app) {
+          app.use(definitions.api(keys.store));
           app.use(
             resultsApi({
-              keys: createKeyStore(gateway.api_keys),
+              keys: keys.store,
               publisher,
               bodyLimitBytes: gateway.body_limit_bytes,
               defaultEnvironment: config.environment,
+              logger: context.logger,
+              metrics: context.metrics,
+              retryAfterSeconds: 5,
+            }),
+          );
+          app.use(
+            otlpApi({
+              keys: keys.store,
+              publishers: otelPublishers,
+              bodyLimitBytes: gateway.body_limit_bytes,
               logger: context.logger,
               metrics: context.metrics,
               retryAfterSeconds: 5,

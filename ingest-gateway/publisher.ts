@@ -32,6 +32,8 @@ export function createResultPublisher<R, A>(options: {
   return {
     async publish(results) {
       if (results.length === 0) return;
+      // Encoding never waits on the registry (the codec's cache is warm); a failure here is a bug,
+      // answered as a 500 — never with a status a library attached to its own error.
       const [resultMessages, artifactMessages] = await Promise.all([
         Promise.all(
           results.map(async (r) => ({ key: r.transactionId, value: await resultCodec.encode(r.record) })),
@@ -41,7 +43,9 @@ export function createResultPublisher<R, A>(options: {
             r.artifacts.map(async (a) => ({ key: a.objectKey, value: await artifactCodec.encode(a.record) })),
           ),
         ),
-      ]);
+      ]).catch((error: unknown) => {
+        throw new Error(`encoding a record failed: ${(error as Error).message}`);
+      });
       const batches: Array<{ topic: string; messages: typeof resultMessages }> = [
         { topic: topics.synthResults.name, messages: resultMessages },
       ];

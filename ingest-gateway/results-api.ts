@@ -1,6 +1,7 @@
 // POST /api/v1/transactions/results/upload — the public contract robots are written against
 // (CONTRACT.md "Robot results"): single and batch forms, every problem named by path, 2xx only
 // after Kafka acknowledged, 503 with Retry-After when it cannot.
+
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
@@ -12,6 +13,7 @@ import type {
 } from '../schemas/record-types.ts';
 import type { Validation, ValidationError } from '../schemas/validation-problems.ts';
 import { type KeyStore, requireScope } from './api-keys.ts';
+import { jsonBodyErrors } from './body-errors.ts';
 import { KafkaUnavailableError, type PreparedResult, type ResultPublisher } from './publisher.ts';
 
 export interface ResultsApiOptions {
@@ -149,28 +151,6 @@ export function resultsApi(options: ResultsApiOptions): Router {
     },
   );
 
-  // Body-parser failures answered in the contract's shapes.
-  router.use((error: unknown, _request: Request, response: Response, next: NextFunction) => {
-    const type = (error as { type?: string }).type;
-    if (type === 'entity.parse.failed') {
-      response.status(400).json({
-        error: 'malformed_json',
-        details: [{ path: '', message: `the body is not valid JSON: ${(error as Error).message}` }],
-      });
-    } else if (type === 'entity.too.large') {
-      response
-        .status(413)
-        .json({ error: 'payload_too_large', message: `the body is over ${options.bodyLimitBytes} bytes` });
-    } else if (type === 'encoding.unsupported') {
-      response.status(415).json({
-        error: 'unsupported_encoding',
-        message: 'Content-Encoding must be gzip, deflate or identity',
-      });
-    } else if (type === 'request.aborted' || type === 'request.size.invalid') {
-      response.status(400).json({ error: 'bad_request', message: (error as Error).message });
-    } else {
-      next(error);
-    }
-  });
+  router.use(jsonBodyErrors(options.bodyLimitBytes));
   return router;
 }

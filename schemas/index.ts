@@ -31,8 +31,23 @@ function loadRecordSchema(name: string): RecordSchema {
 
 export const transactionResultSchema: RecordSchema = loadRecordSchema('transaction-result');
 export const synthArtifactSchema: RecordSchema = loadRecordSchema('synth-artifact');
+export const apiKeySchema: RecordSchema = loadRecordSchema('api-key');
+export const apiKeyUsageSchema: RecordSchema = loadRecordSchema('api-key-usage');
+export const transactionDefinitionSchema: RecordSchema = loadRecordSchema('transaction-definition');
+export const otelSpanSchema: RecordSchema = loadRecordSchema('otel-span');
+export const otelMetricPointSchema: RecordSchema = loadRecordSchema('otel-metric-point');
+export const otelLogRecordSchema: RecordSchema = loadRecordSchema('otel-log-record');
 
-export const recordSchemas: readonly RecordSchema[] = [transactionResultSchema, synthArtifactSchema];
+export const recordSchemas: readonly RecordSchema[] = [
+  transactionResultSchema,
+  synthArtifactSchema,
+  apiKeySchema,
+  apiKeyUsageSchema,
+  transactionDefinitionSchema,
+  otelSpanSchema,
+  otelMetricPointSchema,
+  otelLogRecordSchema,
+];
 
 /** The record schema the topic catalog calls `name`; throws naming the known ones otherwise. */
 export function recordType(name: string): RecordSchema {
@@ -53,6 +68,13 @@ export {
   publishedVersions,
   schemaHistoryDirectory,
 } from './compatibility.ts';
+export {
+  type StoredTransactionDefinition,
+  type TransactionDefinitionRecord,
+  toDefinitionRecord,
+  toStoredDefinition,
+  transactionDefinitionRecordFields,
+} from './definition-records.ts';
 export { screenshotObjectKey } from './object-key.ts';
 export type {
   Location,
@@ -67,6 +89,12 @@ export type {
   TransactionResultRecord,
   ValidTransactionResult,
 } from './record-types.ts';
+export {
+  transactionDefinitionFields,
+  transactionDefinitionLimits,
+  type ValidTransactionDefinition,
+  validateDefinitionUpsert,
+} from './transaction-definition.ts';
 export {
   type TransactionResultValidationOptions,
   transactionResultLimits,

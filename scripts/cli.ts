@@ -71,6 +71,22 @@ const commands: Record<string, Command> = {
     usage: 'primoart schemas check [--config.file F]',
     run: async (args) => (await import('../topics/commands.ts')).schemasCheckCommand(args),
   },
+  'keys create': {
+    summary: 'create an API key; prints the key once (only its hash is kept)',
+    usage:
+      'primoart keys create --scope results:write|otlp:write|definitions:read|admin[,…] [--robot-id UUID] [--name N] [--config.file F]',
+    run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysCreateCommand(args),
+  },
+  'keys list': {
+    summary: 'list API keys: id, name, scopes, robot, created, last used, revoked',
+    usage: 'primoart keys list [--config.file F]',
+    run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysListCommand(args),
+  },
+  'keys revoke': {
+    summary: 'revoke an API key by id (idempotent); gateways refuse it within 10 s',
+    usage: 'primoart keys revoke <id> [--config.file F]',
+    run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysRevokeCommand(args),
+  },
   lag: {
     summary: 'consumer lag per group and partition',
     usage: 'primoart lag [--group G] [--config.file F]',

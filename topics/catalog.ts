@@ -1,7 +1,17 @@
 // The topic catalog: the one place where topic names, partitions, retention, cleanup, key and
 // value schema are stated. `primoart topics apply` makes the cluster match it.
 
-import { type RecordSchema, synthArtifactSchema, transactionResultSchema } from '../schemas/index.ts';
+import {
+  apiKeySchema,
+  apiKeyUsageSchema,
+  otelLogRecordSchema,
+  otelMetricPointSchema,
+  otelSpanSchema,
+  type RecordSchema,
+  synthArtifactSchema,
+  transactionDefinitionSchema,
+  transactionResultSchema,
+} from '../schemas/index.ts';
 
 export interface TopicSpec {
   name: string;
@@ -52,6 +62,71 @@ export const topics = {
     cleanupPolicy: 'delete',
     maxMessageBytes: 8 * MiB,
     description: 'poison messages, byte for byte, with error and origin in headers',
+  },
+  apiKeys: {
+    name: 'primoart.auth.keys.v1',
+    partitions: 1,
+    valueSchema: apiKeySchema,
+    key: 'key id',
+    // Compacted: the latest record of every key is kept forever (revoked keys stay listed).
+    retentionMs: -1,
+    cleanupPolicy: 'compact',
+    maxMessageBytes: MiB,
+    description: 'managed API keys (SHA-256 only), materialised by every gateway',
+  },
+  apiKeyUsage: {
+    name: 'primoart.auth.key-usage.v1',
+    partitions: 1,
+    valueSchema: apiKeyUsageSchema,
+    key: 'key id',
+    retentionMs: -1,
+    cleanupPolicy: 'compact',
+    maxMessageBytes: MiB,
+    description: 'when each API key was last used, at most one record per key per minute per gateway',
+  },
+  synthDefinitions: {
+    name: 'primoart.synth.definitions.v1',
+    partitions: 3,
+    valueSchema: transactionDefinitionSchema,
+    key: 'uuid',
+    // Compacted: the latest version of every definition is kept forever; a tombstone deletes one.
+    retentionMs: -1,
+    cleanupPolicy: 'compact',
+    // A definition's code is at most 256 KiB; the gateway publishes a request in chunks under 1 MiB.
+    maxMessageBytes: 2 * MiB,
+    description: 'transaction definitions (what robots run), materialised by every gateway',
+  },
+  // OpenTelemetry received over OTLP/HTTP: one record per span, data point or log record.
+  otelSpans: {
+    name: 'primoart.otel.spans.v1',
+    partitions: 6,
+    valueSchema: otelSpanSchema,
+    key: 'trace_id (hex): one trace stays in order on one partition',
+    retentionMs: 7 * day,
+    cleanupPolicy: 'delete',
+    // The gateway refuses (partial success) a span whose record would be larger.
+    maxMessageBytes: 4 * MiB,
+    description: 'OpenTelemetry spans received by the gateway, one record per span',
+  },
+  otelMetrics: {
+    name: 'primoart.otel.metrics.v1',
+    partitions: 6,
+    valueSchema: otelMetricPointSchema,
+    key: 'series_id: hash of metric name, resource and point attributes',
+    retentionMs: 7 * day,
+    cleanupPolicy: 'delete',
+    maxMessageBytes: 4 * MiB,
+    description: 'OpenTelemetry metric data points received by the gateway, one record per point',
+  },
+  otelLogs: {
+    name: 'primoart.otel.logs.v1',
+    partitions: 6,
+    valueSchema: otelLogRecordSchema,
+    key: 'service.name of the resource (unknown_service without one)',
+    retentionMs: 7 * day,
+    cleanupPolicy: 'delete',
+    maxMessageBytes: 4 * MiB,
+    description: 'OpenTelemetry log records received by the gateway, one record per log record',
   },
 } as const satisfies Record<string, TopicSpec>;
 

@@ -2,8 +2,8 @@
 // schemas held by the registry. Producers write with the id of the exact schema they were built
 // with; consumers read any registered writer version into their own (reader) schema, which is
 // what makes BACKWARD_TRANSITIVE evolution and replays of old data work.
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import type { RawAvroSchema } from '@kafkajs/confluent-schema-registry/dist/@types.js';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
 import { PoisonRecordError } from '../workers/failures.ts';
 import { valueSubject } from './catalog.ts';
 import { lookupSchemaId } from './registry.ts';
@@ -33,7 +33,28 @@ export async function createValueCodec<T>(options: CodecOptions): Promise<ValueC
   // Warm the cache now: afterwards encoding never waits on the registry, so a registry outage
   // cannot fail an upload.
   await registry.getSchema(schemaId);
-  const readerSchema = options.schema as RawAvroSchema;
+  // The reader type is built once, and one resolver per writer schema id: building avsc types
+  // per message would cost more than the decoding itself.
+  const readerType = avro.Type.forSchema(options.schema as avro.Schema);
+  const resolvers = new Map<number, avro.Resolver | null>();
+  async function resolverFor(writerId: number): Promise<avro.Resolver | null> {
+    const cached = resolvers.get(writerId);
+    if (cached !== undefined) return cached;
+    let writerType: avro.Type;
+    try {
+      writerType = (await registry.getSchema(writerId)) as unknown as avro.Type;
+    } catch (error) {
+      // An id the registry does not know can never be read; anything else (registry down) can later.
+      if ((error as { status?: number }).status === 404) {
+        throw new PoisonRecordError(`schema id ${writerId} is not in the registry`);
+      }
+      throw error;
+    }
+    // Our own id: the writer schema is the reader schema, no resolution needed.
+    const resolver = writerId === schemaId ? null : readerType.createResolver(writerType);
+    resolvers.set(writerId, resolver);
+    return resolver;
+  }
   return {
     schemaId,
     encode: (value: T) => registry.encode(schemaId, value),
@@ -42,17 +63,10 @@ export async function createValueCodec<T>(options: CodecOptions): Promise<ValueC
         throw new PoisonRecordError('not in the Confluent wire format (no magic byte 0 and schema id)');
       }
       const writerId = buffer.readInt32BE(1);
+      const resolver = await resolverFor(writerId);
       try {
-        await registry.getSchema(writerId);
-      } catch (error) {
-        // An id the registry does not know can never be read; anything else (registry down) can later.
-        if ((error as { status?: number }).status === 404) {
-          throw new PoisonRecordError(`schema id ${writerId} is not in the registry`);
-        }
-        throw error;
-      }
-      try {
-        return (await registry.decode(buffer, { [SchemaType.AVRO]: { readerSchema } })) as T;
+        const body = buffer.subarray(5);
+        return (resolver === null ? readerType.fromBuffer(body) : readerType.fromBuffer(body, resolver)) as T;
       } catch (error) {
         throw new PoisonRecordError(`cannot decode with schema id ${writerId}: ${(error as Error).message}`);
       }

@@ -57,7 +57,7 @@ export async function startCompactedView<T>(options: CompactedViewOptions<T>): P
     topics: [topic],
     fromBeginning: true,
   });
-  await consumer.run(async (batch) => {
+  await consumer.run(async (batch, control) => {
     for (const message of batch.messages) {
       const key = message.key?.toString('utf8');
       if (key === undefined) continue;
@@ -80,6 +80,7 @@ export async function startCompactedView<T>(options: CompactedViewOptions<T>): P
       }
     }
     const last = batch.messages[batch.messages.length - 1];
+    if (last !== undefined) control.markProcessed(last.offset);
     const end = remaining.get(batch.partition);
     if (last !== undefined && end !== undefined && BigInt(last.offset) + 1n >= end) {
       remaining.delete(batch.partition);

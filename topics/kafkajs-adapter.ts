@@ -146,7 +146,7 @@ async function createConsumer(kafka: KafkaClient, options: ConsumerOptions): Pro
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 1,
-        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
           if (batch.messages.length === 0) return;
           await handle(
             {
@@ -164,10 +164,14 @@ async function createConsumer(kafka: KafkaClient, options: ConsumerOptions): Pro
               })),
             },
             {
-              commit: (nextOffset) =>
-                consumer.commitOffsets([
+              async commit(nextOffset) {
+                await consumer.commitOffsets([
                   { topic: batch.topic, partition: batch.partition, offset: nextOffset },
-                ]),
+                ]);
+                // kafkajs fetches from its own "resolved" position, which commitOffsets does not move.
+                resolveOffset((BigInt(nextOffset) - 1n).toString());
+              },
+              markProcessed: (offset) => resolveOffset(offset),
               heartbeat,
               stillAssigned: () => !stopping && isRunning() && !isStale(),
             },

@@ -5,7 +5,8 @@ export type Headers = Record<string, string>;
 
 export interface OutgoingMessage {
   key: string | Buffer | null;
-  value: Buffer;
+  /** null is a tombstone: on a compacted topic it deletes the key. */
+  value: Buffer | null;
   headers?: Headers;
 }
 
@@ -46,8 +47,16 @@ export interface PartitionBatch {
 }
 
 export interface BatchControl {
-  /** Commit `offset` (the next offset to read) for this batch's partition; resolves once the broker stored it. */
+  /**
+   * Commit `nextOffset` (the next offset to read) for this batch's partition; resolves once the
+   * broker stored it. Also moves this consumer's fetch position there.
+   */
   commit(nextOffset: string): Promise<void>;
+  /**
+   * Move the fetch position past `offset` without committing (readers that never commit, like a
+   * compacted view). Without this or commit, the same messages are fetched again.
+   */
+  markProcessed(offset: string): void;
   /** Keep the group membership alive during a long write (store outage retries). */
   heartbeat(): Promise<void>;
   /** False once the consumer is stopping or this partition was revoked: stop working on it. */

@@ -29,8 +29,10 @@ before(async () => {
     topics: [topics.deadLetters.name],
     fromBeginning: false,
   });
-  await reader.run(async (batch) => {
+  await reader.run(async (batch, control) => {
     deadLetters.push(...batch.messages);
+    const last = batch.messages.at(-1);
+    if (last) control.markProcessed(last.offset);
   });
   stopReader = () => reader.stop();
   pipeline = await startPipeline();

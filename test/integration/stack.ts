@@ -109,11 +109,19 @@ export interface TestSetup {
   robotId: string;
 }
 
-/** A config file for a gateway and a synth-store of the test's own, against the real stack. */
+/**
+ * A config file for a gateway and a synth-store of the test's own, against the real stack.
+ * `overrides` replace whole top-level sections, except `gateway`: its keys are merged into the
+ * test's gateway section, and its `api_keys` are added to the test's admin and robot keys.
+ */
 export async function testConfig(
   databaseUrl: string,
   overrides: Record<string, unknown> = {},
 ): Promise<TestSetup> {
+  const { gateway: gatewayOverrides = {}, ...sectionOverrides } = overrides as {
+    gateway?: Record<string, unknown>;
+  };
+  const extraApiKeys = (gatewayOverrides.api_keys ?? []) as unknown[];
   const [gatewayPort, workerPort] = [await freePort(), await freePort()];
   const apiKey = `test-admin-${randomUUID()}`;
   const robotKey = `test-robot-${randomUUID()}`;
@@ -128,9 +136,13 @@ export async function testConfig(
     startup: { dependency_timeout_ms: 20000, shutdown_timeout_ms: 15000 },
     gateway: {
       listen: `127.0.0.1:${gatewayPort}`,
+      // Tests stream uploads as fast as they can; the per-key limit has a test of its own.
+      rate_limit: { requests_per_second: 1_000_000, burst: 1_000_000 },
+      ...gatewayOverrides,
       api_keys: [
         { name: 'admin', sha256: sha256Hex(apiKey), scopes: ['admin'] },
         { name: 'robot', sha256: sha256Hex(robotKey), scopes: ['results:write'], robot_id: robotId },
+        ...extraApiKeys,
       ],
     },
     workers: {
@@ -140,7 +152,7 @@ export async function testConfig(
         retry: { initial_ms: 100, max_ms: 1000 },
       },
     },
-    ...overrides,
+    ...sectionOverrides,
   };
   const dir = mkdtempSync(join(tmpdir(), 'primoart-it-'));
   const configFile = join(dir, 'primoart.yml');
@@ -301,9 +313,11 @@ export function freshResult(overrides: Record<string, unknown> = {}): Record<str
  * The pipeline a test needs: its own database and consumer group, a gateway, and (unless told
  * otherwise) a synth-store, all real processes against the real stack.
  */
-export async function startPipeline(options: { worker?: boolean } = {}) {
+export async function startPipeline(
+  options: { worker?: boolean; configOverrides?: Record<string, unknown> } = {},
+) {
   const database = await scratchDatabase();
-  const setup = await testConfig(database.url);
+  const setup = await testConfig(database.url, options.configOverrides);
   await startGroupAtEnd(setup.groupId, topics.synthResults.name);
   const startWorker = () =>
     startReady(['worker', 'synth-store', '--config.file', setup.configFile], setup.workerUrl);

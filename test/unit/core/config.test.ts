@@ -159,8 +159,11 @@ test('an unset variable is a problem at its line, and an expanded secret is neve
   assert.equal(problems.length, 2);
 });
 
-test('--config.file is read in both spellings and defaults to primoart.yml', () => {
-  assert.deepEqual(parseConfigArgs([]), { configFile: 'primoart.yml', rest: [] });
+test('--config.file is read in both spellings and defaults to $PRIMOART_CONFIG_FILE, else primoart.yml', () => {
+  assert.deepEqual(parseConfigArgs([], {}), { configFile: 'primoart.yml', rest: [] });
+  const env = { PRIMOART_CONFIG_FILE: '/etc/primoart/primoart.yml' };
+  assert.deepEqual(parseConfigArgs(['x'], env), { configFile: '/etc/primoart/primoart.yml', rest: ['x'] });
+  assert.deepEqual(parseConfigArgs(['--config.file', 'c.yml'], env), { configFile: 'c.yml', rest: [] });
   assert.deepEqual(parseConfigArgs(['--config.file', 'a.yml', 'x']), { configFile: 'a.yml', rest: ['x'] });
   assert.deepEqual(parseConfigArgs(['--config.file=b.yml']), { configFile: 'b.yml', rest: [] });
   assert.throws(() => parseConfigArgs(['--config.file']), /needs a file name/);

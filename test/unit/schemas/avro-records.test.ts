@@ -70,6 +70,12 @@ test('the registry parses each .avsc once and finds records by the catalog name'
     [
       ['transaction-result', 'io.primoart.synth.v1.TransactionResult'],
       ['synth-artifact', 'io.primoart.synth.v1.SynthArtifact'],
+      ['api-key', 'io.primoart.auth.v1.ApiKey'],
+      ['api-key-usage', 'io.primoart.auth.v1.ApiKeyUsage'],
+      ['transaction-definition', 'io.primoart.synth.v1.TransactionDefinition'],
+      ['otel-span', 'io.primoart.otel.v1.OtelSpan'],
+      ['otel-metric-point', 'io.primoart.otel.v1.OtelMetricPoint'],
+      ['otel-log-record', 'io.primoart.otel.v1.OtelLogRecord'],
     ],
   );
   assert.equal(recordType('transaction-result'), transactionResultSchema);

@@ -109,6 +109,7 @@ export class FakeConsumer implements Consumer {
       heartbeat: async () => {
         this.heartbeats++;
       },
+      markProcessed: () => {},
       stillAssigned: () => !this.stopped && !this.revoked.has(key),
     };
     await this.handler(batch, control);

@@ -1,0 +1,36 @@
+// Failures to read a JSON request body, answered in the API's own error shapes instead of the raw
+// messages of the body parser or zlib. Mounted after the routes of every JSON API.
+import type { NextFunction, Request, Response } from 'express';
+
+export function jsonBodyErrors(bodyLimitBytes: number) {
+  return (error: unknown, _request: Request, response: Response, next: NextFunction): void => {
+    const { type, status } = error as { type?: string; status?: number };
+    const message = (error as Error).message;
+    if (type === 'entity.parse.failed') {
+      response.status(400).json({
+        error: 'malformed_json',
+        details: [{ path: '', message: `the body is not valid JSON: ${message}` }],
+      });
+    } else if (type === 'entity.too.large') {
+      response
+        .status(413)
+        .json({ error: 'payload_too_large', message: `the body is over ${bodyLimitBytes} bytes` });
+    } else if (type === 'encoding.unsupported') {
+      response.status(415).json({
+        error: 'unsupported_encoding',
+        message: 'Content-Encoding must be one of gzip, deflate, br, zstd or identity',
+      });
+    } else if (type === 'charset.unsupported') {
+      response.status(415).json({ error: 'unsupported_charset', message: `send UTF-8 JSON: ${message}` });
+    } else if (type === 'request.aborted' || type === 'request.size.invalid') {
+      response.status(400).json({ error: 'bad_request', message });
+    } else if (status === 400) {
+      // A compressed body that does not inflate (truncated gzip, not gzip at all).
+      response
+        .status(400)
+        .json({ error: 'undecodable_body', message: `the body could not be decoded: ${message}` });
+    } else {
+      next(error);
+    }
+  };
+}

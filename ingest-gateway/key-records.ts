@@ -1,0 +1,78 @@
+// Managed API keys: their format and their records on the bus.
+//
+// A key is `pa_<id>_<secret>`: `pa_` marks a PrimoART key (secret scanners can match it), `<id>` is
+// 16 lowercase hex characters naming the key in `primoart keys list|revoke` and in logs, and
+// `<secret>` is 32 random bytes in base64url (43 characters). Only the SHA-256 of the whole string
+// is stored (topic primoart.auth.keys.v1); the key itself is printed once, by `primoart keys create`.
+import { randomBytes } from 'node:crypto';
+import { type ApiKeyScope, apiKeyScopes } from '../core/config-schema.ts';
+import { sha256Hex } from './api-keys.ts';
+
+/** The value of primoart.auth.keys.v1 (schemas/api-key.avsc), keyed by `id`. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  scopes: string[];
+  robot_id: string | null;
+  sha256: string;
+  /** Epoch milliseconds. */
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/** The value of primoart.auth.key-usage.v1 (schemas/api-key-usage.avsc), keyed by `key_id`. */
+export interface ApiKeyUsageRecord {
+  key_id: string;
+  /** Epoch milliseconds. */
+  last_used_at: number;
+}
+
+export const managedKeyIdPattern = /^[0-9a-f]{16}$/;
+
+export interface NewApiKey {
+  /** Shown once, never stored. */
+  key: string;
+  record: ApiKeyRecord;
+}
+
+export function generateApiKey(options: {
+  name?: string;
+  scopes: readonly ApiKeyScope[];
+  robotId?: string;
+  now?: number;
+}): NewApiKey {
+  const id = randomBytes(8).toString('hex');
+  const key = `pa_${id}_${randomBytes(32).toString('base64url')}`;
+  return {
+    key,
+    record: {
+      id,
+      name: options.name ?? `key-${id}`,
+      scopes: [...options.scopes],
+      robot_id: options.robotId?.toLowerCase() ?? null,
+      sha256: sha256Hex(key),
+      created_at: options.now ?? Date.now(),
+      revoked_at: null,
+    },
+  };
+}
+
+/** The scopes of a record this version understands; unknown ones (a newer writer's) are ignored. */
+export function knownScopes(scopes: readonly string[]): ApiKeyScope[] {
+  return scopes.filter((scope): scope is ApiKeyScope => (apiKeyScopes as readonly string[]).includes(scope));
+}
+
+/** Parse `--scope results:write,otlp:write`; throws naming what is wrong. */
+export function parseScopes(value: string): ApiKeyScope[] {
+  const parts = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  if (parts.length === 0) throw new Error(`--scope needs at least one of ${apiKeyScopes.join(', ')}`);
+  for (const part of parts) {
+    if (!(apiKeyScopes as readonly string[]).includes(part)) {
+      throw new Error(`unknown scope '${part}': expected ${apiKeyScopes.join(', ')}`);
+    }
+  }
+  return [...new Set(parts)] as ApiKeyScope[];
+}

@@ -1,0 +1,27 @@
+// Request bodies of both OTLP/HTTP encodings → the plain message shape. A body that cannot be
+// decoded at all is refused as a whole (400); record-level problems are left to the mappers.
+import type protobuf from 'protobufjs';
+import { decodeOtlpJson, OtlpDecodeError } from './otlp-json.ts';
+import { type PlainMessage, toObjectOptions } from './plain-message.ts';
+
+export type OtlpEncoding = 'protobuf' | 'json';
+
+/** The encoding a Content-Type names, or undefined for any other media type (415). */
+export function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType === 'application/x-protobuf') return 'protobuf';
+  if (mediaType === 'application/json') return 'json';
+  return undefined;
+}
+
+export function decodeRequest(type: protobuf.Type, body: Buffer, encoding: OtlpEncoding): PlainMessage {
+  if (encoding === 'json') return decodeOtlpJson(type, body);
+  try {
+    return type.toObject(type.decode(body), toObjectOptions) as PlainMessage;
+  } catch (error) {
+    // Truncated or corrupt bytes, wrong wire types, and nesting deep enough to exhaust the stack.
+    throw new OtlpDecodeError(`the body is not a valid ${type.name} protobuf: ${(error as Error).message}`);
+  }
+}
+
+export { OtlpDecodeError };

@@ -1,0 +1,235 @@
+// Managed API keys on the real stack: created, listed and revoked with the CLI, honoured by
+// gateways started from the test, revocation reaching every instance, scope and robot rules,
+// the per-key rate limit, and the key itself never logged nor written to a topic.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { createLogger } from '../../core/logging.ts';
+import { topics } from '../../topics/catalog.ts';
+import { startCompactedView } from '../../topics/compacted-view.ts';
+import {
+  freePort,
+  freshResult,
+  kafkaConnection,
+  type RunningProcess,
+  runCli,
+  startCli,
+  startReady,
+  type TestSetup,
+  testConfig,
+  upload,
+  waitFor,
+} from './stack.ts';
+
+/** The gateway needs no database; the config schema wants a URL in the postgres section only. */
+const noDatabase = 'postgres://unused@127.0.0.1:1/unused';
+
+interface CreatedKey {
+  id: string;
+  key: string;
+}
+
+describe('API keys', () => {
+  let first: TestSetup;
+  let second: TestSetup;
+  const gateways: RunningProcess[] = [];
+  const created: CreatedKey[] = [];
+
+  const keys = async (...args: string[]) => runCli(['keys', ...args, '--config.file', first.configFile]);
+
+  const createKey = async (...args: string[]): Promise<CreatedKey> => {
+    const { code, output } = await keys('create', ...args);
+    assert.equal(code, 0, output);
+    const id = /^id: ([0-9a-f]{16})$/m.exec(output)?.[1];
+    const key = /^key: (pa_\S+)$/m.exec(output)?.[1];
+    assert.ok(id !== undefined && key !== undefined, output);
+    assert.equal(output.split(key).length, 2, 'the key is printed exactly once');
+    created.push({ id, key });
+    return { id, key };
+  };
+
+  /** The `keys list` row of a key, as cells. */
+  const listRow = async (id: string): Promise<string[] | undefined> => {
+    const { code, output } = await keys('list');
+    assert.equal(code, 0, output);
+    const line = output.split('\n').find((l) => l.startsWith(`${id} `));
+    return line?.split(/\s{2,}/);
+  };
+
+  before(async () => {
+    // Both gateways log at debug, so the no-key-in-the-logs check covers as much output as there is.
+    first = await testConfig(noDatabase, { log: { level: 'debug' } });
+    second = await testConfig(noDatabase, { log: { level: 'debug' } });
+    gateways.push(
+      ...(await Promise.all([
+        startReady(['gateway', '--config.file', first.configFile], first.gatewayUrl),
+        startReady(['gateway', '--config.file', second.configFile], second.gatewayUrl),
+      ])),
+    );
+  });
+
+  after(async () => {
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
+    // Keys live in the shared stack's topic: leave none of the test's usable.
+    for (const { id } of created) await keys('revoke', id);
+  });
+
+  test('a robot key made with the CLI is accepted, then refused by two gateways within 10 s of its revocation', async (t) => {
+    const robotId = randomUUID();
+    const keyName = `it robot ${randomUUID().slice(0, 8)}`;
+    const { id, key } = await createKey('--scope', 'results:write', '--robot-id', robotId, '--name', keyName);
+    for (const setup of [first, second]) {
+      const accepted = await waitFor(`the new key accepted by ${setup.gatewayUrl}`, async () => {
+        const answer = await upload(setup.gatewayUrl, key, freshResult({ robot_id: robotId }));
+        return answer.status === 401 ? undefined : answer;
+      });
+      assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    }
+
+    const revoked = await keys('revoke', id);
+    assert.equal(revoked.code, 0, revoked.output);
+    const revokeReturnedAt = Date.now();
+    await Promise.all(
+      [first, second].map((setup) =>
+        waitFor(
+          `the revoked key refused by ${setup.gatewayUrl}`,
+          async () =>
+            (await upload(setup.gatewayUrl, key, freshResult({ robot_id: robotId }))).status === 401,
+          10_000,
+          100,
+        ),
+      ),
+    );
+    t.diagnostic(`refused by both gateways ${Date.now() - revokeReturnedAt} ms after 'keys revoke' returned`);
+    const answer = await upload(second.gatewayUrl, key, freshResult({ robot_id: robotId }));
+    assert.deepEqual([answer.status, answer.body], [401, { error: 'unknown or revoked API key' }]);
+
+    const again = await keys('revoke', id);
+    assert.equal(again.code, 0, 'revoking twice is fine');
+    assert.match(again.output, /already revoked/);
+
+    const row = await waitFor('keys list to show the use', async () => {
+      const cells = await listRow(id);
+      return cells?.[5] !== 'never' && cells;
+    });
+    const [, name, scopes, robot, createdAt, lastUsed, revokedAt] = row;
+    assert.deepEqual([name, scopes, robot], [keyName, 'results:write', robotId]);
+    for (const time of [createdAt, lastUsed, revokedAt])
+      assert.match(time ?? '', /^\d{4}-\d\d-\d\dT[\d:]{8}Z$/);
+  });
+
+  test('scopes: an otlp-only key is refused on the results endpoint, an admin key uploads for any robot', async () => {
+    const otlp = await createKey('--scope', 'otlp:write');
+    const admin = await createKey('--scope', 'admin');
+    const refused = await waitFor('the otlp key known', async () => {
+      const answer = await upload(first.gatewayUrl, otlp.key, freshResult());
+      return answer.status === 401 ? undefined : answer;
+    });
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.error, /results:write/);
+    const accepted = await waitFor('the admin key known', async () => {
+      const answer = await upload(first.gatewayUrl, admin.key, freshResult());
+      return answer.status === 401 ? undefined : answer;
+    });
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+  });
+
+  test('a robot key uploading for another robot gets 403, and nothing without a key gets past 401', async () => {
+    const robotId = randomUUID();
+    const { key } = await createKey('--scope', 'results:write,definitions:read', '--robot-id', robotId);
+    const other = await waitFor('the robot key known', async () => {
+      const answer = await upload(first.gatewayUrl, key, freshResult({ robot_id: randomUUID() }));
+      return answer.status === 401 ? undefined : answer;
+    });
+    assert.equal(other.status, 403);
+    assert.match(other.body.error, new RegExp(robotId));
+    assert.equal((await upload(first.gatewayUrl, key, freshResult({ robot_id: robotId }))).status, 202);
+    assert.equal((await upload(first.gatewayUrl, undefined, freshResult())).status, 401);
+    assert.equal((await upload(first.gatewayUrl, `${key}x`, freshResult())).status, 401);
+  });
+
+  test('the CLI refuses bad requests with a clear message and a non-zero exit', async () => {
+    const unknown = await keys('revoke', '0123456789abcdef');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.output, /no API key with id '0123456789abcdef'/);
+    const robotWithoutResults = await keys('create', '--scope', 'otlp:write', '--robot-id', randomUUID());
+    assert.notEqual(robotWithoutResults.code, 0);
+    assert.match(robotWithoutResults.output, /must have the results:write scope/);
+    const badScope = await keys('create', '--scope', 'results:read');
+    assert.notEqual(badScope.code, 0);
+    assert.match(badScope.output, /unknown scope 'results:read'/);
+    const configKey = await keys('revoke', 'config:admin');
+    assert.notEqual(configKey.code, 0);
+    assert.match(configKey.output, /config file/);
+  });
+
+  test('over its rate limit a key gets 429 with Retry-After, then is served again; a gateway started later knows every key once ready', async () => {
+    const { key } = await createKey('--scope', 'results:write', '--name', 'rate-limited');
+    const port = await freePort();
+    const limited = await testConfig(noDatabase, {
+      gateway: { listen: `127.0.0.1:${port}`, rate_limit: { requests_per_second: 1, burst: 3 } },
+    });
+    const url = `http://127.0.0.1:${port}`;
+    // Polled tightly: the first request after /-/ready turns 200 must already know the key.
+    const gateway = startCli(['gateway', '--config.file', limited.configFile]);
+    gateways.push(gateway);
+    await waitFor(
+      'the third gateway ready',
+      async () => {
+        if (gateway.child.exitCode !== null) throw new Error(`exited early:\n${gateway.output()}`);
+        return (await fetch(`${url}/-/ready`).catch(() => undefined))?.status === 200;
+      },
+      60_000,
+      10,
+    );
+
+    const statuses: number[] = [];
+    let refusal: Awaited<ReturnType<typeof upload>> | undefined;
+    while (refusal === undefined && statuses.length < 20) {
+      const answer = await upload(url, key, freshResult());
+      statuses.push(answer.status);
+      if (answer.status === 429) refusal = answer;
+    }
+    assert.deepEqual(statuses.slice(0, 3), [202, 202, 202], 'the burst is served, from the first request on');
+    assert.ok(refusal !== undefined, `no 429 in ${statuses.join(',')}`);
+    const retryAfter = Number(refusal.headers.get('retry-after'));
+    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1, `Retry-After ${retryAfter}`);
+    assert.equal(refusal.body.error, 'rate_limited');
+    assert.equal(refusal.body.retry_after_seconds, retryAfter);
+    assert.equal((await upload(url, undefined, freshResult())).status, 401, 'no key: 401, never 429');
+
+    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+    assert.equal((await upload(url, key, freshResult())).status, 202, 'served again after Retry-After');
+  });
+
+  test('the key itself appears in no gateway log line and in no record of the key topics', async () => {
+    assert.ok(created.length >= 4);
+    const records: Buffer[] = [];
+    for (const topic of [topics.apiKeys.name, topics.apiKeyUsage.name]) {
+      const view = await startCompactedView<Buffer>({
+        kafka: kafkaConnection(),
+        topic,
+        logger: createLogger({ component: 'test', level: 'error' }),
+        decode: async (value, message) => {
+          records.push(value, message.key ?? Buffer.alloc(0), Buffer.from(JSON.stringify(message.headers)));
+          return value;
+        },
+      });
+      await view.caughtUp();
+      await view.stop();
+    }
+    const ids = created.map(({ id }) => id);
+    assert.ok(
+      ids.every((id) => records.some((record) => record.includes(id))),
+      'the test sees its own keys in the topic',
+    );
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
+    const logs = gateways.map((gateway) => gateway.output()).join('\n');
+    assert.ok(logs.length > 0);
+    for (const { key } of created) {
+      const secret = key.slice('pa_'.length + 16 + 1);
+      for (const record of records) assert.ok(!record.includes(secret), 'a topic record holds a key');
+      assert.ok(!logs.includes(secret), 'a gateway logged a key');
+    }
+  });
+});

@@ -1,0 +1,380 @@
+// The hostile-input corpus (test/corpus/hostile/, described in its README) turned into real HTTP
+// requests, and the answers judged against what each case expects. Shared by the hostile-input
+// test (one case at a time) and the gateway soak (the corpus in parallel loops).
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
+import { catalog, type TopicSpec, topics } from '../../topics/catalog.ts';
+import type { Admin } from '../../topics/port.ts';
+import { repoDir } from './stack.ts';
+
+export const corpusDir = join(repoDir, 'test', 'corpus', 'hostile');
+
+/** Above the largest case that must be judged field by field (a 5 MiB + 1 screenshot, ~7 MiB of base64). */
+export const corpusBodyLimitBytes = 8 * 1024 * 1024;
+
+export type KeyKind = 'none' | 'unknown' | 'admin' | 'wrong-scope' | 'robot';
+
+interface ResultEdit {
+  set?: Record<string, unknown>;
+  remove?: string[];
+}
+
+type CaseBody =
+  | { json: unknown }
+  | { text: string }
+  | { base64: string }
+  | { result: ResultEdit }
+  | { batch: { count?: number; items?: ResultEdit[]; envelope?: Record<string, unknown> } }
+  | { generate: string; options?: Record<string, number> };
+
+export interface HostileCase {
+  id: string;
+  description: string;
+  method: string;
+  path: string;
+  key: KeyKind;
+  keyHeader?: 'authorization' | 'x-api-key';
+  headers: Record<string, string>;
+  body: CaseBody;
+  gzip?: boolean;
+  expect: {
+    status: number;
+    error?: string;
+    paths?: string[];
+    contains?: string[];
+    items?: Array<{ status: string; paths?: string[] }>;
+  };
+}
+
+export interface CorpusKeys {
+  admin: string;
+  robot: string;
+  wrongScope: string;
+}
+
+/** A key with every scope except results:write; its secret is the caller's. */
+export function wrongScopeKeyConfig(secret: string) {
+  return {
+    name: 'corpus-wrong-scope',
+    sha256: sha256Hex(secret),
+    scopes: ['otlp:write', 'definitions:read'],
+  };
+}
+
+/** testConfig overrides the corpus needs: the small body limit and the wrong-scope key (testConfig lifts the rate limit). */
+export function corpusConfigOverrides(wrongScopeSecret: string): Record<string, unknown> {
+  return {
+    gateway: {
+      body_limit_bytes: corpusBodyLimitBytes,
+      api_keys: [wrongScopeKeyConfig(wrongScopeSecret)],
+    },
+  };
+}
+
+export function loadHostileCases(dir = join(corpusDir, 'cases')): HostileCase[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => ({
+      id: file.replace(/\.json$/, ''),
+      ...(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Omit<HostileCase, 'id'>),
+    }));
+}
+
+export function loadBaseResult(): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(corpusDir, 'base-result.json'), 'utf8'));
+}
+
+// --- building bodies -------------------------------------------------------------------------
+
+const tinyPng =
+  'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR42mPQbNiJFTEMLQkAcMZYgZauTKgAAAAASUVORK5CYII=';
+const imageSignatures: Record<string, number[]> = {
+  'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+  'image/jpeg': [0xff, 0xd8, 0xff, 0xe0],
+};
+
+/** `steps[1].name` → ['steps', 1, 'name']. */
+function pathParts(path: string): Array<string | number> {
+  const parts: Array<string | number> = [];
+  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    parts.push(match[2] === undefined ? (match[1] as string) : Number(match[2]));
+  }
+  return parts;
+}
+
+function readPath(root: unknown, path: string): unknown {
+  let node = root as Record<string | number, unknown> | undefined;
+  for (const part of pathParts(path)) node = node?.[part] as Record<string | number, unknown> | undefined;
+  return node;
+}
+
+/** Sets by defining an own property, so `__proto__` becomes a member as JSON.parse would make it. */
+function writePath(root: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = pathParts(path);
+  const last = parts.pop() as string | number;
+  let node: Record<string | number, unknown> = root;
+  for (const part of parts) node = node[part] as Record<string | number, unknown>;
+  Object.defineProperty(node, last, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function removePath(root: Record<string, unknown>, path: string): void {
+  const parts = pathParts(path);
+  const last = parts.pop() as string | number;
+  let node: Record<string | number, unknown> = root;
+  for (const part of parts) node = node[part] as Record<string | number, unknown>;
+  delete node[last];
+}
+
+interface BuildContext {
+  base: Record<string, unknown>;
+  bodyLimitBytes: number;
+  now: number;
+  /** JSON text substituted for placeholders after serialising. */
+  rawJson: string[];
+}
+
+function base64Variant(original: string, variant: string): string {
+  if (variant === 'url-safe') return original.replaceAll('+', '-').replaceAll('/', '_');
+  if (variant === 'line-break') return `${original.slice(0, 8)}\n${original.slice(8)}`;
+  if (variant === 'unpadded') return original.replace(/=+$/, '');
+  throw new Error(`unknown $base64Variant ${variant}`);
+}
+
+function imageBase64(contentType: string, decodedBytes: number): string {
+  const signature = imageSignatures[contentType];
+  if (signature === undefined) throw new Error(`no signature for ${contentType}`);
+  const bytes = Buffer.alloc(decodedBytes);
+  Buffer.from(signature).copy(bytes);
+  return bytes.toString('base64');
+}
+
+/** Value generators: objects whose one `$…` member names how to make the value. */
+function generateValue(value: unknown, context: BuildContext): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const spec = value as Record<string, unknown>;
+  const start = Date.parse(context.base.started_at as string);
+  if ('$repeat' in spec) return String(spec.$repeat).repeat(Number(spec.count));
+  if ('$rawJson' in spec) {
+    context.rawJson.push(String(spec.$rawJson));
+    return `@@raw-json-${context.rawJson.length - 1}@@`;
+  }
+  if ('$nowPlusMs' in spec) return new Date(context.now + Number(spec.$nowPlusMs)).toISOString();
+  if ('$steps' in spec) {
+    return Array.from({ length: Number(spec.$steps) }, (_, index) => ({
+      index,
+      name: `step ${index}`,
+      started_at: new Date(start + 100).toISOString(),
+      finished_at: new Date(start + 200).toISOString(),
+      status: 'OK',
+    }));
+  }
+  if ('$screenshots' in spec) {
+    return Array.from({ length: Number(spec.$screenshots) }, () => ({
+      step_index: 0,
+      content_type: 'image/png',
+      data: tinyPng,
+    }));
+  }
+  if ('$attributes' in spec) {
+    return Object.fromEntries(
+      Array.from({ length: Number(spec.$attributes) }, (_, i) => [`key${i}`, `v${i}`]),
+    );
+  }
+  if ('$image' in spec) return imageBase64(String(spec.$image), Number(spec.decodedBytes));
+  if ('$base64Variant' in spec) {
+    return base64Variant(String(readPath(context.base, String(spec.of))), String(spec.$base64Variant));
+  }
+  return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, generateValue(v, context)]));
+}
+
+function editedResult(edit: ResultEdit, context: BuildContext): Record<string, unknown> {
+  const result = structuredClone(context.base);
+  for (const [path, value] of Object.entries(edit.set ?? {})) {
+    writePath(result, path, generateValue(value, context));
+  }
+  for (const path of edit.remove ?? []) removePath(result, path);
+  return result;
+}
+
+function serialise(value: unknown, context: BuildContext): Buffer {
+  let text = JSON.stringify(value);
+  context.rawJson.forEach((raw, i) => {
+    text = text.replace(`"@@raw-json-${i}@@"`, raw);
+  });
+  return Buffer.from(text, 'utf8');
+}
+
+function generateBody(name: string, options: Record<string, number>, context: BuildContext): Buffer {
+  switch (name) {
+    case 'nested-arrays': {
+      const depth = options.depth ?? 100_000;
+      return Buffer.from(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+    }
+    case 'results-array':
+      return serialise(
+        Array.from({ length: options.count ?? 2 }, () => context.base),
+        context,
+      );
+    case 'over-body-limit': {
+      // A valid result padded with JSON whitespace to exactly one byte over the limit.
+      const json = serialise(context.base, context);
+      return Buffer.concat([json, Buffer.alloc(context.bodyLimitBytes + 1 - json.length, 0x20)]);
+    }
+    case 'gzip-bomb':
+      // Spaces are valid JSON whitespace: only the inflated-size limit can stop this body.
+      return gzipSync(Buffer.alloc(options.inflatedBytes ?? 64 * 1024 * 1024, 0x20), { level: 9 });
+    case 'truncated-gzip': {
+      const whole = gzipSync(serialise(context.base, context));
+      return whole.subarray(0, Math.floor(whole.length / 2));
+    }
+    default:
+      throw new Error(`unknown body generator "${name}"`);
+  }
+}
+
+function buildBody(body: CaseBody, context: BuildContext): Buffer {
+  if ('json' in body) return serialise(body.json, context);
+  if ('text' in body) return Buffer.from(body.text, 'utf8');
+  if ('base64' in body) return Buffer.from(body.base64, 'base64');
+  if ('result' in body) return serialise(editedResult(body.result, context), context);
+  if ('batch' in body) {
+    const { count, items, envelope = {} } = body.batch;
+    const edits = items ?? Array.from({ length: count ?? 1 }, () => ({}));
+    return serialise({ results: edits.map((edit) => editedResult(edit, context)), ...envelope }, context);
+  }
+  return generateBody(body.generate, body.options ?? {}, context);
+}
+
+export interface BuiltRequest {
+  hostileCase: HostileCase;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export function buildRequest(
+  hostileCase: HostileCase,
+  options: { keys: CorpusKeys; bodyLimitBytes: number; now?: number },
+): BuiltRequest {
+  const context: BuildContext = {
+    base: loadBaseResult(),
+    bodyLimitBytes: options.bodyLimitBytes,
+    now: options.now ?? Date.now(),
+    rawJson: [],
+  };
+  let body = buildBody(hostileCase.body, context);
+  const headers = { ...hostileCase.headers };
+  if (hostileCase.gzip) {
+    body = gzipSync(body);
+    headers['content-encoding'] = 'gzip';
+  }
+  const secret = {
+    none: undefined,
+    unknown: `unknown-${randomUUID()}`,
+    admin: options.keys.admin,
+    'wrong-scope': options.keys.wrongScope,
+    robot: options.keys.robot,
+  }[hostileCase.key];
+  if (secret !== undefined) {
+    if (hostileCase.keyHeader === 'x-api-key') headers['x-api-key'] = secret;
+    else headers.authorization = `Bearer ${secret}`;
+  }
+  return { hostileCase, method: hostileCase.method, path: hostileCase.path, headers, body };
+}
+
+// --- sending and judging ---------------------------------------------------------------------
+
+export interface Answer {
+  status: number;
+  text: string;
+  json: any;
+}
+
+export async function send(baseUrl: string, request: BuiltRequest): Promise<Answer> {
+  // A Uint8Array body gets no default Content-Type from fetch, so "no Content-Type" stays absent.
+  const response = await fetch(`${baseUrl}${request.path}`, {
+    method: request.method,
+    headers: request.headers,
+    body: new Uint8Array(request.body),
+  });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, text, json };
+}
+
+const pathsOf = (problems: unknown): string[] =>
+  Array.isArray(problems) ? problems.map((problem: { path?: unknown }) => String(problem?.path)) : [];
+
+/** What is wrong with an answer, as readable lines; empty when it is what the case expects. */
+export function judge(hostileCase: HostileCase, answer: Answer): string[] {
+  const { expect } = hostileCase;
+  const failures: string[] = [];
+  if (answer.status !== expect.status) failures.push(`status ${answer.status}, expected ${expect.status}`);
+  if (answer.json === undefined || typeof answer.json !== 'object') {
+    failures.push('the body is not a JSON object');
+  } else if (expect.status >= 400 && (typeof answer.json.error !== 'string' || answer.json.error === '')) {
+    failures.push('the body has no "error"');
+  }
+  if (expect.error !== undefined && answer.json?.error !== expect.error) {
+    failures.push(`error ${JSON.stringify(answer.json?.error)}, expected ${JSON.stringify(expect.error)}`);
+  }
+  const named = pathsOf(answer.json?.details);
+  for (const path of expect.paths ?? []) {
+    if (!named.includes(path)) failures.push(`"${path}" not named; details name [${named.join(', ')}]`);
+  }
+  for (const text of expect.contains ?? []) {
+    if (!answer.text.includes(text)) failures.push(`the body does not mention "${text}"`);
+  }
+  if (expect.items !== undefined) {
+    const results: unknown[] = Array.isArray(answer.json?.results) ? answer.json.results : [];
+    if (results.length !== expect.items.length) {
+      failures.push(`${results.length} batch items answered, expected ${expect.items.length}`);
+    }
+    expect.items.forEach((want, i) => {
+      const got = results[i] as { status?: string; errors?: unknown } | undefined;
+      if (got?.status !== want.status)
+        failures.push(`item ${i}: status ${got?.status}, expected ${want.status}`);
+      const itemPaths = pathsOf(got?.errors);
+      for (const path of want.paths ?? []) {
+        if (!itemPaths.includes(path)) failures.push(`item ${i}: "${path}" not named among [${itemPaths}]`);
+      }
+    });
+  }
+  return failures.map((failure) => `${hostileCase.id}: ${failure} — body: ${answer.text.slice(0, 300)}`);
+}
+
+// --- "nothing was published" -------------------------------------------------------------------
+
+/**
+ * Topics the gateway writes for any request with a known key, whatever its body: the key's "last
+ * used" record (at most one a minute per key). That is bookkeeping, not the request's content.
+ */
+const bookkeepingTopics = new Set(
+  [(topics as Record<string, TopicSpec | undefined>).apiKeyUsage?.name].filter((name) => name !== undefined),
+);
+
+/**
+ * Sum of end offsets per catalog topic (bookkeeping topics aside); a topic the cluster does not
+ * have (yet) counts as absent.
+ */
+export async function catalogEnds(admin: Admin): Promise<Record<string, number | 'absent'>> {
+  const existing = new Set(await admin.listTopics());
+  const ends: Record<string, number | 'absent'> = {};
+  for (const topic of catalog) {
+    if (bookkeepingTopics.has(topic.name)) continue;
+    ends[topic.name] = existing.has(topic.name)
+      ? (await admin.topicOffsets(topic.name)).reduce((sum, p) => sum + Number(p.high), 0)
+      : 'absent';
+  }
+  return ends;
+}
