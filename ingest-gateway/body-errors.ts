@@ -1,6 +1,25 @@
 // Failures to read a JSON request body, answered in the API's own error shapes instead of the raw
 // messages of the body parser or zlib. Mounted after the routes of every JSON API.
-import type { NextFunction, Request, Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+
+/**
+ * The body of a JSON API call: 415 unless Content-Type is JSON, then parsed with the size limit
+ * applied to the inflated body (gzip bombs stop there). Errors go to jsonBodyErrors.
+ */
+export function jsonBody(bodyLimitBytes: number): RequestHandler[] {
+  return [
+    (request: Request, response: Response, next: NextFunction) => {
+      if (!request.is('application/json')) {
+        response
+          .status(415)
+          .json({ error: 'unsupported_media_type', message: 'send Content-Type: application/json' });
+        return;
+      }
+      next();
+    },
+    express.json({ limit: bodyLimitBytes, strict: false, type: () => true }),
+  ];
+}
 
 export function jsonBodyErrors(bodyLimitBytes: number) {
   return (error: unknown, _request: Request, response: Response, next: NextFunction): void => {

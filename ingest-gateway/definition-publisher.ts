@@ -10,7 +10,7 @@ import type { TransactionDefinitionRecord } from '../schemas/index.ts';
 import { topics } from '../topics/catalog.ts';
 import type { ValueCodec } from '../topics/codec.ts';
 import type { OutgoingMessage, Producer } from '../topics/port.ts';
-import { KafkaUnavailableError } from './publisher.ts';
+import { sendWithin } from './publisher.ts';
 
 export interface DefinitionPublisher {
   upsert(records: TransactionDefinitionRecord[]): Promise<void>;
@@ -28,21 +28,7 @@ export function createDefinitionPublisher(options: {
   const { producer, codec, timeoutMs, chunkBytes = 1024 * 1024 } = options;
 
   const send = async (messages: OutgoingMessage[]): Promise<void> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new KafkaUnavailableError(`no acknowledgement within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
-    try {
-      await Promise.race([producer.send([{ topic: topics.synthDefinitions.name, messages }]), timeout]);
-    } catch (error) {
-      if (error instanceof KafkaUnavailableError) throw error;
-      throw new KafkaUnavailableError((error as Error).message);
-    } finally {
-      clearTimeout(timer);
-    }
+    await sendWithin(producer, [{ topic: topics.synthDefinitions.name, messages }], timeoutMs);
   };
 
   return {

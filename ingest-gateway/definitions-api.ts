@@ -6,14 +6,14 @@
 // instance's own view of the compacted topic. A write also waits (briefly, bounded) until this
 // instance's view shows it, so an admin who reads back from the same instance sees the change.
 
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { uuid as uuidCheck } from '../schemas/field-checks.ts';
 import { toDefinitionRecord, validateDefinitionUpsert } from '../schemas/index.ts';
 import { ProblemList } from '../schemas/validation-problems.ts';
 import { type KeyStore, requireScope } from './api-keys.ts';
-import { jsonBodyErrors } from './body-errors.ts';
+import { jsonBody, jsonBodyErrors } from './body-errors.ts';
 import type { DefinitionPublisher } from './definition-publisher.ts';
 import type { DefinitionsView } from './definitions-view.ts';
 import { KafkaUnavailableError } from './publisher.ts';
@@ -94,16 +94,7 @@ export function definitionsApi(options: DefinitionsApiOptions): Router {
   router.post(
     '/api/v1/transactions/',
     admin,
-    (request: Request, response: Response, next: NextFunction) => {
-      if (!request.is('application/json')) {
-        response
-          .status(415)
-          .json({ error: 'unsupported_media_type', message: 'send Content-Type: application/json' });
-        return;
-      }
-      next();
-    },
-    express.json({ limit: options.bodyLimitBytes, strict: false, type: () => true }),
+    ...jsonBody(options.bodyLimitBytes),
     async (request: Request, response: Response) => {
       // All or nothing: one invalid item refuses the whole request and nothing is published, so an
       // admin never has to work out which half of a change went live.

@@ -3,7 +3,7 @@
 
 import { topics } from '../topics/catalog.ts';
 import type { ValueCodec } from '../topics/codec.ts';
-import type { Producer } from '../topics/port.ts';
+import type { OutgoingMessage, Producer } from '../topics/port.ts';
 
 export interface PreparedResult<R, A> {
   /** The TransactionResult record, keyed by transaction_id so one transaction's runs stay in order. */
@@ -15,6 +15,32 @@ export interface PreparedResult<R, A> {
 
 export class KafkaUnavailableError extends Error {
   override readonly name = 'KafkaUnavailableError';
+}
+
+/**
+ * Send and wait for Kafka's acknowledgement at most `timeoutMs`; any failure becomes a
+ * KafkaUnavailableError, which the APIs answer with 503 and Retry-After.
+ */
+export async function sendWithin(
+  producer: Producer,
+  batches: Array<{ topic: string; messages: OutgoingMessage[] }>,
+  timeoutMs: number,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new KafkaUnavailableError(`no acknowledgement within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([producer.send(batches), timeout]);
+  } catch (error) {
+    if (error instanceof KafkaUnavailableError) throw error;
+    throw new KafkaUnavailableError((error as Error).message);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface ResultPublisher<R, A> {
@@ -52,21 +78,7 @@ export function createResultPublisher<R, A>(options: {
       // Screenshots go in the same produce call: a result is never acknowledged without its images.
       if (artifactMessages.length > 0)
         batches.unshift({ topic: topics.synthArtifacts.name, messages: artifactMessages });
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new KafkaUnavailableError(`no acknowledgement within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      });
-      try {
-        await Promise.race([producer.send(batches), timeout]);
-      } catch (error) {
-        if (error instanceof KafkaUnavailableError) throw error;
-        throw new KafkaUnavailableError((error as Error).message);
-      } finally {
-        clearTimeout(timer);
-      }
+      await sendWithin(producer, batches, timeoutMs);
     },
   };
 }

@@ -2,7 +2,7 @@
 // (CONTRACT.md "Robot results"): single and batch forms, every problem named by path, 2xx only
 // after Kafka acknowledged, 503 with Retry-After when it cannot.
 
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { toAvroResult, validateUpload } from '../schemas/index.ts';
@@ -13,7 +13,7 @@ import type {
 } from '../schemas/record-types.ts';
 import type { Validation, ValidationError } from '../schemas/validation-problems.ts';
 import { type KeyStore, requireScope } from './api-keys.ts';
-import { jsonBodyErrors } from './body-errors.ts';
+import { jsonBody, jsonBodyErrors } from './body-errors.ts';
 import { KafkaUnavailableError, type PreparedResult, type ResultPublisher } from './publisher.ts';
 
 export interface ResultsApiOptions {
@@ -82,17 +82,7 @@ export function resultsApi(options: ResultsApiOptions): Router {
   router.post(
     '/api/v1/transactions/results/upload',
     requireScope(options.keys, 'results:write'),
-    (request: Request, response: Response, next: NextFunction) => {
-      if (!request.is('application/json')) {
-        response
-          .status(415)
-          .json({ error: 'unsupported_media_type', message: 'send Content-Type: application/json' });
-        return;
-      }
-      next();
-    },
-    // gzip and deflate bodies are inflated; the limit applies to the inflated size (zip bombs stop there).
-    express.json({ limit: options.bodyLimitBytes, strict: false, type: () => true }),
+    ...jsonBody(options.bodyLimitBytes),
     async (request: Request, response: Response) => {
       const receivedAt = new Date();
       const robotId = request.apiKey?.robotId;

@@ -4,7 +4,7 @@
 import type { TopicSpec } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
 import type { OutgoingMessage, Producer } from '../../topics/port.ts';
-import { KafkaUnavailableError } from '../publisher.ts';
+import { sendWithin } from '../publisher.ts';
 
 /** Room left in a Kafka message for the key, headers and batch framing. */
 const framingBytes = 1024;
@@ -52,21 +52,7 @@ export function createTopicPublisher<R>(options: {
         messages.push({ key, value });
       }
       if (messages.length === 0) return { published: 0, refused };
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new KafkaUnavailableError(`no acknowledgement within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      });
-      try {
-        await Promise.race([producer.send([{ topic: topic.name, messages }]), timeout]);
-      } catch (error) {
-        if (error instanceof KafkaUnavailableError) throw error;
-        throw new KafkaUnavailableError((error as Error).message);
-      } finally {
-        clearTimeout(timer);
-      }
+      await sendWithin(producer, [{ topic: topic.name, messages }], timeoutMs);
       return { published: messages.length, refused };
     },
   };
