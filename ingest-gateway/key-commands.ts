@@ -5,10 +5,10 @@ import { parseArgs } from 'node:util';
 import { loadConfig, parseConfigArgs } from '../core/config.ts';
 import type { PrimoartConfig } from '../core/config-schema.ts';
 import { createLogger } from '../core/logging.ts';
+import { kafkaFromConfig } from '../topics/bus.ts';
 import { topics } from '../topics/catalog.ts';
 import { createValueCodec, type ValueCodec } from '../topics/codec.ts';
 import { startCompactedView } from '../topics/compacted-view.ts';
-import { connectKafka } from '../topics/kafkajs-adapter.ts';
 import type { KafkaConnection } from '../topics/port.ts';
 import { configKeyId } from './api-keys.ts';
 import { type ApiKeyRecord, type ApiKeyUsageRecord, generateApiKey, parseScopes } from './key-records.ts';
@@ -27,15 +27,7 @@ async function openBus(args: string[]): Promise<KeysBus> {
   const { configFile, rest } = parseConfigArgs(args);
   const config = await loadConfig(configFile);
   const logger = createLogger({ component: 'primoart-cli', level: 'error' });
-  const kafka = connectKafka(
-    {
-      brokers: config.kafka.brokers,
-      clientId: `${config.kafka.client_id}-cli`,
-      connectTimeoutMs: config.kafka.connect_timeout_ms,
-      requestTimeoutMs: config.kafka.request_timeout_ms,
-    },
-    logger,
-  );
+  const kafka = kafkaFromConfig({ ...config.kafka, client_id: `${config.kafka.client_id}-cli` }, logger);
   return {
     config,
     kafka,

@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig, parseConfigArgs } from '../core/config.ts';
 import { createLogger } from '../core/logging.ts';
 import { applyCatalog, groupLag, type ReplayFrom, resetGroupOffsets } from './admin.ts';
+import { kafkaFromConfig } from './bus.ts';
 import { catalog, valueSubject } from './catalog.ts';
-import { connectKafka } from './kafkajs-adapter.ts';
 import type { Admin } from './port.ts';
 import { checkCompatibility, compatibilityLevel, registerSchema, setCompatibility } from './registry.ts';
 
@@ -19,15 +19,7 @@ async function withConfig(args: string[]) {
 async function withAdmin<T>(args: string[], work: (admin: Admin, rest: string[]) => Promise<T>): Promise<T> {
   const { config, rest } = await withConfig(args);
   const logger = createLogger({ component: 'primoart-cli', level: 'warn' });
-  const kafka = connectKafka(
-    {
-      brokers: config.kafka.brokers,
-      clientId: `${config.kafka.client_id}-cli`,
-      connectTimeoutMs: config.kafka.connect_timeout_ms,
-      requestTimeoutMs: config.kafka.request_timeout_ms,
-    },
-    logger,
-  );
+  const kafka = kafkaFromConfig({ ...config.kafka, client_id: `${config.kafka.client_id}-cli` }, logger);
   const admin = await kafka.admin();
   try {
     return await work(admin, rest);
