@@ -129,6 +129,12 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
+// `primoart keys list | head`: a reader that stops early is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
