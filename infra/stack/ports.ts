@@ -16,6 +16,9 @@ export interface StackPorts {
   alerta: number;
   gateway: number;
   synthStore: number;
+  metricsStore: number;
+  logsStore: number;
+  artifactStore: number;
 }
 
 export const defaultPorts: StackPorts = {
@@ -31,6 +34,9 @@ export const defaultPorts: StackPorts = {
   alerta: 18180,
   gateway: 18080,
   synthStore: 18101,
+  metricsStore: 18102,
+  logsStore: 18103,
+  artifactStore: 18104,
 };
 
 export const host = '127.0.0.1';

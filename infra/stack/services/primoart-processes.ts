@@ -40,20 +40,30 @@ export const gateway: ServiceDefinition = {
   startTimeoutMs: 60_000,
 };
 
-export const synthStore: ServiceDefinition = {
-  name: 'synth-store',
-  version: projectVersion,
-  dependsOn: ['postgres', 'kafka', 'registry', 'gateway'],
-  async install() {},
-  async init(ctx) {
-    writeStackConfig(ctx);
-  },
-  launch: (ctx) => ({
-    command: process.execPath,
-    args: [cli(ctx), 'worker', 'synth-store', '--config.file', stackConfigFile(ctx)],
-  }),
-  probe: (ctx) => probeHttpOk(`http://${host}:${ctx.ports.synthStore}/-/ready`),
-  env: () => ({}),
-  url: (ctx) => `http://${host}:${ctx.ports.synthStore}`,
-  startTimeoutMs: 60_000,
-};
+/** A worker of the project run by the stack: `primoart worker <name>` with the stack config. */
+export function workerService(
+  name: string,
+  port: (ctx: StackContext) => number,
+  dependsOn: string[],
+): ServiceDefinition {
+  return {
+    name,
+    version: projectVersion,
+    // The gateway's init applies the topic catalog and registers the schemas workers read with.
+    dependsOn: ['kafka', 'registry', 'gateway', ...dependsOn],
+    async install() {},
+    async init(ctx) {
+      writeStackConfig(ctx);
+    },
+    launch: (ctx) => ({
+      command: process.execPath,
+      args: [cli(ctx), 'worker', name, '--config.file', stackConfigFile(ctx)],
+    }),
+    probe: (ctx) => probeHttpOk(`http://${host}:${port(ctx)}/-/ready`),
+    env: () => ({}),
+    url: (ctx) => `http://${host}:${port(ctx)}`,
+    startTimeoutMs: 60_000,
+  };
+}
+
+export const synthStore = workerService('synth-store', (ctx) => ctx.ports.synthStore, ['postgres']);
