@@ -22,6 +22,9 @@ const ports: StackPorts = {
   alerta: 28180,
   gateway: 28080,
   synthStore: 28101,
+  metricsStore: 28102,
+  logsStore: 28103,
+  artifactStore: 28104,
 };
 
 const ctx: StackContext = {
