@@ -120,12 +120,15 @@ async function createConsumer(kafka: KafkaClient, options: ConsumerOptions): Pro
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3_000,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
+    ...(options.minBytes === undefined ? {} : { minBytes: options.minBytes }),
+    ...(options.maxWaitMs === undefined ? {} : { maxWaitTimeInMs: options.maxWaitMs }),
     allowAutoTopicCreation: false,
     // A restart after a crash re-joins the group and resumes from the last committed offset.
     retry: { initialRetryTime: 300, retries: 8 },
   });
   let assigned: Array<{ topic: string; partition: number }> = [];
   let stopping = false;
+  const resumeTimers = new Set<NodeJS.Timeout>();
   let joinedResolve: () => void = () => {};
   const joinedOnce = new Promise<void>((resolve) => {
     joinedResolve = resolve;
@@ -146,7 +149,7 @@ async function createConsumer(kafka: KafkaClient, options: ConsumerOptions): Pro
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 1,
-        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        eachBatch: async ({ batch, isRunning, isStale, resolveOffset }) => {
           if (batch.messages.length === 0) return;
           await handle(
             {
@@ -172,7 +175,15 @@ async function createConsumer(kafka: KafkaClient, options: ConsumerOptions): Pro
                 resolveOffset((BigInt(nextOffset) - 1n).toString());
               },
               markProcessed: (offset) => resolveOffset(offset),
-              heartbeat,
+              pauseFor(ms) {
+                const partition = [{ topic: batch.topic, partitions: [batch.partition] }];
+                consumer.pause(partition);
+                const timer = setTimeout(() => {
+                  resumeTimers.delete(timer);
+                  if (!stopping) consumer.resume(partition);
+                }, ms);
+                resumeTimers.add(timer);
+              },
               stillAssigned: () => !stopping && isRunning() && !isStale(),
             },
           );
@@ -182,6 +193,8 @@ async function createConsumer(kafka: KafkaClient, options: ConsumerOptions): Pro
     joined: () => joinedOnce,
     async stop() {
       stopping = true;
+      for (const timer of resumeTimers) clearTimeout(timer);
+      resumeTimers.clear();
       // disconnect() waits for the batch in hand, then leaves the group so partitions move at once.
       await consumer.disconnect();
     },

@@ -57,8 +57,11 @@ export interface BatchControl {
    * compacted view). Without this or commit, the same messages are fetched again.
    */
   markProcessed(offset: string): void;
-  /** Keep the group membership alive during a long write (store outage retries). */
-  heartbeat(): Promise<void>;
+  /**
+   * Stop fetching this partition for `ms`, then resume from the last committed (or processed)
+   * offset: how a consumer waits out a store outage without blocking the poll loop.
+   */
+  pauseFor(ms: number): void;
   /** False once the consumer is stopping or this partition was revoked: stop working on it. */
   stillAssigned(): boolean;
 }
@@ -70,6 +73,9 @@ export interface ConsumerOptions {
   fromBeginning: boolean;
   sessionTimeoutMs?: number;
   maxBytesPerPartition?: number;
+  /** A fetch waits until this many bytes are available or maxWaitMs passed (batching by time). */
+  minBytes?: number;
+  maxWaitMs?: number;
 }
 
 export interface Consumer {

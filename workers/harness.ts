@@ -43,7 +43,7 @@ export interface WorkerDefinition<T> {
 export interface HarnessSettings {
   groupId: string;
   deadLetterTopic: string;
-  batch: { maxRecords: number; maxBytes: number };
+  batch: { maxRecords: number; maxBytes: number; maxWaitMs: number };
   retry: { initialMs: number; maxMs: number };
   /** A record that fails as poison this many times in a row is dead-lettered. */
   poisonAttempts: number;
@@ -53,7 +53,7 @@ export interface HarnessSettings {
 }
 
 export const defaultHarnessSettings: Omit<HarnessSettings, 'groupId' | 'deadLetterTopic'> = {
-  batch: { maxRecords: 500, maxBytes: 8 * 1024 * 1024 },
+  batch: { maxRecords: 500, maxBytes: 8 * 1024 * 1024, maxWaitMs: 200 },
   retry: { initialMs: 200, maxMs: 10_000 },
   poisonAttempts: 3,
   guard: { window: 100, minDeadLetters: 50 },
@@ -165,20 +165,33 @@ export async function startWorker<T>(
     topics: definition.topics,
     fromBeginning: settings.fromBeginning,
     maxBytesPerPartition: settings.batch.maxBytes,
+    // Batching by time: the broker holds a fetch until this much data is there or maxWaitMs passed.
+    minBytes: Math.min(settings.batch.maxBytes, 256 * 1024),
+    maxWaitMs: settings.batch.maxWaitMs,
   });
 
   const labels = (topic: string) => ({ worker: definition.name, topic });
 
-  /** Sleep in short steps so a stop or revocation is noticed and the group membership stays alive. */
-  async function backoff(attempt: number, control: BatchControl): Promise<boolean> {
-    const delay = Math.min(settings.retry.maxMs, settings.retry.initialMs * 2 ** Math.min(attempt, 16));
-    const until = Date.now() + delay;
-    while (Date.now() < until) {
-      if (!control.stillAssigned() || fatal) return false;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500, until - Date.now())));
-      await control.heartbeat().catch(() => undefined);
+  /**
+   * Retry bookkeeping per partition. A failure that may pass (store or registry down) pauses the
+   * partition and returns; when it resumes, Kafka hands back everything after the last commit and
+   * the work is tried again. Nothing sleeps in the poll loop, and other partitions keep flowing.
+   */
+  const retries = new Map<string, { attempt: number }>();
+  const retryStateOf = (topic: string, partition: number) => {
+    const key = `${topic}/${partition}`;
+    let state = retries.get(key);
+    if (state === undefined) {
+      state = { attempt: 0 };
+      retries.set(key, state);
     }
-    return control.stillAssigned() && !fatal;
+    return state;
+  };
+
+  function pauseForRetry(control: BatchControl, state: { attempt: number }): void {
+    const delay = Math.min(settings.retry.maxMs, settings.retry.initialMs * 2 ** Math.min(state.attempt, 16));
+    state.attempt++;
+    control.pauseFor(delay);
   }
 
   function recordOutcome(deadLettered: boolean): void {
@@ -194,130 +207,132 @@ export async function startWorker<T>(
     }
   }
 
-  /** Dead-letter one message; retried until Kafka takes it, because the offset is committed after. */
-  async function deadLetter(
-    message: ConsumedMessage,
-    error: unknown,
-    control: BatchControl,
-  ): Promise<boolean> {
+  /** Dead-letter one message; false when Kafka did not take it (the partition then retries later). */
+  async function deadLetter(message: ConsumedMessage, error: unknown): Promise<boolean> {
     const description = describeError(error).slice(0, 4096);
+    try {
+      await producer.send([
+        {
+          topic: settings.deadLetterTopic,
+          messages: [
+            {
+              key: message.key,
+              value: message.value ?? Buffer.alloc(0),
+              headers: {
+                ...message.headers,
+                [deadLetterHeaders.error]: description,
+                [deadLetterHeaders.kind]: 'poison',
+                [deadLetterHeaders.worker]: definition.name,
+                [deadLetterHeaders.topic]: message.topic,
+                [deadLetterHeaders.partition]: String(message.partition),
+                [deadLetterHeaders.offset]: message.offset,
+                [deadLetterHeaders.failedAt]: new Date().toISOString(),
+              },
+            },
+          ],
+        },
+      ]);
+    } catch (sendError) {
+      logger.warn({ err: describeError(sendError) }, 'dead-letter topic unavailable; will retry');
+      return false;
+    }
     logger.error(
       { topic: message.topic, partition: message.partition, offset: message.offset, err: description },
-      'dead-lettering a message that cannot be processed',
+      'dead-lettered a message that cannot be processed',
     );
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await producer.send([
-          {
-            topic: settings.deadLetterTopic,
-            messages: [
-              {
-                key: message.key,
-                value: message.value ?? Buffer.alloc(0),
-                headers: {
-                  ...message.headers,
-                  [deadLetterHeaders.error]: description,
-                  [deadLetterHeaders.kind]: 'poison',
-                  [deadLetterHeaders.worker]: definition.name,
-                  [deadLetterHeaders.topic]: message.topic,
-                  [deadLetterHeaders.partition]: String(message.partition),
-                  [deadLetterHeaders.offset]: message.offset,
-                  [deadLetterHeaders.failedAt]: new Date().toISOString(),
-                },
-              },
-            ],
-          },
-        ]);
-        metrics.deadLettered.inc(labels(message.topic));
-        recordOutcome(true);
-        return true;
-      } catch (sendError) {
-        logger.warn({ err: describeError(sendError) }, 'dead-letter topic unavailable; retrying');
-        if (!(await backoff(attempt, control))) return false;
-      }
-    }
+    metrics.deadLettered.inc(labels(message.topic));
+    recordOutcome(true);
+    return true;
   }
 
   /**
-   * Write records until the store confirms. Transient failures are retried forever with backoff
-   * (that is lag, not loss); a poison failure splits the batch to isolate the bad record.
-   * Returns false when the partition was lost or the worker is stopping: nothing is committed then.
+   * Write records; 'done' once the store confirmed every record that can be written. A poison
+   * failure splits the batch to isolate the bad record, which is dead-lettered once it has failed
+   * `poisonAttempts` times in a row; any other failure is 'retry' (lag, never loss): the partition
+   * pauses, and the uncommitted records are written again (idempotently) when it resumes.
    */
-  async function writeReliably(records: Array<DecodedRecord<T>>, control: BatchControl): Promise<boolean> {
-    let poisonFailures = 0;
-    for (let attempt = 0; ; attempt++) {
-      if (records.length === 0) return true;
-      try {
-        await definition.write(records);
-        metrics.written.inc(labels(records[0]?.message.topic ?? ''), records.length);
-        for (let i = 0; i < records.length; i++) recordOutcome(false);
-        return true;
-      } catch (error) {
-        const topic = records[0]?.message.topic ?? '';
-        if (classify(error) === 'poison') {
-          if (records.length > 1) {
-            const middle = Math.ceil(records.length / 2);
-            return (
-              (await writeReliably(records.slice(0, middle), control)) &&
-              (await writeReliably(records.slice(middle), control))
-            );
-          }
-          poisonFailures++;
-          const only = records[0] as DecodedRecord<T>;
-          if (poisonFailures >= settings.poisonAttempts) return deadLetter(only.message, error, control);
-        } else {
-          logger.warn(
-            { err: describeError(error), attempt, records: records.length },
-            'write failed; will retry',
-          );
-        }
-        metrics.retried.inc(labels(topic));
-        if (!(await backoff(attempt, control))) return false;
+  async function writeReliably(
+    records: Array<DecodedRecord<T>>,
+    control: BatchControl,
+  ): Promise<'done' | 'retry' | 'lost'> {
+    if (records.length === 0) return 'done';
+    const topic = records[0]?.message.topic ?? '';
+    try {
+      await definition.write(records);
+    } catch (error) {
+      metrics.retried.inc(labels(topic));
+      if (classify(error) !== 'poison') {
+        logger.warn({ err: describeError(error), records: records.length }, 'write failed; will retry');
+        return 'retry';
       }
+      if (records.length > 1) {
+        const middle = Math.ceil(records.length / 2);
+        const first = await writeReliably(records.slice(0, middle), control);
+        return first === 'done' ? writeReliably(records.slice(middle), control) : first;
+      }
+      // One record failed as poison: try it alone a few times at once (a misclassified hiccup passes),
+      // then set it aside.
+      const only = records[0] as DecodedRecord<T>;
+      let lastError = error;
+      for (let attempt = 2; attempt <= settings.poisonAttempts; attempt++) {
+        if (!control.stillAssigned()) return 'lost';
+        try {
+          await definition.write(records);
+          metrics.written.inc(labels(topic), 1);
+          recordOutcome(false);
+          return 'done';
+        } catch (again) {
+          if (classify(again) !== 'poison') return 'retry';
+          lastError = again;
+        }
+      }
+      if (!control.stillAssigned()) return 'lost';
+      return (await deadLetter(only.message, lastError)) ? 'done' : 'retry';
     }
+    metrics.written.inc(labels(topic), records.length);
+    for (let i = 0; i < records.length; i++) recordOutcome(false);
+    return 'done';
   }
 
   /**
    * Decode a chunk. A message that can never be read is set aside for the dead-letter topic; a
-   * failure that may pass (the registry is down) is retried like a store outage.
+   * failure that may pass (the registry is down) makes the whole chunk wait, like a store outage.
    */
-  async function decodeReliably(chunk: ConsumedMessage[], control: BatchControl) {
-    for (let attempt = 0; ; attempt++) {
-      const decoded: Array<DecodedRecord<T>> = [];
-      const unreadable: Array<{ message: ConsumedMessage; error: unknown }> = [];
-      let transient: unknown;
-      for (const message of chunk) {
-        try {
-          decoded.push({ message, record: await definition.decode(message) });
-        } catch (error) {
-          if (classifyFailure(error) === 'poison') unreadable.push({ message, error });
-          else {
-            transient = error;
-            break;
-          }
+  async function decodeChunk(chunk: ConsumedMessage[]) {
+    const decoded: Array<DecodedRecord<T>> = [];
+    const unreadable: Array<{ message: ConsumedMessage; error: unknown }> = [];
+    for (const message of chunk) {
+      try {
+        decoded.push({ message, record: await definition.decode(message) });
+      } catch (error) {
+        if (classifyFailure(error) === 'poison') unreadable.push({ message, error });
+        else {
+          logger.warn({ err: describeError(error) }, 'decoding failed; will retry');
+          metrics.retried.inc(labels(message.topic));
+          return undefined;
         }
       }
-      if (transient === undefined) return { decoded, unreadable };
-      logger.warn({ err: describeError(transient), attempt }, 'decoding failed; will retry');
-      metrics.retried.inc(labels(chunk[0]?.topic ?? ''));
-      if (!(await backoff(attempt, control))) return undefined;
     }
+    return { decoded, unreadable };
   }
 
   async function handleBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
+    const state = retryStateOf(batch.topic, batch.partition);
     for (const chunk of chunkMessages(batch.messages, settings.batch)) {
       if (!control.stillAssigned() || fatal) return;
       const stopTimer = metrics.batchSeconds.startTimer(labels(batch.topic));
       metrics.consumed.inc(labels(batch.topic), chunk.length);
-      const read = await decodeReliably(chunk, control);
-      if (read === undefined) return;
-      const { decoded, unreadable } = read;
-      if (!(await writeReliably(decoded, control))) return;
-      for (const { message, error } of unreadable) {
-        if (!(await deadLetter(message, error, control))) return;
+      const read = await decodeChunk(chunk);
+      if (read === undefined) return pauseForRetry(control, state);
+      const written = await writeReliably(read.decoded, control);
+      if (written === 'lost') return;
+      if (written === 'retry') return pauseForRetry(control, state);
+      for (const { message, error } of read.unreadable) {
+        if (!(await deadLetter(message, error))) return pauseForRetry(control, state);
       }
       const last = chunk[chunk.length - 1] as ConsumedMessage;
       await control.commit(nextOffset(last));
+      state.attempt = 0;
       metrics.lag.set(
         { worker: definition.name, topic: batch.topic, partition: String(batch.partition) },
         Math.max(0, Number(batch.highWatermark) - Number(nextOffset(last))),
@@ -345,7 +360,11 @@ export function harnessSettingsFor(worker: string, section: WorkerConfig): Harne
     ...defaultHarnessSettings,
     groupId: section.group_id ?? `primoart.${worker}`,
     deadLetterTopic: topics.deadLetters.name,
-    batch: { maxRecords: section.batch.max_records, maxBytes: section.batch.max_bytes },
+    batch: {
+      maxRecords: section.batch.max_records,
+      maxBytes: section.batch.max_bytes,
+      maxWaitMs: section.batch.max_wait_ms,
+    },
     retry: { initialMs: section.retry.initial_ms, maxMs: section.retry.max_ms },
   };
 }

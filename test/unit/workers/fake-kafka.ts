@@ -1,5 +1,5 @@
 // An in-memory KafkaConnection for unit tests of the worker harness. It hands the harness batches on
-// demand and records, in one timeline, what the harness did with them (commits, heartbeats,
+// demand and records, in one timeline, what the harness did with them (commits, pauses,
 // dead-letter sends), so tests can assert the order of effects without a broker.
 import type {
   Admin,
@@ -66,7 +66,8 @@ export class FakeProducer implements Producer {
 
 export class FakeConsumer implements Consumer {
   readonly commits: Array<{ topic: string; partition: number; offset: string }> = [];
-  heartbeats = 0;
+  /** Every pauseFor the harness asked for, in ms. */
+  readonly pauses: number[] = [];
   stopped = false;
   private handler: BatchHandler | undefined;
   private readonly revoked = new Set<string>();
@@ -97,22 +98,46 @@ export class FakeConsumer implements Consumer {
     this.revoked.add(`${topic}/${partition}`);
   }
 
-  /** Hand the harness one batch, as the client library would; resolves when the harness is done with it. */
+  /**
+   * Hand the harness one batch, as the client library would, and resolves when the harness is done
+   * with it. When the harness pauses the partition, wait out the pause and hand back what was not
+   * committed, again and again, as kafkajs does after a resume.
+   */
   async deliver(batch: PartitionBatch): Promise<void> {
-    if (this.handler === undefined) throw new Error('the harness has not called consumer.run yet');
+    const handler = this.handler;
+    if (handler === undefined) throw new Error('the harness has not called consumer.run yet');
     const key = `${batch.topic}/${batch.partition}`;
-    const control: BatchControl = {
-      commit: async (nextOffset) => {
-        this.commits.push({ topic: batch.topic, partition: batch.partition, offset: nextOffset });
-        this.timeline.push(`commit ${nextOffset}`);
-      },
-      heartbeat: async () => {
-        this.heartbeats++;
-      },
-      markProcessed: () => {},
-      stillAssigned: () => !this.stopped && !this.revoked.has(key),
-    };
-    await this.handler(batch, control);
+    let pending = batch;
+    for (;;) {
+      let pausedFor: number | undefined;
+      let committed: string | undefined;
+      const control: BatchControl = {
+        commit: async (nextOffset) => {
+          committed = nextOffset;
+          this.commits.push({ topic: batch.topic, partition: batch.partition, offset: nextOffset });
+          this.timeline.push(`commit ${nextOffset}`);
+        },
+        pauseFor: (ms) => {
+          pausedFor = ms;
+          this.pauses.push(ms);
+          this.timeline.push('pause');
+        },
+        markProcessed: () => {},
+        stillAssigned: () => !this.stopped && !this.revoked.has(key),
+      };
+      await handler(pending, control);
+      if (pausedFor === undefined || this.stopped || this.revoked.has(key)) return;
+      await new Promise((resolve) => setTimeout(resolve, pausedFor));
+      if (this.stopped || this.revoked.has(key)) return;
+      const from = committed;
+      pending = {
+        ...pending,
+        messages:
+          from === undefined
+            ? pending.messages
+            : pending.messages.filter((m) => BigInt(m.offset) >= BigInt(from)),
+      };
+    }
   }
 }
 

@@ -60,7 +60,7 @@ async function startTestWorker(scenario: Scenario = {}) {
     {
       groupId: 'primoart.test-worker',
       deadLetterTopic,
-      batch: { maxRecords: 100, maxBytes: 1024 * 1024 },
+      batch: { maxRecords: 100, maxBytes: 1024 * 1024, maxWaitMs: 10 },
       retry: { initialMs: 2, maxMs: 8 },
       poisonAttempts: 3,
       guard: { window: 100, minDeadLetters: 100 },
@@ -108,7 +108,7 @@ test('offsets are committed only once the write resolved, as the last offset + 1
 });
 
 test(
-  'a transient write failure is retried with heartbeats until it succeeds, then committed',
+  'a transient write failure pauses the partition and is retried until it succeeds, then committed',
   bounded,
   async () => {
     let failuresLeft = 3;
@@ -127,8 +127,14 @@ test(
       [10, 11, 12],
     ]);
     assert.equal(producer.sent.length, 0, 'nothing dead-lettered for a store outage');
-    assert.deepEqual(kafka.timeline, ['write 10,11,12', 'commit 13'], 'committed once, after the success');
-    assert.ok(consumer.heartbeats >= 3, `heartbeats while waiting (got ${consumer.heartbeats})`);
+    assert.deepEqual(
+      kafka.timeline,
+      ['pause', 'pause', 'pause', 'write 10,11,12', 'commit 13'],
+      'paused instead of sleeping, committed once, after the success',
+    );
+    assert.equal(consumer.pauses.length, 3);
+    const [first = 0, second = 0] = consumer.pauses;
+    assert.ok(second > first, `the pause grows (${consumer.pauses.join(', ')})`);
   },
 );
 
@@ -170,7 +176,7 @@ test(
   bounded,
   async () => {
     const { consumer, written } = await startTestWorker({
-      settings: { batch: { maxRecords: 2, maxBytes: 1024 * 1024 } },
+      settings: { batch: { maxRecords: 2, maxBytes: 1024 * 1024, maxWaitMs: 10 } },
       async write() {
         consumer.revoke(testTopic, 0);
       },
@@ -323,7 +329,7 @@ test('a transient decode failure (registry down) is retried, not dead-lettered',
 
   assert.deepEqual(written, [10, 11, 12, 13]);
   assert.equal(producer.sent.length, 0);
-  assert.deepEqual(kafka.timeline, ['write 10,11,12,13', 'commit 14']);
+  assert.deepEqual(kafka.timeline, ['pause', 'pause', 'write 10,11,12,13', 'commit 14']);
 });
 
 test('dead-lettering is retried while the producer fails and the offset waits for it', bounded, async () => {
@@ -339,10 +345,16 @@ test('dead-lettering is retried while the producer fails and the offset waits fo
 
   assert.equal(producer.sendAttempts, 3);
   assert.equal(producer.sent.length, 1);
+  // Each failed send pauses the partition; on resume the uncommitted records are written again
+  // (idempotently) before the dead letter is retried. The commit waits for the dead letter.
   assert.deepEqual(kafka.timeline, [
     'write 0,2',
     'send failed',
+    'pause',
+    'write 0,2',
     'send failed',
+    'pause',
+    'write 0,2',
     `send ${deadLetterTopic}`,
     'commit 3',
   ]);
@@ -435,7 +447,10 @@ test('the guard only counts the last window records', bounded, async () => {
 test('once the guard tripped, the following chunks are neither written nor committed', bounded, async () => {
   const { consumer, fatalErrors, written } = await startTestWorker({
     ...poisonAt([0, 1]),
-    settings: { batch: { maxRecords: 2, maxBytes: 1024 * 1024 }, guard: { window: 10, minDeadLetters: 2 } },
+    settings: {
+      batch: { maxRecords: 2, maxBytes: 1024 * 1024, maxWaitMs: 10 },
+      guard: { window: 10, minDeadLetters: 2 },
+    },
   });
 
   await consumer.deliver(partitionBatch(0, 6));
@@ -496,7 +511,7 @@ test('chunkMessages puts a message larger than maxBytes alone in its own chunk',
 
 test('the harness writes and commits chunk by chunk', bounded, async () => {
   const { consumer, kafka } = await startTestWorker({
-    settings: { batch: { maxRecords: 2, maxBytes: 1024 * 1024 } },
+    settings: { batch: { maxRecords: 2, maxBytes: 1024 * 1024, maxWaitMs: 10 } },
   });
 
   await consumer.deliver(partitionBatch(0, 5));

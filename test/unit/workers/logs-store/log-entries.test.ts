@@ -1,0 +1,192 @@
+// What a robot run, an OTLP log record and a span become in VictoriaLogs: searchable fields,
+// stream fields of bounded cardinality, and entry ids that a replay reproduces.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { OtelLogRecord, OtelSpanRecord } from '../../../../ingest-gateway/otlp/otel-records.ts';
+import type { SynthResult } from '../../../../schemas/record-types.ts';
+import {
+  maxMessageChars,
+  otelLogEntry,
+  otelSpanEntry,
+  rfc3339FromMicros,
+  robotRunEntries,
+} from '../../../../workers/logs-store/log-entries.ts';
+
+function result(overrides: Partial<SynthResult> = {}): SynthResult {
+  return {
+    result_id: '0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f',
+    transaction_id: '1c7a2e9f-4d2b-4c8f-8e3a-6b7c8d9e0f1a',
+    transaction_name: 'Login and search',
+    service: 'webshop',
+    project: null,
+    robot_id: '2d8b3f0a-5e3c-4d9a-9f4b-7c8d9e0f1a2b',
+    robot_name: 'robot-amsterdam',
+    location: null,
+    environment: 'production',
+    started_at: new Date('2026-11-23T04:00:00.000Z'),
+    finished_at: new Date('2026-11-23T04:00:04.000Z'),
+    status: 'OK',
+    error_code: null,
+    error_message: null,
+    target_duration_ms: null,
+    steps: [],
+    log: null,
+    attributes: {},
+    screenshots: [],
+    received_at: new Date('2026-11-23T04:00:05.000Z'),
+    ...overrides,
+  };
+}
+
+const noValue = {
+  string_value: null,
+  bool_value: null,
+  int_value: null,
+  double_value: null,
+  bytes_value: null,
+  array_value: null,
+  kvlist_value: null,
+};
+const text = (value: string) => ({ ...noValue, string_value: value });
+const origin = {
+  service_name: 'checkout',
+  resource: {
+    attributes: [
+      { key: 'service.name', value: text('checkout') },
+      { key: 'deployment.environment.name', value: text('staging') },
+    ],
+    dropped_attributes_count: 0,
+    schema_url: '',
+  },
+  scope: { name: 'shop', version: '1.0', attributes: [], dropped_attributes_count: 0, schema_url: '' },
+  received_at: Date.parse('2026-11-23T04:00:05.000Z'),
+};
+
+function logRecord(overrides: Partial<OtelLogRecord> = {}): OtelLogRecord {
+  return {
+    ...origin,
+    time_unix_micros: Date.parse('2026-11-23T04:00:00.000Z') * 1000 + 123_456,
+    observed_time_unix_micros: null,
+    severity_number: 17,
+    severity_text: 'ERROR',
+    body: text('payment declined'),
+    attributes: [{ key: 'order.id', value: { ...noValue, int_value: 42 } }],
+    dropped_attributes_count: 0,
+    flags: 1,
+    trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+    span_id: '00f067aa0ba902b7',
+    event_name: '',
+    ...overrides,
+  };
+}
+
+test('a failed run without a log is one searchable entry with its status and error', () => {
+  const entries = robotRunEntries(
+    result({
+      status: 'FAIL',
+      error_code: 3,
+      error_message: 'search box not found',
+      steps: [
+        {
+          index: 1,
+          name: 'search',
+          started_at: new Date('2026-11-23T04:00:01.000Z'),
+          finished_at: new Date('2026-11-23T04:00:04.000Z'),
+          status: 'FAIL',
+          error_message: 'timeout',
+        },
+      ],
+    }),
+  );
+  assert.equal(entries.length, 1);
+  const [run] = entries;
+  assert.equal(run?.kind, 'robot.run');
+  assert.equal(run?.entry_id, '0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f:run');
+  assert.equal(run?.status, 'FAIL');
+  assert.equal(run?.error_message, 'search box not found');
+  assert.equal(run?.failed_step, 'search');
+  assert.equal(run?.robot, 'robot-amsterdam');
+  assert.equal(run?.transaction, 'Login and search');
+  assert.equal(run?.duration_ms, 4000);
+  assert.match(run?._msg ?? '', /FAIL.*search box not found/);
+});
+
+test('every log line becomes an entry of its own, numbered, with the run stream fields', () => {
+  const entries = robotRunEntries(result({ log: 'open page\r\nclick search\nresults: 3\n' }));
+  const lines = entries.filter((entry) => entry.kind === 'robot.log');
+  assert.deepEqual(
+    lines.map((entry) => [entry._msg, entry.line, entry.entry_id]),
+    [
+      ['open page', 1, '0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f:log:1'],
+      ['click search', 2, '0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f:log:2'],
+      ['results: 3', 3, '0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f:log:3'],
+    ],
+  );
+  for (const line of lines) {
+    assert.equal(line.service, 'webshop');
+    assert.equal(line.environment, 'production');
+    assert.equal(line.result_id, '0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f');
+  }
+});
+
+test('a log line longer than the store accepts is split into parts, none lost', () => {
+  const long = 'x'.repeat(maxMessageChars * 2 + 5);
+  const lines = robotRunEntries(result({ log: long })).filter((entry) => entry.kind === 'robot.log');
+  assert.equal(lines.length, 3);
+  assert.equal(lines.map((entry) => entry._msg).join(''), long);
+  assert.equal(new Set(lines.map((entry) => entry.entry_id)).size, 3);
+});
+
+test('the same records map to the same entry ids (a replay is recognisable)', () => {
+  assert.deepEqual(robotRunEntries(result({ log: 'a\nb' })), robotRunEntries(result({ log: 'a\nb' })));
+  const first = otelLogEntry(logRecord());
+  const resent = otelLogEntry(logRecord({ received_at: origin.received_at + 60_000 }));
+  assert.equal(first.entry_id, resent.entry_id);
+  assert.notEqual(first.entry_id, otelLogEntry(logRecord({ body: text('payment accepted') })).entry_id);
+});
+
+test('an OTLP log record keeps its time to the microsecond, trace context, severity and attributes', () => {
+  const entry = otelLogEntry(logRecord());
+  assert.equal(entry._time, '2026-11-23T04:00:00.123456Z');
+  assert.equal(entry._msg, 'payment declined');
+  assert.equal(entry.service, 'checkout');
+  assert.equal(entry.environment, 'staging');
+  assert.equal(entry.trace_id, '4bf92f3577b34da6a3ce929d0e0e4736');
+  assert.equal(entry.span_id, '00f067aa0ba902b7');
+  assert.equal(entry.severity, 'ERROR');
+  assert.deepEqual(entry.attributes, { 'order.id': 42 });
+});
+
+test('a span is an entry named after it, with its ids, status and duration', () => {
+  const start = Date.parse('2026-11-23T04:00:00.000Z') * 1000;
+  const span: OtelSpanRecord = {
+    ...origin,
+    trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+    span_id: '00f067aa0ba902b7',
+    parent_span_id: null,
+    trace_state: '',
+    flags: 1,
+    name: 'POST /pay',
+    kind: 'SERVER',
+    start_time_unix_micros: start,
+    end_time_unix_micros: start + 250_500,
+    attributes: [],
+    dropped_attributes_count: 0,
+    events: [],
+    dropped_events_count: 0,
+    links: [],
+    dropped_links_count: 0,
+    status_code: 'ERROR',
+    status_message: 'card declined',
+  };
+  const entry = otelSpanEntry(span);
+  assert.equal(entry.entry_id, 'span:4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7');
+  assert.equal(entry._msg, 'POST /pay: card declined');
+  assert.equal(entry.status_code, 'ERROR');
+  assert.equal(entry.duration_ms, 250.5);
+  assert.equal(entry.parent_span_id, undefined);
+});
+
+test('microsecond times are written as RFC 3339 with six fraction digits', () => {
+  assert.equal(rfc3339FromMicros(1_000_000_000_000_007), '2001-09-09T01:46:40.000007Z');
+});
