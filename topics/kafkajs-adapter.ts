@@ -149,7 +149,7 @@ async function createConsumer(kafka: KafkaClient, options: ConsumerOptions): Pro
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 1,
-        eachBatch: async ({ batch, isRunning, isStale, resolveOffset }) => {
+        eachBatch: async ({ batch, isRunning, isStale, resolveOffset, pause }) => {
           if (batch.messages.length === 0) return;
           await handle(
             {
@@ -176,11 +176,12 @@ async function createConsumer(kafka: KafkaClient, options: ConsumerOptions): Pro
               },
               markProcessed: (offset) => resolveOffset(offset),
               pauseFor(ms) {
-                const partition = [{ topic: batch.topic, partitions: [batch.partition] }];
-                consumer.pause(partition);
+                // kafkajs's own per-batch pause: the partition is left out of fetches until resumed,
+                // then read again from the last resolved (committed) offset.
+                const resume = pause();
                 const timer = setTimeout(() => {
                   resumeTimers.delete(timer);
-                  if (!stopping) consumer.resume(partition);
+                  if (!stopping) resume();
                 }, ms);
                 resumeTimers.add(timer);
               },
