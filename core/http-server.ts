@@ -77,6 +77,11 @@ export class WorkGate {
 }
 
 /** Last resort for errors a component's routes did not handle: log it, answer without a stack trace. */
+/** A request no route answered: JSON like every other answer, not Express's HTML page. */
+export function notFoundResponder(req: Request, res: Response): void {
+  res.status(404).json({ error: 'not_found', message: `no ${req.method} ${req.path} here` });
+}
+
 export function errorResponder(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
     const status = httpStatusOf(error);

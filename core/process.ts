@@ -14,6 +14,7 @@ import {
   createProcessApp,
   errorResponder,
   listen,
+  notFoundResponder,
   WorkGate,
 } from './http-server.ts';
 import { createLogger, type Logger } from './logging.ts';
@@ -181,6 +182,7 @@ async function runUntilStopped(definition: ProcessDefinition): Promise<number> {
       app.use(gate.middleware);
       component.routes(app);
     }
+    app.use(notFoundResponder);
     app.use(errorResponder(logger));
     if (!shutdown.signal.aborted) {
       server = await listen(app, listenAddress);

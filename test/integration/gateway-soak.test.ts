@@ -13,6 +13,7 @@ import {
   judge,
   loadBaseResult,
   loadHostileCases,
+  revokedManagedKey,
   send,
 } from './hostile-requests.ts';
 import { freshResult, type Pipeline, startPipeline, upload, waitFor } from './stack.ts';
@@ -35,10 +36,12 @@ const soak = {
 
 let pipeline: Pipeline;
 let wrongScope: string;
+let revoked: string;
 
 before(async () => {
   wrongScope = `test-wrong-scope-${randomUUID()}`;
   pipeline = await startPipeline({ configOverrides: corpusConfigOverrides(wrongScope) });
+  revoked = await revokedManagedKey(pipeline.setup.configFile, pipeline.setup.gatewayUrl);
 });
 
 after(async () => {
@@ -71,7 +74,7 @@ const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 test('hostile traffic alongside a valid stream: no crash, bounded memory, every accepted result stored once', async (t) => {
   const { setup, gateway } = pipeline;
-  const keys = { admin: setup.apiKey, robot: setup.robotKey, wrongScope };
+  const keys = { admin: setup.apiKey, robot: setup.robotKey, wrongScope, revoked };
   const corpus: BuiltRequest[] = loadHostileCases().map((hostileCase) =>
     buildRequest(hostileCase, { keys, bodyLimitBytes: corpusBodyLimitBytes }),
   );

@@ -14,6 +14,7 @@ import {
   judge,
   loadBaseResult,
   loadHostileCases,
+  revokedManagedKey,
   send,
 } from './hostile-requests.ts';
 import { kafkaConnection, type RunningProcess, scratchDatabase, startReady, testConfig } from './stack.ts';
@@ -33,9 +34,10 @@ describe('hostile input', () => {
     dropDatabase = () => database.drop();
     const wrongScope = `test-wrong-scope-${randomUUID()}`;
     const setup = await testConfig(database.url, corpusConfigOverrides(wrongScope));
-    keys = { admin: setup.apiKey, robot: setup.robotKey, wrongScope };
     gatewayUrl = setup.gatewayUrl;
     gateway = await startReady(['gateway', '--config.file', setup.configFile], gatewayUrl);
+    const revoked = await revokedManagedKey(setup.configFile, gatewayUrl);
+    keys = { admin: setup.apiKey, robot: setup.robotKey, wrongScope, revoked };
     admin = await kafkaConnection().admin();
   });
 
@@ -50,6 +52,38 @@ describe('hostile input', () => {
     const base = validateUpload(loadBaseResult(), { now: new Date(), defaultEnvironment: 'test' });
     assert.equal(base.kind, 'single');
     assert.deepEqual(base.kind === 'single' && base.validation.ok, true, JSON.stringify(base));
+  });
+
+  test('the corpus covers every endpoint of the gateway', () => {
+    const endpoints: Record<string, (method: string, path: string) => boolean> = {
+      'results upload': (method, path) =>
+        method === 'POST' && path.startsWith('/api/v1/transactions/results/'),
+      'definitions upsert': (method, path) => method === 'POST' && path === '/api/v1/transactions/',
+      'definitions delete': (method, path) => method === 'DELETE' && path.startsWith('/api/v1/transactions/'),
+      'definitions read': (method, path) => method === 'GET' && path === '/api/v1/transactions/',
+      'OTLP traces': (method, path) => method === 'POST' && path === '/v1/traces',
+      'OTLP metrics': (method, path) => method === 'POST' && path === '/v1/metrics',
+      'OTLP logs': (method, path) => method === 'POST' && path === '/v1/logs',
+    };
+    const counts = Object.fromEntries(
+      Object.entries(endpoints).map(([name, matches]) => [
+        name,
+        cases.filter((hostileCase) => matches(hostileCase.method, hostileCase.path)).length,
+      ]),
+    );
+    for (const [name, count] of Object.entries(counts)) assert.ok(count > 0, `no case for ${name}`);
+    for (const [name, has] of [
+      [
+        'a revoked key on the results upload',
+        (c: (typeof cases)[number]) => c.path.startsWith('/api/v1/transactions/results/'),
+      ],
+      ['a revoked key on OTLP', (c: (typeof cases)[number]) => c.path.startsWith('/v1/')],
+    ] as const) {
+      assert.ok(
+        cases.some((c) => c.key === 'revoked' && has(c)),
+        `no case for ${name}`,
+      );
+    }
   });
 
   test('every case gets its status, names its problem, and publishes nothing', async () => {

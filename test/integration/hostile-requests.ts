@@ -6,16 +6,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
+import { otlpTypes } from '../../ingest-gateway/otlp/protobuf-types.ts';
 import { catalog, type TopicSpec, topics } from '../../topics/catalog.ts';
 import type { Admin } from '../../topics/port.ts';
-import { repoDir } from './stack.ts';
+import { repoDir, runCli, waitFor } from './stack.ts';
 
 export const corpusDir = join(repoDir, 'test', 'corpus', 'hostile');
 
 /** Above the largest case that must be judged field by field (a 5 MiB + 1 screenshot, ~7 MiB of base64). */
 export const corpusBodyLimitBytes = 8 * 1024 * 1024;
 
-export type KeyKind = 'none' | 'unknown' | 'admin' | 'wrong-scope' | 'robot';
+export type KeyKind = 'none' | 'unknown' | 'admin' | 'wrong-scope' | 'robot' | 'revoked';
 
 interface ResultEdit {
   set?: Record<string, unknown>;
@@ -28,7 +29,7 @@ type CaseBody =
   | { base64: string }
   | { result: ResultEdit }
   | { batch: { count?: number; items?: ResultEdit[]; envelope?: Record<string, unknown> } }
-  | { generate: string; options?: Record<string, number> };
+  | { generate: string; options?: Record<string, number | string> };
 
 export interface HostileCase {
   id: string;
@@ -38,7 +39,8 @@ export interface HostileCase {
   key: KeyKind;
   keyHeader?: 'authorization' | 'x-api-key';
   headers: Record<string, string>;
-  body: CaseBody;
+  /** Omitted: an empty body (GET and DELETE cases). */
+  body?: CaseBody;
   gzip?: boolean;
   expect: {
     status: number;
@@ -46,6 +48,11 @@ export interface HostileCase {
     paths?: string[];
     contains?: string[];
     items?: Array<{ status: string; paths?: string[] }>;
+    /**
+     * The body must be a google.rpc.Status (the OTLP error body) with this code, in this encoding:
+     * protobuf (Content-Type application/x-protobuf) or JSON. `contains` then applies to its message.
+     */
+    rpcStatus?: { code: number; encoding: 'protobuf' | 'json' };
   };
 }
 
@@ -53,6 +60,8 @@ export interface CorpusKeys {
   admin: string;
   robot: string;
   wrongScope: string;
+  /** A managed key that was revoked (see revokedManagedKey); only cases with `"key": "revoked"` need it. */
+  revoked?: string;
 }
 
 /** A key with every scope except results:write; its secret is the caller's. */
@@ -208,15 +217,173 @@ function serialise(value: unknown, context: BuildContext): Buffer {
   return Buffer.from(text, 'utf8');
 }
 
-function generateBody(name: string, options: Record<string, number>, context: BuildContext): Buffer {
+// --- OTLP protobuf bodies ------------------------------------------------------------------------
+
+const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'hostile-corpus' } }] };
+const scope = { name: 'hostile-corpus', version: '1' };
+const startNanos = '1763870400000000000';
+const endNanos = '1763870400250000000';
+
+/** A valid export request per signal with exactly one top-level entry, so any cut inside it is undecodable. */
+const otlpRequests = {
+  traces: {
+    type: otlpTypes.traceRequest,
+    value: {
+      resourceSpans: [
+        {
+          resource,
+          scopeSpans: [
+            {
+              scope,
+              spans: [
+                {
+                  traceId: Buffer.from('5b8efff798038103d269b633813fc60c', 'hex'),
+                  spanId: Buffer.from('eee19b7ec3c1b174', 'hex'),
+                  name: 'GET /checkout',
+                  kind: 2,
+                  startTimeUnixNano: startNanos,
+                  endTimeUnixNano: endNanos,
+                  attributes: [{ key: 'http.request.method', value: { stringValue: 'GET' } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  metrics: {
+    type: otlpTypes.metricsRequest,
+    value: {
+      resourceMetrics: [
+        {
+          resource,
+          scopeMetrics: [
+            {
+              scope,
+              metrics: [
+                {
+                  name: 'checkout.duration',
+                  unit: 'ms',
+                  gauge: { dataPoints: [{ timeUnixNano: endNanos, asDouble: 250.5 }] },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  logs: {
+    type: otlpTypes.logsRequest,
+    value: {
+      resourceLogs: [
+        {
+          resource,
+          scopeLogs: [
+            {
+              scope,
+              logRecords: [
+                { timeUnixNano: endNanos, severityText: 'ERROR', body: { stringValue: 'checkout failed' } },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  },
+};
+
+function otlpRequestOf(signal: unknown) {
+  const request = otlpRequests[String(signal) as keyof typeof otlpRequests];
+  if (request === undefined) throw new Error(`unknown OTLP signal "${String(signal)}"`);
+  return request;
+}
+
+/** A valid export request's protobuf bytes cut to `keepPercent` %, checked to be undecodable. */
+function truncatedOtlpProtobuf(signal: unknown, keepPercent: number): Buffer {
+  const { type, value } = otlpRequestOf(signal);
+  const whole = Buffer.from(type.encode(type.fromObject(value)).finish());
+  const cut = whole.subarray(0, Math.floor((whole.length * keepPercent) / 100));
+  try {
+    type.decode(cut);
+  } catch {
+    return cut;
+  }
+  throw new Error(
+    `the ${String(signal)} request cut to ${cut.length} of ${whole.length} bytes still decodes`,
+  );
+}
+
+/**
+ * An attribute value nested `depth` AnyValue → ArrayValue levels deep, written byte by byte
+ * (inside out) so the runner does not recurse; decoding it must exhaust a recursive decoder.
+ */
+function deeplyNestedOtlpProtobuf(depth: number): Buffer {
+  const varint = (value: number) => {
+    const bytes: number[] = [];
+    let rest = value;
+    do {
+      bytes.push((rest & 0x7f) | (rest > 0x7f ? 0x80 : 0));
+      rest >>>= 7;
+    } while (rest > 0);
+    return bytes;
+  };
+  // Prefixes (tag and length) from the innermost outwards, each wrapping everything so far.
+  const core = Buffer.from([0x0a, 0x01, 0x78]); // AnyValue { string_value = "x" }
+  const prefixes: Buffer[] = [];
+  let length = core.length;
+  const wrap = (fieldNumber: number) => {
+    const prefix = Buffer.from([(fieldNumber << 3) | 2, ...varint(length)]);
+    prefixes.push(prefix);
+    length += prefix.length;
+  };
+  for (let level = 0; level < depth; level++) {
+    wrap(1); // ArrayValue { values = [value] }
+    wrap(5); // AnyValue { array_value = … }
+  }
+  const key = Buffer.from([0x0a, 0x04, ...Buffer.from('deep')]); // KeyValue { key = "deep" }
+  wrap(2); // KeyValue { value = … }
+  const keyValuePrefix = Buffer.from([0x0a, ...varint(length + key.length)]); // Resource { attributes = [ … ] }
+  length += key.length + keyValuePrefix.length;
+  wrap(1); // ResourceSpans { resource = … }
+  wrap(1); // ExportTraceServiceRequest { resource_spans = [ … ] }
+  const [requestPrefix, resourceSpansPrefix, keyValueValuePrefix, ...nesting] = prefixes.reverse();
+  return Buffer.concat([
+    requestPrefix as Buffer,
+    resourceSpansPrefix as Buffer,
+    keyValuePrefix,
+    key,
+    keyValueValuePrefix as Buffer,
+    ...nesting,
+    core,
+  ]);
+}
+
+function generateBody(name: string, options: Record<string, number | string>, context: BuildContext): Buffer {
   switch (name) {
+    case 'otlp-truncated':
+      return truncatedOtlpProtobuf(options.signal, Number(options.keepPercent ?? 50));
+    case 'otlp-deep-nesting':
+      return deeplyNestedOtlpProtobuf(Number(options.depth ?? 100_000));
+    case 'definitions-array':
+      return serialise(
+        Array.from({ length: Number(options.count ?? 1001) }, (_, i) => ({
+          uuid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          name: `hostile corpus ${i}`,
+          cron: '*/5 * * * *',
+          code: 'await run();',
+          target_duration: 10,
+        })),
+        context,
+      );
     case 'nested-arrays': {
-      const depth = options.depth ?? 100_000;
+      const depth = Number(options.depth ?? 100_000);
       return Buffer.from(`${'['.repeat(depth)}${']'.repeat(depth)}`);
     }
     case 'results-array':
       return serialise(
-        Array.from({ length: options.count ?? 2 }, () => context.base),
+        Array.from({ length: Number(options.count ?? 2) }, () => context.base),
         context,
       );
     case 'over-body-limit': {
@@ -226,7 +393,7 @@ function generateBody(name: string, options: Record<string, number>, context: Bu
     }
     case 'gzip-bomb':
       // Spaces are valid JSON whitespace: only the inflated-size limit can stop this body.
-      return gzipSync(Buffer.alloc(options.inflatedBytes ?? 64 * 1024 * 1024, 0x20), { level: 9 });
+      return gzipSync(Buffer.alloc(Number(options.inflatedBytes ?? 64 * 1024 * 1024), 0x20), { level: 9 });
     case 'truncated-gzip': {
       const whole = gzipSync(serialise(context.base, context));
       return whole.subarray(0, Math.floor(whole.length / 2));
@@ -267,7 +434,7 @@ export function buildRequest(
     now: options.now ?? Date.now(),
     rawJson: [],
   };
-  let body = buildBody(hostileCase.body, context);
+  let body = buildBody(hostileCase.body ?? { text: '' }, context);
   const headers = { ...hostileCase.headers };
   if (hostileCase.gzip) {
     body = gzipSync(body);
@@ -279,7 +446,11 @@ export function buildRequest(
     admin: options.keys.admin,
     'wrong-scope': options.keys.wrongScope,
     robot: options.keys.robot,
+    revoked: options.keys.revoked,
   }[hostileCase.key];
+  if (hostileCase.key === 'revoked' && secret === undefined) {
+    throw new Error(`${hostileCase.id} needs a revoked key: pass one made by revokedManagedKey`);
+  }
   if (secret !== undefined) {
     if (hostileCase.keyHeader === 'x-api-key') headers['x-api-key'] = secret;
     else headers.authorization = `Bearer ${secret}`;
@@ -293,6 +464,9 @@ export interface Answer {
   status: number;
   text: string;
   json: any;
+  /** The body as received (OTLP answers protobuf bodies). */
+  bytes: Buffer;
+  contentType: string;
 }
 
 export async function send(baseUrl: string, request: BuiltRequest): Promise<Answer> {
@@ -300,27 +474,68 @@ export async function send(baseUrl: string, request: BuiltRequest): Promise<Answ
   const response = await fetch(`${baseUrl}${request.path}`, {
     method: request.method,
     headers: request.headers,
-    body: new Uint8Array(request.body),
+    // fetch refuses any body, even an empty one, on GET and HEAD.
+    body: ['GET', 'HEAD'].includes(request.method) ? undefined : new Uint8Array(request.body),
   });
-  const text = await response.text();
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const text = bytes.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     json = undefined;
   }
-  return { status: response.status, text, json };
+  return {
+    status: response.status,
+    text,
+    json,
+    bytes,
+    contentType: response.headers.get('content-type') ?? '',
+  };
 }
 
 const pathsOf = (problems: unknown): string[] =>
   Array.isArray(problems) ? problems.map((problem: { path?: unknown }) => String(problem?.path)) : [];
+
+/** What is wrong with an OTLP error answer: a google.rpc.Status of the expected code and encoding. */
+function judgeRpcStatus(
+  expected: { code: number; encoding: 'protobuf' | 'json' },
+  answer: Answer,
+  contains: string[],
+) {
+  const failures: string[] = [];
+  const mediaType = answer.contentType.split(';')[0]?.trim();
+  const wantedType = expected.encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json';
+  if (mediaType !== wantedType) failures.push(`Content-Type ${answer.contentType}, expected ${wantedType}`);
+  let status: { code?: unknown; message?: unknown } | undefined;
+  try {
+    status =
+      expected.encoding === 'protobuf'
+        ? otlpTypes.status.toObject(otlpTypes.status.decode(answer.bytes), { defaults: true })
+        : answer.json;
+  } catch (error) {
+    failures.push(`the body is not a protobuf Status: ${(error as Error).message}`);
+  }
+  if (status !== undefined) {
+    if (status.code !== expected.code)
+      failures.push(`Status code ${String(status.code)}, expected ${expected.code}`);
+    const message = typeof status.message === 'string' ? status.message : '';
+    if (message === '') failures.push('the Status has no message');
+    for (const text of contains) {
+      if (!message.includes(text)) failures.push(`the Status message does not mention "${text}"`);
+    }
+  }
+  return failures;
+}
 
 /** What is wrong with an answer, as readable lines; empty when it is what the case expects. */
 export function judge(hostileCase: HostileCase, answer: Answer): string[] {
   const { expect } = hostileCase;
   const failures: string[] = [];
   if (answer.status !== expect.status) failures.push(`status ${answer.status}, expected ${expect.status}`);
-  if (answer.json === undefined || typeof answer.json !== 'object') {
+  if (expect.rpcStatus !== undefined) {
+    failures.push(...judgeRpcStatus(expect.rpcStatus, answer, expect.contains ?? []));
+  } else if (answer.json === undefined || typeof answer.json !== 'object') {
     failures.push('the body is not a JSON object');
   } else if (expect.status >= 400 && (typeof answer.json.error !== 'string' || answer.json.error === '')) {
     failures.push('the body has no "error"');
@@ -332,7 +547,7 @@ export function judge(hostileCase: HostileCase, answer: Answer): string[] {
   for (const path of expect.paths ?? []) {
     if (!named.includes(path)) failures.push(`"${path}" not named; details name [${named.join(', ')}]`);
   }
-  for (const text of expect.contains ?? []) {
+  for (const text of expect.rpcStatus === undefined ? (expect.contains ?? []) : []) {
     if (!answer.text.includes(text)) failures.push(`the body does not mention "${text}"`);
   }
   if (expect.items !== undefined) {
@@ -351,6 +566,40 @@ export function judge(hostileCase: HostileCase, answer: Answer): string[] {
     });
   }
   return failures.map((failure) => `${hostileCase.id}: ${failure} — body: ${answer.text.slice(0, 300)}`);
+}
+
+// --- a revoked managed key -----------------------------------------------------------------------
+
+/**
+ * A managed key (results:write, otlp:write) created and then revoked with the CLI, returned once
+ * the gateway at `gatewayUrl` has first accepted it and then refuses it, so a case presenting it
+ * tests the revocation and not a key the gateway never knew.
+ */
+export async function revokedManagedKey(configFile: string, gatewayUrl: string): Promise<string> {
+  const created = await runCli([
+    'keys',
+    'create',
+    '--scope',
+    'results:write,otlp:write',
+    '--name',
+    `hostile-corpus-revoked-${randomUUID().slice(0, 8)}`,
+    '--config.file',
+    configFile,
+  ]);
+  const id = /^id: (\S+)$/m.exec(created.output)?.[1];
+  const key = /^key: (\S+)$/m.exec(created.output)?.[1];
+  if (created.code !== 0 || id === undefined || key === undefined) {
+    throw new Error(`keys create failed (${created.code}):\n${created.output}`);
+  }
+  // Reading definitions needs a scope this key lacks: 403 while the gateway knows it, 401 after.
+  const probe = async () =>
+    (await fetch(`${gatewayUrl}/api/v1/transactions/`, { headers: { authorization: `Bearer ${key}` } }))
+      .status;
+  await waitFor('the gateway to accept the new managed key', async () => (await probe()) === 403, 20_000);
+  const revoked = await runCli(['keys', 'revoke', id, '--config.file', configFile]);
+  if (revoked.code !== 0) throw new Error(`keys revoke failed (${revoked.code}):\n${revoked.output}`);
+  await waitFor('the gateway to refuse the revoked key', async () => (await probe()) === 401, 20_000);
+  return key;
 }
 
 // --- "nothing was published" -------------------------------------------------------------------

@@ -410,3 +410,30 @@ test('content types: protobuf and JSON with parameters, nothing else', () => {
   assert.equal(encodingOf('text/plain'), undefined);
   assert.equal(encodingOf(undefined), undefined);
 });
+
+test('OTLP/JSON log severity may be given by its enum name or its number', () => {
+  const receivedAt = new Date('2026-11-20T10:00:00Z');
+  const body = (severityNumber: unknown) =>
+    Buffer.from(
+      JSON.stringify({
+        resourceLogs: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] },
+            scopeLogs: [
+              {
+                logRecords: [
+                  { timeUnixNano: '1763632800000000000', severityNumber, body: { stringValue: 'x' } },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+  const severityOf = (severityNumber: unknown) =>
+    logRecordsFromRequest(decodeRequest(otlpTypes.logsRequest, body(severityNumber), 'json'), receivedAt)
+      .records[0]?.record.severity_number;
+  assert.equal(severityOf('SEVERITY_NUMBER_ERROR'), 17);
+  assert.equal(severityOf(17), 17);
+  assert.equal(severityOf('SEVERITY_NUMBER_WARN2'), 14);
+});
