@@ -3,6 +3,10 @@
 
 const workers: Record<string, (args: string[]) => Promise<number>> = {
   'synth-store': async (args) => (await import('../workers/synth-store/main.ts')).runSynthStore(args),
+  'artifact-store': async (args) =>
+    (await import('../workers/artifact-store/main.ts')).runArtifactStore(args),
+  'logs-store': async (args) => (await import('../workers/logs-store/main.ts')).runLogsStore(args),
+  'metrics-store': async (args) => (await import('../workers/metrics-store/main.ts')).runMetricsStore(args),
 };
 
 interface Command {
@@ -49,11 +53,22 @@ const commands: Record<string, Command> = {
   },
   worker: {
     summary: `run one worker: ${Object.keys(workers).join(', ')}`,
-    usage: `primoart worker <${Object.keys(workers).join('|')}> [--config.file F]`,
+    usage: `primoart worker <${Object.keys(workers).join('|')}> [--instances N] [--config.file F]`,
     run: async ([name, ...args]) => {
       const start = name === undefined ? undefined : workers[name];
       if (start === undefined) throw new Error(`worker needs a name: ${Object.keys(workers).join(', ')}`);
-      return start(args);
+      if (!args.some((arg) => arg === '--instances' || arg.startsWith('--instances='))) return start(args);
+      // N instances on one consumer group, each on its own port (README.md "Scaling").
+      const supervisor = await import('../workers/instance-supervisor.ts');
+      const { instances, rest } = supervisor.parseInstancesArg(args);
+      if (instances === 1) return start(rest);
+      return supervisor.superviseInstances({
+        name: name as string,
+        instances: instances as number,
+        args: rest,
+        cliPath: import.meta.filename,
+        restart: supervisor.defaultRestart,
+      });
     },
   },
   'topics apply': {

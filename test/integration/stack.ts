@@ -32,6 +32,13 @@ export const stack = {
   registryUrl: () => required('PRIMOART_REGISTRY_URL'),
   pgUrl: () => required('PRIMOART_PG_URL'),
   stateDir: () => required('PRIMOART_STATE_DIR'),
+  minio: () => ({
+    endpoint: required('PRIMOART_MINIO_URL'),
+    access_key: required('PRIMOART_MINIO_ACCESS_KEY'),
+    secret_key: required('PRIMOART_MINIO_SECRET_KEY'),
+  }),
+  victoriaLogsUrl: () => required('PRIMOART_VL_URL'),
+  victoriaMetricsUrl: () => required('PRIMOART_VM_URL'),
 };
 
 export function kafkaConnection(): KafkaConnection {
@@ -107,6 +114,12 @@ export interface TestSetup {
   apiKey: string;
   robotKey: string;
   robotId: string;
+  /** The artifact-store of the test's own: its URL, consumer group and bucket (unique per config). */
+  artifactStore: { url: string; groupId: string; bucket: string };
+  /** The logs-store of the test's own: its URL and consumer group. */
+  logsStore: { url: string; groupId: string };
+  /** The metrics-store of the test's own: its URL and consumer group. */
+  metricsStore: { url: string; groupId: string };
 }
 
 /**
@@ -122,17 +135,29 @@ export async function testConfig(
     gateway?: Record<string, unknown>;
   };
   const extraApiKeys = (gatewayOverrides.api_keys ?? []) as unknown[];
-  const [gatewayPort, workerPort] = [await freePort(), await freePort()];
+  const [gatewayPort, workerPort, artifactStorePort] = [await freePort(), await freePort(), await freePort()];
+  const logsStorePort = await freePort();
+  const metricsStorePort = await freePort();
   const apiKey = `test-admin-${randomUUID()}`;
   const robotKey = `test-robot-${randomUUID()}`;
   const robotId = randomUUID();
   const groupId = `primoart.it.${randomUUID().slice(0, 8)}`;
+  const artifactStore = {
+    url: `http://127.0.0.1:${artifactStorePort}`,
+    groupId: `${groupId}.artifacts`,
+    bucket: `primoart-it-${randomUUID().slice(0, 8)}`,
+  };
+  const logsStore = { url: `http://127.0.0.1:${logsStorePort}`, groupId: `${groupId}.logs` };
+  const metricsStore = { url: `http://127.0.0.1:${metricsStorePort}`, groupId: `${groupId}.metrics` };
   const config = {
     environment: 'test',
     log: { level: 'warn' },
     kafka: { brokers: stack.kafkaBrokers(), client_id: 'primoart-it' },
     schema_registry: { url: stack.registryUrl() },
     postgres: { url: databaseUrl },
+    minio: { ...stack.minio(), bucket: artifactStore.bucket },
+    victoria_logs: { url: stack.victoriaLogsUrl() },
+    victoria_metrics: { url: stack.victoriaMetricsUrl() },
     startup: { dependency_timeout_ms: 20000, shutdown_timeout_ms: 15000 },
     gateway: {
       listen: `127.0.0.1:${gatewayPort}`,
@@ -151,6 +176,21 @@ export async function testConfig(
         group_id: groupId,
         retry: { initial_ms: 100, max_ms: 1000 },
       },
+      'artifact-store': {
+        listen: `127.0.0.1:${artifactStorePort}`,
+        group_id: artifactStore.groupId,
+        retry: { initial_ms: 100, max_ms: 1000 },
+      },
+      'logs-store': {
+        listen: `127.0.0.1:${logsStorePort}`,
+        group_id: logsStore.groupId,
+        retry: { initial_ms: 100, max_ms: 1000 },
+      },
+      'metrics-store': {
+        listen: `127.0.0.1:${metricsStorePort}`,
+        group_id: metricsStore.groupId,
+        retry: { initial_ms: 100, max_ms: 1000 },
+      },
     },
     ...sectionOverrides,
   };
@@ -165,6 +205,9 @@ export async function testConfig(
     apiKey,
     robotKey,
     robotId,
+    artifactStore,
+    logsStore,
+    metricsStore,
   };
 }
 

@@ -1,7 +1,9 @@
 // The synth-store worker process.
 import pg from 'pg';
+import { Gauge } from 'prom-client';
 import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
 import { migrate } from '../../infra/migrations/migrate.ts';
+import type { TransactionDefinitionRecord } from '../../schemas/definition-records.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
 import type { TransactionResultRecord } from '../../schemas/record-types.ts';
 import { codecFor, kafkaFromConfig, waitForKafka } from '../../topics/bus.ts';
@@ -34,10 +36,27 @@ export function runSynthStore(args: string[]): Promise<never> {
         config.schema_registry.url,
         topics.synthResults,
       );
-      const definition = synthStoreDefinition({ pool, codec, fromRecord: fromAvroResult });
+      const definitionCodec = await codecFor<TransactionDefinitionRecord>(
+        context,
+        config.schema_registry.url,
+        topics.synthDefinitions,
+      );
+      const definition = synthStoreDefinition({ pool, codec, fromRecord: fromAvroResult, definitionCodec });
 
       let worker: RunningWorker | undefined;
       let joined = false;
+      // Which partitions this instance holds: with several instances on one group, where they went.
+      new Gauge({
+        name: 'primoart_worker_assigned',
+        help: '1 for each partition currently assigned to this worker instance.',
+        labelNames: ['worker', 'topic', 'partition'],
+        registers: [context.metrics],
+        collect() {
+          this.reset();
+          for (const { topic, partition } of worker?.assignment() ?? [])
+            this.set({ worker: name, topic, partition: String(partition) }, 1);
+        },
+      });
       return {
         async start() {
           worker = await startWorker(definition, harnessSettingsFor(name, section), {

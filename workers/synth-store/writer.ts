@@ -1,8 +1,9 @@
-// Writes robot runs and their steps to PostgreSQL in one transaction per batch.
-// Idempotent: rows are upserted on result_id and a run's steps are replaced as a whole, so a
-// re-delivery, a re-upload or a replay of the same result changes nothing.
+// Writes robot runs, their steps and the catalogue they carry to PostgreSQL in one transaction
+// per batch. Idempotent: rows are upserted on result_id and a run's steps are replaced as a whole,
+// so a re-delivery, a re-upload or a replay of the same result changes nothing.
 import type { Pool } from 'pg';
 import type { SynthResult } from '../../schemas/record-types.ts';
+import { upsertCatalogue } from './catalogue.ts';
 
 export interface RunSource {
   topic: string;
@@ -116,6 +117,10 @@ export async function writeRuns(
     await client.query(upsertRuns, [JSON.stringify(unique.map(({ run, source }) => runRow(run, source)))]);
     await client.query(deleteSteps, [unique.map(({ run }) => run.result_id)]);
     if (steps.length > 0) await client.query(insertSteps, [JSON.stringify(steps)]);
+    await upsertCatalogue(
+      client,
+      unique.map(({ run }) => run),
+    );
     await client.query('COMMIT');
   } catch (error) {
     failure = error as Error;

@@ -6,7 +6,7 @@ import { apicurio } from './apicurio.ts';
 import { kafka } from './kafka.ts';
 import { minio } from './minio.ts';
 import { postgres } from './postgres.ts';
-import { gateway, synthStore } from './primoart-processes.ts';
+import { artifactStore, gateway, logsStore, metricsStore, synthStore } from './primoart-processes.ts';
 import { victoriaLogs } from './victoria-logs.ts';
 import { victoriaMetrics } from './victoria-metrics.ts';
 
@@ -20,4 +20,7 @@ export const stackServices: ServiceDefinition[] = [
   alerta,
   gateway,
   synthStore,
+  artifactStore,
+  logsStore,
+  metricsStore,
 ];

@@ -8,7 +8,10 @@ import { host } from '../ports.ts';
 import type { StackContext } from '../service.ts';
 import { apicurio } from './apicurio.ts';
 import { kafka } from './kafka.ts';
+import { minio } from './minio.ts';
 import { postgres } from './postgres.ts';
+import { victoriaLogs } from './victoria-logs.ts';
+import { victoriaMetrics } from './victoria-metrics.ts';
 
 export const stackConfigFile = (ctx: StackContext): string => join(ctx.paths.stateDir, 'primoart.yml');
 
@@ -25,12 +28,22 @@ export function stackConfig(ctx: StackContext): Record<string, unknown> {
     kafka: { brokers: variable(kafka, 'PRIMOART_KAFKA_BROKERS').split(','), client_id: 'primoart' },
     schema_registry: { url: variable(apicurio, 'PRIMOART_REGISTRY_URL') },
     postgres: { url: variable(postgres, 'PRIMOART_PG_URL') },
+    minio: {
+      endpoint: variable(minio, 'PRIMOART_MINIO_URL'),
+      access_key: variable(minio, 'PRIMOART_MINIO_ACCESS_KEY'),
+      secret_key: variable(minio, 'PRIMOART_MINIO_SECRET_KEY'),
+    },
+    victoria_logs: { url: variable(victoriaLogs, 'PRIMOART_VL_URL') },
+    victoria_metrics: { url: variable(victoriaMetrics, 'PRIMOART_VM_URL') },
     gateway: {
       listen: `${host}:${ctx.ports.gateway}`,
       api_keys: [{ name: 'admin', sha256: sha256Hex(ctx.secrets.adminApiKey), scopes: ['admin'] }],
     },
     workers: {
       'synth-store': { listen: `${host}:${ctx.ports.synthStore}` },
+      'artifact-store': { listen: `${host}:${ctx.ports.artifactStore}` },
+      'logs-store': { listen: `${host}:${ctx.ports.logsStore}` },
+      'metrics-store': { listen: `${host}:${ctx.ports.metricsStore}` },
     },
   };
 }

@@ -2,12 +2,17 @@
 // batch leaves behind, which records and store answers are poison, and the bucket race at start.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { S3Error } from 'minio';
 import type { SynthArtifact, SynthArtifactRecord } from '../../../schemas/record-types.ts';
 import type { ValueCodec } from '../../../topics/codec.ts';
 import { artifactStoreDefinition } from '../../../workers/artifact-store/definition.ts';
-import { classifyStoreFailure, ensureBucket } from '../../../workers/artifact-store/object-store.ts';
+import {
+  classifyStoreFailure,
+  ensureBucket,
+  minioClientFromConfig,
+} from '../../../workers/artifact-store/object-store.ts';
 import { storeArtifacts } from '../../../workers/artifact-store/writer.ts';
 import { PoisonRecordError } from '../../../workers/failures.ts';
 import { consumedMessage } from './fake-kafka.ts';
@@ -170,4 +175,37 @@ test('a bucket another instance created first counts as there; other failures pr
     },
   };
   await assert.rejects(ensureBucket(denied, 'bucket', 'us-east-1'), { code: 'AccessDenied' });
+});
+
+// Bounded, so that a put hanging forever fails the test instead of stalling the suite.
+test('a put to a store that accepts the connection and never answers fails instead of hanging', {
+  timeout: 10_000,
+}, async () => {
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const { port } = silent.address() as AddressInfo;
+  try {
+    const client = minioClientFromConfig(
+      {
+        endpoint: `http://127.0.0.1:${port}`,
+        access_key: 'access-key',
+        secret_key: 'secret-key',
+        bucket: 'bucket',
+        region: 'us-east-1',
+      },
+      { stalledAfterMs: 200 },
+    );
+    const failure = await storeArtifacts(client, 'bucket', [artifact(0)]).then(
+      () => assert.fail('the put resolved against a silent store'),
+      (error: unknown) => error,
+    );
+    assert.equal(classifyStoreFailure(failure), 'transient');
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
 });

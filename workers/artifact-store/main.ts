@@ -1,0 +1,61 @@
+// The artifact-store worker process.
+import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
+import { fromAvroArtifact } from '../../schemas/index.ts';
+import type { SynthArtifactRecord } from '../../schemas/record-types.ts';
+import { codecFor, kafkaFromConfig, waitForKafka } from '../../topics/bus.ts';
+import { topics } from '../../topics/catalog.ts';
+import { harnessSettingsFor, type RunningWorker, startWorker } from '../harness.ts';
+import { artifactStoreDefinition } from './definition.ts';
+import { ensureBucket, minioClientFromConfig } from './object-store.ts';
+
+const name = 'artifact-store';
+
+export function runArtifactStore(args: string[]): Promise<never> {
+  return runProcess({
+    name,
+    args,
+    listen: (config) => workerSection(config, name).listen,
+    async create(config, context) {
+      const section = workerSection(config, name);
+      const minio = requireSection(config, 'minio');
+      const client = minioClientFromConfig(minio);
+      const outcome = await context.connect(`minio at ${describeEndpoint(minio.endpoint)}`, () =>
+        ensureBucket(client, minio.bucket, minio.region),
+      );
+      if (outcome === 'created') context.logger.info({ bucket: minio.bucket }, 'bucket created');
+
+      const kafka = kafkaFromConfig(config.kafka, context.logger);
+      await waitForKafka(context, kafka, config.kafka.brokers);
+      const codec = await codecFor<SynthArtifactRecord>(
+        context,
+        config.schema_registry.url,
+        topics.synthArtifacts,
+      );
+      const definition = artifactStoreDefinition({
+        client,
+        bucket: minio.bucket,
+        codec,
+        fromRecord: fromAvroArtifact,
+      });
+
+      let worker: RunningWorker | undefined;
+      let joined = false;
+      return {
+        async start() {
+          worker = await startWorker(definition, harnessSettingsFor(name, section), {
+            kafka,
+            logger: context.logger,
+            metrics: context.metrics,
+            onFatal: (error) => context.fail(error),
+          });
+          await worker.joined();
+          joined = true;
+        },
+        isReady: () => joined,
+        async stop() {
+          await worker?.stop();
+        },
+      };
+    },
+  });
+}

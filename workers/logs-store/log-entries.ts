@@ -1,0 +1,241 @@
+// What the logs-store writes to VictoriaLogs: one searchable entry per robot log line, per robot
+// run, per OpenTelemetry log record and per span. Every entry carries a deterministic `entry_id`:
+// VictoriaLogs does not de-duplicate, so a replay writes the same entries again and queries collapse
+// them by that id (README "Logs").
+import { createHash } from 'node:crypto';
+import type {
+  AnyValueRecord,
+  KeyValueRecord,
+  OtelLogRecord,
+  OtelSpanRecord,
+} from '../../ingest-gateway/otlp/otel-records.ts';
+import type { SynthResult } from '../../schemas/record-types.ts';
+
+/** One VictoriaLogs entry: flat string-ish fields, nested objects are flattened by VictoriaLogs. */
+export type LogEntry = Record<string, unknown> & { _time: string; _msg: string; entry_id: string };
+
+/**
+ * The stream fields: what people filter by first, each with a bounded set of values (never an id
+ * that changes per run or per trace), so the number of streams stays small.
+ */
+export const streamFields = ['kind', 'service', 'environment', 'robot', 'transaction'] as const;
+
+export const entryKinds = {
+  robotLog: 'robot.log',
+  robotRun: 'robot.run',
+  otelLog: 'otel.log',
+  otelSpan: 'otel.span',
+} as const;
+
+/**
+ * VictoriaLogs skips lines longer than -insert.maxLineSizeBytes (256 KiB by default) without
+ * telling the sender; longer robot log lines are split into parts well below it.
+ */
+export const maxMessageChars = 32 * 1024;
+
+const unknownService = 'unknown_service';
+
+/** RFC 3339 with microseconds, e.g. 2026-11-23T04:00:00.123456Z. */
+export function rfc3339FromMicros(micros: number): string {
+  const millis = Math.floor(micros / 1000);
+  const fraction = String(Math.trunc(micros - millis * 1000)).padStart(3, '0');
+  return new Date(millis).toISOString().replace(/\.(\d{3})Z$/, `.$1${fraction}Z`);
+}
+
+function splitMessage(line: string): string[] {
+  if (line.length <= maxMessageChars) return [line];
+  const parts: string[] = [];
+  for (let start = 0; start < line.length; start += maxMessageChars) {
+    parts.push(line.slice(start, start + maxMessageChars));
+  }
+  return parts;
+}
+
+function withoutNulls(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== null && value !== undefined),
+  );
+}
+
+/** The entries of one robot run: one for the run itself, one per line of its log. */
+export function robotRunEntries(result: SynthResult): LogEntry[] {
+  const stream = {
+    kind: entryKinds.robotRun,
+    service: result.service,
+    environment: result.environment,
+    robot: result.robot_name ?? result.robot_id,
+    transaction: result.transaction_name,
+  };
+  const context = withoutNulls({
+    result_id: result.result_id,
+    transaction_id: result.transaction_id,
+    robot_id: result.robot_id,
+    project: result.project,
+    status: result.status,
+  });
+  const failedStep = result.steps.find((step) => step.status === 'FAIL');
+  const summary = [`run ${result.status}: ${result.transaction_name}`];
+  if (failedStep !== undefined) summary.push(`step ${failedStep.index} "${failedStep.name}" failed`);
+  if (result.error_message !== null) summary.push(result.error_message);
+  const run: LogEntry = {
+    ...stream,
+    ...context,
+    _time: result.finished_at.toISOString(),
+    _msg: summary.join(' — '),
+    entry_id: `${result.result_id}:run`,
+    ...withoutNulls({
+      error_code: result.error_code,
+      error_message: result.error_message,
+      failed_step: failedStep?.name,
+      failed_step_index: failedStep?.index,
+      duration_ms: result.finished_at.getTime() - result.started_at.getTime(),
+      started_at: result.started_at.toISOString(),
+      location: result.location?.city ?? null,
+      country: result.location?.country ?? null,
+      has_log: result.log !== null && result.log !== '',
+    }),
+    ...(Object.keys(result.attributes).length > 0 ? { attributes: result.attributes } : {}),
+  };
+  if (result.log === null || result.log === '') return [run];
+
+  // The log carries no times of its own: every line is stamped with the run's start, in order by `line`.
+  const lines = result.log.replace(/\r?\n$/, '').split(/\r?\n/);
+  const time = result.started_at.toISOString();
+  const entries: LogEntry[] = [run];
+  lines.forEach((line, index) => {
+    const parts = splitMessage(line);
+    parts.forEach((part, partIndex) => {
+      entries.push({
+        ...stream,
+        kind: entryKinds.robotLog,
+        ...context,
+        _time: time,
+        _msg: part,
+        entry_id:
+          parts.length === 1
+            ? `${result.result_id}:log:${index + 1}`
+            : `${result.result_id}:log:${index + 1}.${partIndex + 1}`,
+        line: index + 1,
+        ...(parts.length === 1 ? {} : { line_part: partIndex + 1 }),
+      });
+    });
+  });
+  return entries;
+}
+
+/** An OTLP value as a field value: scalars as they are, bytes as base64, the rest as JSON. */
+export function fieldValue(value: AnyValueRecord): unknown {
+  if (value.string_value !== null) return value.string_value;
+  if (value.bool_value !== null) return value.bool_value;
+  if (value.int_value !== null) return value.int_value;
+  if (value.double_value !== null) return value.double_value;
+  if (value.bytes_value !== null) return Buffer.from(value.bytes_value).toString('base64');
+  if (value.array_value !== null) return JSON.stringify(value.array_value.map(plainValue));
+  if (value.kvlist_value !== null) return JSON.stringify(plainObject(value.kvlist_value));
+  return '';
+}
+
+function plainValue(value: AnyValueRecord): unknown {
+  if (value.array_value !== null) return value.array_value.map(plainValue);
+  if (value.kvlist_value !== null) return plainObject(value.kvlist_value);
+  return fieldValue(value);
+}
+
+function plainObject(list: KeyValueRecord[]): Record<string, unknown> {
+  return Object.fromEntries(list.map(({ key, value }) => [key, plainValue(value)]));
+}
+
+/** Attributes as one level of fields; VictoriaLogs stores them as `<prefix>.<key>`. */
+function attributeFields(list: KeyValueRecord[]): Record<string, unknown> {
+  return Object.fromEntries(list.map(({ key, value }) => [key, fieldValue(value)]));
+}
+
+function resourceString(list: KeyValueRecord[], ...keys: string[]): string | null {
+  for (const key of keys) {
+    const value = list.find((attribute) => attribute.key === key)?.value.string_value;
+    if (value !== undefined && value !== null && value !== '') return value;
+  }
+  return null;
+}
+
+function otelStream(record: OtelLogRecord | OtelSpanRecord) {
+  return withoutNulls({
+    service: record.service_name ?? unknownService,
+    environment: resourceString(
+      record.resource.attributes,
+      'deployment.environment.name',
+      'deployment.environment',
+    ),
+  });
+}
+
+function otelOrigin(record: OtelLogRecord | OtelSpanRecord) {
+  return {
+    ...(record.resource.attributes.length > 0
+      ? { resource: attributeFields(record.resource.attributes) }
+      : {}),
+    ...(record.scope.name === '' ? {} : { scope: record.scope.name }),
+    ...(record.scope.version === '' ? {} : { scope_version: record.scope.version }),
+  };
+}
+
+function bodyText(body: AnyValueRecord | null): string {
+  if (body === null) return '';
+  const value = fieldValue(body);
+  return typeof value === 'string' ? value : String(value);
+}
+
+/**
+ * A log record has no id of its own: its entry_id is a hash of its content without received_at,
+ * so a replay and an exporter's retry of the same record get the same id.
+ */
+export function otelLogEntryId(record: OtelLogRecord): string {
+  const { received_at: _receivedAt, ...content } = record;
+  // Buffers (bytes values) serialise deterministically through their toJSON.
+  const digest = createHash('sha256').update(JSON.stringify(content)).digest('hex');
+  return `log:${digest.slice(0, 32)}`;
+}
+
+export function otelLogEntry(record: OtelLogRecord): LogEntry {
+  const micros = record.time_unix_micros ?? record.observed_time_unix_micros ?? record.received_at * 1000;
+  return {
+    kind: entryKinds.otelLog,
+    ...otelStream(record),
+    _time: rfc3339FromMicros(micros),
+    _msg: bodyText(record.body) || record.event_name,
+    entry_id: otelLogEntryId(record),
+    ...withoutNulls({
+      trace_id: record.trace_id,
+      span_id: record.span_id,
+      severity: record.severity_text === '' ? null : record.severity_text,
+      severity_number: record.severity_number,
+      event_name: record.event_name === '' ? null : record.event_name,
+    }),
+    ...(record.attributes.length > 0 ? { attributes: attributeFields(record.attributes) } : {}),
+    ...otelOrigin(record),
+  };
+}
+
+export function otelSpanEntry(record: OtelSpanRecord): LogEntry {
+  const message = record.status_message === '' ? record.name : `${record.name}: ${record.status_message}`;
+  return {
+    kind: entryKinds.otelSpan,
+    ...otelStream(record),
+    _time: rfc3339FromMicros(record.start_time_unix_micros),
+    _msg: message,
+    entry_id: `span:${record.trace_id}:${record.span_id}`,
+    ...withoutNulls({
+      trace_id: record.trace_id,
+      span_id: record.span_id,
+      parent_span_id: record.parent_span_id,
+      span_name: record.name,
+      span_kind: record.kind,
+      status_code: record.status_code,
+      status_message: record.status_message === '' ? null : record.status_message,
+      duration_ms: (record.end_time_unix_micros - record.start_time_unix_micros) / 1000,
+      events: record.events.length === 0 ? null : record.events.map((event) => event.name).join(','),
+    }),
+    ...(record.attributes.length > 0 ? { attributes: attributeFields(record.attributes) } : {}),
+    ...otelOrigin(record),
+  };
+}

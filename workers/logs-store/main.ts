@@ -1,0 +1,61 @@
+// The logs-store worker process.
+import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
+import type { OtelLogRecord, OtelSpanRecord } from '../../ingest-gateway/otlp/otel-records.ts';
+import { fromAvroResult } from '../../schemas/index.ts';
+import type { TransactionResultRecord } from '../../schemas/record-types.ts';
+import { codecFor, kafkaFromConfig, waitForKafka } from '../../topics/bus.ts';
+import { topics } from '../../topics/catalog.ts';
+import { harnessSettingsFor, type RunningWorker, startWorker } from '../harness.ts';
+import { logsStoreDefinition } from './definition.ts';
+import { checkVictoriaLogs, createVictoriaLogsWriter } from './victoria-logs-writer.ts';
+
+const name = 'logs-store';
+
+export function runLogsStore(args: string[]): Promise<never> {
+  return runProcess({
+    name,
+    args,
+    listen: (config) => workerSection(config, name).listen,
+    async create(config, context) {
+      const section = workerSection(config, name);
+      const victoriaLogs = requireSection(config, 'victoria_logs');
+      await context.connect(`victoria-logs at ${describeEndpoint(victoriaLogs.url)}`, (signal) =>
+        checkVictoriaLogs(victoriaLogs.url, signal),
+      );
+      const writer = createVictoriaLogsWriter({ url: victoriaLogs.url });
+
+      const kafka = kafkaFromConfig(config.kafka, context.logger);
+      await waitForKafka(context, kafka, config.kafka.brokers);
+      const registryUrl = config.schema_registry.url;
+      const definition = logsStoreDefinition({
+        codecs: {
+          results: await codecFor<TransactionResultRecord>(context, registryUrl, topics.synthResults),
+          logs: await codecFor<OtelLogRecord>(context, registryUrl, topics.otelLogs),
+          spans: await codecFor<OtelSpanRecord>(context, registryUrl, topics.otelSpans),
+        },
+        fromResultRecord: fromAvroResult,
+        writer,
+      });
+
+      let worker: RunningWorker | undefined;
+      let joined = false;
+      return {
+        async start() {
+          worker = await startWorker(definition, harnessSettingsFor(name, section), {
+            kafka,
+            logger: context.logger,
+            metrics: context.metrics,
+            onFatal: (error) => context.fail(error),
+          });
+          await worker.joined();
+          joined = true;
+        },
+        isReady: () => joined,
+        async stop() {
+          await worker?.stop();
+          await writer.close();
+        },
+      };
+    },
+  });
+}

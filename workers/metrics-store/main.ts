@@ -1,0 +1,68 @@
+// The metrics-store worker process.
+import { request } from 'undici';
+import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
+import type { OtelMetricPointRecord, OtelSpanRecord } from '../../ingest-gateway/otlp/otel-records.ts';
+import { fromAvroResult } from '../../schemas/index.ts';
+import type { TransactionResultRecord } from '../../schemas/record-types.ts';
+import { codecFor, kafkaFromConfig, waitForKafka } from '../../topics/bus.ts';
+import { topics } from '../../topics/catalog.ts';
+import { harnessSettingsFor, type RunningWorker, startWorker } from '../harness.ts';
+import { metricsStoreDefinition } from './definition.ts';
+import { victoriaMetricsWriter } from './writer.ts';
+
+const name = 'metrics-store';
+
+async function checkHealthy(url: string): Promise<void> {
+  const response = await request(new URL('/health', url));
+  const body = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`/health answered ${response.statusCode}: ${body}`);
+}
+
+export function runMetricsStore(args: string[]): Promise<never> {
+  return runProcess({
+    name,
+    args,
+    listen: (config) => workerSection(config, name).listen,
+    async create(config, context) {
+      const section = workerSection(config, name);
+      const victoriaMetrics = requireSection(config, 'victoria_metrics');
+      await context.connect(`victoria-metrics at ${describeEndpoint(victoriaMetrics.url)}`, () =>
+        checkHealthy(victoriaMetrics.url),
+      );
+      const writer = victoriaMetricsWriter({ url: victoriaMetrics.url });
+
+      const kafka = kafkaFromConfig(config.kafka, context.logger);
+      await waitForKafka(context, kafka, config.kafka.brokers);
+      const registryUrl = config.schema_registry.url;
+      const definition = metricsStoreDefinition({
+        codecs: {
+          results: await codecFor<TransactionResultRecord>(context, registryUrl, topics.synthResults),
+          metrics: await codecFor<OtelMetricPointRecord>(context, registryUrl, topics.otelMetrics),
+          spans: await codecFor<OtelSpanRecord>(context, registryUrl, topics.otelSpans),
+        },
+        fromResultRecord: fromAvroResult,
+        writer,
+      });
+
+      let worker: RunningWorker | undefined;
+      let joined = false;
+      return {
+        async start() {
+          worker = await startWorker(definition, harnessSettingsFor(name, section), {
+            kafka,
+            logger: context.logger,
+            metrics: context.metrics,
+            onFatal: (error) => context.fail(error),
+          });
+          await worker.joined();
+          joined = true;
+        },
+        isReady: () => joined,
+        async stop() {
+          await worker?.stop();
+          await writer.close();
+        },
+      };
+    },
+  });
+}

@@ -1,0 +1,96 @@
+// An OTLP metric point (primoart.otel.metrics.v1) → Prometheus samples at the point's time,
+// after the OpenTelemetry "Prometheus and OpenMetrics compatibility" spec. See README "Metrics".
+import type {
+  ExponentialBucketsRecord,
+  OtelMetricPointRecord,
+} from '../../ingest-gateway/otlp/otel-records.ts';
+import { attributeLabels, resourceLabels, scopeLabels, targetInfoLabels } from './otel-attributes.ts';
+import { prometheusMetricName } from './prometheus-names.ts';
+import type { Sample } from './sample.ts';
+
+/** OTLP data point flag: the point marks a gap (no recorded value). */
+const noRecordedValue = 1;
+
+/** Bucket bound as a label value, the way Prometheus clients write it: 1, 0.25, +Inf. */
+const boundLabel = (bound: number): string => (bound === Number.POSITIVE_INFINITY ? '+Inf' : String(bound));
+
+/** Cumulative (upper bound, count) pairs of an exponential histogram, ending with +Inf. */
+export function exponentialBuckets(
+  buckets: ExponentialBucketsRecord,
+  count: number,
+): Array<{ le: number; count: number }> {
+  const base = 2 ** (2 ** -buckets.scale);
+  const result: Array<{ le: number; count: number }> = [];
+  let cumulative = 0;
+  // Negative bucket at index i holds [-base^(i+1), -base^i): the most negative comes first.
+  for (let i = buckets.negative_bucket_counts.length - 1; i >= 0; i -= 1) {
+    cumulative += buckets.negative_bucket_counts[i] ?? 0;
+    result.push({ le: -(base ** (buckets.negative_offset + i)), count: cumulative });
+  }
+  cumulative += buckets.zero_count;
+  result.push({ le: buckets.zero_threshold, count: cumulative });
+  // Positive bucket at index i holds (base^i, base^(i+1)].
+  buckets.positive_bucket_counts.forEach((bucketCount, i) => {
+    cumulative += bucketCount;
+    result.push({ le: base ** (buckets.positive_offset + i + 1), count: cumulative });
+  });
+  result.push({ le: Number.POSITIVE_INFINITY, count });
+  return result;
+}
+
+export function metricPointSamples(point: OtelMetricPointRecord): Sample[] {
+  if ((point.flags & noRecordedValue) !== 0) return [];
+  const timestampMs = Math.floor(point.time_unix_micros / 1000);
+  const resource = resourceLabels(point.resource);
+  // Reserved labels (job, instance, scope) win over a point attribute of the same name.
+  const labels = { ...attributeLabels(point.attributes), ...scopeLabels(point.scope), ...resource };
+  const samples: Sample[] = [];
+  const add = (name: string, value: number, extra: Record<string, string> = {}) =>
+    samples.push({ name, labels: { ...labels, ...extra }, value, timestampMs });
+
+  const cumulative = point.aggregation_temporality === 'CUMULATIVE';
+  const unit = point.metric_unit;
+  switch (point.metric_type) {
+    case 'GAUGE':
+    case 'SUM': {
+      const counter = point.metric_type === 'SUM' && point.is_monotonic === true && cumulative;
+      const gaugeLike = point.metric_type === 'GAUGE' || point.is_monotonic !== true;
+      const name = prometheusMetricName(point.metric_name, { unit, counter, ratio: gaugeLike });
+      add(name, point.value_int ?? point.value_double ?? Number.NaN);
+      break;
+    }
+    case 'HISTOGRAM':
+    case 'EXPONENTIAL_HISTOGRAM': {
+      const base = prometheusMetricName(point.metric_name, { unit, counter: false, ratio: false });
+      const count = point.count ?? 0;
+      if (point.metric_type === 'HISTOGRAM') {
+        let running = 0;
+        point.explicit_bounds.forEach((bound, i) => {
+          running += point.bucket_counts[i] ?? 0;
+          add(`${base}_bucket`, running, { le: boundLabel(bound) });
+        });
+        add(`${base}_bucket`, count, { le: '+Inf' });
+      } else if (point.exponential !== null) {
+        for (const bucket of exponentialBuckets(point.exponential, count)) {
+          add(`${base}_bucket`, bucket.count, { le: boundLabel(bucket.le) });
+        }
+      }
+      if (point.sum !== null) add(`${base}_sum`, point.sum);
+      add(`${base}_count`, count);
+      break;
+    }
+    case 'SUMMARY': {
+      const base = prometheusMetricName(point.metric_name, { unit, counter: false, ratio: false });
+      for (const quantile of point.quantile_values) {
+        add(base, quantile.value, { quantile: String(quantile.quantile) });
+      }
+      if (point.sum !== null) add(`${base}_sum`, point.sum);
+      add(`${base}_count`, point.count ?? 0);
+      break;
+    }
+  }
+  if (samples.length > 0) {
+    samples.push({ name: 'target_info', labels: targetInfoLabels(point.resource), value: 1, timestampMs });
+  }
+  return samples;
+}
