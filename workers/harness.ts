@@ -171,6 +171,24 @@ export async function startWorker<T>(
   });
 
   const labels = (topic: string) => ({ worker: definition.name, topic });
+  // Which partitions this instance holds: with several instances on one group, where they went.
+  new Gauge({
+    name: 'primoart_worker_assigned',
+    help: '1 for each partition currently assigned to this worker instance',
+    labelNames: ['worker', 'topic', 'partition'],
+    registers: [deps.metrics],
+    collect() {
+      this.reset();
+      for (const { topic, partition } of consumer.assignment()) {
+        this.set({ worker: definition.name, topic, partition: String(partition) }, 1);
+      }
+    },
+  });
+  const setLag = (batch: PartitionBatch, nextToRead: string) =>
+    metrics.lag.set(
+      { worker: definition.name, topic: batch.topic, partition: String(batch.partition) },
+      Math.max(0, Number(batch.highWatermark) - Number(nextToRead)),
+    );
 
   /**
    * Retry bookkeeping per partition. A failure that may pass (store or registry down) pauses the
@@ -318,6 +336,9 @@ export async function startWorker<T>(
 
   async function handleBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
     const state = retryStateOf(batch.topic, batch.partition);
+    // Lag as of now, also while a store outage keeps this batch from being committed.
+    const first = batch.messages[0];
+    if (first !== undefined) setLag(batch, first.offset);
     for (const chunk of chunkMessages(batch.messages, settings.batch)) {
       if (!control.stillAssigned() || fatal) return;
       const stopTimer = metrics.batchSeconds.startTimer(labels(batch.topic));
@@ -333,10 +354,7 @@ export async function startWorker<T>(
       const last = chunk[chunk.length - 1] as ConsumedMessage;
       await control.commit(nextOffset(last));
       state.attempt = 0;
-      metrics.lag.set(
-        { worker: definition.name, topic: batch.topic, partition: String(batch.partition) },
-        Math.max(0, Number(batch.highWatermark) - Number(nextOffset(last))),
-      );
+      setLag(batch, nextOffset(last));
       stopTimer();
     }
   }

@@ -4,7 +4,7 @@ import { fromAvroArtifact } from '../../schemas/index.ts';
 import type { SynthArtifactRecord } from '../../schemas/record-types.ts';
 import { codecFor, kafkaFromConfig, waitForKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
-import { harnessSettingsFor, type RunningWorker, startWorker } from '../harness.ts';
+import { workerComponent } from '../worker-component.ts';
 import { artifactStoreDefinition } from './definition.ts';
 import { ensureBucket, minioClientFromConfig } from './object-store.ts';
 
@@ -38,24 +38,13 @@ export function runArtifactStore(args: string[]): Promise<never> {
         fromRecord: fromAvroArtifact,
       });
 
-      let worker: RunningWorker | undefined;
-      let joined = false;
-      return {
-        async start() {
-          worker = await startWorker(definition, harnessSettingsFor(name, section), {
-            kafka,
-            logger: context.logger,
-            metrics: context.metrics,
-            onFatal: (error) => context.fail(error),
-          });
-          await worker.joined();
-          joined = true;
-        },
-        isReady: () => joined,
-        async stop() {
-          await worker?.stop();
-        },
-      };
+      return workerComponent({
+        definition,
+        section,
+        kafka,
+        context,
+        closeStore: async () => {},
+      });
     },
   });
 }

@@ -5,7 +5,7 @@ import { fromAvroResult } from '../../schemas/index.ts';
 import type { TransactionResultRecord } from '../../schemas/record-types.ts';
 import { codecFor, kafkaFromConfig, waitForKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
-import { harnessSettingsFor, type RunningWorker, startWorker } from '../harness.ts';
+import { workerComponent } from '../worker-component.ts';
 import { logsStoreDefinition } from './definition.ts';
 import { checkVictoriaLogs, createVictoriaLogsWriter } from './victoria-logs-writer.ts';
 
@@ -37,25 +37,15 @@ export function runLogsStore(args: string[]): Promise<never> {
         writer,
       });
 
-      let worker: RunningWorker | undefined;
-      let joined = false;
-      return {
-        async start() {
-          worker = await startWorker(definition, harnessSettingsFor(name, section), {
-            kafka,
-            logger: context.logger,
-            metrics: context.metrics,
-            onFatal: (error) => context.fail(error),
-          });
-          await worker.joined();
-          joined = true;
-        },
-        isReady: () => joined,
-        async stop() {
-          await worker?.stop();
+      return workerComponent({
+        definition,
+        section,
+        kafka,
+        context,
+        closeStore: async () => {
           await writer.close();
         },
-      };
+      });
     },
   });
 }

@@ -1,6 +1,5 @@
 // The synth-store worker process.
 import pg from 'pg';
-import { Gauge } from 'prom-client';
 import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
 import { migrate } from '../../infra/migrations/migrate.ts';
 import type { TransactionDefinitionRecord } from '../../schemas/definition-records.ts';
@@ -8,7 +7,7 @@ import { fromAvroResult } from '../../schemas/index.ts';
 import type { TransactionResultRecord } from '../../schemas/record-types.ts';
 import { codecFor, kafkaFromConfig, waitForKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
-import { harnessSettingsFor, type RunningWorker, startWorker } from '../harness.ts';
+import { workerComponent } from '../worker-component.ts';
 import { synthStoreDefinition } from './definition.ts';
 
 const name = 'synth-store';
@@ -43,37 +42,15 @@ export function runSynthStore(args: string[]): Promise<never> {
       );
       const definition = synthStoreDefinition({ pool, codec, fromRecord: fromAvroResult, definitionCodec });
 
-      let worker: RunningWorker | undefined;
-      let joined = false;
-      // Which partitions this instance holds: with several instances on one group, where they went.
-      new Gauge({
-        name: 'primoart_worker_assigned',
-        help: '1 for each partition currently assigned to this worker instance.',
-        labelNames: ['worker', 'topic', 'partition'],
-        registers: [context.metrics],
-        collect() {
-          this.reset();
-          for (const { topic, partition } of worker?.assignment() ?? [])
-            this.set({ worker: name, topic, partition: String(partition) }, 1);
-        },
-      });
-      return {
-        async start() {
-          worker = await startWorker(definition, harnessSettingsFor(name, section), {
-            kafka,
-            logger: context.logger,
-            metrics: context.metrics,
-            onFatal: (error) => context.fail(error),
-          });
-          await worker.joined();
-          joined = true;
-        },
-        isReady: () => joined,
-        async stop() {
-          await worker?.stop();
+      return workerComponent({
+        definition,
+        section,
+        kafka,
+        context,
+        closeStore: async () => {
           await pool.end();
         },
-      };
+      });
     },
   });
 }
