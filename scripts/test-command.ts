@@ -66,6 +66,17 @@ export async function testCommand(args: string[]): Promise<number> {
   let env: NodeJS.ProcessEnv = process.env;
   if (!values['unit-only']) {
     if ((await run('start the local stack (primoart up)', node, [cli, 'up', ...stateArgs])) !== 0) return 1;
+    // Integration tests run gateways and workers of their own; the stack's would consume the same
+    // topics and write the same stores (a replay test would see two writers). `primoart up` brings
+    // them back afterwards.
+    const { projectProcessNames } = await import('../infra/stack/services/index.ts');
+    const only = ['--only', projectProcessNames.join(',')];
+    if (
+      (await run("stop the stack's own gateway and workers", node, [cli, 'down', ...only, ...stateArgs])) !==
+      0
+    ) {
+      return 1;
+    }
     const printed = await capture(node, [cli, 'env', ...stateArgs]);
     if (printed.code !== 0) return 1;
     env = { ...process.env, ...parseExportLines(printed.stdout) };

@@ -1,24 +1,29 @@
 // Accepted results per second through the ingest gateway, next to a raw Kafka producer writing the
 // same Avro records with the same codec, topic, acks=all and batching, on the same machine in the
 // same run. A benchmark, not a test: it prints figures and asserts nothing. See README.md here.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
-import { loadConfig } from '../../core/config.ts';
-import { configSchema, type PrimoartConfig } from '../../core/config-schema.ts';
-import { createLogger } from '../../core/logging.ts';
-import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
-import { toAvroResult, validateTransactionResult } from '../../schemas/index.ts';
+import type { PrimoartConfig } from '../../core/config-schema.ts';
 import type { TransactionResultRecord } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
-import { createValueCodec, type ValueCodec } from '../../topics/codec.ts';
-import { connectKafka } from '../../topics/kafkajs-adapter.ts';
+import type { ValueCodec } from '../../topics/codec.ts';
 import type { Producer } from '../../topics/port.ts';
+import {
+  benchConfigBase,
+  benchGatewaySection,
+  benchResult,
+  chunks,
+  connectBenchKafka,
+  drainInParallel,
+  freePort,
+  localUrl,
+  newBenchKey,
+  postUpload,
+  runBench,
+  startReadyProcess,
+  synthResultsCodec,
+  toResultRecord,
+  writeBenchConfig,
+} from './bench-support.ts';
 
 const usage = `Usage: node scripts/bench/gateway-throughput.ts [--results N] [--concurrency C] [--config.file F]
 
@@ -43,79 +48,23 @@ Options:
 
 const defaults = { results: 5000, concurrency: 16, batchSize: 100, transactions: 64 };
 
-interface Options {
-  results: number;
-  concurrency: number;
-  configFile: string;
-}
-
-function parseOptions(argv: string[]): Options | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      results: { type: 'string' },
-      concurrency: { type: 'string' },
-      'config.file': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return undefined;
-  const positive = (name: string, text: string | undefined, fallback: number): number => {
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
-    return value;
-  };
-  const configFile = values['config.file'] ?? process.env.PRIMOART_CONFIG_FILE;
-  if (configFile === undefined) {
-    throw new Error('no config: pass --config.file or run eval "$(scripts/primoart env)" first');
-  }
-  return {
-    results: positive('results', values.results, defaults.results),
-    concurrency: positive('concurrency', values.concurrency, defaults.concurrency),
-    configFile,
-  };
-}
-
 // --- payloads ----------------------------------------------------------------------------------
 
 /** A valid result, like a robot's: a few steps, a location, attributes; no screenshots. */
-function benchResult(transactions: readonly string[], i: number): Record<string, unknown> {
-  const finished = Date.now() - 60_000;
-  const started = finished - 3_000;
-  const iso = (ms: number) => new Date(ms).toISOString();
-  return {
-    result_id: randomUUID(),
+function gatewayBenchResult(transactions: readonly string[], i: number): Record<string, unknown> {
+  return benchResult({
     transaction_id: transactions[i % transactions.length],
-    transaction_name: 'Benchmark: login and search',
     service: 'bench',
     robot_id: '00000000-0000-4000-8000-00000000be4c',
     robot_name: 'gateway-throughput',
-    environment: 'bench',
     location: { city: 'Frankfurt am Main', country: 'DE', latitude: 50.11, longitude: 8.68 },
-    started_at: iso(started),
-    finished_at: iso(finished),
-    status: 'OK',
-    steps: [0, 1, 2].map((index) => ({
-      index,
-      name: `step ${index}`,
-      started_at: iso(started + index * 1000),
-      finished_at: iso(started + (index + 1) * 1000),
-      status: 'OK',
-    })),
     attributes: { browser: 'chromium', run: String(i) },
-  };
+  });
 }
 
 function freshResults(count: number): Array<Record<string, unknown>> {
   const transactions = Array.from({ length: defaults.transactions }, () => randomUUID());
-  return Array.from({ length: count }, (_, i) => benchResult(transactions, i));
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+  return Array.from({ length: count }, (_, i) => gatewayBenchResult(transactions, i));
 }
 
 // --- measuring ---------------------------------------------------------------------------------
@@ -140,7 +89,6 @@ async function measure<T>(
   work: (unit: T) => Promise<number>,
 ): Promise<Measurement> {
   const total = units.reduce((sum, unit) => sum + resultsPerUnit(unit), 0);
-  let next = 0;
   let accepted = 0;
   let refused = 0;
   const started = performance.now();
@@ -151,16 +99,11 @@ async function measure<T>(
     );
   }, 1000);
   try {
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < units.length) {
-          const unit = units[next++] as T;
-          const got = await work(unit);
-          accepted += got;
-          refused += resultsPerUnit(unit) - got;
-        }
-      }),
-    );
+    await drainInParallel(units, concurrency, async (unit) => {
+      const got = await work(unit);
+      accepted += got;
+      refused += resultsPerUnit(unit) - got;
+    });
   } finally {
     clearInterval(progress);
   }
@@ -172,28 +115,6 @@ async function measure<T>(
 
 // --- the gateway under test --------------------------------------------------------------------
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** The gateway's per-key rate limit lifted, when this gateway has one: the bench is one key. */
-function liftedRateLimit(stack: PrimoartConfig): Record<string, unknown> {
-  const section = { rate_limit: { requests_per_second: 1_000_000, burst: 1_000_000 } };
-  const probe = configSchema.safeParse({
-    kafka: stack.kafka,
-    schema_registry: stack.schema_registry,
-    gateway: { listen: '127.0.0.1:0', ...section },
-  });
-  return probe.success ? section : {};
-}
-
 interface BenchGateway {
   url: string;
   key: string;
@@ -202,48 +123,18 @@ interface BenchGateway {
 
 async function startGateway(stack: PrimoartConfig): Promise<BenchGateway> {
   const port = await freePort();
-  const key = `bench-${randomUUID()}`;
-  const dir = mkdtempSync(join(tmpdir(), 'primoart-bench-'));
-  const configFile = join(dir, 'primoart.yml');
-  const config = {
-    environment: 'bench',
-    log: { level: 'warn' },
-    kafka: stack.kafka,
-    schema_registry: stack.schema_registry,
-    gateway: {
-      listen: `127.0.0.1:${port}`,
-      api_keys: [{ name: 'bench', sha256: sha256Hex(key), scopes: ['results:write'] }],
-      ...liftedRateLimit(stack),
-    },
-  };
-  writeFileSync(configFile, stringify(config), { mode: 0o600 });
-  const cli = join(import.meta.dirname, '..', 'cli.ts');
-  const child: ChildProcess = spawn(process.execPath, [cli, 'gateway', '--config.file', configFile], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const key = newBenchKey();
+  const config = writeBenchConfig({ ...benchConfigBase(stack), gateway: benchGatewaySection(port, key) });
+  const gateway = await startReadyProcess(['gateway'], config.configFile, localUrl(port), {
+    pollMs: 200,
+    label: 'the gateway',
   });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode} while starting`);
-    const ready = await fetch(`${url}/-/ready`).then(
-      (response) => response.status === 200,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('the gateway was not ready within 60 s');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
   return {
-    url,
+    url: gateway.url,
     key,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
+      await gateway.stop();
+      config.remove();
     },
   };
 }
@@ -254,11 +145,7 @@ interface BatchAnswer {
 }
 
 async function post(gateway: BenchGateway, body: unknown): Promise<{ status: number; body: BatchAnswer }> {
-  const response = await fetch(`${gateway.url}/api/v1/transactions/results/upload`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway.key}` },
-    body: JSON.stringify(body),
-  });
+  const response = await postUpload(gateway, body);
   return { status: response.status, body: (await response.json()) as BatchAnswer };
 }
 
@@ -275,12 +162,8 @@ const gatewayBatch = (gateway: BenchGateway) => async (batch: Array<Record<strin
 
 /** What the gateway publishes for a result, prepared up front: the raw producer skips HTTP and validation. */
 function toRecord(result: Record<string, unknown>): { key: string; record: TransactionResultRecord } {
-  const validation = validateTransactionResult(result, { now: new Date(), defaultEnvironment: 'bench' });
-  if (!validation.ok) throw new Error(`bench result is invalid: ${JSON.stringify(validation.errors)}`);
-  return {
-    key: validation.value.transaction_id,
-    record: toAvroResult(validation.value, { receivedAt: new Date() }).result,
-  };
+  const record = toResultRecord(result);
+  return { key: record.transaction_id, record };
 }
 
 /** One send of already-mapped records; encoding is timed, as the gateway's is. */
@@ -296,111 +179,85 @@ const rawSend =
 
 // --- main --------------------------------------------------------------------------------------
 
-async function main(): Promise<number> {
-  let options: Options | undefined;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (options === undefined) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const { results, concurrency } = options;
-  const stack = await loadConfig(options.configFile);
-  process.stdout.write(
-    `gateway throughput: ${results} results per measurement, concurrency ${concurrency}, ` +
-      `Kafka ${stack.kafka.brokers.join(',')}, topic ${topics.synthResults.name}\n`,
-  );
-
-  const codec = await createValueCodec<TransactionResultRecord>({
-    registryUrl: stack.schema_registry.url,
-    topic: topics.synthResults.name,
-    schema: topics.synthResults.valueSchema.schema,
-  });
-  const kafka = connectKafka(
-    {
-      brokers: stack.kafka.brokers,
-      clientId: 'primoart-bench',
-      connectTimeoutMs: stack.kafka.connect_timeout_ms,
-      requestTimeoutMs: stack.kafka.request_timeout_ms,
-    },
-    createLogger({ component: 'bench', level: 'warn' }),
-  );
-  const producer = await kafka.producer();
-  process.stdout.write('starting a gateway of its own…\n');
-  const gateway = await startGateway(stack);
-  const warmUp = Math.min(200, results);
-  const measurements: Record<'gatewaySingle' | 'gatewayBatch' | 'rawSingle' | 'rawBatch', Measurement> =
-    {} as never;
-  try {
-    process.stdout.write(`warming up (${warmUp} results each way, not counted)…\n`);
-    await measure('warm-up gateway', freshResults(warmUp), () => 1, concurrency, gatewaySingle(gateway));
-    await measure(
-      'warm-up raw',
-      freshResults(warmUp).map((r) => [toRecord(r)]),
-      (u) => u.length,
-      concurrency,
-      rawSend(producer, codec),
+runBench(
+  {
+    name: 'gateway-throughput',
+    usage,
+    counts: { results: defaults.results, concurrency: defaults.concurrency },
+  },
+  async (options) => {
+    const { results, concurrency, stack } = options;
+    process.stdout.write(
+      `gateway throughput: ${results} results per measurement, concurrency ${concurrency}, ` +
+        `Kafka ${stack.kafka.brokers.join(',')}, topic ${topics.synthResults.name}\n`,
     );
 
-    process.stdout.write('(a) single uploads through the gateway\n');
-    measurements.gatewaySingle = await measure(
-      '(a) gateway, single',
-      freshResults(results),
-      () => 1,
-      concurrency,
-      gatewaySingle(gateway),
-    );
-    process.stdout.write('(c) raw producer, one record per send\n');
-    measurements.rawSingle = await measure(
-      '(c) raw, 1 per send',
-      freshResults(results).map((r) => [toRecord(r)]),
-      (u) => u.length,
-      concurrency,
-      rawSend(producer, codec),
-    );
-    process.stdout.write(`(b) batch uploads of ${defaults.batchSize} through the gateway\n`);
-    measurements.gatewayBatch = await measure(
-      `(b) gateway, batch ${defaults.batchSize}`,
-      chunks(freshResults(results), defaults.batchSize),
-      (u) => u.length,
-      concurrency,
-      gatewayBatch(gateway),
-    );
-    process.stdout.write(`(c) raw producer, ${defaults.batchSize} records per send\n`);
-    measurements.rawBatch = await measure(
-      `(c) raw, ${defaults.batchSize} per send`,
-      chunks(freshResults(results).map(toRecord), defaults.batchSize),
-      (u) => u.length,
-      concurrency,
-      rawSend(producer, codec),
-    );
-  } finally {
-    await gateway.stop();
-    await producer.disconnect();
-  }
+    const codec = await synthResultsCodec(stack);
+    const kafka = connectBenchKafka(stack);
+    const producer = await kafka.producer();
+    process.stdout.write('starting a gateway of its own…\n');
+    const gateway = await startGateway(stack);
+    const warmUp = Math.min(200, results);
+    const measurements: Record<'gatewaySingle' | 'gatewayBatch' | 'rawSingle' | 'rawBatch', Measurement> =
+      {} as never;
+    try {
+      process.stdout.write(`warming up (${warmUp} results each way, not counted)…\n`);
+      await measure('warm-up gateway', freshResults(warmUp), () => 1, concurrency, gatewaySingle(gateway));
+      await measure(
+        'warm-up raw',
+        freshResults(warmUp).map((r) => [toRecord(r)]),
+        (u) => u.length,
+        concurrency,
+        rawSend(producer, codec),
+      );
 
-  const row = (m: Measurement) =>
-    `  ${m.label.padEnd(26)} ${perSecond(m).toFixed(0).padStart(8)} results/s  (${m.accepted} in ${m.seconds.toFixed(2)} s)\n`;
-  process.stdout.write(
-    `\nresults (concurrency ${concurrency}, ${results} results each)\n` +
-      row(measurements.gatewaySingle) +
-      row(measurements.rawSingle) +
-      row(measurements.gatewayBatch) +
-      row(measurements.rawBatch) +
-      `  gateway/raw, single:  ${(perSecond(measurements.gatewaySingle) / perSecond(measurements.rawSingle)).toFixed(2)}\n` +
-      `  gateway/raw, batch:   ${(perSecond(measurements.gatewayBatch) / perSecond(measurements.rawBatch)).toFixed(2)}\n`,
-  );
-  return 0;
-}
+      process.stdout.write('(a) single uploads through the gateway\n');
+      measurements.gatewaySingle = await measure(
+        '(a) gateway, single',
+        freshResults(results),
+        () => 1,
+        concurrency,
+        gatewaySingle(gateway),
+      );
+      process.stdout.write('(c) raw producer, one record per send\n');
+      measurements.rawSingle = await measure(
+        '(c) raw, 1 per send',
+        freshResults(results).map((r) => [toRecord(r)]),
+        (u) => u.length,
+        concurrency,
+        rawSend(producer, codec),
+      );
+      process.stdout.write(`(b) batch uploads of ${defaults.batchSize} through the gateway\n`);
+      measurements.gatewayBatch = await measure(
+        `(b) gateway, batch ${defaults.batchSize}`,
+        chunks(freshResults(results), defaults.batchSize),
+        (u) => u.length,
+        concurrency,
+        gatewayBatch(gateway),
+      );
+      process.stdout.write(`(c) raw producer, ${defaults.batchSize} records per send\n`);
+      measurements.rawBatch = await measure(
+        `(c) raw, ${defaults.batchSize} per send`,
+        chunks(freshResults(results).map(toRecord), defaults.batchSize),
+        (u) => u.length,
+        concurrency,
+        rawSend(producer, codec),
+      );
+    } finally {
+      await gateway.stop();
+      await producer.disconnect();
+    }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`gateway-throughput: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
+    const row = (m: Measurement) =>
+      `  ${m.label.padEnd(26)} ${perSecond(m).toFixed(0).padStart(8)} results/s  (${m.accepted} in ${m.seconds.toFixed(2)} s)\n`;
+    process.stdout.write(
+      `\nresults (concurrency ${concurrency}, ${results} results each)\n` +
+        row(measurements.gatewaySingle) +
+        row(measurements.rawSingle) +
+        row(measurements.gatewayBatch) +
+        row(measurements.rawBatch) +
+        `  gateway/raw, single:  ${(perSecond(measurements.gatewaySingle) / perSecond(measurements.rawSingle)).toFixed(2)}\n` +
+        `  gateway/raw, batch:   ${(perSecond(measurements.gatewayBatch) / perSecond(measurements.rawBatch)).toFixed(2)}\n`,
+    );
   },
 );

@@ -5,53 +5,24 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { groupLag } from '../../topics/admin.ts';
 import { topics } from '../../topics/catalog.ts';
-import {
-  freshResult,
-  type RunningProcess,
-  runCli,
-  stack,
-  startGroupAtEnd,
-  startReady,
-  type TestSetup,
-  testConfig,
-  upload,
-  waitFor,
-  withAdmin,
-} from './stack.ts';
+import { freshResult, stack, type TestSetup, waitFor } from './stack.ts';
+import { type StoreWorkerTest, startStoreWorkerTest } from './store-worker.ts';
 
-const topicsRead = [topics.synthResults.name, topics.otelLogs.name, topics.otelSpans.name];
-
+let store: StoreWorkerTest;
 let setup: TestSetup;
-let gateway: RunningProcess;
-let worker: RunningProcess | undefined;
-let victoriaLogsStopped = false;
-/** Where the test's group started on each topic: a replay goes back there. */
-const startOffsets = new Map<string, Array<{ partition: number; offset: string }>>();
-
-const startWorker = () =>
-  startReady(['worker', 'logs-store', '--config.file', setup.configFile], setup.logsStore.url);
 
 before(async () => {
-  setup = await testConfig(stack.pgUrl());
-  for (const topic of topicsRead) {
-    const partitions = (await startGroupAtEnd(setup.logsStore.groupId, topic)) as Array<{
-      partition: number;
-      offset: string;
-    }>;
-    startOffsets.set(topic, partitions);
-  }
-  gateway = await startReady(['gateway', '--config.file', setup.configFile], setup.gatewayUrl);
-  worker = await startWorker();
+  store = await startStoreWorkerTest({
+    worker: 'logs-store',
+    topicsRead: [topics.synthResults.name, topics.otelLogs.name, topics.otelSpans.name],
+    backend: 'victoria-logs',
+    backendName: 'VictoriaLogs',
+  });
+  setup = store.setup;
 });
 
-after(async () => {
-  // Other engineers' tests share the stack: VictoriaLogs is never left stopped.
-  if (victoriaLogsStopped) await runCli(['up', '--only', 'victoria-logs']);
-  await Promise.all([gateway?.stop(), worker?.stop()]);
-});
+after(() => store?.close());
 
 type Entry = Record<string, string>;
 
@@ -76,20 +47,6 @@ const uniqueEntries = (filter: string) => logsql(`${filter} | first 1 by (_time)
 async function counts(filter: string): Promise<{ raw: number; unique: number }> {
   const [row] = await logsql(`${filter} | stats count() raw, count_uniq(entry_id) unique_entries`);
   return { raw: Number(row?.raw ?? 0), unique: Number(row?.unique_entries ?? 0) };
-}
-
-async function postOtlp(path: '/v1/logs' | '/v1/traces', body: unknown) {
-  const response = await fetch(`${setup.gatewayUrl}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${setup.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(response.status, 200, await response.text());
-}
-
-async function uploadAccepted(result: Record<string, unknown>) {
-  const response = await upload(setup.gatewayUrl, setup.robotKey, result);
-  assert.equal(response.status, 202, JSON.stringify(response.body));
 }
 
 const resource = (service: string) => ({
@@ -124,11 +81,11 @@ test('robot runs, their log lines, OTLP log records and spans are each one entry
     error_code: 7,
     error_message: 'search box not found',
   });
-  await uploadAccepted(withLog);
-  await uploadAccepted(failed);
+  await store.uploadAccepted(withLog);
+  await store.uploadAccepted(failed);
 
   const now = Date.now();
-  await postOtlp('/v1/logs', {
+  await store.postOtlp('/v1/logs', {
     resourceLogs: [
       {
         resource: resource(service),
@@ -152,7 +109,7 @@ test('robot runs, their log lines, OTLP log records and spans are each one entry
       },
     ],
   });
-  await postOtlp('/v1/traces', {
+  await store.postOtlp('/v1/traces', {
     resourceSpans: [
       {
         resource: resource(service),
@@ -250,76 +207,22 @@ test('a replay writes every entry again; the de-duplicating query still returns 
   const before = await counts(filter);
   assert.deepEqual(before, { raw: expectedEntries, unique: expectedEntries });
 
-  // Kafka moves a group's offsets only while it has no member: stop, rewind, start again.
-  await worker?.stop();
-  await withAdmin(async (admin) => {
-    for (const [topic, partitions] of startOffsets) {
-      await admin.setGroupOffsets(setup.logsStore.groupId, topic, partitions);
-    }
-  });
-  worker = await startWorker();
+  await store.replayFromStart();
 
   await waitFor('the replayed entries', async () => (await counts(filter)).raw >= 2 * expectedEntries);
   assert.deepEqual(await counts(filter), { raw: 2 * expectedEntries, unique: expectedEntries });
   assert.equal((await uniqueEntries(filter)).length, expectedEntries);
 });
 
-async function workerRetries(): Promise<number> {
-  const text = await (await fetch(`${setup.logsStore.url}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter(
-      (line) => line.startsWith('primoart_worker_retries_total{') && line.includes('worker="logs-store"'),
-    )
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
-
-const resultsLag = () =>
-  withAdmin(async (admin) =>
-    (await groupLag(admin, setup.logsStore.groupId, topics.synthResults.name)).reduce(
-      (sum, partition) => sum + partition.lag,
-      0,
-    ),
-  );
-
 test('a VictoriaLogs outage under steady uploads is lag: every entry arrives once it is back', async (t) => {
   const outageService = `logs-it-outage-${randomUUID().slice(0, 8)}`;
   const uploaded: string[] = [];
-  let uploading = true;
   // About four uploads a second (a run entry and one log line each) before, during and after the outage.
-  const uploader = (async () => {
-    for (let i = 0; uploading; i++) {
-      const result = freshResult({ service: outageService, robot_id: setup.robotId, log: `attempt ${i}` });
-      await uploadAccepted(result);
-      uploaded.push(result.result_id as string);
-      await sleep(250);
-    }
-  })();
-
-  const retriesBefore = await workerRetries();
-  let upAt = 0;
-  try {
-    await sleep(3000);
-    victoriaLogsStopped = true;
-    const down = await runCli(['down', '--only', 'victoria-logs']);
-    assert.equal(down.code, 0, down.output);
-    const stoppedAt = Date.now();
-    await waitFor('the worker to retry against the stopped VictoriaLogs', async () =>
-      (await workerRetries()) > retriesBefore ? true : undefined,
-    );
-    await waitFor('the logs-store group to lag', async () => (await resultsLag()) > 0);
-    assert.equal(worker?.child.exitCode, null, 'the worker is still running');
-
-    await sleep(Math.max(0, 22_000 - (Date.now() - stoppedAt)));
-    const up = await runCli(['up', '--only', 'victoria-logs']);
-    assert.equal(up.code, 0, up.output);
-    victoriaLogsStopped = false;
-    upAt = Date.now();
-    await sleep(3000);
-  } finally {
-    uploading = false;
-    await uploader;
-  }
+  const upAt = await store.outageUnderUploads(async (i) => {
+    const result = freshResult({ service: outageService, robot_id: setup.robotId, log: `attempt ${i}` });
+    await store.uploadAccepted(result);
+    uploaded.push(result.result_id as string);
+  });
 
   const outageFilter = `service:=${JSON.stringify(outageService)}`;
   await waitFor(
@@ -331,5 +234,5 @@ test('a VictoriaLogs outage under steady uploads is lag: every entry arrives onc
   t.diagnostic(`${uploaded.length} uploads; caught up ${Date.now() - upAt} ms after VictoriaLogs was back`);
   const runs = await uniqueEntries(`${outageFilter} kind:="robot.run"`);
   assert.deepEqual(runs.map((entry) => entry.result_id).sort(), [...uploaded].sort());
-  assert.equal(worker?.child.exitCode, null, 'the worker survived the outage');
+  assert.equal(store.worker()?.child.exitCode, null, 'the worker survived the outage');
 });

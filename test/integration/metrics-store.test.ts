@@ -6,53 +6,27 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { groupLag } from '../../topics/admin.ts';
 import { topics } from '../../topics/catalog.ts';
-import {
-  freshResult,
-  type RunningProcess,
-  runCli,
-  stack,
-  startGroupAtEnd,
-  startReady,
-  type TestSetup,
-  testConfig,
-  upload,
-  waitFor,
-  withAdmin,
-} from './stack.ts';
+import { freshResult, stack, type TestSetup, waitFor, withAdmin } from './stack.ts';
+import { type StoreWorkerTest, startStoreWorkerTest } from './store-worker.ts';
 
 const topicsRead = [topics.synthResults.name, topics.otelMetrics.name, topics.otelSpans.name];
 
+let store: StoreWorkerTest;
 let setup: TestSetup;
-let gateway: RunningProcess;
-let worker: RunningProcess | undefined;
-let victoriaMetricsStopped = false;
-/** Where the test's group started on each topic: a replay goes back there. */
-const startOffsets = new Map<string, Array<{ partition: number; offset: string }>>();
-
-const startWorker = () =>
-  startReady(['worker', 'metrics-store', '--config.file', setup.configFile], setup.metricsStore.url);
 
 before(async () => {
-  setup = await testConfig(stack.pgUrl());
-  for (const topic of topicsRead) {
-    const partitions = (await startGroupAtEnd(setup.metricsStore.groupId, topic)) as Array<{
-      partition: number;
-      offset: string;
-    }>;
-    startOffsets.set(topic, partitions);
-  }
-  gateway = await startReady(['gateway', '--config.file', setup.configFile], setup.gatewayUrl);
-  worker = await startWorker();
+  store = await startStoreWorkerTest({
+    worker: 'metrics-store',
+    topicsRead,
+    backend: 'victoria-metrics',
+    backendName: 'VictoriaMetrics',
+  });
+  setup = store.setup;
 });
 
-after(async () => {
-  // Other engineers' tests share the stack: VictoriaMetrics is never left stopped.
-  if (victoriaMetricsStopped) await runCli(['up', '--only', 'victoria-metrics']);
-  await Promise.all([gateway?.stop(), worker?.stop()]);
-});
+after(() => store?.close());
 
 interface ExportedSeries {
   metric: Record<string, string>;
@@ -103,20 +77,6 @@ async function query(expression: string, atMs: number): Promise<Map<string, numb
   );
 }
 
-async function postOtlp(path: '/v1/metrics' | '/v1/traces', body: unknown) {
-  const response = await fetch(`${setup.gatewayUrl}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${setup.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(response.status, 200, await response.text());
-}
-
-async function uploadAccepted(result: Record<string, unknown>) {
-  const response = await upload(setup.gatewayUrl, setup.robotKey, result);
-  assert.equal(response.status, 202, JSON.stringify(response.body));
-}
-
 const nanos = (ms: number) => String(BigInt(ms) * 1_000_000n);
 const text = (key: string, value: string) => ({ key, value: { stringValue: value } });
 
@@ -152,11 +112,11 @@ test('a robot run, OTLP metric points and server spans become the documented ser
     status: 'WARNING',
   });
   result.steps[1].status = 'WARNING';
-  await uploadAccepted(result);
+  await store.uploadAccepted(result);
 
   const pointAttributes = [text('http.route', '/cart')];
   const point = { attributes: pointAttributes, timeUnixNano: nanos(pointTimeMs) };
-  await postOtlp('/v1/metrics', {
+  await store.postOtlp('/v1/metrics', {
     resourceMetrics: [
       {
         resource: {
@@ -230,7 +190,7 @@ test('a robot run, OTLP metric points and server spans become the documented ser
     endTimeUnixNano: nanos(endMs),
     status: { code },
   });
-  await postOtlp('/v1/traces', {
+  await store.postOtlp('/v1/traces', {
     resourceSpans: [
       {
         resource: { attributes: [text('service.name', otelService)] },
@@ -361,14 +321,7 @@ test('a replay of the group writes every sample again and the raw sample count s
     }
   });
 
-  // Kafka moves a group's offsets only while it has no member: stop, rewind, start again.
-  await worker?.stop();
-  await withAdmin(async (admin) => {
-    for (const [topic, partitions] of startOffsets) {
-      await admin.setGroupOffsets(setup.metricsStore.groupId, topic, partitions);
-    }
-  });
-  worker = await startWorker();
+  await store.replayFromStart();
 
   await waitFor(
     'the replay to pass the end offsets of the first test',
@@ -392,46 +345,17 @@ test('a replay of the group writes every sample again and the raw sample count s
 test('a VictoriaMetrics outage under steady uploads is lag: every sample arrives, each once', async (t) => {
   const outageTransaction = randomUUID();
   const finishedAt: number[] = [];
-  let uploading = true;
   // About four uploads a second before, during and after the outage; each run ends 250 ms after the last.
-  const uploader = (async () => {
-    while (uploading) {
-      const result = freshResult({
-        transaction_id: outageTransaction,
-        transaction_name: 'Metrics IT outage',
-        service,
-        robot_id: setup.robotId,
-      });
-      await uploadAccepted(result);
-      finishedAt.push(Date.parse(result.finished_at));
-      await sleep(250);
-    }
-  })();
-
-  const retriesBefore = await workerRetries();
-  let upAt = 0;
-  try {
-    await sleep(3000);
-    victoriaMetricsStopped = true;
-    const down = await runCli(['down', '--only', 'victoria-metrics']);
-    assert.equal(down.code, 0, down.output);
-    const stoppedAt = Date.now();
-    await waitFor('the worker to retry against the stopped VictoriaMetrics', async () =>
-      (await workerRetries()) > retriesBefore ? true : undefined,
-    );
-    await waitFor('the metrics-store group to lag', async () => (await resultsLag()) > 0);
-    assert.equal(worker?.child.exitCode, null, 'the worker is still running');
-
-    await sleep(Math.max(0, 22_000 - (Date.now() - stoppedAt)));
-    const up = await runCli(['up', '--only', 'victoria-metrics']);
-    assert.equal(up.code, 0, up.output);
-    victoriaMetricsStopped = false;
-    upAt = Date.now();
-    await sleep(3000);
-  } finally {
-    uploading = false;
-    await uploader;
-  }
+  const upAt = await store.outageUnderUploads(async () => {
+    const result = freshResult({
+      transaction_id: outageTransaction,
+      transaction_name: 'Metrics IT outage',
+      service,
+      robot_id: setup.robotId,
+    });
+    await store.uploadAccepted(result);
+    finishedAt.push(Date.parse(result.finished_at));
+  });
 
   const runSelector = `primoart_synth_run_duration_seconds{transaction_id="${outageTransaction}"}`;
   await waitFor(
@@ -454,24 +378,7 @@ test('a VictoriaMetrics outage under steady uploads is lag: every sample arrives
     finishedAt.length * 9,
     'every run and step sample exactly once',
   );
-  assert.equal(worker?.child.exitCode, null, 'the worker survived the outage');
+  assert.equal(store.worker()?.child.exitCode, null, 'the worker survived the outage');
 });
 
-async function workerCounter(name: string): Promise<number> {
-  const body = await (await fetch(`${setup.metricsStore.url}/metrics`)).text();
-  return body
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) && line.includes('worker="metrics-store"'))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
-
-const workerRetries = () => workerCounter('primoart_worker_retries_total');
-const writtenRecords = () => workerCounter('primoart_worker_written_total');
-
-const resultsLag = () =>
-  withAdmin(async (admin) =>
-    (await groupLag(admin, setup.metricsStore.groupId, topics.synthResults.name)).reduce(
-      (sum, partition) => sum + partition.lag,
-      0,
-    ),
-  );
+const writtenRecords = () => store.workerCounter('primoart_worker_written_total');

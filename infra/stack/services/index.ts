@@ -24,3 +24,12 @@ export const stackServices: ServiceDefinition[] = [
   logsStore,
   metricsStore,
 ];
+
+/** The project's own processes (not third-party services): tests stop them to run their own. */
+export const projectProcessNames: string[] = [
+  gateway,
+  synthStore,
+  artifactStore,
+  logsStore,
+  metricsStore,
+].map((service) => service.name);

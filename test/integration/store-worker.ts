@@ -1,0 +1,151 @@
+// What the tests of a store worker (logs-store, metrics-store) share: a gateway and the worker of
+// the test's own, its group started at the end of every topic it reads (kept, so a replay goes back
+// there), its backend stopped and started for an outage test (and never left stopped), and the
+// worker's counters and lag.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { groupLag } from '../../topics/admin.ts';
+import { topics } from '../../topics/catalog.ts';
+import {
+  type RunningProcess,
+  runCli,
+  stack,
+  startGroupAtEnd,
+  startReady,
+  type TestSetup,
+  testConfig,
+  upload,
+  waitFor,
+  withAdmin,
+} from './stack.ts';
+
+export interface StoreWorkerOptions {
+  worker: 'logs-store' | 'metrics-store';
+  /** The topics the worker reads. */
+  topicsRead: string[];
+  /** The stack service the worker writes to, as `primoart up|down --only` names it. */
+  backend: 'victoria-logs' | 'victoria-metrics';
+  /** The backend's name in messages. */
+  backendName: string;
+}
+
+export async function startStoreWorkerTest(options: StoreWorkerOptions) {
+  const setup: TestSetup = await testConfig(stack.pgUrl());
+  const { groupId, url } = options.worker === 'logs-store' ? setup.logsStore : setup.metricsStore;
+  /** Where the test's group started on each topic: a replay goes back there. */
+  const startOffsets = new Map<string, Array<{ partition: number; offset: string }>>();
+  for (const topic of options.topicsRead) {
+    const partitions = (await startGroupAtEnd(groupId, topic)) as Array<{
+      partition: number;
+      offset: string;
+    }>;
+    startOffsets.set(topic, partitions);
+  }
+  const startWorker = () => startReady(['worker', options.worker, '--config.file', setup.configFile], url);
+  const gateway = await startReady(['gateway', '--config.file', setup.configFile], setup.gatewayUrl);
+  let worker: RunningProcess | undefined;
+  try {
+    worker = await startWorker();
+  } catch (error) {
+    await gateway.stop();
+    throw error;
+  }
+  let backendStopped = false;
+
+  const workerCounter = async (name: string): Promise<number> => {
+    const body = await (await fetch(`${url}/metrics`)).text();
+    return body
+      .split('\n')
+      .filter((line) => line.startsWith(`${name}{`) && line.includes(`worker="${options.worker}"`))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  };
+  const resultsLag = () =>
+    withAdmin(async (admin) =>
+      (await groupLag(admin, groupId, topics.synthResults.name)).reduce(
+        (sum, partition) => sum + partition.lag,
+        0,
+      ),
+    );
+
+  return {
+    setup,
+    groupId,
+    /** The worker now running (a replay starts another). */
+    worker: () => worker,
+    workerCounter,
+
+    /** Kafka moves a group's offsets only while it has no member: stop, rewind, start again. */
+    async replayFromStart() {
+      await worker?.stop();
+      await withAdmin(async (admin) => {
+        for (const [topic, partitions] of startOffsets) {
+          await admin.setGroupOffsets(groupId, topic, partitions);
+        }
+      });
+      worker = await startWorker();
+    },
+
+    async postOtlp(path: '/v1/logs' | '/v1/metrics' | '/v1/traces', body: unknown) {
+      const response = await fetch(`${setup.gatewayUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${setup.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.equal(response.status, 200, await response.text());
+    },
+
+    async uploadAccepted(result: Record<string, unknown>) {
+      const response = await upload(setup.gatewayUrl, setup.robotKey, result);
+      assert.equal(response.status, 202, JSON.stringify(response.body));
+    },
+
+    /**
+     * The backend down for about 22 s while `uploadOne` runs about four times a second, from 3 s
+     * before until 3 s after: the worker retries, its group lags, it stays up. Resolves when the
+     * backend was back up, with when that was (ms since the epoch).
+     */
+    async outageUnderUploads(uploadOne: (i: number) => Promise<void>): Promise<number> {
+      let uploading = true;
+      const uploader = (async () => {
+        for (let i = 0; uploading; i++) {
+          await uploadOne(i);
+          await sleep(250);
+        }
+      })();
+
+      const retriesBefore = await workerCounter('primoart_worker_retries_total');
+      let upAt = 0;
+      try {
+        await sleep(3000);
+        backendStopped = true;
+        const down = await runCli(['down', '--only', options.backend]);
+        assert.equal(down.code, 0, down.output);
+        const stoppedAt = Date.now();
+        await waitFor(`the worker to retry against the stopped ${options.backendName}`, async () =>
+          (await workerCounter('primoart_worker_retries_total')) > retriesBefore ? true : undefined,
+        );
+        await waitFor(`the ${options.worker} group to lag`, async () => (await resultsLag()) > 0);
+        assert.equal(worker?.child.exitCode, null, 'the worker is still running');
+
+        await sleep(Math.max(0, 22_000 - (Date.now() - stoppedAt)));
+        const up = await runCli(['up', '--only', options.backend]);
+        assert.equal(up.code, 0, up.output);
+        backendStopped = false;
+        upAt = Date.now();
+        await sleep(3000);
+      } finally {
+        uploading = false;
+        await uploader;
+      }
+      return upAt;
+    },
+
+    async close() {
+      // Other engineers' tests share the stack: the backend is never left stopped.
+      if (backendStopped) await runCli(['up', '--only', options.backend]);
+      await Promise.all([gateway.stop(), worker?.stop()]);
+    },
+  };
+}
+
+export type StoreWorkerTest = Awaited<ReturnType<typeof startStoreWorkerTest>>;

@@ -1,0 +1,70 @@
+// WARNING runs as their own event; duplicates and older runs change nothing; the state survives JSON.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  parseDetectorState,
+  serialiseDetectorState,
+} from '../../../../workers/event-detector/detector-state.ts';
+import { feed, runAt, runsWithStatuses, timeline } from './run-fixtures.ts';
+
+test('WARNING runs open a degraded warning of their own, and three OK runs clear it', () => {
+  const { events } = feed(runsWithStatuses('O W W W O O O'));
+  assert.deepEqual(timeline(events), ['open degraded warning', 'clear degraded normal']);
+  assert.equal(events.find((e) => e.location !== null)?.value, '3/5 runs WARNING');
+});
+
+test('the same run delivered twice produces no second event', () => {
+  const runs = runsWithStatuses('F F F');
+  const once = feed(runs);
+  const twice = feed([...runs, runs[2], runs[1]].filter((r) => r !== undefined));
+  assert.deepEqual(twice.events, once.events);
+  assert.deepEqual(twice.state, once.state);
+});
+
+test('a replay of older runs after recovery does not re-open the problem', () => {
+  const history = runsWithStatuses('F F F O O O');
+  const live = feed(history);
+  assert.deepEqual(timeline(live.events), ['open availability critical', 'clear availability normal']);
+  const replayed = feed(
+    history.map((run) => ({ ...run, result_id: `${run.result_id}-copy` })),
+    { state: live.state },
+  );
+  assert.deepEqual(replayed.events, []);
+});
+
+test('event ids are deterministic: judging the same history again gives the same ids', () => {
+  const first = feed(runsWithStatuses('F F F O O O'));
+  const again = feed(runsWithStatuses('F F F O O O'));
+  assert.deepEqual(
+    first.events.map((e) => e.event_id),
+    again.events.map((e) => e.event_id),
+  );
+  assert.equal(new Set(first.events.map((e) => e.event_id)).size, first.events.length);
+});
+
+test('the state survives a JSON round trip, and a restart from it continues where it stopped', () => {
+  const runs = runsWithStatuses('F F F F O O O');
+  const uninterrupted = feed(runs);
+  const beforeRestart = feed(runs.slice(0, 4));
+  const restored = parseDetectorState(serialiseDetectorState(beforeRestart.state));
+  assert.deepEqual(restored, beforeRestart.state);
+  const afterRestart = feed(runs.slice(4), { state: restored });
+  assert.deepEqual([...beforeRestart.events, ...afterRestart.events], uninterrupted.events);
+  assert.deepEqual(afterRestart.state, uninterrupted.state);
+});
+
+test('a stored state of another shape is refused rather than taken as an empty memory', () => {
+  assert.throws(() => parseDetectorState('{"version":2,"series":{}}'), /unknown version 2/);
+  assert.throws(
+    () => parseDetectorState('{"version":1,"series":{"x":{"recent":[]}}}'),
+    /series x is malformed/,
+  );
+});
+
+test('a run without a location is judged only for the transaction overall', () => {
+  const { events } = feed([0, 1, 2].map((i) => runAt(i, { status: 'FAIL', location: null })));
+  assert.deepEqual(
+    events.map((e) => `${e.location} ${e.action} ${e.kind}`),
+    ['null open availability'],
+  );
+});

@@ -1,0 +1,91 @@
+// From a detected event to the body of Alerta's `POST /alert`.
+//
+// Alerta keys an alert on environment + resource + event: the same severity again counts as a
+// duplicate, another severity updates the alert, `normal` closes it. So one problem of one series is always one alert: the resource
+// names the series by transaction id (stable across renames) and location, the event names the kind.
+import type { DetectedEvent, EventKind } from '../event-detector/detected-event.ts';
+import type { AlertaForwarderOptions } from './forwarder-options.ts';
+
+/** The fields of Alerta's alert format we send (https://docs.alerta.io/api/alert.html). */
+export interface AlertaAlert {
+  resource: string;
+  event: string;
+  environment: string;
+  severity: 'critical' | 'major' | 'warning' | 'normal';
+  service: string[];
+  group: string;
+  value: string;
+  text: string;
+  tags: string[];
+  attributes: Record<string, string | number | boolean | null>;
+  origin: string;
+  type: string;
+  createTime: string;
+}
+
+export const alertaEventNames: Record<EventKind, { event: string; group: string }> = {
+  availability: { event: 'TransactionUnavailable', group: 'Availability' },
+  performance: { event: 'TransactionSlow', group: 'Performance' },
+  degraded: { event: 'TransactionDegraded', group: 'Availability' },
+  no_data: { event: 'TransactionNoData', group: 'Monitoring' },
+};
+
+/** `transaction_id` for the transaction overall, `transaction_id@location` for one location. */
+export function alertResourceOf(event: Pick<DetectedEvent, 'transaction_id' | 'location'>): string {
+  return event.location === null ? event.transaction_id : `${event.transaction_id}@${event.location}`;
+}
+
+export function alertOf(
+  event: DetectedEvent,
+  options: Pick<AlertaForwarderOptions, 'origin' | 'environment' | 'fallbackService'>,
+): AlertaAlert {
+  const names = alertaEventNames[event.kind];
+  const baseline = event.baseline;
+  return {
+    resource: alertResourceOf(event),
+    event: names.event,
+    environment: options.environment ?? event.environment,
+    severity: event.severity,
+    service: [event.service === '' ? options.fallbackService : event.service],
+    group: names.group,
+    value: event.value,
+    text: event.text,
+    tags: [`kind:${event.kind}`],
+    attributes: {
+      transactionId: event.transaction_id,
+      transactionName: event.transaction_name,
+      location: event.location ?? 'all',
+      resultId: event.result_id,
+      eventId: event.event_id,
+      baselineState: baseline?.state ?? null,
+      baselineP10Ms: baseline?.p10_ms ?? null,
+      baselineP50Ms: baseline?.p50_ms ?? null,
+      baselineP90Ms: baseline?.p90_ms ?? null,
+    },
+    origin: options.origin,
+    type: 'primoartEvent',
+    createTime: event.occurred_at.toISOString(),
+  };
+}
+
+/** Alerta's de-duplication key of an alert, as one string (for logs and tests). */
+export function deduplicationKeyOf(alert: Pick<AlertaAlert, 'environment' | 'resource' | 'event'>): string {
+  return `${alert.environment}/${alert.resource}/${alert.event}`;
+}
+
+export type ForwardingDecision = 'send' | 'suppressed' | 'too_old';
+
+/**
+ * Whether an event goes to Alerta. Suppressed events (maintenance, or the clear of a problem never
+ * alerted) and events older than `maxEventAgeMs` at `now` (a replay must not page again) are only
+ * recorded.
+ */
+export function forwardingDecisionFor(
+  event: Pick<DetectedEvent, 'suppressed' | 'occurred_at'>,
+  now: Date,
+  options: Pick<AlertaForwarderOptions, 'maxEventAgeMs'>,
+): ForwardingDecision {
+  if (event.suppressed) return 'suppressed';
+  if (now.getTime() - event.occurred_at.getTime() > options.maxEventAgeMs) return 'too_old';
+  return 'send';
+}

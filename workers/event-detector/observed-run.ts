@@ -1,0 +1,41 @@
+// A run as the detector sees it: only what the rules judge and what events name.
+import type { Location, RunStatus, SynthResult } from '../../schemas/record-types.ts';
+
+export interface ObservedRun {
+  result_id: string;
+  transaction_id: string;
+  transaction_name: string;
+  service: string;
+  environment: string;
+  /** The location's key (`locationKey`), null when the robot sent no location. */
+  location: string | null;
+  status: RunStatus;
+  duration_ms: number;
+  finished_at: Date;
+}
+
+/**
+ * `country/region/city` with the known parts; null when the run names no location. The baseline
+ * worker must name its series the same way, or no band is found for a location.
+ */
+export function locationKey(location: Location | null): string | null {
+  if (location === null) return null;
+  const parts = [location.country, location.region, location.city].filter(
+    (part): part is string => part !== null && part.length > 0,
+  );
+  return parts.length === 0 ? null : parts.join('/');
+}
+
+export function observedRunOf(result: SynthResult): ObservedRun {
+  return {
+    result_id: result.result_id,
+    transaction_id: result.transaction_id,
+    transaction_name: result.transaction_name,
+    service: result.service,
+    environment: result.environment,
+    location: locationKey(result.location),
+    status: result.status,
+    duration_ms: result.finished_at.getTime() - result.started_at.getTime(),
+    finished_at: result.finished_at,
+  };
+}

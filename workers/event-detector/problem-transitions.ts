@@ -1,0 +1,113 @@
+// Opening and clearing a problem of one series: the bookkeeping both the run rules and the
+// silence check share (what an event carries, when it is suppressed, whether an alert exists).
+import type { BaselineBand } from './baseline-band.ts';
+import { type DetectedEvent, type EventKind, eventIdOf, type ProblemSeverity } from './detected-event.ts';
+import type { SeriesState } from './detector-state.ts';
+import type { MaintenanceWindow } from './maintenance-windows.ts';
+
+export interface Transition {
+  kind: EventKind;
+  at: Date;
+  /** The run behind it; for no-data events the last run seen before the silence. */
+  result_id: string | null;
+  value: string;
+  text: string;
+  baseline: BaselineBand | null;
+  maintenance: MaintenanceWindow | undefined;
+}
+
+function eventOf(
+  series: SeriesState,
+  transition: Transition,
+  action: DetectedEvent['action'],
+  severity: DetectedEvent['severity'],
+  suppressed: boolean,
+): DetectedEvent {
+  return {
+    event_id: eventIdOf([
+      series.transaction_id,
+      series.location,
+      transition.kind,
+      action,
+      severity,
+      transition.result_id,
+      transition.result_id === null ? transition.at.getTime() : null,
+    ]),
+    action,
+    kind: transition.kind,
+    severity,
+    transaction_id: series.transaction_id,
+    transaction_name: series.transaction_name,
+    service: series.service,
+    environment: series.environment,
+    location: series.location,
+    occurred_at: transition.at,
+    result_id: transition.result_id,
+    value: transition.value,
+    text: transition.text,
+    baseline: transition.baseline,
+    suppressed,
+    maintenance_window_id: transition.maintenance?.id ?? null,
+  };
+}
+
+/** Opens a problem, or re-announces it with a new severity or once its maintenance window is over. */
+export function openProblem(
+  series: SeriesState,
+  severity: ProblemSeverity,
+  transition: Transition,
+): DetectedEvent {
+  const suppressed = transition.maintenance !== undefined;
+  const existing = series.open[transition.kind];
+  series.open[transition.kind] = {
+    severity,
+    opened_at_ms: existing?.opened_at_ms ?? transition.at.getTime(),
+    announced: (existing?.announced ?? false) || !suppressed,
+    suppressed,
+  };
+  return eventOf(series, transition, 'open', severity, suppressed);
+}
+
+/**
+ * Clears a problem. The clear is sent even inside a maintenance window when an alert was raised
+ * (closing is not alerting); it is suppressed only when no unsuppressed open ever went out.
+ */
+export function clearProblem(series: SeriesState, transition: Transition): DetectedEvent {
+  const existing = series.open[transition.kind];
+  delete series.open[transition.kind];
+  return eventOf(series, transition, 'clear', 'normal', !(existing?.announced ?? false));
+}
+
+/** How events name a series: `Checkout at DE/Bavaria/Munich`, `Checkout (all locations)`. */
+export function describeSeries(series: SeriesState): string {
+  return series.location === null
+    ? `${series.transaction_name} (all locations)`
+    : `${series.transaction_name} at ${series.location}`;
+}
+
+/** Suppressed problems still open once no window applies any more: announce them now. */
+export function announceAfterMaintenance(
+  series: SeriesState,
+  kinds: readonly EventKind[],
+  at: Date,
+  resultId: string | null,
+  baseline: BaselineBand | null,
+): DetectedEvent[] {
+  const events: DetectedEvent[] = [];
+  for (const kind of kinds) {
+    const problem = series.open[kind];
+    if (problem === undefined || !problem.suppressed) continue;
+    events.push(
+      openProblem(series, problem.severity, {
+        kind,
+        at,
+        result_id: resultId,
+        value: 'still open',
+        text: `${describeSeries(series)}: ${kind} problem opened during maintenance is still open`,
+        baseline,
+        maintenance: undefined,
+      }),
+    );
+  }
+  return events;
+}

@@ -1,0 +1,253 @@
+// The flap-safe state machine: one run judged against its series' recent history and baseline.
+//
+// Problems open on "N of the last M runs" and clear on a run of clean runs, so a series alternating
+// between FAIL and OK opens once and stays open instead of paging on every run.
+import type { BaselineBand, RunBaselines } from './baseline-band.ts';
+import type { DetectedEvent, EventKind } from './detected-event.ts';
+import type { DetectorOptions } from './detector-options.ts';
+import {
+  type DetectorState,
+  type PerformanceJudgement,
+  type RememberedRun,
+  type SeriesState,
+  seriesKey,
+} from './detector-state.ts';
+import { type MaintenanceWindow, maintenanceWindowAt } from './maintenance-windows.ts';
+import type { ObservedRun } from './observed-run.ts';
+import {
+  announceAfterMaintenance,
+  clearProblem,
+  describeSeries,
+  openProblem,
+} from './problem-transitions.ts';
+
+export interface JudgementContext {
+  options: DetectorOptions;
+  maintenance: readonly MaintenanceWindow[];
+}
+
+export interface SeriesJudgement {
+  state: SeriesState;
+  events: DetectedEvent[];
+  /** Why the run changed nothing: already judged (same result id), or older than the last judged run. */
+  ignored?: 'duplicate' | 'older';
+}
+
+function emptySeries(run: ObservedRun, location: string | null): SeriesState {
+  return {
+    transaction_id: run.transaction_id,
+    location,
+    transaction_name: run.transaction_name,
+    service: run.service,
+    environment: run.environment,
+    last_result_id: null,
+    last_finished_at_ms: null,
+    recent: [],
+    fail_free_streak: 0,
+    ok_streak: 0,
+    open: {},
+  };
+}
+
+function copySeries(series: SeriesState): SeriesState {
+  return { ...series, recent: [...series.recent], open: { ...series.open } };
+}
+
+function judgePerformance(
+  run: ObservedRun,
+  baseline: BaselineBand | null,
+  majorFactor: number,
+): PerformanceJudgement {
+  if (run.status === 'FAIL' || baseline === null || baseline.state !== 'ready') return 'unjudged';
+  if (run.duration_ms > baseline.p90_ms * majorFactor) return 'very_slow';
+  if (run.duration_ms > baseline.p90_ms) return 'slow';
+  return 'within';
+}
+
+function longestWindow(options: DetectorOptions): number {
+  return Math.max(options.availability.window, options.performance.window, options.degraded.window);
+}
+
+/**
+ * Judge one run for one series. Pure: the previous state is not modified. A run whose result id was
+ * already judged, or that finished before the last judged run of the series, changes nothing, so a
+ * redelivery or a replay from an earlier offset cannot flip a state back.
+ */
+export function judgeRun(
+  previous: SeriesState | undefined,
+  run: ObservedRun,
+  location: string | null,
+  baseline: BaselineBand | null,
+  context: JudgementContext,
+): SeriesJudgement {
+  const base = previous ?? emptySeries(run, location);
+  if (base.last_result_id === run.result_id || base.recent.some((r) => r.result_id === run.result_id)) {
+    return { state: base, events: [], ignored: 'duplicate' };
+  }
+  const finishedAtMs = run.finished_at.getTime();
+  if (base.last_finished_at_ms !== null && finishedAtMs < base.last_finished_at_ms) {
+    return { state: base, events: [], ignored: 'older' };
+  }
+
+  const { options } = context;
+  const series = copySeries(base);
+  series.transaction_name = run.transaction_name;
+  series.service = run.service;
+  series.environment = run.environment;
+  series.last_result_id = run.result_id;
+  series.last_finished_at_ms = finishedAtMs;
+  const remembered: RememberedRun = {
+    result_id: run.result_id,
+    status: run.status,
+    duration_ms: run.duration_ms,
+    finished_at_ms: finishedAtMs,
+    performance: judgePerformance(run, baseline, options.performance.majorFactor),
+  };
+  series.recent = [...series.recent, remembered].slice(-longestWindow(options));
+  series.fail_free_streak = run.status === 'FAIL' ? 0 : series.fail_free_streak + 1;
+  series.ok_streak = run.status === 'OK' ? series.ok_streak + 1 : 0;
+
+  const maintenance = maintenanceWindowAt(
+    context.maintenance,
+    { transaction_id: run.transaction_id, service: run.service },
+    run.finished_at,
+  );
+  const where = describeSeries(series);
+  const transition = (kind: EventKind, value: string, text: string) => ({
+    kind,
+    at: run.finished_at,
+    result_id: run.result_id,
+    value,
+    text,
+    baseline,
+    maintenance,
+  });
+  const events: DetectedEvent[] = [];
+  const touched = new Set<EventKind>();
+
+  if (series.open.no_data !== undefined) {
+    events.push(clearProblem(series, transition('no_data', 'reporting', `${where} is reporting again`)));
+    touched.add('no_data');
+  }
+
+  // Availability: FAIL in N of the last M runs; clears after K runs in a row without FAIL.
+  const availability = options.availability;
+  const failures = series.recent.slice(-availability.window).filter((r) => r.status === 'FAIL').length;
+  if (series.open.availability === undefined && failures >= availability.open) {
+    events.push(
+      openProblem(
+        series,
+        'critical',
+        transition(
+          'availability',
+          `${failures}/${availability.window} runs failed`,
+          `${where} failed ${failures} of its last ${availability.window} runs`,
+        ),
+      ),
+    );
+    touched.add('availability');
+  } else if (series.open.availability !== undefined && series.fail_free_streak >= availability.clearAfter) {
+    events.push(
+      clearProblem(
+        series,
+        transition(
+          'availability',
+          `${series.fail_free_streak} runs without FAIL`,
+          `${where} recovered: ${series.fail_free_streak} runs in a row without FAIL`,
+        ),
+      ),
+    );
+    touched.add('availability');
+  }
+
+  // Performance: above p90 in N of the last M judged runs; clears when the last M judged runs are within.
+  const performance = options.performance;
+  const judged = series.recent.filter((r) => r.performance !== 'unjudged').slice(-performance.window);
+  const slow = judged.filter((r) => r.performance === 'slow' || r.performance === 'very_slow').length;
+  const verySlow = judged.filter((r) => r.performance === 'very_slow').length;
+  const severity = verySlow >= performance.open ? 'major' : 'warning';
+  const openPerformance = series.open.performance;
+  if (remembered.performance !== 'unjudged' && baseline !== null) {
+    const factorNote = severity === 'major' ? ` × ${performance.majorFactor}` : '';
+    const slowText = `${where} took longer than its p90 baseline${factorNote} (${baseline.p90_ms}${factorNote} ms) in ${slow} of its last ${judged.length} judged runs; latest ${run.duration_ms} ms`;
+    if (slow >= performance.open && openPerformance?.severity !== severity) {
+      events.push(
+        openProblem(series, severity, transition('performance', `${run.duration_ms} ms`, slowText)),
+      );
+      touched.add('performance');
+    } else if (openPerformance !== undefined && judged.length >= performance.window && slow === 0) {
+      events.push(
+        clearProblem(
+          series,
+          transition(
+            'performance',
+            `${run.duration_ms} ms`,
+            `${where} is back within its baseline band: the last ${judged.length} judged runs at or below p90 (${baseline.p90_ms} ms)`,
+          ),
+        ),
+      );
+      touched.add('performance');
+    }
+  }
+
+  // Degraded: WARNING in N of the last M runs; clears after K OK runs in a row.
+  const degraded = options.degraded;
+  const warnings = series.recent.slice(-degraded.window).filter((r) => r.status === 'WARNING').length;
+  if (series.open.degraded === undefined && warnings >= degraded.open) {
+    events.push(
+      openProblem(
+        series,
+        'warning',
+        transition(
+          'degraded',
+          `${warnings}/${degraded.window} runs WARNING`,
+          `${where} ended with WARNING in ${warnings} of its last ${degraded.window} runs`,
+        ),
+      ),
+    );
+    touched.add('degraded');
+  } else if (series.open.degraded !== undefined && series.ok_streak >= degraded.clearAfter) {
+    events.push(
+      clearProblem(
+        series,
+        transition(
+          'degraded',
+          `${series.ok_streak} runs OK`,
+          `${where} recovered: ${series.ok_streak} runs in a row OK`,
+        ),
+      ),
+    );
+    touched.add('degraded');
+  }
+
+  if (maintenance === undefined) {
+    const untouched = (['availability', 'performance', 'degraded'] as const).filter(
+      (kind) => !touched.has(kind),
+    );
+    events.push(...announceAfterMaintenance(series, untouched, run.finished_at, run.result_id, baseline));
+  }
+  return { state: series, events };
+}
+
+/**
+ * Judge a run for its location's series (when it has a location) and for its transaction overall.
+ * Returns the new state; the given one is not modified.
+ */
+export function detectRun(
+  state: DetectorState,
+  run: ObservedRun,
+  baselines: RunBaselines,
+  context: JudgementContext,
+): { state: DetectorState; events: DetectedEvent[] } {
+  const series = { ...state.series };
+  const events: DetectedEvent[] = [];
+  const targets: Array<[string | null, BaselineBand | null]> = [[null, baselines.overall]];
+  if (run.location !== null) targets.unshift([run.location, baselines.location]);
+  for (const [location, baseline] of targets) {
+    const key = seriesKey(run.transaction_id, location);
+    const judgement = judgeRun(series[key], run, location, baseline, context);
+    series[key] = judgement.state;
+    events.push(...judgement.events);
+  }
+  return { state: { version: 1, series }, events };
+}
