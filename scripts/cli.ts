@@ -52,7 +52,7 @@ const commands: Record<string, Command> = {
     run: async (args) => (await import('../ingest-gateway/main.ts')).runGateway(args),
   },
   worker: {
-    summary: `run one worker: ${Object.keys(workers).join(', ')}`,
+    summary: `run a worker, or N instances of it on one group: ${Object.keys(workers).join(', ')}`,
     usage: `primoart worker <${Object.keys(workers).join('|')}> [--instances N] [--config.file F]`,
     run: async ([name, ...args]) => {
       const start = name === undefined ? undefined : workers[name];
