@@ -54,6 +54,8 @@ const workerSchema = z.strictObject({
       max_ms: positiveInt.default(10_000),
     })
     .prefault({}),
+  /** A worker that keeps local state (the baseline model's SQLite file): its path. Required by such a worker. */
+  state_file: z.string().min(1).optional(),
 });
 
 export const configSchema = z.strictObject({

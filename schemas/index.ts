@@ -37,6 +37,7 @@ export const transactionDefinitionSchema: RecordSchema = loadRecordSchema('trans
 export const otelSpanSchema: RecordSchema = loadRecordSchema('otel-span');
 export const otelMetricPointSchema: RecordSchema = loadRecordSchema('otel-metric-point');
 export const otelLogRecordSchema: RecordSchema = loadRecordSchema('otel-log-record');
+export const baselineSchema: RecordSchema = loadRecordSchema('baseline');
 
 export const recordSchemas: readonly RecordSchema[] = [
   transactionResultSchema,
@@ -47,6 +48,7 @@ export const recordSchemas: readonly RecordSchema[] = [
   otelSpanSchema,
   otelMetricPointSchema,
   otelLogRecordSchema,
+  baselineSchema,
 ];
 
 /** The record schema the topic catalog calls `name`; throws naming the known ones otherwise. */

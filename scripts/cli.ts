@@ -7,6 +7,7 @@ const workers: Record<string, (args: string[]) => Promise<number>> = {
     (await import('../workers/artifact-store/main.ts')).runArtifactStore(args),
   'logs-store': async (args) => (await import('../workers/logs-store/main.ts')).runLogsStore(args),
   'metrics-store': async (args) => (await import('../workers/metrics-store/main.ts')).runMetricsStore(args),
+  baseline: async (args) => (await import('../workers/baseline/main.ts')).runBaseline(args),
 };
 
 interface Command {

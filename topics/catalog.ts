@@ -4,6 +4,7 @@
 import {
   apiKeySchema,
   apiKeyUsageSchema,
+  baselineSchema,
   otelLogRecordSchema,
   otelMetricPointSchema,
   otelSpanSchema,
@@ -127,6 +128,19 @@ export const topics = {
     cleanupPolicy: 'delete',
     maxMessageBytes: 4 * MiB,
     description: 'OpenTelemetry log records received by the gateway, one record per log record',
+  },
+  baselines: {
+    name: 'primoart.baselines.v1',
+    partitions: 3,
+    valueSchema: baselineSchema,
+    key: 'series key: <transaction_id>|run|<location or *> or <transaction_id>|step-<index>|<location or *>',
+    // Compacted: the latest baseline of every series is kept; the worker rebuilds it from results.
+    retentionMs: -1,
+    cleanupPolicy: 'compact',
+    // 168 hour-of-week bands of a few numbers each: a record is a few KiB.
+    maxMessageBytes: MiB,
+    description:
+      'the current baseline of every series (duration quantiles, availability), by the baseline worker',
   },
 } as const satisfies Record<string, TopicSpec>;
 

@@ -19,6 +19,7 @@ export interface StackPorts {
   metricsStore: number;
   logsStore: number;
   artifactStore: number;
+  baseline: number;
 }
 
 export const defaultPorts: StackPorts = {
@@ -37,6 +38,7 @@ export const defaultPorts: StackPorts = {
   metricsStore: 18102,
   logsStore: 18103,
   artifactStore: 18104,
+  baseline: 18105,
 };
 
 export const host = '127.0.0.1';

@@ -225,9 +225,15 @@ export class BaselineStore {
     return (this.#statements.allSeries.all() as unknown as SeriesRow[]).map(seriesInfo);
   }
 
-  /** The current baselines of every series, every hour of the week: what gets published and exported. */
-  listBaselines(): SeriesBaselines[] {
-    return (this.#statements.allSeries.all() as unknown as SeriesRow[]).map((row) => {
+  /**
+   * The current baselines of every series (or only those of `keys`), every hour of the week: what
+   * gets published and exported.
+   */
+  listBaselines(keys?: Iterable<string>): SeriesBaselines[] {
+    const wanted = keys === undefined ? undefined : new Set(keys);
+    const series = this.#statements.allSeries.all() as unknown as SeriesRow[];
+    const selected = wanted === undefined ? series : series.filter((row) => wanted.has(row.series_key));
+    return selected.map((row) => {
       const rows = this.#statements.allSamples.all(row.series_key) as unknown as Array<
         SampleRow & { hour_of_week: number }
       >;

@@ -6,7 +6,14 @@ import { apicurio } from './apicurio.ts';
 import { kafka } from './kafka.ts';
 import { minio } from './minio.ts';
 import { postgres } from './postgres.ts';
-import { artifactStore, gateway, logsStore, metricsStore, synthStore } from './primoart-processes.ts';
+import {
+  artifactStore,
+  baseline,
+  gateway,
+  logsStore,
+  metricsStore,
+  synthStore,
+} from './primoart-processes.ts';
 import { victoriaLogs } from './victoria-logs.ts';
 import { victoriaMetrics } from './victoria-metrics.ts';
 
@@ -23,6 +30,7 @@ export const stackServices: ServiceDefinition[] = [
   artifactStore,
   logsStore,
   metricsStore,
+  baseline,
 ];
 
 /** The project's own processes (not third-party services): tests stop them to run their own. */
@@ -32,4 +40,5 @@ export const projectProcessNames: string[] = [
   artifactStore,
   logsStore,
   metricsStore,
+  baseline,
 ].map((service) => service.name);

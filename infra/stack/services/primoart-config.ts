@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { sha256Hex } from '../../../ingest-gateway/api-keys.ts';
 import { host } from '../ports.ts';
 import type { StackContext } from '../service.ts';
+import { stateLayout } from '../stack-paths.ts';
 import { apicurio } from './apicurio.ts';
 import { kafka } from './kafka.ts';
 import { minio } from './minio.ts';
@@ -44,6 +45,10 @@ export function stackConfig(ctx: StackContext): Record<string, unknown> {
       'artifact-store': { listen: `${host}:${ctx.ports.artifactStore}` },
       'logs-store': { listen: `${host}:${ctx.ports.logsStore}` },
       'metrics-store': { listen: `${host}:${ctx.ports.metricsStore}` },
+      baseline: {
+        listen: `${host}:${ctx.ports.baseline}`,
+        state_file: join(stateLayout.dataDir(ctx.paths, 'baseline'), 'baseline.sqlite'),
+      },
     },
   };
 }

@@ -69,6 +69,7 @@ export function workerService(
 export const synthStore = workerService('synth-store', (ctx) => ctx.ports.synthStore, ['postgres']);
 export const artifactStore = workerService('artifact-store', (ctx) => ctx.ports.artifactStore, ['minio']);
 export const logsStore = workerService('logs-store', (ctx) => ctx.ports.logsStore, ['victoria-logs']);
+export const baseline = workerService('baseline', (ctx) => ctx.ports.baseline, ['kafka']);
 export const metricsStore = workerService('metrics-store', (ctx) => ctx.ports.metricsStore, [
   'victoria-metrics',
 ]);

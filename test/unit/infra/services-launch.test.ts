@@ -25,6 +25,7 @@ const ports: StackPorts = {
   metricsStore: 28102,
   logsStore: 28103,
   artifactStore: 28104,
+  baseline: 28105,
 };
 
 const ctx: StackContext = {

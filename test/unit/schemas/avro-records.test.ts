@@ -76,6 +76,7 @@ test('the registry parses each .avsc once and finds records by the catalog name'
       ['otel-span', 'io.primoart.otel.v1.OtelSpan'],
       ['otel-metric-point', 'io.primoart.otel.v1.OtelMetricPoint'],
       ['otel-log-record', 'io.primoart.otel.v1.OtelLogRecord'],
+      ['baseline', 'io.primoart.baseline.v1.SeriesBaseline'],
     ],
   );
   assert.equal(recordType('transaction-result'), transactionResultSchema);

@@ -1,0 +1,62 @@
+// A series' baselines as the Avro record of primoart.baselines.v1 (schemas/baseline.avsc).
+import type { BandStatistics } from './band.ts';
+import type { SeriesBaselines } from './baseline-store.ts';
+
+export interface BandRecord {
+  runs: number;
+  duration_samples: number;
+  p10_ms: number | null;
+  p50_ms: number | null;
+  p90_ms: number | null;
+  availability: number | null;
+}
+
+export interface SeriesBaselineRecord {
+  series_key: string;
+  transaction_id: string;
+  transaction_name: string;
+  step_index: number | null;
+  step_name: string | null;
+  location: string | null;
+  state: 'learning' | 'ready';
+  window_runs: number;
+  /** Epoch milliseconds. */
+  newest_run_at: number;
+  all_hours: BandRecord;
+  hours: Array<{ hour_of_week: number; source: 'hour-of-week' | 'all-hours'; band: BandRecord }>;
+  /** Epoch milliseconds. */
+  updated_at: number;
+}
+
+function bandRecord(band: BandStatistics): BandRecord {
+  return {
+    runs: band.runs,
+    duration_samples: band.durationSamples,
+    p10_ms: band.duration?.p10 ?? null,
+    p50_ms: band.duration?.p50 ?? null,
+    p90_ms: band.duration?.p90 ?? null,
+    availability: band.availability,
+  };
+}
+
+export function toBaselineRecord(baselines: SeriesBaselines, updatedAt: Date): SeriesBaselineRecord {
+  const { series } = baselines;
+  return {
+    series_key: series.key,
+    transaction_id: series.transactionId,
+    transaction_name: series.transactionName,
+    step_index: series.stepIndex,
+    step_name: series.stepName,
+    location: series.location,
+    state: baselines.state,
+    window_runs: baselines.windowRuns,
+    newest_run_at: baselines.newestRunAt.getTime(),
+    all_hours: bandRecord(baselines.allHours),
+    hours: baselines.hours.map((hour) => ({
+      hour_of_week: hour.hourOfWeek,
+      source: hour.source,
+      band: bandRecord(hour),
+    })),
+    updated_at: updatedAt.getTime(),
+  };
+}
