@@ -112,6 +112,12 @@ export async function writeRuns(
 
   const client = await pool.connect();
   let failure: Error | undefined;
+  // PostgreSQL going away while this client is checked out is emitted on the client itself; without
+  // a listener that would crash the process. The next query fails and the harness retries the batch.
+  const connectionLost = (error: Error) => {
+    failure = error;
+  };
+  client.on('error', connectionLost);
   try {
     await client.query('BEGIN');
     await client.query(upsertRuns, [JSON.stringify(unique.map(({ run, source }) => runRow(run, source)))]);
@@ -128,6 +134,7 @@ export async function writeRuns(
     throw error;
   } finally {
     // A client that failed mid-transaction may have a broken connection: discard it.
+    client.off('error', connectionLost);
     client.release(failure);
   }
 }
