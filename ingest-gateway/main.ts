@@ -1,7 +1,7 @@
 // The ingest gateway process: validates, authenticates and publishes; nothing downstream talks back.
 import { requireSection, runProcess } from '../core/index.ts';
 import type { SynthArtifactRecord, TransactionResultRecord } from '../schemas/record-types.ts';
-import { codecFor, kafkaFromConfig, waitForKafka } from '../topics/bus.ts';
+import { codecFor, openKafka } from '../topics/bus.ts';
 import { topics } from '../topics/catalog.ts';
 import { openDefinitions } from './definitions.ts';
 import { createGatewayKeys } from './gateway-keys.ts';
@@ -20,8 +20,7 @@ export function runGateway(args: string[]): Promise<never> {
     listen: (config) => requireSection(config, 'gateway').listen,
     async create(config, context) {
       const gateway = requireSection(config, 'gateway');
-      const kafka = kafkaFromConfig(config.kafka, context.logger);
-      await waitForKafka(context, kafka, config.kafka.brokers);
+      const kafka = await openKafka(context, config.kafka);
       const registryUrl = config.schema_registry.url;
       const resultCodec = await codecFor<TransactionResultRecord>(context, registryUrl, topics.synthResults);
       const artifactCodec = await codecFor<SynthArtifactRecord>(context, registryUrl, topics.synthArtifacts);

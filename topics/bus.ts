@@ -19,20 +19,18 @@ export function kafkaFromConfig(kafka: KafkaConfig, logger: ProcessContext['logg
   );
 }
 
-/** Wait (bounded) until the brokers answer metadata requests. */
-export async function waitForKafka(
-  context: ProcessContext,
-  kafka: KafkaConnection,
-  brokers: string[],
-): Promise<void> {
-  await context.connect(`kafka at ${brokers.join(',')}`, async () => {
-    const admin = await kafka.admin();
+/** Open Kafka for a process and wait (bounded) until the brokers answer metadata requests. */
+export async function openKafka(context: ProcessContext, kafka: KafkaConfig): Promise<KafkaConnection> {
+  const connection = kafkaFromConfig(kafka, context.logger);
+  await context.connect(`kafka at ${kafka.brokers.join(',')}`, async () => {
+    const admin = await connection.admin();
     try {
       await admin.listTopics();
     } finally {
       await admin.disconnect();
     }
   });
+  return connection;
 }
 
 /** A codec for a topic's values, waiting (bounded) for the registry to answer. */

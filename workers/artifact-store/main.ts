@@ -2,7 +2,7 @@
 import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
 import { fromAvroArtifact } from '../../schemas/index.ts';
 import type { SynthArtifactRecord } from '../../schemas/record-types.ts';
-import { codecFor, kafkaFromConfig, waitForKafka } from '../../topics/bus.ts';
+import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
 import { workerComponent } from '../worker-component.ts';
 import { artifactStoreDefinition } from './definition.ts';
@@ -24,8 +24,7 @@ export function runArtifactStore(args: string[]): Promise<never> {
       );
       if (outcome === 'created') context.logger.info({ bucket: minio.bucket }, 'bucket created');
 
-      const kafka = kafkaFromConfig(config.kafka, context.logger);
-      await waitForKafka(context, kafka, config.kafka.brokers);
+      const kafka = await openKafka(context, config.kafka);
       const codec = await codecFor<SynthArtifactRecord>(
         context,
         config.schema_registry.url,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { runProcess, workerSection } from '../../core/index.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
 import type { TransactionResultRecord } from '../../schemas/record-types.ts';
-import { codecFor, kafkaFromConfig, waitForKafka } from '../../topics/bus.ts';
+import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
 import { workerComponent } from '../worker-component.ts';
 import type { SeriesBaselineRecord } from './baseline-record.ts';
@@ -25,8 +25,7 @@ export function runBaseline(args: string[]): Promise<never> {
       mkdirSync(path.dirname(path.resolve(section.state_file)), { recursive: true });
       const store = new BaselineStore(section.state_file);
 
-      const kafka = kafkaFromConfig(config.kafka, context.logger);
-      await waitForKafka(context, kafka, config.kafka.brokers);
+      const kafka = await openKafka(context, config.kafka);
       const codec = await codecFor<TransactionResultRecord>(
         context,
         config.schema_registry.url,

@@ -3,7 +3,7 @@ import { describeEndpoint, requireSection, runProcess, workerSection } from '../
 import type { OtelLogRecord, OtelSpanRecord } from '../../ingest-gateway/otlp/otel-records.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
 import type { TransactionResultRecord } from '../../schemas/record-types.ts';
-import { codecFor, kafkaFromConfig, waitForKafka } from '../../topics/bus.ts';
+import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
 import { workerComponent } from '../worker-component.ts';
 import { logsStoreDefinition } from './definition.ts';
@@ -24,8 +24,7 @@ export function runLogsStore(args: string[]): Promise<never> {
       );
       const writer = createVictoriaLogsWriter({ url: victoriaLogs.url });
 
-      const kafka = kafkaFromConfig(config.kafka, context.logger);
-      await waitForKafka(context, kafka, config.kafka.brokers);
+      const kafka = await openKafka(context, config.kafka);
       const registryUrl = config.schema_registry.url;
       const definition = logsStoreDefinition({
         codecs: {

@@ -4,7 +4,7 @@ import { describeEndpoint, requireSection, runProcess, workerSection } from '../
 import type { OtelMetricPointRecord, OtelSpanRecord } from '../../ingest-gateway/otlp/otel-records.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
 import type { TransactionResultRecord } from '../../schemas/record-types.ts';
-import { codecFor, kafkaFromConfig, waitForKafka } from '../../topics/bus.ts';
+import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
 import { workerComponent } from '../worker-component.ts';
 import { metricsStoreDefinition } from './definition.ts';
@@ -31,8 +31,7 @@ export function runMetricsStore(args: string[]): Promise<never> {
       );
       const writer = victoriaMetricsWriter({ url: victoriaMetrics.url });
 
-      const kafka = kafkaFromConfig(config.kafka, context.logger);
-      await waitForKafka(context, kafka, config.kafka.brokers);
+      const kafka = await openKafka(context, config.kafka);
       const registryUrl = config.schema_registry.url;
       const definition = metricsStoreDefinition({
         codecs: {

@@ -5,7 +5,7 @@ import { migrate } from '../../infra/migrations/migrate.ts';
 import type { TransactionDefinitionRecord } from '../../schemas/definition-records.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
 import type { TransactionResultRecord } from '../../schemas/record-types.ts';
-import { codecFor, kafkaFromConfig, waitForKafka } from '../../topics/bus.ts';
+import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
 import { workerComponent } from '../worker-component.ts';
 import { synthStoreDefinition } from './definition.ts';
@@ -28,8 +28,7 @@ export function runSynthStore(args: string[]): Promise<never> {
       const applied = await migrate(pool);
       if (applied.length > 0) context.logger.info({ applied }, 'database migrated');
 
-      const kafka = kafkaFromConfig(config.kafka, context.logger);
-      await waitForKafka(context, kafka, config.kafka.brokers);
+      const kafka = await openKafka(context, config.kafka);
       const codec = await codecFor<TransactionResultRecord>(
         context,
         config.schema_registry.url,
