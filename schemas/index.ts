@@ -38,6 +38,7 @@ export const otelSpanSchema: RecordSchema = loadRecordSchema('otel-span');
 export const otelMetricPointSchema: RecordSchema = loadRecordSchema('otel-metric-point');
 export const otelLogRecordSchema: RecordSchema = loadRecordSchema('otel-log-record');
 export const baselineSchema: RecordSchema = loadRecordSchema('baseline');
+export const detectedEventSchema: RecordSchema = loadRecordSchema('detected-event');
 
 export const recordSchemas: readonly RecordSchema[] = [
   transactionResultSchema,
@@ -49,6 +50,7 @@ export const recordSchemas: readonly RecordSchema[] = [
   otelMetricPointSchema,
   otelLogRecordSchema,
   baselineSchema,
+  detectedEventSchema,
 ];
 
 /** The record schema the topic catalog calls `name`; throws naming the known ones otherwise. */

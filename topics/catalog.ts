@@ -5,6 +5,7 @@ import {
   apiKeySchema,
   apiKeyUsageSchema,
   baselineSchema,
+  detectedEventSchema,
   otelLogRecordSchema,
   otelMetricPointSchema,
   otelSpanSchema,
@@ -141,6 +142,19 @@ export const topics = {
     maxMessageBytes: MiB,
     description:
       'the current baseline of every series (duration quantiles, availability), by the baseline worker',
+  },
+  events: {
+    name: 'primoart.events.v1',
+    partitions: 6,
+    valueSchema: detectedEventSchema,
+    // One transaction's events stay in order, so an open reaches Alerta before its clear.
+    key: 'transaction_id',
+    // As long as the results: synth-store and the forwarder can be replayed over the same span.
+    retentionMs: 35 * day,
+    cleanupPolicy: 'delete',
+    maxMessageBytes: MiB,
+    description:
+      'problems opening and clearing, by the event detector; stored by synth-store, sent to Alerta',
   },
 } as const satisfies Record<string, TopicSpec>;
 

@@ -77,6 +77,7 @@ test('the registry parses each .avsc once and finds records by the catalog name'
       ['otel-metric-point', 'io.primoart.otel.v1.OtelMetricPoint'],
       ['otel-log-record', 'io.primoart.otel.v1.OtelLogRecord'],
       ['baseline', 'io.primoart.baseline.v1.SeriesBaseline'],
+      ['detected-event', 'io.primoart.events.v1.DetectedEvent'],
     ],
   );
   assert.equal(recordType('transaction-result'), transactionResultSchema);
