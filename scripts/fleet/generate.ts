@@ -8,20 +8,23 @@ import { defaultSeasonality, type FleetPlan, fleetTransactions } from './fleet-p
 import { generateFleetResults, plannedRunCount } from './generator.ts';
 import { demoScenarios } from './scenarios.ts';
 
-const usage = `usage: node scripts/fleet/generate.ts [options]
-
-Simulates a robot fleet and writes its TransactionResult payloads as NDJSON (one per line),
-ordered by time, ending now (or at --end), so weeks of history can be uploaded in minutes.
-
-options:
-  --seed N             random seed; the same seed gives the same results (default 1)
+/** The generator's options, shared by the generate and upload commands' help. */
+export const generatorOptionsHelp = `  --seed N             random seed; the same seed gives the same results (default 1)
   --weeks N            weeks of history to simulate (default 4)
   --transactions N     number of transactions, each run from 3 locations (default 3)
   --every-minutes N    schedule: one run per transaction and location every N minutes (default 5)
   --end TIME           RFC 3339 end of the simulated range (default: now)
   --scenarios          add the demonstration scenarios in the last week (outage, slow
                        regression, flapping, weekly maintenance)
-  --out FILE           write here instead of standard output
+`;
+
+const usage = `usage: node scripts/fleet/generate.ts [options]
+
+Simulates a robot fleet and writes its TransactionResult payloads as NDJSON (one per line),
+ordered by time, ending now (or at --end), so weeks of history can be uploaded in minutes.
+
+options:
+${generatorOptionsHelp}  --out FILE           write here instead of standard output
   --help               show this help
 `;
 
@@ -124,10 +127,11 @@ export function writeFleetNdjson(plan: FleetPlan, fd: number, progress: (line: s
   return written;
 }
 
-function main(): number {
+/** `primoart fleet generate` and `node scripts/fleet/generate.ts`: the exit code. */
+export function generateCommand(argv: string[]): number {
   let options: GenerateOptions | undefined;
   try {
-    options = parseGenerateArguments(process.argv.slice(2), new Date());
+    options = parseGenerateArguments(argv, new Date());
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
     return 2;
@@ -148,4 +152,4 @@ function main(): number {
   return 0;
 }
 
-if (import.meta.main) process.exitCode = main();
+if (import.meta.main) process.exitCode = generateCommand(process.argv.slice(2));
