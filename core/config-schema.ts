@@ -3,6 +3,7 @@
 // Sections that only some processes need (postgres, minio, …) are optional here; the process that
 // needs one asks for it with `requireSection`, which fails start-up naming the missing section.
 import { z } from 'zod';
+import { detectionSchema, maintenanceWindowsSchema } from '../workers/event-detector/detection-config.ts';
 
 const hostPortPattern = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
@@ -56,6 +57,19 @@ const workerSchema = z.strictObject({
     .prefault({}),
   /** A worker that keeps local state (the baseline model's SQLite file): its path. Required by such a worker. */
   state_file: z.string().min(1).optional(),
+  /** alerta-forwarder only; defaults in workers/alerta-forwarder/forwarder-options.ts. */
+  forwarding: z
+    .strictObject({
+      /** `origin` of the alerts sent. */
+      origin: z.string().min(1).optional(),
+      /** Events older than this when read (a replay, a long outage) are not sent. */
+      max_event_age_ms: positiveInt.optional(),
+    })
+    .optional(),
+  /** event-detector: the rules' thresholds (defaults in workers/event-detector/detector-options.ts). */
+  detection: detectionSchema.optional(),
+  /** event-detector: when problems are recorded but not alerted. */
+  maintenance_windows: maintenanceWindowsSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -86,7 +100,26 @@ export const configSchema = z.strictObject({
     .optional(),
   victoria_metrics: z.strictObject({ url: httpUrl }).optional(),
   victoria_logs: z.strictObject({ url: httpUrl }).optional(),
-  alerta: z.strictObject({ url: httpUrl, api_key: z.string().min(1) }).optional(),
+  /**
+   * Alerta: where the alerta-forwarder sends alerts and every process its heartbeats. Keys left out
+   * take their defaults from workers/alerta-forwarder/forwarder-options.ts.
+   */
+  alerta: z
+    .strictObject({
+      url: httpUrl,
+      api_key: z.string().min(1),
+      /** Replaces every alert's environment (it must be in Alerta's ALLOWED_ENVIRONMENTS). */
+      environment: z.string().min(1).optional(),
+      /** The service of alerts whose events carry none. */
+      fallback_service: z.string().min(1).optional(),
+      request_timeout_ms: positiveInt.optional(),
+      heartbeat_interval_ms: positiveInt.optional(),
+      /** Whole seconds: Alerta's heartbeat timeout is in seconds. */
+      heartbeat_timeout_ms: positiveInt
+        .refine((ms) => ms % 1000 === 0, { error: 'expected whole seconds (a multiple of 1000)' })
+        .optional(),
+    })
+    .optional(),
   startup: z
     .strictObject({
       /** How long start-up keeps retrying a dependency before giving up with a named error. */

@@ -37,6 +37,8 @@ export interface Component {
 export interface ProcessContext {
   name: string;
   configFile: string;
+  /** The whole validated config, for what every process shares (e.g. the `alerta` section for heartbeats). */
+  config: PrimoartConfig;
   logger: Logger;
   /** The process's registry: register component metrics here. */
   metrics: Registry;
@@ -154,6 +156,7 @@ async function runUntilStopped(definition: ProcessDefinition): Promise<number> {
   const context: ProcessContext = {
     name,
     configFile,
+    config,
     logger,
     metrics,
     shutdownSignal: shutdown.signal,

@@ -8,6 +8,7 @@ import { createGatewayKeys } from './gateway-keys.ts';
 import { createOtelPublishers } from './otlp/otel-publishers.ts';
 import { otlpApi } from './otlp/otlp-api.ts';
 import { createResultPublisher } from './publisher.ts';
+import { countResponses } from './response-metrics.ts';
 import { resultsApi } from './results-api.ts';
 
 /** How long an upload waits for Kafka's acknowledgement before answering 503. */
@@ -64,6 +65,7 @@ export function runGateway(args: string[]): Promise<never> {
           await producer.disconnect();
         },
         routes(app) {
+          app.use(countResponses(context.metrics));
           app.use(definitions.api(keys.store));
           app.use(
             resultsApi({

@@ -39,6 +39,7 @@ export const otelMetricPointSchema: RecordSchema = loadRecordSchema('otel-metric
 export const otelLogRecordSchema: RecordSchema = loadRecordSchema('otel-log-record');
 export const baselineSchema: RecordSchema = loadRecordSchema('baseline');
 export const detectedEventSchema: RecordSchema = loadRecordSchema('detected-event');
+export const transactionForecastSchema: RecordSchema = loadRecordSchema('transaction-forecast');
 
 export const recordSchemas: readonly RecordSchema[] = [
   transactionResultSchema,
@@ -51,6 +52,7 @@ export const recordSchemas: readonly RecordSchema[] = [
   otelLogRecordSchema,
   baselineSchema,
   detectedEventSchema,
+  transactionForecastSchema,
 ];
 
 /** The record schema the topic catalog calls `name`; throws naming the known ones otherwise. */

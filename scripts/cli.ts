@@ -8,6 +8,10 @@ const workers: Record<string, (args: string[]) => Promise<number>> = {
   'logs-store': async (args) => (await import('../workers/logs-store/main.ts')).runLogsStore(args),
   'metrics-store': async (args) => (await import('../workers/metrics-store/main.ts')).runMetricsStore(args),
   baseline: async (args) => (await import('../workers/baseline/main.ts')).runBaseline(args),
+  'event-detector': async (args) =>
+    (await import('../workers/event-detector/main.ts')).runEventDetector(args),
+  'alerta-forwarder': async (args) =>
+    (await import('../workers/alerta-forwarder/main.ts')).runAlertaForwarder(args),
 };
 
 interface Command {
@@ -112,6 +116,17 @@ const commands: Record<string, Command> = {
     summary: "move a group's offsets back so it reprocesses (stop the group's workers first)",
     usage: 'primoart replay --group G --from <RFC3339 time|earliest|latest> [--topic T] [--config.file F]',
     run: async (args) => (await import('../topics/commands.ts')).replayCommand(args),
+  },
+  'fleet generate': {
+    summary: 'write a simulated robot fleet as NDJSON (options: node scripts/fleet/generate.ts --help)',
+    usage: 'primoart fleet generate [--seed N] [--weeks N] [--transactions N] [--scenarios] [--out FILE] …',
+    run: async (args) => (await import('./fleet/generate.ts')).generateCommand(args),
+  },
+  'fleet upload': {
+    summary: 'upload a simulated fleet to the gateway (options: node scripts/fleet/upload.ts --help)',
+    usage:
+      'primoart fleet upload [generator options | --from-file FILE] [--gateway URL] [--api-key KEY] [--batch N] [--concurrency N]',
+    run: async (args) => (await import('./fleet/upload.ts')).uploadCommand(args),
   },
 };
 

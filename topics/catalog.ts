@@ -12,6 +12,7 @@ import {
   type RecordSchema,
   synthArtifactSchema,
   transactionDefinitionSchema,
+  transactionForecastSchema,
   transactionResultSchema,
 } from '../schemas/index.ts';
 
@@ -143,6 +144,19 @@ export const topics = {
     description:
       'the current baseline of every series (duration quantiles, availability), by the baseline worker',
   },
+  forecasts: {
+    name: 'primoart.forecasts.v1',
+    partitions: 3,
+    valueSchema: transactionForecastSchema,
+    key: 'transaction_id',
+    // Compacted: the latest forecast of every transaction is kept; the worker rebuilds it from results.
+    retentionMs: -1,
+    cleanupPolicy: 'compact',
+    // Seven days of two numbers and two trends: well under a KiB.
+    maxMessageBytes: MiB,
+    description:
+      "each transaction's daily p50 duration and availability for the next 7 days, by the baseline worker",
+  },
   events: {
     name: 'primoart.events.v1',
     partitions: 6,
@@ -160,11 +174,23 @@ export const topics = {
 
 export const catalog: readonly TopicSpec[] = Object.values(topics);
 
+// Kafka compacts only closed segments, and by default a segment closes at 1 GiB or after 7 days:
+// a compacted topic rewritten often (baselines: every batch republishes the series it touched)
+// would keep every old record in its active segment, and every reader that materialises it
+// (the detector's view, a new synth-store group) would read them all. Small segments that roll
+// hourly and a low dirty ratio keep such a topic near one record per key.
+const compactedSegmentEntries = {
+  'segment.bytes': String(16 * 1024 * 1024),
+  'segment.ms': String(60 * 60 * 1000),
+  'min.cleanable.dirty.ratio': '0.1',
+};
+
 export function topicConfigEntries(spec: TopicSpec): Record<string, string> {
   return {
     'cleanup.policy': spec.cleanupPolicy,
     'retention.ms': String(spec.retentionMs),
     'max.message.bytes': String(spec.maxMessageBytes),
+    ...(spec.cleanupPolicy === 'compact' ? compactedSegmentEntries : {}),
   };
 }
 

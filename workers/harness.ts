@@ -171,6 +171,13 @@ export async function startWorker<T>(
   });
 
   const labels = (topic: string) => ({ worker: definition.name, topic });
+  // Every counter exists at 0 from the start: an increase() over a series that first appears at 1
+  // has no earlier sample to rise from, and the first dead letter would go unnoticed.
+  for (const topic of definition.topics) {
+    for (const counter of [metrics.consumed, metrics.written, metrics.retried, metrics.deadLettered]) {
+      counter.inc(labels(topic), 0);
+    }
+  }
   // Which partitions this instance holds: with several instances on one group, where they went.
   new Gauge({
     name: 'primoart_worker_assigned',

@@ -14,12 +14,16 @@ export interface StackPorts {
   victoriaMetrics: number;
   victoriaLogs: number;
   alerta: number;
+  vmalert: number;
+  alertmanager: number;
   gateway: number;
   synthStore: number;
   metricsStore: number;
   logsStore: number;
   artifactStore: number;
   baseline: number;
+  eventDetector: number;
+  alertaForwarder: number;
 }
 
 export const defaultPorts: StackPorts = {
@@ -33,12 +37,17 @@ export const defaultPorts: StackPorts = {
   victoriaMetrics: 18428,
   victoriaLogs: 19428,
   alerta: 18180,
+  vmalert: 18880,
+  // Not Alertmanager's default 9093 (and not Kafka's controller port, 19093).
+  alertmanager: 18903,
   gateway: 18080,
   synthStore: 18101,
   metricsStore: 18102,
   logsStore: 18103,
   artifactStore: 18104,
   baseline: 18105,
+  eventDetector: 18106,
+  alertaForwarder: 18107,
 };
 
 export const host = '127.0.0.1';

@@ -1,5 +1,5 @@
 // Runs per second through the baseline worker next to the model itself doing the same work (ingest
-// into SQLite, then the touched series' baselines encoded) in the same run, and produce→baseline
+// into SQLite, then the touched series' baselines and transactions' forecasts encoded) in the same run, and produce→baseline
 // latency at a steady rate. A benchmark, not a test: it prints figures and asserts nothing.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +14,8 @@ import { topics } from '../../topics/catalog.ts';
 import { createValueCodec, type ValueCodec } from '../../topics/codec.ts';
 import { type SeriesBaselineRecord, toBaselineRecord } from '../../workers/baseline/baseline-record.ts';
 import { BaselineStore } from '../../workers/baseline/baseline-store.ts';
+import { forecastTransaction } from '../../workers/baseline/forecast.ts';
+import { type TransactionForecastRecord, toForecastRecord } from '../../workers/baseline/forecast-record.ts';
 import { observationsOf } from '../../workers/baseline/series.ts';
 import { defaultSeasonality, fleetTransactions } from '../fleet/fleet-plan.ts';
 import { generateFleetResults } from '../fleet/generator.ts';
@@ -40,7 +42,8 @@ Measures
       ${topics.synthResults.name}, timed from the first send until the group committed past the
       last one (it commits only after the baselines were acknowledged by Kafka);
   (b) runs/s of the model doing the same work in this process: ingest into a new SQLite file in
-      batches of the worker's size, then the touched series' baselines encoded (no Kafka);
+      batches of the worker's size, then the touched series' baselines and the touched
+      transactions' forecasts encoded (no Kafka);
   (c) produce→baseline latency: R runs/s for S s, each of a new transaction, until its first
       baseline record is read back from ${topics.baselines.name}.
 
@@ -143,7 +146,7 @@ async function throughWorker(stack: PrimoartConfig, records: TransactionResultRe
 async function direct(
   records: TransactionResultRecord[],
   stateDir: string,
-  baselineCodec: ValueCodec<SeriesBaselineRecord>,
+  codecs: { baseline: ValueCodec<SeriesBaselineRecord>; forecast: ValueCodec<TransactionForecastRecord> },
 ): Promise<Rate> {
   const runs = records.map(fromAvroResult);
   const store = new BaselineStore(join(stateDir, 'direct.sqlite'));
@@ -152,16 +155,21 @@ async function direct(
     store.ingest(batch);
     const touched = new Set(batch.flatMap((run) => observationsOf(run).map((o) => o.series.key)));
     const updatedAt = new Date();
-    await Promise.all(
-      store
-        .listBaselines(touched)
-        .map((baselines) => baselineCodec.encode(toBaselineRecord(baselines, updatedAt))),
-    );
+    const baselines = store.listBaselines(touched);
+    await Promise.all(baselines.map((series) => codecs.baseline.encode(toBaselineRecord(series, updatedAt))));
+    // As the worker does: one forecast per transaction the batch touched.
+    for (const { series } of baselines) {
+      if (series.stepIndex !== null || series.location !== null) continue;
+      const history = store.dailyHistory(series.transactionId);
+      const transaction = { id: series.transactionId, name: series.transactionName };
+      const record = toForecastRecord(transaction, history.length, forecastTransaction(history), updatedAt);
+      if (record !== undefined) await codecs.forecast.encode(record);
+    }
   }
   const seconds = (performance.now() - startedAt) / 1000;
   const series = store.listSeries().length;
   store.close();
-  return { label: '(b) the model alone (SQLite + encode)', runs: runs.length, seconds, series };
+  return { label: '(b) the model alone (SQLite, forecast, encode)', runs: runs.length, seconds, series };
 }
 
 async function latency(
@@ -235,10 +243,15 @@ runBench(
         topic: topics.baselines.name,
         schema: topics.baselines.valueSchema.schema,
       });
+      const forecastCodec = await createValueCodec<TransactionForecastRecord>({
+        registryUrl: stack.schema_registry.url,
+        topic: topics.forecasts.name,
+        schema: topics.forecasts.valueSchema.schema,
+      });
       const { rate: worker, setup } = await throughWorker(stack, records, stateDir);
       try {
         process.stdout.write('(b) the model alone on the same runs\n');
-        const model = await direct(records, stateDir, baselineCodec);
+        const model = await direct(records, stateDir, { baseline: baselineCodec, forecast: forecastCodec });
         const latencies = await latency(stack, setup, options);
         const rate = (r: Rate) => r.runs / r.seconds;
         const row = (r: Rate) =>

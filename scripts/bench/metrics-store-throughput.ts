@@ -128,6 +128,7 @@ async function throughWorker(
     topics.synthResults.name,
     topics.otelMetrics.name,
     topics.otelSpans.name,
+    topics.baselines.name,
   ]);
 
   const codec = await synthResultsCodec(stack);

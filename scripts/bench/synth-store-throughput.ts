@@ -9,6 +9,7 @@ import type { PrimoartConfig } from '../../core/config-schema.ts';
 import { migrate } from '../../infra/migrations/migrate.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
 import { topics } from '../../topics/catalog.ts';
+import { synthStoreTopics } from '../../workers/synth-store/definition.ts';
 import { writeRuns } from '../../workers/synth-store/writer.ts';
 import {
   atSteadyRate,
@@ -146,7 +147,7 @@ runBench(
       const directSeconds = secondsSince(directStarted);
 
       // (b) through the worker: a backlog on the topic first, then a worker of its own drains it.
-      await startGroupAtEnd(kafka, setup.groupId, [topics.synthResults.name]);
+      await startGroupAtEnd(kafka, setup.groupId, [...synthStoreTopics]);
       const codec = await synthResultsCodec(stack);
       const workerSet = freshRecords(results);
       log(`(b) producing a backlog of ${results}…`);

@@ -14,8 +14,8 @@ import { type PrivatePostgres, startPrivatePostgres } from './private-postgres.t
 import {
   freshResult,
   type RunningProcess,
-  startGroupAtEnd,
   startReady,
+  startSynthStoreGroupAtEnd,
   type TestSetup,
   testConfig,
   upload,
@@ -33,7 +33,7 @@ const running: RunningProcess[] = [];
 before(async () => {
   postgres = await startPrivatePostgres();
   setup = await testConfig(postgres.url);
-  await startGroupAtEnd(setup.groupId, resultsTopic);
+  await startSynthStoreGroupAtEnd(setup.groupId);
   running.push(await startReady(['gateway', '--config.file', setup.configFile], setup.gatewayUrl));
 });
 

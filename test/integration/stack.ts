@@ -12,9 +12,9 @@ import { stringify } from 'yaml';
 import { createLogger } from '../../core/logging.ts';
 import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
 import { resetGroupOffsets } from '../../topics/admin.ts';
-import { topics } from '../../topics/catalog.ts';
 import { connectKafka } from '../../topics/kafkajs-adapter.ts';
 import type { Admin, KafkaConnection } from '../../topics/port.ts';
+import { synthStoreTopics } from '../../workers/synth-store/definition.ts';
 
 export const repoDir = join(import.meta.dirname, '..', '..');
 const cli = join(repoDir, 'scripts', 'cli.ts');
@@ -216,6 +216,11 @@ export function startGroupAtEnd(groupId: string, topic: string): Promise<unknown
   return withAdmin((admin) => resetGroupOffsets(admin, groupId, topic, { kind: 'latest' }));
 }
 
+/** A synth-store group at the end of every topic it reads (the baselines topic alone holds GiBs). */
+export async function startSynthStoreGroupAtEnd(groupId: string): Promise<void> {
+  for (const topic of synthStoreTopics) await startGroupAtEnd(groupId, topic);
+}
+
 export interface RunningProcess {
   child: ChildProcess;
   output(): string;
@@ -361,7 +366,7 @@ export async function startPipeline(
 ) {
   const database = await scratchDatabase();
   const setup = await testConfig(database.url, options.configOverrides);
-  await startGroupAtEnd(setup.groupId, topics.synthResults.name);
+  await startSynthStoreGroupAtEnd(setup.groupId);
   const startWorker = () =>
     startReady(['worker', 'synth-store', '--config.file', setup.configFile], setup.workerUrl);
   const gateway = await startReady(['gateway', '--config.file', setup.configFile], setup.gatewayUrl);

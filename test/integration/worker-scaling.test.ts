@@ -13,8 +13,8 @@ import {
   type RunningProcess,
   scratchDatabase,
   startCli,
-  startGroupAtEnd,
   startReady,
+  startSynthStoreGroupAtEnd,
   testConfig,
   upload,
   waitFor,
@@ -80,7 +80,7 @@ test('two instances share the partitions; killing one moves them to the other wi
     return { ...setup, workerUrl: `http://127.0.0.1:${port}` };
   };
   const [first, second] = [await instanceConfig(), await instanceConfig()];
-  await startGroupAtEnd(groupId, resultsTopic);
+  await startSynthStoreGroupAtEnd(groupId);
   const gateway = await startReady(['gateway', '--config.file', first.configFile], first.gatewayUrl);
   running.push(gateway);
   const [survivor, victim] = await Promise.all(
@@ -156,7 +156,7 @@ test('`worker synth-store --instances 2` runs two instances on port and port+1, 
   const setup = await testConfig(database.url, {
     workers: { 'synth-store': { listen: `127.0.0.1:${port}`, group_id: groupId } },
   });
-  await startGroupAtEnd(groupId, resultsTopic);
+  await startSynthStoreGroupAtEnd(groupId);
   const urls = [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port + 1}`];
   const supervisor = startCli([
     'worker',

@@ -1,4 +1,6 @@
 // The forwarder's settings, with their defaults in one place.
+import type { AlertaConfig, WorkerConfig } from '../../core/config-schema.ts';
+import { topics } from '../../topics/catalog.ts';
 
 export interface AlertaForwarderOptions {
   /**
@@ -20,6 +22,13 @@ export interface AlertaForwarderOptions {
   requestTimeoutMs: number;
   /** `timeout` of heartbeats: Alerta reports the pipeline stale once no heartbeat came for this long. */
   heartbeatTimeoutSeconds: number;
+  /** How often every worker sends its heartbeat: a quarter of the timeout, so one lost beat is no alert. */
+  heartbeatIntervalMs: number;
+  /**
+   * How long the ids of delivered events are kept (by `occurred_at`): longer than the events topic's
+   * retention, so any event a replay can bring back is still known as delivered.
+   */
+  deliveredRetentionMs: number;
 }
 
 export const defaultForwarderOptions: Omit<AlertaForwarderOptions, 'url' | 'apiKey'> = {
@@ -29,10 +38,35 @@ export const defaultForwarderOptions: Omit<AlertaForwarderOptions, 'url' | 'apiK
   maxEventAgeMs: 15 * 60_000,
   requestTimeoutMs: 10_000,
   heartbeatTimeoutSeconds: 120,
+  heartbeatIntervalMs: 30_000,
+  deliveredRetentionMs: topics.events.retentionMs + 5 * 24 * 60 * 60_000,
 };
 
 export function forwarderOptions(
   required: Pick<AlertaForwarderOptions, 'url' | 'apiKey'> & Partial<AlertaForwarderOptions>,
 ): AlertaForwarderOptions {
   return { ...defaultForwarderOptions, ...required };
+}
+
+/** The forwarder's options from the config file's `alerta` section and its worker section's `forwarding`. */
+export function forwarderOptionsFromConfig(
+  alerta: AlertaConfig,
+  forwarding: WorkerConfig['forwarding'] = {},
+): AlertaForwarderOptions {
+  const defaults = defaultForwarderOptions;
+  return {
+    url: alerta.url,
+    apiKey: alerta.api_key,
+    origin: forwarding.origin ?? defaults.origin,
+    environment: alerta.environment ?? defaults.environment,
+    fallbackService: alerta.fallback_service ?? defaults.fallbackService,
+    maxEventAgeMs: forwarding.max_event_age_ms ?? defaults.maxEventAgeMs,
+    requestTimeoutMs: alerta.request_timeout_ms ?? defaults.requestTimeoutMs,
+    heartbeatTimeoutSeconds:
+      alerta.heartbeat_timeout_ms === undefined
+        ? defaults.heartbeatTimeoutSeconds
+        : alerta.heartbeat_timeout_ms / 1000,
+    heartbeatIntervalMs: alerta.heartbeat_interval_ms ?? defaults.heartbeatIntervalMs,
+    deliveredRetentionMs: defaults.deliveredRetentionMs,
+  };
 }

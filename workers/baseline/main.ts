@@ -10,6 +10,7 @@ import { workerComponent } from '../worker-component.ts';
 import type { SeriesBaselineRecord } from './baseline-record.ts';
 import { BaselineStore } from './baseline-store.ts';
 import { baselineDefinition } from './definition.ts';
+import type { TransactionForecastRecord } from './forecast-record.ts';
 
 const name = 'baseline';
 
@@ -36,12 +37,18 @@ export function runBaseline(args: string[]): Promise<never> {
         config.schema_registry.url,
         topics.baselines,
       );
+      const forecastCodec = await codecFor<TransactionForecastRecord>(
+        context,
+        config.schema_registry.url,
+        topics.forecasts,
+      );
       const producer = await context.connect('kafka producer', () => kafka.producer());
       const definition = baselineDefinition({
         store,
         codec,
         fromRecord: fromAvroResult,
         baselineCodec,
+        forecastCodec,
         producer,
       });
 

@@ -6,6 +6,7 @@ import { fromAvroResult } from '../../schemas/index.ts';
 import type { TransactionResultRecord } from '../../schemas/record-types.ts';
 import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
+import type { SeriesBaselineRecord } from '../baseline/baseline-record.ts';
 import { workerComponent } from '../worker-component.ts';
 import { metricsStoreDefinition } from './definition.ts';
 import { victoriaMetricsWriter } from './writer.ts';
@@ -38,6 +39,7 @@ export function runMetricsStore(args: string[]): Promise<never> {
           results: await codecFor<TransactionResultRecord>(context, registryUrl, topics.synthResults),
           metrics: await codecFor<OtelMetricPointRecord>(context, registryUrl, topics.otelMetrics),
           spans: await codecFor<OtelSpanRecord>(context, registryUrl, topics.otelSpans),
+          baselines: await codecFor<SeriesBaselineRecord>(context, registryUrl, topics.baselines),
         },
         fromResultRecord: fromAvroResult,
         writer,

@@ -1,65 +1,140 @@
 // synth-store: robot results from primoart.synth.results.v1 into PostgreSQL runs, step runs and
 // the catalogue they carry; transaction definitions from primoart.synth.definitions.v1 into
-// synth_definitions. One worker, two topics: a message is decoded by the topic it came from.
+// synth_definitions; baselines, forecasts and detected events (primoart.baselines.v1,
+// primoart.forecasts.v1, primoart.events.v1) into synth_baselines, synth_forecasts and
+// synth_events. One worker, five topics: a message is decoded by the topic it came from.
 import type { Pool } from 'pg';
 import type { TransactionDefinitionRecord } from '../../schemas/definition-records.ts';
 import type { SynthResult, TransactionResultRecord } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
+import type { ConsumedMessage } from '../../topics/port.ts';
+import type { SeriesBaselineRecord } from '../baseline/baseline-record.ts';
+import type { TransactionForecastRecord } from '../baseline/forecast-record.ts';
+import type { DetectedEventRecord } from '../event-detector/event-record.ts';
 import { PoisonRecordError } from '../failures.ts';
 import type { WorkerDefinition } from '../harness.ts';
+import { writeBaselines, writeForecasts } from './baselines-writer.ts';
 import { type DefinitionChange, writeDefinitions } from './definitions-writer.ts';
+import { writeEvents } from './events-writer.ts';
 import { writeRuns } from './writer.ts';
 
 export type SynthStoreRecord =
   | { kind: 'result'; result: SynthResult }
-  | { kind: 'definition'; change: DefinitionChange };
+  | { kind: 'definition'; change: DefinitionChange }
+  | { kind: 'baseline'; baseline: SeriesBaselineRecord }
+  | { kind: 'forecast'; forecast: TransactionForecastRecord }
+  | { kind: 'event'; event: DetectedEventRecord };
+
+export const synthStoreTopics: readonly string[] = [
+  topics.synthResults.name,
+  topics.synthDefinitions.name,
+  topics.baselines.name,
+  topics.forecasts.name,
+  topics.events.name,
+];
+
+/** A record of a compacted topic the baseline worker publishes, checked against its message key. */
+async function decodeKeyed<T>(
+  message: ConsumedMessage,
+  codec: ValueCodec<T>,
+  keyOf: (record: T) => string,
+): Promise<T> {
+  // The baseline worker never deletes a key; a tombstone is not something it wrote.
+  if (message.value === null) throw new PoisonRecordError(`a tombstone on ${message.topic}`);
+  const record = await codec.decode(message.value);
+  const key = message.key?.toString('utf8');
+  if (keyOf(record) !== key)
+    throw new PoisonRecordError(`record of ${keyOf(record)} published under key ${String(key)}`);
+  return record;
+}
+
+/** A definition or its deletion (a tombstone), keyed by uuid. */
+async function definitionChange(
+  message: ConsumedMessage,
+  codec: ValueCodec<TransactionDefinitionRecord>,
+): Promise<DefinitionChange> {
+  const uuid = message.key?.toString('utf8');
+  if (uuid === undefined || uuid === '') throw new PoisonRecordError('a definition without a key (the uuid)');
+  const definition = message.value === null ? null : await codec.decode(message.value);
+  if (definition !== null && definition.uuid !== uuid)
+    throw new PoisonRecordError(`definition ${definition.uuid} published under key ${uuid}`);
+  return {
+    uuid,
+    definition,
+    timestamp: message.timestamp,
+    partition: message.partition,
+    offset: message.offset,
+  };
+}
 
 export function synthStoreDefinition(deps: {
   pool: Pool;
   codec: ValueCodec<TransactionResultRecord>;
   fromRecord(record: TransactionResultRecord): SynthResult;
   definitionCodec: ValueCodec<TransactionDefinitionRecord>;
+  baselineCodec: ValueCodec<SeriesBaselineRecord>;
+  forecastCodec: ValueCodec<TransactionForecastRecord>;
+  eventCodec: ValueCodec<DetectedEventRecord>;
 }): WorkerDefinition<SynthStoreRecord> {
   return {
     name: 'synth-store',
-    topics: [topics.synthResults.name, topics.synthDefinitions.name],
+    topics: [...synthStoreTopics],
     async decode(message): Promise<SynthStoreRecord> {
-      if (message.topic === topics.synthDefinitions.name) {
-        const uuid = message.key?.toString('utf8');
-        if (uuid === undefined || uuid === '')
-          throw new PoisonRecordError('a definition without a key (the uuid)');
-        const definition = message.value === null ? null : await deps.definitionCodec.decode(message.value);
-        if (definition !== null && definition.uuid !== uuid)
-          throw new PoisonRecordError(`definition ${definition.uuid} published under key ${uuid}`);
-        return {
-          kind: 'definition',
-          change: {
-            uuid,
-            definition,
-            timestamp: message.timestamp,
-            partition: message.partition,
-            offset: message.offset,
-          },
-        };
+      switch (message.topic) {
+        case topics.baselines.name:
+          return {
+            kind: 'baseline',
+            baseline: await decodeKeyed(message, deps.baselineCodec, (record) => record.series_key),
+          };
+        case topics.forecasts.name:
+          return {
+            kind: 'forecast',
+            forecast: await decodeKeyed(message, deps.forecastCodec, (record) => record.transaction_id),
+          };
+        case topics.events.name:
+          if (message.value === null)
+            throw new PoisonRecordError('empty message value (tombstone) on the events topic');
+          return { kind: 'event', event: await deps.eventCodec.decode(message.value) };
+        case topics.synthDefinitions.name:
+          return { kind: 'definition', change: await definitionChange(message, deps.definitionCodec) };
+        default:
+          if (message.value === null)
+            throw new PoisonRecordError('empty message value (tombstone) on a results topic');
+          return { kind: 'result', result: deps.fromRecord(await deps.codec.decode(message.value)) };
       }
-      if (message.value === null)
-        throw new PoisonRecordError('empty message value (tombstone) on a results topic');
-      return { kind: 'result', result: deps.fromRecord(await deps.codec.decode(message.value)) };
     },
     async write(records) {
       const runs = [];
       const changes = [];
+      const baselines = [];
+      const forecasts = [];
+      const events = [];
       for (const { record, message } of records) {
-        if (record.kind === 'definition') changes.push(record.change);
-        else
-          runs.push({
-            run: record.result,
-            source: { topic: message.topic, partition: message.partition, offset: message.offset },
-          });
+        const source = { topic: message.topic, partition: message.partition, offset: message.offset };
+        switch (record.kind) {
+          case 'result':
+            runs.push({ run: record.result, source });
+            break;
+          case 'definition':
+            changes.push(record.change);
+            break;
+          case 'baseline':
+            baselines.push({ record: record.baseline, source });
+            break;
+          case 'forecast':
+            forecasts.push({ record: record.forecast, source });
+            break;
+          case 'event':
+            events.push({ event: record.event, source });
+            break;
+        }
       }
       if (runs.length > 0) await writeRuns(deps.pool, runs);
       if (changes.length > 0) await writeDefinitions(deps.pool, changes);
+      await writeBaselines(deps.pool, baselines);
+      await writeForecasts(deps.pool, forecasts);
+      await writeEvents(deps.pool, events);
     },
   };
 }

@@ -4,6 +4,7 @@
 // offset) than what the row holds, so re-deliveries and replays change nothing.
 import type { Pool } from 'pg';
 import type { TransactionDefinitionRecord } from '../../schemas/definition-records.ts';
+import { latestByKey, newerThanRow } from './source-order.ts';
 
 export interface DefinitionChange {
   uuid: string;
@@ -36,23 +37,18 @@ ON CONFLICT (uuid) DO UPDATE SET
   deleted_at = EXCLUDED.deleted_at,
   source_partition = EXCLUDED.source_partition, source_offset = EXCLUDED.source_offset,
   stored_at = now()
--- Newer only; a different partition means the topic was repartitioned, and the record is newer.
-WHERE EXCLUDED.source_partition <> d.source_partition OR EXCLUDED.source_offset > d.source_offset`;
+-- Newer only (source-order.ts).
+WHERE ${newerThanRow('d')}`;
 
 export async function writeDefinitions(pool: Pool, changes: DefinitionChange[]): Promise<void> {
-  // Within the batch, the latest record of each uuid wins (offsets grow within a partition).
-  const latest = new Map<string, DefinitionChange>();
-  for (const change of changes) {
-    const seen = latest.get(change.uuid);
-    if (
-      seen === undefined ||
-      seen.partition !== change.partition ||
-      BigInt(change.offset) > BigInt(seen.offset)
-    )
-      latest.set(change.uuid, change);
-  }
-  if (latest.size === 0) return;
-  const rows = [...latest.values()].map(({ uuid, definition, timestamp, partition, offset }) => ({
+  // Within the batch, the latest record of each uuid wins.
+  const latest = latestByKey(
+    changes,
+    (change) => change.uuid,
+    (change) => change,
+  );
+  if (latest.length === 0) return;
+  const rows = latest.map(({ uuid, definition, timestamp, partition, offset }) => ({
     uuid,
     name: definition?.name ?? null,
     cron: definition?.cron ?? null,

@@ -7,6 +7,9 @@ import { fromAvroResult } from '../../schemas/index.ts';
 import type { TransactionResultRecord } from '../../schemas/record-types.ts';
 import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
+import type { SeriesBaselineRecord } from '../baseline/baseline-record.ts';
+import type { TransactionForecastRecord } from '../baseline/forecast-record.ts';
+import type { DetectedEventRecord } from '../event-detector/event-record.ts';
 import { workerComponent } from '../worker-component.ts';
 import { synthStoreDefinition } from './definition.ts';
 
@@ -39,7 +42,23 @@ export function runSynthStore(args: string[]): Promise<never> {
         config.schema_registry.url,
         topics.synthDefinitions,
       );
-      const definition = synthStoreDefinition({ pool, codec, fromRecord: fromAvroResult, definitionCodec });
+      const definition = synthStoreDefinition({
+        pool,
+        codec,
+        fromRecord: fromAvroResult,
+        definitionCodec,
+        baselineCodec: await codecFor<SeriesBaselineRecord>(
+          context,
+          config.schema_registry.url,
+          topics.baselines,
+        ),
+        forecastCodec: await codecFor<TransactionForecastRecord>(
+          context,
+          config.schema_registry.url,
+          topics.forecasts,
+        ),
+        eventCodec: await codecFor<DetectedEventRecord>(context, config.schema_registry.url, topics.events),
+      });
 
       return workerComponent({
         definition,

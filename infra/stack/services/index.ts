@@ -2,13 +2,16 @@
 // the runner starts those first whatever this order says.
 import type { ServiceDefinition } from '../service.ts';
 import { alerta } from './alerta.ts';
+import { alertmanager } from './alertmanager.ts';
 import { apicurio } from './apicurio.ts';
 import { kafka } from './kafka.ts';
 import { minio } from './minio.ts';
 import { postgres } from './postgres.ts';
 import {
+  alertaForwarder,
   artifactStore,
   baseline,
+  eventDetector,
   gateway,
   logsStore,
   metricsStore,
@@ -16,6 +19,7 @@ import {
 } from './primoart-processes.ts';
 import { victoriaLogs } from './victoria-logs.ts';
 import { victoriaMetrics } from './victoria-metrics.ts';
+import { vmalert } from './vmalert.ts';
 
 export const stackServices: ServiceDefinition[] = [
   postgres,
@@ -25,12 +29,16 @@ export const stackServices: ServiceDefinition[] = [
   victoriaMetrics,
   victoriaLogs,
   alerta,
+  alertmanager,
+  vmalert,
   gateway,
   synthStore,
   artifactStore,
   logsStore,
   metricsStore,
   baseline,
+  eventDetector,
+  alertaForwarder,
 ];
 
 /** The project's own processes (not third-party services): tests stop them to run their own. */
@@ -41,4 +49,6 @@ export const projectProcessNames: string[] = [
   logsStore,
   metricsStore,
   baseline,
+  eventDetector,
+  alertaForwarder,
 ].map((service) => service.name);

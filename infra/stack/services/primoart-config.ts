@@ -7,6 +7,7 @@ import { sha256Hex } from '../../../ingest-gateway/api-keys.ts';
 import { host } from '../ports.ts';
 import type { StackContext } from '../service.ts';
 import { stateLayout } from '../stack-paths.ts';
+import { alerta } from './alerta.ts';
 import { apicurio } from './apicurio.ts';
 import { kafka } from './kafka.ts';
 import { minio } from './minio.ts';
@@ -36,6 +37,11 @@ export function stackConfig(ctx: StackContext): Record<string, unknown> {
     },
     victoria_logs: { url: variable(victoriaLogs, 'PRIMOART_VL_URL') },
     victoria_metrics: { url: variable(victoriaMetrics, 'PRIMOART_VM_URL') },
+    // Every stack process sends heartbeats here; the alerta-forwarder sends the alerts.
+    alerta: {
+      url: variable(alerta, 'PRIMOART_ALERTA_URL'),
+      api_key: variable(alerta, 'PRIMOART_ALERTA_KEY'),
+    },
     gateway: {
       listen: `${host}:${ctx.ports.gateway}`,
       api_keys: [{ name: 'admin', sha256: sha256Hex(ctx.secrets.adminApiKey), scopes: ['admin'] }],
@@ -48,6 +54,14 @@ export function stackConfig(ctx: StackContext): Record<string, unknown> {
       baseline: {
         listen: `${host}:${ctx.ports.baseline}`,
         state_file: join(stateLayout.dataDir(ctx.paths, 'baseline'), 'baseline.sqlite'),
+      },
+      'event-detector': {
+        listen: `${host}:${ctx.ports.eventDetector}`,
+        state_file: join(stateLayout.dataDir(ctx.paths, 'event-detector'), 'detector.sqlite'),
+      },
+      'alerta-forwarder': {
+        listen: `${host}:${ctx.ports.alertaForwarder}`,
+        state_file: join(stateLayout.dataDir(ctx.paths, 'alerta-forwarder'), 'forwarder.sqlite'),
       },
     },
   };

@@ -70,6 +70,10 @@ export const synthStore = workerService('synth-store', (ctx) => ctx.ports.synthS
 export const artifactStore = workerService('artifact-store', (ctx) => ctx.ports.artifactStore, ['minio']);
 export const logsStore = workerService('logs-store', (ctx) => ctx.ports.logsStore, ['victoria-logs']);
 export const baseline = workerService('baseline', (ctx) => ctx.ports.baseline, ['kafka']);
+export const eventDetector = workerService('event-detector', (ctx) => ctx.ports.eventDetector, ['kafka']);
+export const alertaForwarder = workerService('alerta-forwarder', (ctx) => ctx.ports.alertaForwarder, [
+  'alerta',
+]);
 export const metricsStore = workerService('metrics-store', (ctx) => ctx.ports.metricsStore, [
   'victoria-metrics',
 ]);

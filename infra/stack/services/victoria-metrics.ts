@@ -1,11 +1,13 @@
 // VictoriaMetrics single-node: the time-series store for measurements. Built with the Go module
 // proxy; v1.128.0 and later install with `go install pkg@version` (earlier tags carry replace
 // directives that make it refuse).
+import { mkdirSync } from 'node:fs';
 import { goBinaryPath, installGoBinary } from '../../go/install-go-binary.ts';
 import { host } from '../ports.ts';
 import type { ServiceDefinition, StackContext } from '../service.ts';
 import { stateLayout } from '../stack-paths.ts';
 import { probeHttpOk } from './http-probe.ts';
+import { scrapeConfigFile, writeScrapeConfig } from './scrape-config.ts';
 
 const version = 'v1.143.0';
 
@@ -30,6 +32,8 @@ export function victoriaMetricsArgs(ctx: StackContext): string[] {
     '-dedup.minScrapeInterval=1ms',
     // Writers push complete results, so a just-written sample may be queried at once (default 30s hides it).
     '-search.latencyOffset=0s',
+    // Pipeline health: the gateway's and workers' own /metrics, for the vmalert rules.
+    `-promscrape.config=${scrapeConfigFile(ctx)}`,
   ];
 }
 
@@ -37,6 +41,10 @@ export const victoriaMetrics: ServiceDefinition = {
   name: 'victoria-metrics',
   version,
   install: (ctx) => installGoBinary(ctx, victoriaMetricsBinary),
+  async init(ctx) {
+    mkdirSync(stateLayout.configDir(ctx.paths, 'victoria-metrics'), { recursive: true });
+    writeScrapeConfig(ctx);
+  },
   launch: (ctx) => ({
     command: goBinaryPath(ctx.paths.cacheDir, victoriaMetricsBinary),
     args: victoriaMetricsArgs(ctx),

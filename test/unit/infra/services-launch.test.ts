@@ -5,9 +5,11 @@ import { test } from 'node:test';
 import type { StackPorts } from '../../../infra/stack/ports.ts';
 import type { ServiceDefinition, StackContext } from '../../../infra/stack/service.ts';
 import { alerta } from '../../../infra/stack/services/alerta.ts';
+import { alertmanager } from '../../../infra/stack/services/alertmanager.ts';
 import { minio } from '../../../infra/stack/services/minio.ts';
 import { victoriaLogs } from '../../../infra/stack/services/victoria-logs.ts';
 import { victoriaMetrics } from '../../../infra/stack/services/victoria-metrics.ts';
+import { vmalert } from '../../../infra/stack/services/vmalert.ts';
 
 const ports: StackPorts = {
   postgres: 25432,
@@ -20,12 +22,16 @@ const ports: StackPorts = {
   victoriaMetrics: 28428,
   victoriaLogs: 29428,
   alerta: 28180,
+  vmalert: 28880,
+  alertmanager: 28903,
   gateway: 28080,
   synthStore: 28101,
   metricsStore: 28102,
   logsStore: 28103,
   artifactStore: 28104,
   baseline: 28105,
+  eventDetector: 28106,
+  alertaForwarder: 28107,
 };
 
 const ctx: StackContext = {
@@ -48,6 +54,8 @@ const services: Array<[ServiceDefinition, number, string]> = [
   [victoriaMetrics, ports.victoriaMetrics, 'victoria-metrics'],
   [victoriaLogs, ports.victoriaLogs, 'victoria-logs'],
   [alerta, ports.alerta, 'alerta'],
+  [alertmanager, ports.alertmanager, 'alertmanager'],
+  [vmalert, ports.vmalert, 'vmalert'],
 ];
 
 for (const [service, port, name] of services) {

@@ -78,6 +78,7 @@ test('the registry parses each .avsc once and finds records by the catalog name'
       ['otel-log-record', 'io.primoart.otel.v1.OtelLogRecord'],
       ['baseline', 'io.primoart.baseline.v1.SeriesBaseline'],
       ['detected-event', 'io.primoart.events.v1.DetectedEvent'],
+      ['transaction-forecast', 'io.primoart.baseline.v1.TransactionForecast'],
     ],
   );
   assert.equal(recordType('transaction-result'), transactionResultSchema);

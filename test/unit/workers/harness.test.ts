@@ -531,3 +531,19 @@ test('the written metric counts only records the store confirmed', bounded, asyn
   const written = await metrics.getSingleMetric('primoart_worker_written_total')?.get();
   assert.equal(written?.values[0]?.value, 3, '3 of the 4 records were written, one was dead-lettered');
 });
+
+test(
+  'every counter is exported at 0 before the first message, so the first dead letter is a rise',
+  bounded,
+  async () => {
+    const { metrics } = await startTestWorker();
+    for (const name of ['consumed', 'written', 'retries', 'dead_lettered']) {
+      const counter = await metrics.getSingleMetric(`primoart_worker_${name}_total`)?.get();
+      assert.deepEqual(
+        counter?.values.map(({ labels, value }) => ({ labels, value })),
+        [{ labels: { worker: 'test-worker', topic: testTopic }, value: 0 }],
+        name,
+      );
+    }
+  },
+);

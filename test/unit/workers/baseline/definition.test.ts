@@ -7,23 +7,36 @@ import type { OutgoingMessage, Producer } from '../../../../topics/port.ts';
 import type { SeriesBaselineRecord } from '../../../../workers/baseline/baseline-record.ts';
 import { BaselineStore } from '../../../../workers/baseline/baseline-store.ts';
 import { baselineDefinition } from '../../../../workers/baseline/definition.ts';
+import { forecastTransaction } from '../../../../workers/baseline/forecast.ts';
+import {
+  forecastMethod,
+  type TransactionForecastRecord,
+} from '../../../../workers/baseline/forecast-record.ts';
 import { seriesKey } from '../../../../workers/baseline/series.ts';
 import { consumedMessage } from '../fake-kafka.ts';
 import { fleetPlan, validatedRuns } from './fleet-runs.ts';
 
 const updatedAt = new Date('2026-11-23T05:00:00.000Z');
 
-/** A producer that keeps what it was asked to send, and fails while `failing` is set. */
+/**
+ * A producer that keeps what it was asked to send (baselines in `sends`, forecasts in
+ * `forecastSends`), and fails while `failing` is set.
+ */
 function recordingProducer() {
   const sends: OutgoingMessage[][] = [];
-  const producer: Producer & { sends: typeof sends; failing: boolean } = {
+  const forecastSends: OutgoingMessage[][] = [];
+  const producer: Producer & { sends: typeof sends; forecastSends: typeof sends; failing: boolean } = {
     sends,
+    forecastSends,
     failing: false,
     async send(batches) {
       if (this.failing) throw new Error('kafka unavailable');
       for (const batch of batches) {
-        assert.equal(batch.topic, topics.baselines.name);
-        sends.push(batch.messages);
+        if (batch.topic === topics.forecasts.name) forecastSends.push(batch.messages);
+        else {
+          assert.equal(batch.topic, topics.baselines.name);
+          sends.push(batch.messages);
+        }
       }
       return [];
     },
@@ -47,6 +60,11 @@ function definitionWith(producer: Producer, valueBytes?: number) {
           ? json
           : Buffer.concat([json, Buffer.alloc(valueBytes - json.length)]);
       },
+      decode: async () => ({}) as never,
+    },
+    forecastCodec: {
+      schemaId: 3,
+      encode: async (record: TransactionForecastRecord) => Buffer.from(JSON.stringify(record)),
       decode: async () => ({}) as never,
     },
     producer,
@@ -125,4 +143,55 @@ test('the baselines go out in sends below the topic size limit, every series onc
   for (const messages of producer.sends)
     assert.ok(messages.reduce((sum, message) => sum + (message.value?.length ?? 0), 0) <= limit);
   assert.equal(producer.sends.flat().length, store.listSeries().length);
+});
+
+function publishedForecasts(
+  producer: ReturnType<typeof recordingProducer>,
+): Map<string, TransactionForecastRecord> {
+  const byKey = new Map<string, TransactionForecastRecord>();
+  for (const message of producer.forecastSends.flat())
+    byKey.set(String(message.key), JSON.parse(String(message.value)));
+  return byKey;
+}
+
+test('every transaction a batch touched gets its 7-day forecast published once, under its id', async () => {
+  const producer = recordingProducer();
+  const { store, definition } = definitionWith(producer);
+  await definition.write(batch);
+  const transactionIds = [...new Set(runs.map((run) => run.transaction_id))].sort();
+  assert.equal(transactionIds.length, 2);
+  assert.equal(producer.forecastSends.flat().length, transactionIds.length, 'one forecast per transaction');
+  const byKey = publishedForecasts(producer);
+  assert.deepEqual([...byKey.keys()].sort(), transactionIds);
+  for (const transactionId of transactionIds) {
+    const record = byKey.get(transactionId);
+    assert.ok(record);
+    const history = store.dailyHistory(transactionId);
+    const expected = forecastTransaction(history);
+    assert.equal(record.transaction_id, transactionId);
+    assert.equal(record.computed_at, updatedAt.getTime());
+    assert.equal(record.based_on_days, history.length);
+    assert.equal(record.method, forecastMethod);
+    assert.deepEqual(
+      record.days.map((day) => [day.date, day.p50_ms, day.availability]),
+      (expected.availability?.days ?? []).map((day, i) => [
+        day.day,
+        expected.p50DurationMs?.days[i]?.value ?? null,
+        day.value,
+      ]),
+    );
+    assert.equal(record.days.length, 7);
+    assert.equal(record.p50_trend?.fitted_days, expected.p50DurationMs?.fittedDays);
+    assert.equal(record.p50_trend?.weekday_index.length, 7);
+  }
+
+  // A redelivered part of the batch republishes the same forecast of the transactions it touched.
+  producer.forecastSends.length = 0;
+  const first = runs[0];
+  assert.ok(first);
+  await definition.write(batch.filter(({ record }) => record.transaction_id === first.transaction_id));
+  assert.deepEqual(
+    publishedForecasts(producer),
+    new Map([[first.transaction_id, byKey.get(first.transaction_id)]]),
+  );
 });

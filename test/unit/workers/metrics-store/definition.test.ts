@@ -20,6 +20,7 @@ function definitionWritingTo(written: Sample[][]) {
       results: fixedCodec({} as never),
       metrics: fixedCodec(metricPoint({ value_int: 3 })),
       spans: fixedCodec(span({})),
+      baselines: fixedCodec({} as never),
     },
     fromResultRecord: () => ({}) as SynthResult,
     writer: {
@@ -31,17 +32,20 @@ function definitionWritingTo(written: Sample[][]) {
   });
 }
 
-test('it reads the three topics and decodes each with its own codec', async () => {
+test('it reads the four topics and decodes each with its own codec', async () => {
   const definition = definitionWritingTo([]);
   assert.deepEqual(definition.topics, [
     topics.synthResults.name,
     topics.otelMetrics.name,
     topics.otelSpans.name,
+    topics.baselines.name,
   ]);
   const point = await definition.decode(consumedMessage(0, { topic: topics.otelMetrics.name }));
   const decodedSpan = await definition.decode(consumedMessage(1, { topic: topics.otelSpans.name }));
   assert.equal(point.kind, 'point');
   assert.equal(decodedSpan.kind, 'span');
+  const baseline = await definition.decode(consumedMessage(2, { topic: topics.baselines.name }));
+  assert.equal(baseline.kind, 'baseline');
 });
 
 test('a tombstone or a topic it does not read is poison, never retried', async () => {

@@ -1,0 +1,254 @@
+// The alerta-forwarder against the real Kafka and the real Alerta: events produced to
+// primoart.events.v1 become one alert per problem that counts repeats and closes on the clear;
+// suppressed and too old events are not sent; a replayed open does not re-open the closed alert;
+// and the worker's heartbeat is listed by Alerta.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { topics } from '../../topics/catalog.ts';
+import { createValueCodec } from '../../topics/codec.ts';
+import type { DetectedEvent } from '../../workers/event-detector/detected-event.ts';
+import { type DetectedEventRecord, toEventRecord } from '../../workers/event-detector/event-record.ts';
+import { heartbeatOriginOf } from '../../workers/heartbeats.ts';
+import {
+  freePort,
+  kafkaConnection,
+  stack,
+  startGroupAtEnd,
+  startReady,
+  testConfig,
+  waitFor,
+  withAdmin,
+} from './stack.ts';
+
+const alertaUrl = () => {
+  const value = process.env.PRIMOART_ALERTA_URL;
+  if (value === undefined || value === '') throw new Error('PRIMOART_ALERTA_URL is not set');
+  return value;
+};
+const alertaKey = () => {
+  const value = process.env.PRIMOART_ALERTA_KEY;
+  if (value === undefined || value === '') throw new Error('PRIMOART_ALERTA_KEY is not set');
+  return value;
+};
+
+interface Alert {
+  id: string;
+  event: string;
+  status: string;
+  severity: string;
+  duplicateCount: number;
+  service: string[];
+  group: string;
+  attributes: Record<string, unknown>;
+}
+
+async function alerta(method: 'GET' | 'DELETE', path: string): Promise<any> {
+  const response = await fetch(`${alertaUrl()}${path}`, {
+    method,
+    headers: { authorization: `Key ${alertaKey()}` },
+  });
+  const body = await response.json();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/**
+ * The stack's own forwarder, when running, sends the test's events too (in their environment,
+ * `test`); the test's forwarder replaces the environment, so the two never count each other's alerts.
+ */
+const forwardedEnvironment = 'development';
+
+const alertsOf = async (resource: string, environment?: string): Promise<Alert[]> =>
+  (
+    await alerta(
+      'GET',
+      `/alerts?resource=${encodeURIComponent(resource)}${environment === undefined ? '' : `&environment=${environment}`}`,
+    )
+  ).alerts;
+
+/** Whether the stack's own alerta-forwarder group committed past `last` (bounded wait). */
+function stackForwarderPast(last: { partition: number; offset: bigint }): Promise<boolean> {
+  return waitFor(
+    "the stack's alerta-forwarder past the test's events",
+    () =>
+      withAdmin(async (admin) => {
+        const committed = await admin.groupOffsets('primoart.alerta-forwarder', topics.events.name);
+        const offset = committed.find((entry) => entry.partition === last.partition)?.offset ?? '-1';
+        return BigInt(offset) > last.offset;
+      }),
+    15_000,
+  );
+}
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+test('events become one alert per problem, closed by the clear, never re-opened by a replay; the worker heartbeats', async () => {
+  const transactionId = randomUUID();
+  const stateDir = mkdtempSync(join(tmpdir(), 'primoart-forwarder-'));
+  cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+  // Alerts and the heartbeat of this test are removed again: the stack's Alerta stays as it was.
+  // The stack's own forwarder, when running, reads the test's events too: it is given a moment to
+  // pass them first, or it would create the alerts again (closed ones: every problem here ends cleared).
+  let lastProduced: { partition: number; offset: bigint } | undefined;
+  cleanups.push(async () => {
+    if (lastProduced !== undefined) await stackForwarderPast(lastProduced).catch(() => undefined);
+    for (const alert of await alertsOf(transactionId)) await alerta('DELETE', `/alert/${alert.id}`);
+  });
+
+  const groupId = `primoart.it.alerta-forwarder.${randomUUID().slice(0, 8)}`;
+  const port = await freePort();
+  const workerUrl = `http://127.0.0.1:${port}`;
+  const setup = await testConfig(stack.pgUrl(), {
+    alerta: {
+      url: alertaUrl(),
+      api_key: alertaKey(),
+      environment: forwardedEnvironment,
+      heartbeat_interval_ms: 1000,
+    },
+    workers: {
+      'alerta-forwarder': {
+        listen: `127.0.0.1:${port}`,
+        group_id: groupId,
+        state_file: join(stateDir, 'forwarder.sqlite'),
+        retry: { initial_ms: 100, max_ms: 1000 },
+        forwarding: { max_event_age_ms: 15 * 60_000 },
+      },
+    },
+  });
+  await startGroupAtEnd(groupId, topics.events.name);
+  const worker = await startReady(
+    ['worker', 'alerta-forwarder', '--config.file', setup.configFile],
+    workerUrl,
+  );
+  const origin = heartbeatOriginOf('alerta-forwarder', `127.0.0.1:${port}`);
+  cleanups.push(async () => {
+    // Stopped first, or its next heartbeat would create the origin again.
+    await worker.stop();
+    const { heartbeats } = await alerta('GET', '/heartbeats');
+    for (const beat of heartbeats as Array<{ id: string; origin: string }>)
+      if (beat.origin === origin) await alerta('DELETE', `/heartbeat/${beat.id}`);
+  });
+
+  const codec = await createValueCodec<DetectedEventRecord>({
+    registryUrl: stack.registryUrl(),
+    topic: topics.events.name,
+    schema: topics.events.valueSchema.schema,
+  });
+  const producer = await kafkaConnection().producer();
+  cleanups.push(() => producer.disconnect());
+  // Keyed by transaction like the detector's: one partition, so the worker sees them in this order.
+  const produce = async (...events: DetectedEvent[]) => {
+    const messages = await Promise.all(
+      events.map(async (event) => ({
+        key: event.transaction_id,
+        value: await codec.encode(toEventRecord(event)),
+      })),
+    );
+    const [delivered] = await producer.send([{ topic: topics.events.name, messages }]);
+    assert.ok(delivered);
+    lastProduced = {
+      partition: delivered.partition,
+      offset: BigInt(delivered.baseOffset) + BigInt(messages.length - 1),
+    };
+  };
+  const event = (overrides: Partial<DetectedEvent>): DetectedEvent => ({
+    event_id: randomUUID(),
+    action: 'open',
+    kind: 'availability',
+    severity: 'critical',
+    transaction_id: transactionId,
+    transaction_name: 'Checkout',
+    service: 'webshop',
+    environment: 'test',
+    location: null,
+    occurred_at: new Date(Date.now() - 10_000),
+    result_id: randomUUID(),
+    value: 'FAILED',
+    text: 'Checkout failed',
+    baseline: null,
+    suppressed: false,
+    maintenance_window_id: null,
+    ...overrides,
+  });
+  const alertFor = async (eventName: string) =>
+    (await alertsOf(transactionId, forwardedEnvironment)).find((alert) => alert.event === eventName);
+
+  // An open problem: one alert, its fields filled.
+  const opened = event({});
+  await produce(opened);
+  const first = await waitFor('the alert of the open problem', () => alertFor('TransactionUnavailable'));
+  assert.equal(first.status, 'open');
+  assert.equal(first.severity, 'critical');
+  assert.equal(first.duplicateCount, 0);
+  assert.deepEqual(first.service, ['webshop']);
+  assert.equal(first.group, 'Availability');
+  assert.equal(first.attributes.eventId, opened.event_id);
+  assert.equal(first.attributes.transactionName, 'Checkout');
+
+  // The same problem again (a new event id): a duplicate of the same alert.
+  await produce(event({}));
+  await waitFor(
+    'the repeat counted as a duplicate',
+    async () => (await alertFor('TransactionUnavailable'))?.duplicateCount === 1,
+  );
+
+  // Suppressed and too old events, then the clear: once the alert closed, the two before it were handled.
+  await produce(
+    event({ kind: 'performance', severity: 'major', suppressed: true }),
+    event({ kind: 'degraded', severity: 'warning', occurred_at: new Date(Date.now() - 60 * 60_000) }),
+    event({ action: 'clear', severity: 'normal' }),
+  );
+  const closed = await waitFor('the alert closed by the clear', async () => {
+    const alert = await alertFor('TransactionUnavailable');
+    return alert?.status === 'closed' ? alert : undefined;
+  });
+  assert.equal(closed.severity, 'normal');
+  assert.equal(closed.id, first.id, 'one alert per problem');
+  assert.equal(await alertFor('TransactionSlow'), undefined, 'a suppressed event is not sent');
+  assert.equal(
+    await alertFor('TransactionDegraded'),
+    undefined,
+    'an event older than the max age is not sent',
+  );
+
+  // The first open again, as a replay re-produces it, then a new problem as a marker of having read past it.
+  await produce(opened, event({ kind: 'no_data', severity: 'major', result_id: null }));
+  await waitFor('the marker alert', () => alertFor('TransactionNoData'));
+  const afterReplay = await alertFor('TransactionUnavailable');
+  assert.equal(afterReplay?.status, 'closed', 'a replayed open does not re-open the closed alert');
+  assert.equal(afterReplay?.severity, 'normal');
+
+  const metrics = await (await fetch(`${workerUrl}/metrics`)).text();
+  for (const [outcome, count] of [
+    ['sent', 4],
+    ['suppressed', 1],
+    ['too_old', 1],
+    ['already_sent', 1],
+  ] as const) {
+    assert.ok(
+      metrics.includes(`primoart_alerta_forwarder_events_total{outcome="${outcome}"} ${count}`),
+      `${outcome} ${count} in:\n${metrics}`,
+    );
+  }
+
+  // The worker's heartbeat, under the origin of this instance.
+  await waitFor(`a heartbeat from ${origin}`, async () =>
+    ((await alerta('GET', '/heartbeats')).heartbeats as Array<{ origin: string }>).some(
+      (beat) => beat.origin === origin,
+    ),
+  );
+
+  // Nothing of the test stays open.
+  await produce(event({ kind: 'no_data', action: 'clear', severity: 'normal', result_id: null }));
+  await waitFor(
+    'the marker alert closed',
+    async () => (await alertFor('TransactionNoData'))?.status === 'closed',
+  );
+});

@@ -1,0 +1,112 @@
+// The event detector's keys of its worker section: thresholds over the defaults of
+// detector-options.ts, and maintenance windows validated with a problem at their path.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, parseConfig, workerSection } from '../../../core/index.ts';
+import { defaultDetectorOptions } from '../../../workers/event-detector/detector-options.ts';
+
+const base = `
+kafka:
+  brokers: ["127.0.0.1:19092"]
+schema_registry:
+  url: "http://127.0.0.1:18081/apis/ccompat/v7"
+workers:
+  event-detector:
+    listen: "127.0.0.1:18106"
+    state_file: "./data/event-detector/detector.sqlite"
+`;
+
+function problemsOf(text: string): ConfigError['problems'] {
+  try {
+    parseConfig(text, 'primoart.yml', { env: {} });
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.problems;
+  }
+  assert.fail('expected the config to be rejected');
+}
+
+test('detection settings replace only the thresholds given; the rest are the defaults', () => {
+  const text = `${base}    detection:
+      availability: { open: 2 }
+      performance: { major_factor: 2 }
+      no_data: { check_interval_ms: 5000 }
+`;
+  const section = workerSection(parseConfig(text, 'primoart.yml', { env: {} }), 'event-detector');
+  assert.deepEqual(section.detection, {
+    options: {
+      ...defaultDetectorOptions,
+      availability: { ...defaultDetectorOptions.availability, open: 2 },
+      performance: { ...defaultDetectorOptions.performance, majorFactor: 2 },
+    },
+    noDataCheckIntervalMs: 5000,
+  });
+});
+
+test('a threshold that makes no sense with the defaults is a problem at detection', () => {
+  const problems = problemsOf(`${base}    detection:\n      availability: { open: 6 }\n`);
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0]?.path, 'workers.event-detector.detection');
+  assert.match(
+    problems[0]?.message ?? '',
+    /availability\.open must be an integer between 1 and availability\.window/,
+  );
+});
+
+test('maintenance windows become schedules; bad ones are problems naming their path', () => {
+  const good = `${base}    maintenance_windows:
+      - { id: release, service: webshop, once: { from: "2026-12-01T22:00:00Z", to: "2026-12-01T23:30:00+01:00" } }
+      - { id: nightly, transaction_id: tx-1, weekly: { days: [mon, tue], start: "23:30", end: "00:30", time_zone: Europe/Berlin } }
+`;
+  const windows = workerSection(
+    parseConfig(good, 'primoart.yml', { env: {} }),
+    'event-detector',
+  ).maintenance_windows;
+  assert.deepEqual(windows, [
+    {
+      id: 'release',
+      service: 'webshop',
+      schedule: {
+        kind: 'once',
+        from: new Date('2026-12-01T22:00:00Z'),
+        to: new Date('2026-12-01T22:30:00Z'),
+      },
+    },
+    {
+      id: 'nightly',
+      transaction_id: 'tx-1',
+      schedule: {
+        kind: 'weekly',
+        days: ['mon', 'tue'],
+        start: '23:30',
+        end: '00:30',
+        time_zone: 'Europe/Berlin',
+      },
+    },
+  ]);
+
+  const bad = `${base}    maintenance_windows:
+      - { id: a, weekly: { days: [mon], start: "25:00", end: "01:00", time_zone: Mars/Olympus } }
+      - { id: a, once: { from: "2026-12-01T23:00:00Z", to: "2026-12-01T22:00:00Z" } }
+      - { id: c }
+      - { id: d, once: { from: "2026-12-01 22:00", to: "2026-12-01T23:00:00Z" }, weekly: { days: [sun], start: "01:00", end: "02:00" } }
+`;
+  const byPath = new Map(problemsOf(bad).map((problem) => [problem.path, problem.message]));
+  const prefix = 'workers.event-detector.maintenance_windows';
+  assert.match(byPath.get(`${prefix}[0].weekly.start`) ?? '', /HH:MM/);
+  assert.match(byPath.get(`${prefix}[0].weekly.time_zone`) ?? '', /unknown IANA time zone "Mars\/Olympus"/);
+  assert.match(byPath.get(`${prefix}[1].once.to`) ?? '', /must be after from/);
+  assert.match(byPath.get(`${prefix}[2]`) ?? '', /exactly one of once or weekly/);
+  assert.match(byPath.get(`${prefix}[3].once.from`) ?? '', /RFC 3339/);
+});
+
+test('two maintenance windows with one id are a problem at the second', () => {
+  const problems = problemsOf(`${base}    maintenance_windows:
+      - { id: w, once: { from: "2026-12-01T22:00:00Z", to: "2026-12-01T23:00:00Z" } }
+      - { id: w, weekly: { days: [sun], start: "01:00", end: "02:00" } }
+`);
+  assert.deepEqual(
+    problems.map((problem) => [problem.path, problem.message]),
+    [['workers.event-detector.maintenance_windows[1].id', 'duplicate window id "w"']],
+  );
+});

@@ -1,0 +1,65 @@
+// The forwarder's options from primoart.yml: what is left out takes the defaults of forwarder-options.ts.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, parseConfig, requireSection, workerSection } from '../../../../core/config.ts';
+import {
+  defaultForwarderOptions,
+  forwarderOptionsFromConfig,
+} from '../../../../workers/alerta-forwarder/forwarder-options.ts';
+
+const base = `
+kafka: { brokers: ["127.0.0.1:19092"] }
+schema_registry: { url: "http://127.0.0.1:18081" }
+workers:
+  alerta-forwarder: { listen: "127.0.0.1:0", state_file: "f.sqlite" }
+`;
+
+const parse = (text: string) => parseConfig(text, 'primoart.yml', { env: {} });
+
+test('only url and api_key: every other option is its default', () => {
+  const config = parse(`${base}alerta: { url: "http://alerta:8080/api", api_key: "k" }\n`);
+  const options = forwarderOptionsFromConfig(
+    requireSection(config, 'alerta'),
+    workerSection(config, 'alerta-forwarder').forwarding,
+  );
+  assert.deepEqual(options, { ...defaultForwarderOptions, url: 'http://alerta:8080/api', apiKey: 'k' });
+});
+
+test('every key set is used, the heartbeat timeout converted to the seconds Alerta takes', () => {
+  const config = parse(
+    `${base}alerta:
+  url: "http://alerta"
+  api_key: "k"
+  environment: staging
+  fallback_service: Shop
+  request_timeout_ms: 2000
+  heartbeat_interval_ms: 5000
+  heartbeat_timeout_ms: 60000
+`.replace(
+      'state_file: "f.sqlite" }',
+      'state_file: "f.sqlite", forwarding: { origin: o, max_event_age_ms: 1000 } }',
+    ),
+  );
+  const options = forwarderOptionsFromConfig(
+    requireSection(config, 'alerta'),
+    workerSection(config, 'alerta-forwarder').forwarding,
+  );
+  assert.equal(options.environment, 'staging');
+  assert.equal(options.fallbackService, 'Shop');
+  assert.equal(options.requestTimeoutMs, 2000);
+  assert.equal(options.heartbeatIntervalMs, 5000);
+  assert.equal(options.heartbeatTimeoutSeconds, 60);
+  assert.equal(options.origin, 'o');
+  assert.equal(options.maxEventAgeMs, 1000);
+});
+
+test('a heartbeat timeout that is not whole seconds, or an unknown key, is a problem naming the path', () => {
+  assert.throws(
+    () => parse(`${base}alerta: { url: "http://a", api_key: "k", heartbeat_timeout_ms: 1500 }\n`),
+    (error: unknown) => error instanceof ConfigError && error.message.includes('alerta.heartbeat_timeout_ms'),
+  );
+  assert.throws(
+    () => parse(base.replace('state_file: "f.sqlite" }', 'state_file: "f", forwarding: { max_age: 1 } }')),
+    (error: unknown) => error instanceof ConfigError && error.message.includes('forwarding'),
+  );
+});

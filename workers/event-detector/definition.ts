@@ -1,0 +1,195 @@
+// event-detector: robot results from primoart.synth.results.v1 judged by the rules (run-judgement.ts)
+// against the baselines of primoart.baselines.v1; the events go to primoart.events.v1 (acks=all),
+// then the changed series are persisted, then the harness commits. A crash between producing and
+// persisting re-judges those runs after the restart from the older state and produces the same
+// events with the same event_ids again: downstream (synth-store, the forwarder) upserts on event_id.
+//
+// The no-data check (`checkSilence`) works on the same state from a timer; both go through one
+// queue, so a batch and a check never judge from the same state and overwrite each other.
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { SynthResult, TransactionResultRecord } from '../../schemas/record-types.ts';
+import { topics } from '../../topics/catalog.ts';
+import type { ValueCodec } from '../../topics/codec.ts';
+import type { Producer } from '../../topics/port.ts';
+import { PoisonRecordError } from '../failures.ts';
+import type { WorkerDefinition } from '../harness.ts';
+import { type BaselineLookup, runBaselinesAt, runSeriesKeys } from './baseline-view.ts';
+import type { DetectedEvent } from './detected-event.ts';
+import type { DetectionSettings } from './detection-config.ts';
+import { type DetectorState, type SeriesState, seriesKey } from './detector-state.ts';
+import { type DetectedEventRecord, toEventRecord } from './event-record.ts';
+import type { MaintenanceWindow } from './maintenance-windows.ts';
+import { locationKey, observedRunOf } from './observed-run.ts';
+import { detectRun, type JudgementContext } from './run-judgement.ts';
+import { scheduleIntervalMs } from './schedule-interval.ts';
+import { detectSilence } from './silence-check.ts';
+import type { DetectorStateStore } from './state-store.ts';
+
+/** The header naming which detector (its consumer group) judged an event. */
+export const detectorHeader = 'primoart.detector';
+
+export interface EventDetectorDeps {
+  store: DetectorStateStore;
+  codec: ValueCodec<TransactionResultRecord>;
+  fromRecord(record: TransactionResultRecord): SynthResult;
+  eventCodec: ValueCodec<DetectedEventRecord>;
+  producer: Producer;
+  /** The series' baselines from the primoart.baselines.v1 view. */
+  baselines: BaselineLookup;
+  /** The cron of a transaction's definition (primoart.synth.definitions.v1), if it has one. */
+  cronOf(transactionId: string): string | undefined;
+  settings: DetectionSettings;
+  maintenance: readonly MaintenanceWindow[];
+  metrics: Registry;
+  /**
+   * Sent as the `primoart.detector` header: with detectors of different settings on one stack (a
+   * trial of new thresholds, a test) the same run yields events with the same ids from each.
+   */
+  origin: string;
+  now?: () => Date;
+}
+
+export interface EventDetector {
+  definition: WorkerDefinition<SynthResult>;
+  /** Opens no-data problems for series silent longer than their schedule allows. */
+  checkSilence(): Promise<void>;
+}
+
+function detectorMetrics(registry: Registry, state: () => DetectorState) {
+  return {
+    events: new Counter({
+      name: 'primoart_event_detector_events_total',
+      help: 'Events produced to primoart.events.v1, suppressed ones included',
+      labelNames: ['kind', 'action'] as const,
+      registers: [registry],
+    }),
+    suppressed: new Counter({
+      name: 'primoart_event_detector_suppressed_events_total',
+      help: 'Events produced with suppressed: true (maintenance window, or a clear with no alert to close)',
+      labelNames: ['kind', 'action'] as const,
+      registers: [registry],
+    }),
+    open: new Gauge({
+      name: 'primoart_event_detector_open_problems',
+      help: 'Problems currently open, over all series',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const series of Object.values(state().series))
+          for (const kind of Object.keys(series.open)) this.inc({ kind });
+      },
+    }),
+    series: new Gauge({
+      name: 'primoart_event_detector_series',
+      help: 'Series the detector keeps state for',
+      registers: [registry],
+      collect() {
+        this.set(Object.keys(state().series).length);
+      },
+    }),
+  };
+}
+
+export function eventDetector(deps: EventDetectorDeps): EventDetector {
+  const now = deps.now ?? (() => new Date());
+  const { options } = deps.settings;
+  const judgement: JudgementContext = { options, maintenance: deps.maintenance };
+  // How many fire times around the last run the allowed silence spans.
+  const firesChecked = Math.ceil(options.noData.missedIntervals) + 1;
+  let state = deps.store.load();
+  const metrics = detectorMetrics(deps.metrics, () => state);
+
+  let queue: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = queue.then(work);
+    queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Produce the events, then persist the series that changed, then make `next` the state. */
+  async function publish(next: DetectorState, events: DetectedEvent[]): Promise<void> {
+    if (events.length > 0) {
+      const messages = await Promise.all(
+        events.map(async (event) => ({
+          key: event.transaction_id,
+          value: await deps.eventCodec.encode(toEventRecord(event)),
+          headers: { [detectorHeader]: deps.origin },
+        })),
+      );
+      await deps.producer.send([{ topic: topics.events.name, messages }]);
+    }
+    const changed = new Map<string, SeriesState>();
+    for (const [key, series] of Object.entries(next.series))
+      if (state.series[key] !== series) changed.set(key, series);
+    deps.store.save(changed);
+    state = next;
+    for (const event of events) {
+      const labels = { kind: event.kind, action: event.action };
+      metrics.events.inc(labels);
+      if (event.suppressed) metrics.suppressed.inc(labels);
+    }
+  }
+
+  /** Judge runs in order on a working copy of the series map (one copy per batch, not per run). */
+  function judgeAll(runs: SynthResult[]): { state: DetectorState; events: DetectedEvent[] } {
+    const series = { ...state.series };
+    const events: DetectedEvent[] = [];
+    for (const result of runs) {
+      const run = observedRunOf(result);
+      const keys = [seriesKey(run.transaction_id, null)];
+      if (run.location !== null) keys.push(seriesKey(run.transaction_id, run.location));
+      // detectRun sees only the run's own series: copying the whole map per run would be quadratic.
+      const own: DetectorState['series'] = {};
+      for (const key of keys) {
+        const known = series[key];
+        if (known !== undefined) own[key] = known;
+      }
+      const baselines = runBaselinesAt(
+        deps.baselines.get,
+        run.transaction_id,
+        run.location,
+        result.started_at,
+      );
+      const judged = detectRun({ version: 1, series: own }, run, baselines, judgement);
+      Object.assign(series, judged.state.series);
+      events.push(...judged.events);
+    }
+    return { state: { version: 1, series }, events };
+  }
+
+  const expectedIntervalMs = (series: SeriesState): number | undefined => {
+    const cron = deps.cronOf(series.transaction_id);
+    if (cron === undefined || series.last_finished_at_ms === null) return undefined;
+    return scheduleIntervalMs(cron, series.last_finished_at_ms, firesChecked);
+  };
+
+  return {
+    definition: {
+      name: 'event-detector',
+      topics: [topics.synthResults.name],
+      async decode(message): Promise<SynthResult> {
+        if (message.value === null)
+          throw new PoisonRecordError('empty message value (tombstone) on a results topic');
+        return deps.fromRecord(await deps.codec.decode(message.value));
+      },
+      write: (records) =>
+        exclusive(async () => {
+          const runs = records.map(({ record }) => record);
+          const keys = runs.flatMap((run) => runSeriesKeys(run.transaction_id, locationKey(run.location)));
+          await deps.baselines.prepare(keys);
+          const judged = judgeAll(runs);
+          await publish(judged.state, judged.events);
+        }),
+    },
+    checkSilence: () =>
+      exclusive(async () => {
+        const checked = detectSilence(state, now(), {
+          options,
+          maintenance: deps.maintenance,
+          expectedIntervalMs,
+        });
+        await publish(checked.state, checked.events);
+      }),
+  };
+}
