@@ -64,6 +64,12 @@ const workerSchema = z.strictObject({
       origin: z.string().min(1).optional(),
       /** Events older than this when read (a replay, a long outage) are not sent. */
       max_event_age_ms: positiveInt.optional(),
+      /** How often Alerta's heartbeats are turned into HeartbeatFail/Slow/OK alerts. */
+      heartbeat_check_interval_ms: positiveInt.optional(),
+      /** Heartbeats expired for longer than this are deleted (a retired instance) and their alert closed. */
+      heartbeat_forget_after_ms: positiveInt.optional(),
+      /** Only heartbeats whose origin starts with this are watched. */
+      heartbeat_origin_prefix: z.string().min(1).optional(),
     })
     .optional(),
   /** event-detector: the rules' thresholds (defaults in workers/event-detector/detector-options.ts). */

@@ -118,7 +118,11 @@ test('events become one alert per problem, closed by the clear, never re-opened 
         group_id: groupId,
         state_file: join(stateDir, 'forwarder.sqlite'),
         retry: { initial_ms: 100, max_ms: 1000 },
-        forwarding: { max_event_age_ms: 15 * 60_000 },
+        // Its heartbeat watch looks at no origin but one of its own: it must not alert on the stack's.
+        forwarding: {
+          max_event_age_ms: 15 * 60_000,
+          heartbeat_origin_prefix: `primoart/it-none-${randomUUID()}`,
+        },
       },
     },
   });
@@ -251,4 +255,80 @@ test('events become one alert per problem, closed by the clear, never re-opened 
     'the marker alert closed',
     async () => (await alertFor('TransactionNoData'))?.status === 'closed',
   );
+});
+
+test('a heartbeat gone stale raises HeartbeatFail for its origin, and a fresh one closes it', async () => {
+  const origin = `primoart/it-${randomUUID()}`;
+  const heartbeat = async (timeout: number) => {
+    const response = await fetch(`${alertaUrl()}/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Key ${alertaKey()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ origin, timeout, createTime: new Date().toISOString() }),
+    });
+    assert.equal(response.status, 201, await response.text());
+  };
+  const heartbeatsOf = async (beatOrigin: string) =>
+    (await alerta('GET', `/heartbeats?origin=${encodeURIComponent(beatOrigin)}`)).heartbeats as Array<{
+      id: string;
+      status: string;
+    }>;
+  const stateDir = mkdtempSync(join(tmpdir(), 'primoart-forwarder-watch-'));
+  cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+  cleanups.push(async () => {
+    for (const beat of await heartbeatsOf(origin)) await alerta('DELETE', `/heartbeat/${beat.id}`);
+    for (const alert of await alertsOf(origin)) await alerta('DELETE', `/alert/${alert.id}`);
+  });
+
+  await heartbeat(1);
+  await waitFor('the heartbeat expired', async () => (await heartbeatsOf(origin))[0]?.status === 'expired');
+
+  const groupId = `primoart.it.alerta-forwarder.watch.${randomUUID().slice(0, 8)}`;
+  const port = await freePort();
+  const workerUrl = `http://127.0.0.1:${port}`;
+  const setup = await testConfig(stack.pgUrl(), {
+    alerta: { url: alertaUrl(), api_key: alertaKey(), environment: forwardedEnvironment },
+    workers: {
+      'alerta-forwarder': {
+        listen: `127.0.0.1:${port}`,
+        group_id: groupId,
+        state_file: join(stateDir, 'forwarder.sqlite'),
+        // Only the test's origin: the stack's own heartbeats are not this test's to alert on.
+        forwarding: { heartbeat_check_interval_ms: 500, heartbeat_origin_prefix: origin },
+      },
+    },
+  });
+  await startGroupAtEnd(groupId, topics.events.name);
+  const worker = await startReady(
+    ['worker', 'alerta-forwarder', '--config.file', setup.configFile],
+    workerUrl,
+  );
+  const workerOrigin = heartbeatOriginOf('alerta-forwarder', `127.0.0.1:${port}`);
+  cleanups.push(async () => {
+    await worker.stop();
+    for (const beat of await heartbeatsOf(workerOrigin)) await alerta('DELETE', `/heartbeat/${beat.id}`);
+  });
+
+  const alertOfOrigin = async () => (await alertsOf(origin, forwardedEnvironment))[0];
+  const fail = await waitFor('the HeartbeatFail alert', async () => {
+    const alert = await alertOfOrigin();
+    return alert?.event === 'HeartbeatFail' ? alert : undefined;
+  });
+  assert.equal(fail.status, 'open');
+  assert.equal(fail.severity, 'major');
+  assert.equal(fail.group, 'Heartbeat');
+  assert.deepEqual(fail.service, ['PrimoART']);
+
+  await heartbeat(60);
+  const closed = await waitFor('the alert closed by the fresh heartbeat', async () => {
+    const alert = await alertOfOrigin();
+    return alert?.status === 'closed' ? alert : undefined;
+  });
+  assert.equal(closed.id, fail.id, 'one alert per origin');
+  assert.equal(closed.event, 'HeartbeatOK');
+  assert.equal(closed.severity, 'normal');
+  assert.equal((await alertsOf(origin, forwardedEnvironment)).length, 1);
+
+  const metrics = await (await fetch(`${workerUrl}/metrics`)).text();
+  assert.match(metrics, /primoart_alerta_forwarder_heartbeat_alerts_total\{event="HeartbeatFail"\} [1-9]/);
+  assert.match(metrics, /primoart_alerta_forwarder_heartbeat_alerts_total\{event="HeartbeatOK"\} 1\n/);
 });

@@ -11,7 +11,9 @@ export interface AlertaAlert {
   resource: string;
   event: string;
   environment: string;
-  severity: 'critical' | 'major' | 'warning' | 'normal';
+  severity: 'critical' | 'major' | 'minor' | 'warning' | 'normal';
+  /** Events that replace each other on the same resource (a heartbeat's Fail, Slow and OK). */
+  correlate?: string[];
   service: string[];
   group: string;
   value: string;

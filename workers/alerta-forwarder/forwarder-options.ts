@@ -29,6 +29,12 @@ export interface AlertaForwarderOptions {
    * retention, so any event a replay can bring back is still known as delivered.
    */
   deliveredRetentionMs: number;
+  /** How often the heartbeat watch reads Alerta's heartbeats and raises or closes their alerts. */
+  heartbeatCheckIntervalMs: number;
+  /** A heartbeat expired for longer than this belongs to a retired instance: deleted, its alert closed. */
+  heartbeatForgetAfterMs: number;
+  /** The heartbeat watch looks only at origins starting with this (PrimoART's own). */
+  heartbeatOriginPrefix: string;
 }
 
 export const defaultForwarderOptions: Omit<AlertaForwarderOptions, 'url' | 'apiKey'> = {
@@ -40,6 +46,9 @@ export const defaultForwarderOptions: Omit<AlertaForwarderOptions, 'url' | 'apiK
   heartbeatTimeoutSeconds: 120,
   heartbeatIntervalMs: 30_000,
   deliveredRetentionMs: topics.events.retentionMs + 5 * 24 * 60 * 60_000,
+  heartbeatCheckIntervalMs: 60_000,
+  heartbeatForgetAfterMs: 24 * 60 * 60_000,
+  heartbeatOriginPrefix: 'primoart/',
 };
 
 export function forwarderOptions(
@@ -68,5 +77,8 @@ export function forwarderOptionsFromConfig(
         : alerta.heartbeat_timeout_ms / 1000,
     heartbeatIntervalMs: alerta.heartbeat_interval_ms ?? defaults.heartbeatIntervalMs,
     deliveredRetentionMs: defaults.deliveredRetentionMs,
+    heartbeatCheckIntervalMs: forwarding.heartbeat_check_interval_ms ?? defaults.heartbeatCheckIntervalMs,
+    heartbeatForgetAfterMs: forwarding.heartbeat_forget_after_ms ?? defaults.heartbeatForgetAfterMs,
+    heartbeatOriginPrefix: forwarding.heartbeat_origin_prefix ?? defaults.heartbeatOriginPrefix,
   };
 }

@@ -5,11 +5,13 @@ import { requireSection, runProcess, workerSection } from '../../core/index.ts';
 import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { DetectedEventRecord } from '../event-detector/event-record.ts';
+import { heartbeatOriginOf } from '../heartbeats.ts';
 import { workerComponent } from '../worker-component.ts';
 import { createAlertaClient } from './alerta-client.ts';
 import { alertaForwarderDefinition, workerName } from './definition.ts';
 import { DeliveredEvents } from './delivered-events.ts';
 import { forwarderOptionsFromConfig } from './forwarder-options.ts';
+import { defaultHeartbeatEnvironment, type HeartbeatWatch, startHeartbeatWatch } from './heartbeat-watch.ts';
 
 export function runAlertaForwarder(args: string[]): Promise<never> {
   return runProcess({
@@ -38,7 +40,7 @@ export function runAlertaForwarder(args: string[]): Promise<never> {
         logger: context.logger,
       });
 
-      return workerComponent({
+      const component = workerComponent({
         definition,
         section,
         kafka,
@@ -48,6 +50,30 @@ export function runAlertaForwarder(args: string[]): Promise<never> {
           delivered.close();
         },
       });
+      // Started once the worker joined (like its heartbeats), stopped before the client closes.
+      let watch: HeartbeatWatch | undefined;
+      return {
+        ...component,
+        async start() {
+          await component.start();
+          watch = startHeartbeatWatch({
+            client: alerta,
+            settings: {
+              origin: heartbeatOriginOf(workerName, section.listen),
+              environment: options.environment ?? defaultHeartbeatEnvironment,
+              originPrefix: options.heartbeatOriginPrefix,
+              intervalMs: options.heartbeatCheckIntervalMs,
+              forgetAfterMs: options.heartbeatForgetAfterMs,
+            },
+            logger: context.logger,
+            metrics: context.metrics,
+          });
+        },
+        async stop() {
+          await watch?.stop();
+          await component.stop();
+        },
+      };
     },
   });
 }

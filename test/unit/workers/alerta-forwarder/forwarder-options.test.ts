@@ -37,7 +37,7 @@ test('every key set is used, the heartbeat timeout converted to the seconds Aler
   heartbeat_timeout_ms: 60000
 `.replace(
       'state_file: "f.sqlite" }',
-      'state_file: "f.sqlite", forwarding: { origin: o, max_event_age_ms: 1000 } }',
+      'state_file: "f.sqlite", forwarding: { origin: o, max_event_age_ms: 1000, heartbeat_check_interval_ms: 7000, heartbeat_forget_after_ms: 8000, heartbeat_origin_prefix: p/ } }',
     ),
   );
   const options = forwarderOptionsFromConfig(
@@ -51,6 +51,9 @@ test('every key set is used, the heartbeat timeout converted to the seconds Aler
   assert.equal(options.heartbeatTimeoutSeconds, 60);
   assert.equal(options.origin, 'o');
   assert.equal(options.maxEventAgeMs, 1000);
+  assert.equal(options.heartbeatCheckIntervalMs, 7000);
+  assert.equal(options.heartbeatForgetAfterMs, 8000);
+  assert.equal(options.heartbeatOriginPrefix, 'p/');
 });
 
 test('a heartbeat timeout that is not whole seconds, or an unknown key, is a problem naming the path', () => {
