@@ -85,7 +85,7 @@ export function describeSeries(series: SeriesState): string {
     : `${series.transaction_name} at ${series.location}`;
 }
 
-/** Suppressed problems still open once no window applies any more: announce them now. */
+/** Suppressed problems still open, and still bad, once no window applies any more: announce them now. */
 export function announceAfterMaintenance(
   series: SeriesState,
   kinds: readonly EventKind[],

@@ -221,8 +221,16 @@ export function judgeRun(
   }
 
   if (maintenance === undefined) {
+    // A problem opened during maintenance is alerted only when a run after the window is itself
+    // bad in that way: the runs that broke inside the window were expected to break, and a
+    // recovery right after it (still counted against the window's failures) is no news.
+    const stillBad: Record<'availability' | 'performance' | 'degraded', boolean> = {
+      availability: run.status === 'FAIL',
+      performance: remembered.performance === 'slow' || remembered.performance === 'very_slow',
+      degraded: run.status === 'WARNING',
+    };
     const untouched = (['availability', 'performance', 'degraded'] as const).filter(
-      (kind) => !touched.has(kind),
+      (kind) => !touched.has(kind) && stillBad[kind],
     );
     events.push(...announceAfterMaintenance(series, untouched, run.finished_at, run.result_id, baseline));
   }

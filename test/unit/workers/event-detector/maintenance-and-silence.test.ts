@@ -44,6 +44,21 @@ test('a problem still open when its window ends is announced unsuppressed, and i
   assert.equal(located[1]?.result_id, 'run-3');
 });
 
+test('a problem opened in a window whose runs recover right after it is never alerted', () => {
+  const window: MaintenanceWindow = {
+    id: 'upgrade',
+    service: 'webshop',
+    schedule: { kind: 'once', from: new Date(start), to: new Date(start + 3 * 60_000) },
+  };
+  // The first runs after the window still count the window's FAILs, but are themselves OK.
+  const { events } = feed(runsWithStatuses('F F F O O O'), { context: contextWith([window]) });
+  const located = events.filter((e) => e.location !== null);
+  assert.deepEqual(
+    located.map((e) => `${e.action} ${e.suppressed}`),
+    ['open true', 'clear true'],
+  );
+});
+
 test('a window for another transaction or service does not suppress', () => {
   const window: MaintenanceWindow = {
     id: 'other',
