@@ -36,9 +36,10 @@ export const detectionSchema = z
         check_interval_ms: z.number().int().min(1).default(defaultNoDataCheckIntervalMs),
       })
       .prefault({}),
+    ordering: z.strictObject({ grace_ms: z.number().int().min(0).optional() }).optional(),
   })
   .transform((detection, ctx): DetectionSettings => {
-    const { availability, performance, degraded, no_data } = detection;
+    const { availability, performance, degraded, no_data, ordering } = detection;
     const overrides: DetectorOptionsOverrides = {
       availability: given({
         open: availability?.open,
@@ -52,6 +53,7 @@ export const detectionSchema = z
       }),
       degraded: given({ open: degraded?.open, window: degraded?.window, clearAfter: degraded?.clear_after }),
       noData: given({ missedIntervals: no_data.missed_intervals }),
+      ordering: given({ graceMs: ordering?.grace_ms }),
     };
     try {
       return { options: detectorOptions(overrides), noDataCheckIntervalMs: no_data.check_interval_ms };

@@ -19,6 +19,12 @@ export interface DetectorOptions {
   degraded: CountRule & { clearAfter: number };
   /** A series is silent once nothing arrived for `missedIntervals` × its schedule interval. */
   noData: { missedIntervals: number };
+  /**
+   * A run that finished up to `graceMs` before the newest judged run of its series is still judged
+   * (the robots of several locations report one schedule slot in any order, and the overall series
+   * sees them all); an older one is ignored, so a replay cannot flip a state back.
+   */
+  ordering: { graceMs: number };
 }
 
 export const defaultDetectorOptions: DetectorOptions = {
@@ -26,6 +32,7 @@ export const defaultDetectorOptions: DetectorOptions = {
   performance: { open: 3, window: 5, majorFactor: 1.5 },
   degraded: { open: 3, window: 5, clearAfter: 3 },
   noData: { missedIntervals: 3 },
+  ordering: { graceMs: 2 * 60_000 },
 };
 
 export interface DetectorOptionsOverrides {
@@ -33,6 +40,7 @@ export interface DetectorOptionsOverrides {
   performance?: Partial<DetectorOptions['performance']>;
   degraded?: Partial<DetectorOptions['degraded']>;
   noData?: Partial<DetectorOptions['noData']>;
+  ordering?: Partial<DetectorOptions['ordering']>;
 }
 
 /** The defaults with some thresholds replaced; throws naming the first threshold that makes no sense. */
@@ -42,6 +50,7 @@ export function detectorOptions(overrides: DetectorOptionsOverrides = {}): Detec
     performance: { ...defaultDetectorOptions.performance, ...overrides.performance },
     degraded: { ...defaultDetectorOptions.degraded, ...overrides.degraded },
     noData: { ...defaultDetectorOptions.noData, ...overrides.noData },
+    ordering: { ...defaultDetectorOptions.ordering, ...overrides.ordering },
   };
   for (const name of ['availability', 'performance', 'degraded'] as const) {
     const rule = options[name];
@@ -58,5 +67,7 @@ export function detectorOptions(overrides: DetectorOptionsOverrides = {}): Detec
   }
   if (!(options.performance.majorFactor > 1)) throw new RangeError('performance.majorFactor must be > 1');
   if (!(options.noData.missedIntervals > 0)) throw new RangeError('noData.missedIntervals must be > 0');
+  if (!Number.isInteger(options.ordering.graceMs) || options.ordering.graceMs < 0)
+    throw new RangeError('ordering.graceMs must be an integer ≥ 0');
   return options;
 }

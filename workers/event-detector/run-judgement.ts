@@ -64,8 +64,12 @@ function judgePerformance(
   return 'within';
 }
 
-function longestWindow(options: DetectorOptions): number {
-  return Math.max(options.availability.window, options.performance.window, options.degraded.window);
+/**
+ * How many runs a series remembers: the longest rule window, and at least 20 so that the runs
+ * inside the ordering grace are all known by id (a redelivered one is recognised, not re-judged).
+ */
+function rememberedRuns(options: DetectorOptions): number {
+  return Math.max(options.availability.window, options.performance.window, options.degraded.window, 20);
 }
 
 /**
@@ -85,17 +89,20 @@ export function judgeRun(
     return { state: base, events: [], ignored: 'duplicate' };
   }
   const finishedAtMs = run.finished_at.getTime();
-  if (base.last_finished_at_ms !== null && finishedAtMs < base.last_finished_at_ms) {
+  const { options } = context;
+  if (
+    base.last_finished_at_ms !== null &&
+    finishedAtMs < base.last_finished_at_ms - options.ordering.graceMs
+  ) {
     return { state: base, events: [], ignored: 'older' };
   }
 
-  const { options } = context;
   const series = copySeries(base);
   series.transaction_name = run.transaction_name;
   series.service = run.service;
   series.environment = run.environment;
   series.last_result_id = run.result_id;
-  series.last_finished_at_ms = finishedAtMs;
+  series.last_finished_at_ms = Math.max(finishedAtMs, base.last_finished_at_ms ?? finishedAtMs);
   const remembered: RememberedRun = {
     result_id: run.result_id,
     status: run.status,
@@ -103,7 +110,7 @@ export function judgeRun(
     finished_at_ms: finishedAtMs,
     performance: judgePerformance(run, baseline, options.performance.majorFactor),
   };
-  series.recent = [...series.recent, remembered].slice(-longestWindow(options));
+  series.recent = [...series.recent, remembered].slice(-rememberedRuns(options));
   series.fail_free_streak = run.status === 'FAIL' ? 0 : series.fail_free_streak + 1;
   series.ok_streak = run.status === 'OK' ? series.ok_streak + 1 : 0;
 

@@ -68,3 +68,23 @@ test('a run without a location is judged only for the transaction overall', () =
     ['null open availability'],
   );
 });
+
+test('runs of several locations reported out of finish order all count for the transaction overall', () => {
+  // Per slot: Munich reports first but finished 30 s after the slot; Berlin finished at 10 s.
+  const munich = 'FFOF';
+  const runs = [...munich].flatMap((status, slot) => [
+    runAt(slot * 5 + 0.5, { result_id: `munich-${slot}`, status: status === 'F' ? 'FAIL' : 'OK' }),
+    runAt(slot * 5 + 10 / 60, { result_id: `berlin-${slot}`, location: 'DE/Berlin/Berlin' }),
+  ]);
+  const { events, state } = feed(runs);
+  // Munich alone failed 3 of its 4 runs; over both locations 3 of 8 runs failed, never 3 of 5.
+  assert.deepEqual(
+    events.map((e) => `${e.location ?? 'overall'} ${e.action} ${e.kind}`),
+    ['DE/Bavaria/Munich open availability'],
+  );
+  assert.equal(
+    state.series['tx-checkout|*']?.recent.length,
+    8,
+    'every run was judged for the overall series',
+  );
+});
