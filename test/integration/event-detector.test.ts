@@ -1,6 +1,6 @@
 // The event detector against the real stack: results uploaded through a gateway, baselines learned by
 // a baseline worker, events read back from primoart.events.v1. Three FAILs open a critical
-// availability problem and three OKs clear it; runs far above the p90 open a major performance
+// availability problem and three OKs clear it; five runs far above the p90 open a major performance
 // problem; failures inside a maintenance window are recorded suppressed and announced once it is
 // over; the state survives a restart of the detector process; and a transaction with a schedule
 // (a definition) that stops reporting raises no data.
@@ -208,8 +208,8 @@ test('availability, performance, maintenance and no-data events from uploaded ru
   await uploadRuns([43, 44, 45].map((minute) => runOf(transactions.judged, minute, 'OK', 2500)));
   await waitForEvents(transactions.judged, 4, 'the availability problem to clear');
 
-  // Performance: 3 runs above p90 × 1.5 → major.
-  await uploadRuns([46, 47, 48].map((minute) => runOf(transactions.judged, minute, 'OK', 6000)));
+  // Performance: 5 runs in a row above p90 × 1.5 (the default rule is 5 of the last 5) → major.
+  await uploadRuns([46, 47, 48, 49, 50].map((minute) => runOf(transactions.judged, minute, 'OK', 6000)));
   await waitForEvents(transactions.judged, 6, 'the performance problem to open');
   const judged = eventsOf(transactions.judged);
   assert.deepEqual(lines(judged), [

@@ -29,7 +29,7 @@ export interface DetectorOptions {
 
 export const defaultDetectorOptions: DetectorOptions = {
   availability: { open: 3, window: 5, clearAfter: 3 },
-  performance: { open: 3, window: 5, majorFactor: 1.5 },
+  performance: { open: 5, window: 5, majorFactor: 1.5 },
   degraded: { open: 3, window: 5, clearAfter: 3 },
   noData: { missedIntervals: 3 },
   ordering: { graceMs: 2 * 60_000 },

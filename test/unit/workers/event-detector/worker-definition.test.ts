@@ -155,7 +155,7 @@ test('a run is judged against its hour-of-week band of the baselines view', asyn
     [`${transactionId}|run|*`, hours(2000)],
   ]);
   const detector = detectorOn(join(dir, 'bands.sqlite'), { baselines });
-  await detector.write([10, 11, 12].map((minute) => result(minute, 'OK', 5000)));
+  await detector.write([10, 11, 12, 13, 14].map((minute) => result(minute, 'OK', 5000)));
   const events = detector.events();
   assert.deepEqual(
     events.map((e) => `${e.action} ${e.kind} ${e.severity}`),
