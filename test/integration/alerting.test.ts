@@ -1,0 +1,614 @@
+// The whole alerting path against the real stack: a simulated fleet (three transactions, three
+// locations, 15 days every 5 minutes, with an outage, a slow regression, a flapping robot and a
+// weekly maintenance window in the last days) uploaded through the gateway; the baseline worker,
+// the event detector, the synth-store and the Alerta forwarder turn it into alerts in the real
+// Alerta. Then the results are replayed from the test's first offset (and the baseline model
+// rebuilt from nothing): the same baselines, and not one alert re-opened.
+//
+// With PRIMOART_WEEK_CHART_OUT=<file.json> the test also writes the last week of the outage
+// transaction at Frankfurt (runs, baseline band from VictoriaMetrics, alert timeline) as the input
+// of scripts/plot/week-chart.ts — the picture in docs/ is drawn from this run.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { parse, stringify } from 'yaml';
+import type { TransactionResultPayload } from '../../schemas/record-types.ts';
+import { defaultSeasonality, type FleetPlan, fleetTransactions } from '../../scripts/fleet/fleet-plan.ts';
+import { generateFleetResults } from '../../scripts/fleet/generator.ts';
+import { groupLag } from '../../topics/admin.ts';
+import { topics } from '../../topics/catalog.ts';
+import { hourOfWeek } from '../../workers/baseline/hour-of-week.ts';
+import {
+  freePort,
+  type Pipeline,
+  type RunningProcess,
+  startPipeline,
+  startReady,
+  upload,
+  waitFor,
+  withAdmin,
+} from './stack.ts';
+
+const minuteMs = 60_000;
+const hourMs = 60 * minuteMs;
+const dayMs = 24 * hourMs;
+
+const alerta = {
+  url: () => process.env.PRIMOART_ALERTA_URL ?? assert.fail('PRIMOART_ALERTA_URL is not set'),
+  key: () => process.env.PRIMOART_ALERTA_KEY ?? assert.fail('PRIMOART_ALERTA_KEY is not set'),
+};
+
+interface AlertaAlert {
+  id: string;
+  resource: string;
+  event: string;
+  environment: string;
+  severity: string;
+  status: string;
+  duplicateCount: number;
+  lastReceiveTime: string;
+  service: string[];
+  group: string;
+  history?: Array<{ severity?: string; status?: string; type: string; updateTime: string }>;
+}
+
+async function alertaGet<T>(path: string): Promise<T> {
+  const response = await fetch(`${alerta.url()}${path}`, {
+    headers: { authorization: `Key ${alerta.key()}` },
+  });
+  assert.equal(response.status, 200, `GET ${path}: ${response.status} ${await response.clone().text()}`);
+  return (await response.json()) as T;
+}
+
+/** Every alert of one resource (optionally one event), with its history. */
+async function alertsOf(resource: string, event?: string): Promise<AlertaAlert[]> {
+  const query = new URLSearchParams({ resource, environment: 'test' });
+  if (event !== undefined) query.set('event', event);
+  const { alerts } = await alertaGet<{ alerts: AlertaAlert[] }>(`/alerts?${query}`);
+  return Promise.all(
+    alerts.map(async (a) => (await alertaGet<{ alert: AlertaAlert }>(`/alert/${a.id}`)).alert),
+  );
+}
+
+// --- the fleet ----------------------------------------------------------------------------------
+
+const frankfurt = 'robot-frankfurt-01';
+const singapore = 'robot-singapore-01';
+const locationOf: Record<string, string> = {
+  [frankfurt]: 'DE/Hesse/Frankfurt am Main',
+  [singapore]: 'SG/Singapore/Singapore',
+  'robot-newyork-01': 'US/New York/New York',
+};
+
+// The end of the simulated range: the last full hour, so the scenarios sit at whole hours.
+const to = new Date(Math.floor(Date.now() / hourMs) * hourMs);
+const from = new Date(to.getTime() - 15 * dayMs);
+const at = (hoursBeforeEnd: number) => new Date(to.getTime() - hoursBeforeEnd * hourMs);
+const scenarioTimes = {
+  outage: { from: at(10), to: new Date(at(10).getTime() + 45 * minuteMs) },
+  // Weekly, so it also falls twice into the history.
+  maintenance: { from: at(30), to: at(29) },
+  regression: { from: at(48) },
+  flapping: { from: at(6), to: at(4) },
+};
+const maintenanceWindowId = `it-maintenance-${randomUUID().slice(0, 8)}`;
+
+// Fresh transaction ids per run (the generator's random streams follow the plan's ids, so the
+// durations are the same every time; the ids on the bus are not shared with any earlier run).
+const [planOutage, planRegression, planFlapping] = fleetTransactions(3, 5);
+assert.ok(planOutage && planRegression && planFlapping);
+const ids = {
+  outage: randomUUID(),
+  regression: randomUUID(),
+  flapping: randomUUID(),
+};
+const idOf = new Map([
+  [planOutage.id, ids.outage],
+  [planRegression.id, ids.regression],
+  [planFlapping.id, ids.flapping],
+]);
+
+const plan: FleetPlan = {
+  seed: 2026,
+  from,
+  to,
+  transactions: [planOutage, planRegression, planFlapping],
+  seasonality: defaultSeasonality,
+  environment: 'test',
+  scenarios: [
+    { kind: 'outage', transactionId: planOutage.id, robotName: frankfurt, ...scenarioTimes.outage },
+    {
+      kind: 'maintenance',
+      transactionId: planOutage.id,
+      ...scenarioTimes.maintenance,
+      repeatEveryDays: 7,
+    },
+    {
+      kind: 'slow-regression',
+      transactionId: planRegression.id,
+      ...scenarioTimes.regression,
+      growthPerDay: 0.25,
+    },
+    { kind: 'flapping', transactionId: planFlapping.id, robotName: singapore, ...scenarioTimes.flapping },
+  ],
+};
+
+function fleetRuns(): TransactionResultPayload[] {
+  return [...generateFleetResults(plan)].map((payload) => ({
+    ...payload,
+    transaction_id: idOf.get(payload.transaction_id) ?? assert.fail(`unplanned ${payload.transaction_id}`),
+    result_id: randomUUID(),
+  }));
+}
+
+const weekdays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+const hhmm = (time: Date) =>
+  `${String(time.getUTCHours()).padStart(2, '0')}:${String(time.getUTCMinutes()).padStart(2, '0')}`;
+
+// --- the pipeline -------------------------------------------------------------------------------
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+interface Workers {
+  pipeline: Pipeline;
+  configFile: string;
+  stateDir: string;
+  groups: Record<'baseline' | 'detector' | 'forwarder' | 'metrics', string>;
+  urls: Record<'baseline' | 'detector' | 'forwarder' | 'metrics', string>;
+  running: Partial<Record<'baseline' | 'detector' | 'forwarder' | 'metrics', RunningProcess>>;
+  resultsStart: Array<{ partition: number; offset: string }>;
+}
+
+let w: Workers;
+
+const cliName = {
+  baseline: 'baseline',
+  detector: 'event-detector',
+  forwarder: 'alerta-forwarder',
+  metrics: 'metrics-store',
+} as const;
+
+async function startWorker(which: keyof typeof cliName): Promise<void> {
+  w.running[which] = await startReady(
+    ['worker', cliName[which], '--config.file', w.configFile],
+    w.urls[which],
+  );
+}
+
+async function stopWorker(which: keyof typeof cliName): Promise<void> {
+  await w.running[which]?.stop();
+  w.running[which] = undefined;
+}
+
+async function caughtUp(group: string, topic: string): Promise<boolean> {
+  const lag = await withAdmin((admin) => groupLag(admin, group, topic));
+  return lag.every((partition) => partition.lag === 0);
+}
+
+async function waitCaughtUp(what: Array<[string, string]>, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    `${what.map(([group]) => group).join(', ')} to catch up`,
+    async () => {
+      for (const [group, topic] of what) if (!(await caughtUp(group, topic))) return false;
+      return true;
+    },
+    timeoutMs,
+    200,
+  );
+}
+
+before(async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'primoart-alerting-'));
+  cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+  const pipeline = await startPipeline();
+  cleanups.push(() => pipeline.close());
+  const prefix = pipeline.setup.groupId;
+  const groups = {
+    baseline: `${prefix}.baseline`,
+    detector: `${prefix}.detector`,
+    forwarder: `${prefix}.forwarder`,
+    metrics: pipeline.setup.metricsStore.groupId,
+  };
+  const ports = { baseline: await freePort(), detector: await freePort(), forwarder: await freePort() };
+  const urls = {
+    baseline: `http://127.0.0.1:${ports.baseline}`,
+    detector: `http://127.0.0.1:${ports.detector}`,
+    forwarder: `http://127.0.0.1:${ports.forwarder}`,
+    metrics: pipeline.setup.metricsStore.url,
+  };
+  const retry = { initial_ms: 100, max_ms: 1000 };
+  const config = parse(readFileSync(pipeline.setup.configFile, 'utf8'));
+  const start = scenarioTimes.maintenance.from;
+  config.alerta = { url: alerta.url(), api_key: alerta.key() };
+  Object.assign(config.workers, {
+    baseline: {
+      listen: `127.0.0.1:${ports.baseline}`,
+      group_id: groups.baseline,
+      state_file: join(stateDir, 'baseline.sqlite'),
+      retry,
+    },
+    'event-detector': {
+      listen: `127.0.0.1:${ports.detector}`,
+      group_id: groups.detector,
+      state_file: join(stateDir, 'detector.sqlite'),
+      retry,
+      maintenance_windows: [
+        {
+          id: maintenanceWindowId,
+          transaction_id: ids.outage,
+          weekly: {
+            days: [weekdays[start.getUTCDay()]],
+            start: hhmm(start),
+            end: hhmm(scenarioTimes.maintenance.to),
+          },
+        },
+      ],
+    },
+    'alerta-forwarder': {
+      listen: `127.0.0.1:${ports.forwarder}`,
+      group_id: groups.forwarder,
+      state_file: join(stateDir, 'forwarder.sqlite'),
+      retry,
+      // The simulated history is compressed into minutes: its last days must still reach Alerta.
+      forwarding: { max_event_age_ms: 4 * dayMs },
+    },
+  });
+  writeFileSync(pipeline.setup.configFile, stringify(config), { mode: 0o600 });
+
+  // Every worker of the test starts at the current ends: it sees only what the test sends.
+  await withAdmin(async (admin) => {
+    const { resetGroupOffsets } = await import('../../topics/admin.ts');
+    for (const group of [groups.baseline, groups.detector, groups.metrics])
+      await resetGroupOffsets(admin, group, topics.synthResults.name, { kind: 'latest' });
+    await resetGroupOffsets(admin, groups.metrics, topics.baselines.name, { kind: 'latest' });
+    await resetGroupOffsets(admin, groups.forwarder, topics.events.name, { kind: 'latest' });
+  });
+  const resultsStart = await withAdmin(async (admin) =>
+    (await admin.topicOffsets(topics.synthResults.name)).map((p) => ({
+      partition: p.partition,
+      offset: p.high,
+    })),
+  );
+  w = { pipeline, configFile: pipeline.setup.configFile, stateDir, groups, urls, running: {}, resultsStart };
+  cleanups.push(async () => {
+    for (const which of Object.keys(cliName) as Array<keyof typeof cliName>) await stopWorker(which);
+    await forgetTestTraces([...Object.values(urls), pipeline.setup.workerUrl, pipeline.setup.gatewayUrl]);
+  });
+  for (const which of Object.keys(cliName) as Array<keyof typeof cliName>) await startWorker(which);
+});
+
+/** Upload runs through the gateway, in batches of 100, a few requests at a time. */
+async function uploadAll(runs: TransactionResultPayload[]): Promise<void> {
+  const batches: TransactionResultPayload[][] = [];
+  for (let i = 0; i < runs.length; i += 100) batches.push(runs.slice(i, i + 100));
+  const next = batches[Symbol.iterator]();
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      for (let batch = next.next(); !batch.done; batch = next.next()) {
+        const answer = await upload(w.pipeline.setup.gatewayUrl, w.pipeline.setup.apiKey, {
+          results: batch.value,
+        });
+        const refused = answer.body?.results?.filter(
+          (item: { status: string }) => item.status !== 'accepted',
+        );
+        assert.ok(
+          answer.status === 200 && refused?.length === 0,
+          JSON.stringify(refused ?? answer.body).slice(0, 2000),
+        );
+      }
+    }),
+  );
+}
+
+const pipelineGroups = (): Array<[string, string]> => [
+  [w.groups.baseline, topics.synthResults.name],
+  [w.groups.detector, topics.synthResults.name],
+];
+
+/**
+ * The fleet in time order, in slices: half a day at a time for the history, an hour at a time for
+ * the last two days, each slice judged before the next is sent. So a run is judged against the
+ * baseline of the runs before it, as it would be live (a robot does not upload days at once).
+ */
+async function uploadFleet(runs: TransactionResultPayload[]): Promise<void> {
+  const detailFrom = to.getTime() - 2 * dayMs;
+  let sliceEnd = from.getTime();
+  let index = 0;
+  while (index < runs.length) {
+    sliceEnd += sliceEnd < detailFrom ? dayMs / 2 : hourMs;
+    const slice: TransactionResultPayload[] = [];
+    while (index < runs.length && Date.parse(runs[index]?.started_at ?? '') < sliceEnd) {
+      slice.push(runs[index] as TransactionResultPayload);
+      index += 1;
+    }
+    if (slice.length === 0) continue;
+    await uploadAll(slice);
+    await waitCaughtUp(pipelineGroups());
+  }
+}
+
+/** The PostgreSQL events of one transaction in the order they occurred. */
+async function eventsOf(transactionId: string) {
+  const { rows } = await w.pipeline.database.pool.query(
+    `SELECT event_id, action, kind, severity, location, occurred_at, suppressed, maintenance_window_id
+       FROM synth_events WHERE transaction_id = $1 ORDER BY occurred_at, action DESC`,
+    [transactionId],
+  );
+  return rows as Array<{
+    event_id: string;
+    action: 'open' | 'clear';
+    kind: string;
+    severity: string;
+    location: string | null;
+    occurred_at: Date;
+    suppressed: boolean;
+    maintenance_window_id: string | null;
+  }>;
+}
+
+const resourceOf = (transactionId: string, robot?: string) =>
+  robot === undefined ? transactionId : `${transactionId}@${locationOf[robot]}`;
+
+test('a simulated fleet raises and clears the right alerts in Alerta, and a replay re-opens none', async () => {
+  const runs = fleetRuns();
+  const started = Date.now();
+  await uploadFleet(runs);
+  const uploadSeconds = (Date.now() - started) / 1000;
+  await waitCaughtUp([
+    ...pipelineGroups(),
+    [w.pipeline.setup.groupId, topics.synthResults.name],
+    [w.pipeline.setup.groupId, topics.events.name],
+    [w.groups.forwarder, topics.events.name],
+  ]);
+  process.stderr.write(`# ${runs.length} runs uploaded and judged in ${uploadSeconds.toFixed(0)} s\n`);
+
+  // The outage: exactly one critical alert, at Frankfurt, closed on recovery.
+  const outage = await alertsOf(resourceOf(ids.outage, frankfurt), 'TransactionUnavailable');
+  assert.equal(outage.length, 1, JSON.stringify(outage));
+  const [outageAlert] = outage;
+  assert.equal(outageAlert?.status, 'closed');
+  assert.equal(outageAlert?.severity, 'normal');
+  assert.deepEqual(outageAlert?.service, [planOutage.service]);
+  assert.ok(
+    outageAlert?.history?.some((h) => h.severity === 'critical'),
+    'the alert was critical',
+  );
+  const outageEvents = (await eventsOf(ids.outage)).filter(
+    (e) => e.kind === 'availability' && e.location === locationOf[frankfurt] && !e.suppressed,
+  );
+  assert.deepEqual(
+    outageEvents.map((e) => [e.action, e.severity]),
+    [
+      ['open', 'critical'],
+      ['clear', 'normal'],
+    ],
+  );
+  const opened = outageEvents[0]?.occurred_at.getTime() ?? 0;
+  assert.ok(opened > scenarioTimes.outage.from.getTime() && opened < scenarioTimes.outage.to.getTime());
+
+  // The weekly maintenance: every location failed, the events are recorded, suppressed, and no
+  // alert exists for the transaction overall or for the locations without the outage.
+  const maintenanceEvents = (await eventsOf(ids.outage)).filter((e) => e.maintenance_window_id !== null);
+  assert.ok(maintenanceEvents.length > 0, 'events inside the window are recorded');
+  assert.ok(maintenanceEvents.every((e) => e.suppressed && e.maintenance_window_id === maintenanceWindowId));
+  assert.deepEqual(await alertsOf(resourceOf(ids.outage), 'TransactionUnavailable'), []);
+  assert.deepEqual(await alertsOf(resourceOf(ids.outage, singapore), 'TransactionUnavailable'), []);
+
+  // The slow regression opens a performance warning (overall or at a location) once it started.
+  const performanceOpens = async (id: string) =>
+    (await eventsOf(id)).filter((e) => e.kind === 'performance' && e.action === 'open');
+  const regression = (await performanceOpens(ids.regression)).filter(
+    (e) => e.occurred_at.getTime() >= scenarioTimes.regression.from.getTime(),
+  );
+  assert.ok(regression.length > 0, 'the regression opened a performance problem');
+  assert.equal(regression[0]?.severity, 'warning');
+  const slowResource =
+    regression[0]?.location === null ? ids.regression : `${ids.regression}@${regression[0]?.location}`;
+  assert.equal((await alertsOf(slowResource, 'TransactionSlow')).length, 1);
+  // Not asserted (chance, not a rule), reported for the issue note: performance problems opened
+  // where no regression was simulated.
+  const spurious = [
+    ...(await performanceOpens(ids.outage)),
+    ...(await performanceOpens(ids.flapping)),
+    ...(await performanceOpens(ids.regression)).filter(
+      (e) => e.occurred_at.getTime() < scenarioTimes.regression.from.getTime(),
+    ),
+  ];
+  process.stderr.write(
+    `# performance opens without a regression: ${spurious.length} (${spurious.map((e) => `${e.location ?? '*'} ${e.occurred_at.toISOString()}`).join(', ')})\n`,
+  );
+
+  // Flapping: one alert for the whole episode, not one per run.
+  const flapping = (await eventsOf(ids.flapping)).filter(
+    (e) => e.kind === 'availability' && e.location === locationOf[singapore],
+  );
+  assert.deepEqual(
+    flapping.map((e) => e.action),
+    ['open', 'clear'],
+    'alternating FAIL/OK opens once and clears once',
+  );
+  const flappingAlerts = await alertsOf(resourceOf(ids.flapping, singapore), 'TransactionUnavailable');
+  assert.equal(flappingAlerts.length, 1);
+  assert.equal(flappingAlerts[0]?.status, 'closed');
+
+  const chartDir = process.env.PRIMOART_WEEK_CHART_DIR;
+  if (chartDir !== undefined && chartDir !== '') {
+    writeFileSync(
+      join(chartDir, 'week-outage.json'),
+      JSON.stringify(await weekChart(ids.outage, planOutage.name)),
+    );
+    writeFileSync(
+      join(chartDir, 'week-regression.json'),
+      JSON.stringify(await weekChart(ids.regression, planRegression.name)),
+    );
+  }
+
+  // --- replay ---
+  const alertsBefore = await allAlerts();
+  const baselinesBefore = await storedBaselines();
+  const eventsBefore = await eventCount();
+  await stopWorker('baseline');
+  await stopWorker('detector');
+  rmSync(join(w.stateDir, 'baseline.sqlite'), { force: true });
+  await withAdmin(async (admin) => {
+    for (const group of [w.groups.baseline, w.groups.detector])
+      await admin.setGroupOffsets(group, topics.synthResults.name, w.resultsStart);
+  });
+  await startWorker('baseline');
+  await startWorker('detector');
+  await waitCaughtUp(pipelineGroups(), 180_000);
+  await waitCaughtUp([
+    [w.pipeline.setup.groupId, topics.baselines.name],
+    [w.pipeline.setup.groupId, topics.events.name],
+    [w.groups.forwarder, topics.events.name],
+  ]);
+  assert.deepEqual(
+    await storedBaselines(),
+    baselinesBefore,
+    'the rebuilt model publishes the same baselines',
+  );
+  assert.equal(await eventCount(), eventsBefore, 'the replay judged nothing twice');
+  assert.deepEqual(await allAlerts(), alertsBefore, 'no alert changed in Alerta');
+});
+
+/** Every alert of the test's transactions: what a replay must leave alone. */
+async function allAlerts() {
+  const found = [];
+  const robots = [undefined, frankfurt, singapore, 'robot-newyork-01'];
+  for (const resource of Object.values(ids).flatMap((id) => robots.map((robot) => resourceOf(id, robot)))) {
+    const { alerts } = await alertaGet<{ alerts: AlertaAlert[] }>(
+      `/alerts?${new URLSearchParams({ resource, environment: 'test' })}`,
+    );
+    found.push(
+      ...alerts.map((a) => ({
+        id: a.id,
+        resource: a.resource,
+        event: a.event,
+        status: a.status,
+        severity: a.severity,
+        duplicateCount: a.duplicateCount,
+        lastReceiveTime: a.lastReceiveTime,
+      })),
+    );
+  }
+  return found.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+async function storedBaselines() {
+  const { rows } = await w.pipeline.database.pool.query(
+    `SELECT series_key, state, window_runs, newest_run_at, hours FROM synth_baselines
+      WHERE transaction_id = ANY($1) ORDER BY series_key`,
+    [Object.values(ids)],
+  );
+  return rows;
+}
+
+async function eventCount(): Promise<number> {
+  const { rows } = await w.pipeline.database.pool.query(
+    'SELECT count(*) AS n FROM synth_events WHERE transaction_id = ANY($1)',
+    [Object.values(ids)],
+  );
+  return Number(rows[0].n);
+}
+
+/**
+ * The last week of one transaction at Frankfurt as scripts/plot/week-chart.ts draws it: its runs
+ * (PostgreSQL), the hour-of-week band the baseline worker learned (synth_baselines), the problems of
+ * that location and of the transaction overall (synth_events), and the maintenance windows.
+ */
+async function weekChart(transactionId: string, name: string) {
+  const pool = w.pipeline.database.pool;
+  const location = locationOf[frankfurt];
+  const weekFrom = new Date(to.getTime() - 7 * dayMs);
+  const { rows: runs } = await pool.query(
+    `SELECT started_at, duration_ms, status FROM synth_runs
+      WHERE transaction_id = $1 AND robot_name = $2 AND started_at >= $3 ORDER BY started_at`,
+    [transactionId, frankfurt, weekFrom],
+  );
+  const { rows: baselineRows } = await pool.query('SELECT hours FROM synth_baselines WHERE series_key = $1', [
+    `${transactionId}|run|${location}`,
+  ]);
+  const hours = (baselineRows[0]?.hours ?? []) as Array<{
+    p10_ms: number | null;
+    p50_ms: number | null;
+    p90_ms: number | null;
+  }>;
+  const band = [];
+  for (let time = weekFrom.getTime(); time <= to.getTime(); time += hourMs / 4) {
+    const hour = hours[hourOfWeek(new Date(time))];
+    if (hour?.p10_ms != null && hour.p50_ms != null && hour.p90_ms != null)
+      band.push({ at: new Date(time), p10: hour.p10_ms, p50: hour.p50_ms, p90: hour.p90_ms });
+  }
+  const alerts: Array<{
+    problem: string;
+    severity: string;
+    from: Date;
+    to: Date | null;
+    suppressed: boolean;
+  }> = [];
+  const open = new Map<string, (typeof alerts)[number]>();
+  for (const event of await eventsOf(transactionId)) {
+    if (event.location !== null && event.location !== location) continue;
+    const problem = `${event.location === null ? 'all locations' : 'Frankfurt'} / ${event.kind.replace('_', ' ')}`;
+    const current = open.get(problem);
+    if (current !== undefined) current.to = event.occurred_at;
+    open.delete(problem);
+    if (event.action === 'open') {
+      const bar = {
+        problem,
+        severity: event.severity,
+        from: event.occurred_at,
+        to: null,
+        suppressed: event.suppressed,
+      };
+      alerts.push(bar);
+      open.set(problem, bar);
+    }
+  }
+  const maintenance = [];
+  for (
+    let start = scenarioTimes.maintenance.from.getTime();
+    start >= weekFrom.getTime() - hourMs;
+    start -= 7 * dayMs
+  )
+    maintenance.push({ from: new Date(start), to: new Date(start + hourMs) });
+  return {
+    title: `${name} - run durations, Frankfurt (simulated fleet, seed ${plan.seed})`,
+    from: weekFrom,
+    to,
+    runs: runs.map((run) => ({
+      at: run.started_at,
+      durationMs: Number(run.duration_ms),
+      status: run.status,
+    })),
+    band,
+    alerts: alerts.filter((bar) => bar.to === null || bar.to.getTime() >= weekFrom.getTime()),
+    maintenance: transactionId === ids.outage ? maintenance : [],
+  };
+}
+
+async function alertaDelete(path: string): Promise<void> {
+  const response = await fetch(`${alerta.url()}${path}`, {
+    method: 'DELETE',
+    headers: { authorization: `Key ${alerta.key()}` },
+  });
+  assert.ok(response.ok || response.status === 404, `DELETE ${path}: ${response.status}`);
+}
+
+/** Remove the test's alerts and its processes' heartbeats (origins end with their ports) from Alerta. */
+async function forgetTestTraces(processUrls: string[]): Promise<void> {
+  for (const alert of await allAlerts()) await alertaDelete(`/alert/${alert.id}`);
+  const ports = processUrls.map((url) => `-${new URL(url).port}`);
+  const { heartbeats } = await alertaGet<{ heartbeats: Array<{ id: string; origin: string }> }>(
+    '/heartbeats?page-size=1000',
+  );
+  for (const heartbeat of heartbeats)
+    if (ports.some((port) => heartbeat.origin.endsWith(port)))
+      await alertaDelete(`/heartbeat/${heartbeat.id}`);
+}
