@@ -72,6 +72,17 @@ const workerSchema = z.strictObject({
       heartbeat_origin_prefix: z.string().min(1).optional(),
     })
     .optional(),
+  /** baseline: the model's knobs (defaults and why in workers/baseline/settings.ts and its README). */
+  model: z
+    .strictObject({
+      /** Runs older than this many days before their series' newest run leave the model. */
+      window_days: positiveInt.optional(),
+      /** A series is `learning` (nothing judged against it) until its window holds this many runs. */
+      learning_min_samples: positiveInt.optional(),
+      /** An hour-of-week bucket is used once it holds this many non-FAIL runs; before, all hours are. */
+      bucket_min_samples: positiveInt.optional(),
+    })
+    .optional(),
   /** event-detector: the rules' thresholds (defaults in workers/event-detector/detector-options.ts). */
   detection: detectionSchema.optional(),
   /** event-detector: when problems are recorded but not alerted. */

@@ -11,6 +11,7 @@ import type { SeriesBaselineRecord } from './baseline-record.ts';
 import { BaselineStore } from './baseline-store.ts';
 import { baselineDefinition } from './definition.ts';
 import type { TransactionForecastRecord } from './forecast-record.ts';
+import { baselineSettingsFromConfig } from './settings.ts';
 
 const name = 'baseline';
 
@@ -24,7 +25,7 @@ export function runBaseline(args: string[]): Promise<never> {
       if (section.state_file === undefined)
         throw new Error(`workers.${name}.state_file is required: the path of the model's SQLite file`);
       mkdirSync(path.dirname(path.resolve(section.state_file)), { recursive: true });
-      const store = new BaselineStore(section.state_file);
+      const store = new BaselineStore(section.state_file, baselineSettingsFromConfig(section.model));
 
       const kafka = await openKafka(context, config.kafka);
       const codec = await codecFor<TransactionResultRecord>(

@@ -23,3 +23,14 @@ export function baselineSettings(overrides: Partial<BaselineSettings> = {}): Bas
   }
   return settings;
 }
+
+/** The settings a worker section's `model` asks for (snake_case keys), the defaults for the rest. */
+export function baselineSettingsFromConfig(
+  model: { window_days?: number; learning_min_samples?: number; bucket_min_samples?: number } = {},
+): BaselineSettings {
+  const overrides: Partial<BaselineSettings> = {};
+  if (model.window_days !== undefined) overrides.windowDays = model.window_days;
+  if (model.learning_min_samples !== undefined) overrides.learningMinSamples = model.learning_min_samples;
+  if (model.bucket_min_samples !== undefined) overrides.bucketMinSamples = model.bucket_min_samples;
+  return baselineSettings(overrides);
+}
