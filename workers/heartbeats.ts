@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { parseHostPort } from '../core/config-schema.ts';
+import { type Repeating, repeatEvery } from '../core/repeat.ts';
 import { type AlertaClient, heartbeatOf } from './alerta-forwarder/alerta-client.ts';
 import { describeError } from './failures.ts';
 
@@ -19,10 +20,7 @@ export interface HeartbeatSettings {
   tags: string[];
 }
 
-export interface Heartbeats {
-  /** Stops the timer and waits for a heartbeat in flight. */
-  stop(): Promise<void>;
-}
+export type Heartbeats = Repeating;
 
 export function heartbeatOriginOf(
   worker: string,
@@ -61,9 +59,6 @@ export function startHeartbeats(deps: {
   const now = deps.now ?? (() => new Date());
   const metrics = heartbeatMetrics(deps.metrics);
   let failing = false;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> = Promise.resolve();
 
   async function beat(): Promise<void> {
     const heartbeat = heartbeatOf(
@@ -89,20 +84,5 @@ export function startHeartbeats(deps: {
     }
   }
 
-  function loop(): void {
-    inFlight = beat().finally(() => {
-      if (stopped) return;
-      timer = setTimeout(loop, settings.intervalMs);
-      timer.unref();
-    });
-  }
-
-  loop();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await inFlight;
-    },
-  };
+  return repeatEvery(settings.intervalMs, beat);
 }

@@ -15,6 +15,7 @@
 // open is read from Alerta each check, not remembered: a restart or a second forwarder changes nothing.
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { type Repeating, repeatEvery } from '../../core/repeat.ts';
 import { describeError } from '../failures.ts';
 import type { AlertaAlert } from './alert-body.ts';
 import type { AlertaClient, ListedAlert, ListedHeartbeat } from './alerta-client.ts';
@@ -248,32 +249,9 @@ export function heartbeatCheck(deps: HeartbeatWatchDeps): () => Promise<void> {
   };
 }
 
-export interface HeartbeatWatch {
-  /** Stops the timer and waits for a check in flight. */
-  stop(): Promise<void>;
-}
+export type HeartbeatWatch = Repeating;
 
 /** Checks now and then every `intervalMs` until stopped. */
 export function startHeartbeatWatch(deps: HeartbeatWatchDeps): HeartbeatWatch {
-  const check = heartbeatCheck(deps);
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> = Promise.resolve();
-
-  function loop(): void {
-    inFlight = check().finally(() => {
-      if (stopped) return;
-      timer = setTimeout(loop, deps.settings.intervalMs);
-      timer.unref();
-    });
-  }
-
-  loop();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await inFlight;
-    },
-  };
+  return repeatEvery(deps.settings.intervalMs, heartbeatCheck(deps));
 }
