@@ -13,6 +13,7 @@ import { createValueCodec } from '../../topics/codec.ts';
 import type { DetectedEvent } from '../../workers/event-detector/detected-event.ts';
 import { type DetectedEventRecord, toEventRecord } from '../../workers/event-detector/event-record.ts';
 import { heartbeatOriginOf } from '../../workers/heartbeats.ts';
+import { alerta, alertaKey, alertaUrl } from './alerta.ts';
 import {
   freePort,
   kafkaConnection,
@@ -24,17 +25,6 @@ import {
   withAdmin,
 } from './stack.ts';
 
-const alertaUrl = () => {
-  const value = process.env.PRIMOART_ALERTA_URL;
-  if (value === undefined || value === '') throw new Error('PRIMOART_ALERTA_URL is not set');
-  return value;
-};
-const alertaKey = () => {
-  const value = process.env.PRIMOART_ALERTA_KEY;
-  if (value === undefined || value === '') throw new Error('PRIMOART_ALERTA_KEY is not set');
-  return value;
-};
-
 interface Alert {
   id: string;
   event: string;
@@ -44,16 +34,6 @@ interface Alert {
   service: string[];
   group: string;
   attributes: Record<string, unknown>;
-}
-
-async function alerta(method: 'GET' | 'DELETE', path: string): Promise<any> {
-  const response = await fetch(`${alertaUrl()}${path}`, {
-    method,
-    headers: { authorization: `Key ${alertaKey()}` },
-  });
-  const body = await response.json();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(body)}`);
-  return body;
 }
 
 /**

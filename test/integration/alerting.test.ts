@@ -21,6 +21,7 @@ import { generateFleetResults } from '../../scripts/fleet/generator.ts';
 import { groupLag } from '../../topics/admin.ts';
 import { topics } from '../../topics/catalog.ts';
 import { hourOfWeek } from '../../workers/baseline/hour-of-week.ts';
+import { type AlertaAlert, alerta, alertaKey, alertaUrl } from './alerta.ts';
 import {
   freePort,
   type Pipeline,
@@ -36,40 +37,13 @@ const minuteMs = 60_000;
 const hourMs = 60 * minuteMs;
 const dayMs = 24 * hourMs;
 
-const alerta = {
-  url: () => process.env.PRIMOART_ALERTA_URL ?? assert.fail('PRIMOART_ALERTA_URL is not set'),
-  key: () => process.env.PRIMOART_ALERTA_KEY ?? assert.fail('PRIMOART_ALERTA_KEY is not set'),
-};
-
-interface AlertaAlert {
-  id: string;
-  resource: string;
-  event: string;
-  environment: string;
-  severity: string;
-  status: string;
-  duplicateCount: number;
-  lastReceiveTime: string;
-  service: string[];
-  group: string;
-  history?: Array<{ severity?: string; status?: string; type: string; updateTime: string }>;
-}
-
-async function alertaGet<T>(path: string): Promise<T> {
-  const response = await fetch(`${alerta.url()}${path}`, {
-    headers: { authorization: `Key ${alerta.key()}` },
-  });
-  assert.equal(response.status, 200, `GET ${path}: ${response.status} ${await response.clone().text()}`);
-  return (await response.json()) as T;
-}
-
 /** Every alert of one resource (optionally one event), with its history. */
 async function alertsOf(resource: string, event?: string): Promise<AlertaAlert[]> {
   const query = new URLSearchParams({ resource, environment: 'test' });
   if (event !== undefined) query.set('event', event);
-  const { alerts } = await alertaGet<{ alerts: AlertaAlert[] }>(`/alerts?${query}`);
+  const { alerts } = await alerta<{ alerts: AlertaAlert[] }>('GET', `/alerts?${query}`);
   return Promise.all(
-    alerts.map(async (a) => (await alertaGet<{ alert: AlertaAlert }>(`/alert/${a.id}`)).alert),
+    alerts.map(async (a) => (await alerta<{ alert: AlertaAlert }>('GET', `/alert/${a.id}`)).alert),
   );
 }
 
@@ -225,7 +199,7 @@ before(async () => {
   const retry = { initial_ms: 100, max_ms: 1000 };
   const config = parse(readFileSync(pipeline.setup.configFile, 'utf8'));
   const start = scenarioTimes.maintenance.from;
-  config.alerta = { url: alerta.url(), api_key: alerta.key() };
+  config.alerta = { url: alertaUrl(), api_key: alertaKey() };
   Object.assign(config.workers, {
     baseline: {
       listen: `127.0.0.1:${ports.baseline}`,
@@ -482,7 +456,8 @@ async function allAlerts() {
   const found = [];
   const robots = [undefined, frankfurt, singapore, 'robot-newyork-01'];
   for (const resource of Object.values(ids).flatMap((id) => robots.map((robot) => resourceOf(id, robot)))) {
-    const { alerts } = await alertaGet<{ alerts: AlertaAlert[] }>(
+    const { alerts } = await alerta<{ alerts: AlertaAlert[] }>(
+      'GET',
       `/alerts?${new URLSearchParams({ resource, environment: 'test' })}`,
     );
     found.push(
@@ -593,22 +568,15 @@ async function weekChart(transactionId: string, name: string) {
   };
 }
 
-async function alertaDelete(path: string): Promise<void> {
-  const response = await fetch(`${alerta.url()}${path}`, {
-    method: 'DELETE',
-    headers: { authorization: `Key ${alerta.key()}` },
-  });
-  assert.ok(response.ok || response.status === 404, `DELETE ${path}: ${response.status}`);
-}
-
 /** Remove the test's alerts and its processes' heartbeats (origins end with their ports) from Alerta. */
 async function forgetTestTraces(processUrls: string[]): Promise<void> {
-  for (const alert of await allAlerts()) await alertaDelete(`/alert/${alert.id}`);
+  for (const alert of await allAlerts()) await alerta('DELETE', `/alert/${alert.id}`);
   const ports = processUrls.map((url) => `-${new URL(url).port}`);
-  const { heartbeats } = await alertaGet<{ heartbeats: Array<{ id: string; origin: string }> }>(
+  const { heartbeats } = await alerta<{ heartbeats: Array<{ id: string; origin: string }> }>(
+    'GET',
     '/heartbeats?page-size=1000',
   );
   for (const heartbeat of heartbeats)
     if (ports.some((port) => heartbeat.origin.endsWith(port)))
-      await alertaDelete(`/heartbeat/${heartbeat.id}`);
+      await alerta('DELETE', `/heartbeat/${heartbeat.id}`);
 }

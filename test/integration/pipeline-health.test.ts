@@ -13,37 +13,23 @@ import { parse } from 'yaml';
 import { goBinaryPath } from '../../infra/go/install-go-binary.ts';
 import { pipelineHealthRules, vmalertBinary } from '../../infra/stack/services/vmalert.ts';
 import { currentPathInputs, resolveStackPaths } from '../../infra/stack/stack-paths.ts';
+import { type AlertaAlert, alerta } from './alerta.ts';
 import { repoDir, stack, waitFor } from './stack.ts';
 
 function required(name: string): string {
   return process.env[name] || assert.fail(`${name} is not set: run through 'scripts/primoart test'`);
 }
 
-const alertaUrl = () => required('PRIMOART_ALERTA_URL');
-const alertaHeaders = () => ({ authorization: `Key ${required('PRIMOART_ALERTA_KEY')}` });
-
 /** Alerta's resolution of a resolved Prometheus alert: severity normal, hence status closed. */
 const closed = (alert: AlertaAlert) => alert.status === 'closed' && alert.severity === 'normal';
 /** Delivery takes vmalert's evaluation (15 s), Alertmanager's group wait or interval (10 s, 30 s). */
 const deliveryTimeoutMs = 100_000;
 
-interface AlertaAlert {
-  id: string;
-  resource: string;
-  event: string;
-  environment: string;
-  severity: string;
-  status: string;
-  service: string[];
-  group: string;
-  text: string;
-}
-
 async function alertaAlert(resource: string, event: string): Promise<AlertaAlert | undefined> {
-  const query = new URLSearchParams({ resource, event });
-  const response = await fetch(`${alertaUrl()}/alerts?${query}`, { headers: alertaHeaders() });
-  assert.equal(response.status, 200, await response.clone().text());
-  const { alerts } = (await response.json()) as { alerts: AlertaAlert[] };
+  const { alerts } = await alerta<{ alerts: AlertaAlert[] }>(
+    'GET',
+    `/alerts?${new URLSearchParams({ resource, event })}`,
+  );
   assert.ok(alerts.length <= 1, `one alert per resource and event, got ${alerts.length}`);
   return alerts[0];
 }
@@ -51,7 +37,7 @@ async function alertaAlert(resource: string, event: string): Promise<AlertaAlert
 async function deleteAlertaAlert(resource: string, event: string): Promise<void> {
   const alert = await alertaAlert(resource, event);
   if (alert === undefined) return;
-  await fetch(`${alertaUrl()}/alert/${alert.id}`, { method: 'DELETE', headers: alertaHeaders() });
+  await alerta('DELETE', `/alert/${alert.id}`);
 }
 
 async function postToAlertmanager(alert: Record<string, unknown>): Promise<void> {
