@@ -1,26 +1,8 @@
 // A detected event as the Avro record of primoart.events.v1 (schemas/detected-event.avsc), and back.
-import type { BaselineBand } from './baseline-band.ts';
-import { type DetectedEvent, type EventKind, eventKinds, type ProblemSeverity } from './detected-event.ts';
+import { type DetectedEvent, eventKinds } from './detected-event.ts';
 
-export interface DetectedEventRecord {
-  event_id: string;
-  action: 'open' | 'clear';
-  kind: EventKind;
-  severity: ProblemSeverity | 'normal';
-  transaction_id: string;
-  transaction_name: string;
-  service: string;
-  environment: string;
-  location: string | null;
-  /** Epoch milliseconds. */
-  occurred_at: number;
-  result_id: string | null;
-  value: string;
-  text: string;
-  baseline: BaselineBand | null;
-  suppressed: boolean;
-  maintenance_window_id: string | null;
-}
+/** The event as avsc encodes it: the same fields, `occurred_at` in epoch milliseconds. */
+export type DetectedEventRecord = Omit<DetectedEvent, 'occurred_at'> & { occurred_at: number };
 
 export function toEventRecord(event: DetectedEvent): DetectedEventRecord {
   return { ...event, occurred_at: event.occurred_at.getTime() };
