@@ -34,6 +34,7 @@ import {
   upload,
   waitFor,
 } from './stack.ts';
+import { exportedSeries } from './victoria-metrics.ts';
 
 const hourMs = 60 * 60 * 1000;
 const dayMs = 24 * hourMs;
@@ -207,28 +208,6 @@ test('uploaded results become ready baselines and a 7-day forecast in PostgreSQL
   assert.match(forecastRows[0].method, /trend/);
 });
 
-interface ExportedSeries {
-  metric: Record<string, string>;
-  values: number[];
-  timestamps: number[];
-}
-
-async function exported(selector: string): Promise<ExportedSeries[]> {
-  const vm = stack.victoriaMetricsUrl();
-  await fetch(new URL('/internal/force_flush', vm));
-  const response = await fetch(new URL('/api/v1/export', vm), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ 'match[]': selector }),
-  });
-  const text = await response.text();
-  assert.equal(response.status, 200, text);
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as ExportedSeries);
-}
-
 test('the band at the newest run is queryable in VictoriaMetrics next to the runs', async () => {
   const reference = new BaselineStore(':memory:');
   reference.ingest(transaction.runs);
@@ -238,7 +217,7 @@ test('the band at the newest run is queryable in VictoriaMetrics next to the run
 
   const selector = (name: string) => `${name}{transaction_id="${transaction.transactionId}",location="*"}`;
   const valueAtNewestRun = async (name: string) => {
-    const series = await exported(selector(name));
+    const series = await exportedSeries(selector(name));
     const at = series[0]?.timestamps.indexOf(transaction.lastStart) ?? -1;
     return at < 0 ? undefined : series[0]?.values[at];
   };
@@ -259,7 +238,7 @@ test('the band at the newest run is queryable in VictoriaMetrics next to the run
   );
   assert.equal(await valueAtNewestRun('primoart_synth_run_baseline_availability'), 1);
 
-  const [series] = await exported(selector('primoart_synth_run_duration_baseline_p50_seconds'));
+  const [series] = await exportedSeries(selector('primoart_synth_run_duration_baseline_p50_seconds'));
   assert.deepEqual(series?.metric, {
     __name__: 'primoart_synth_run_duration_baseline_p50_seconds',
     transaction_id: transaction.transactionId,
@@ -267,11 +246,11 @@ test('the band at the newest run is queryable in VictoriaMetrics next to the run
     location: '*',
   });
   // The band at the location and the steps' bands are there too.
-  const located = await exported(
+  const located = await exportedSeries(
     `primoart_synth_run_duration_baseline_p50_seconds{transaction_id="${transaction.transactionId}",location="${transaction.location}"}`,
   );
   assert.equal(located.length, 1);
-  const steps = await exported(
+  const steps = await exportedSeries(
     `primoart_synth_step_duration_baseline_p50_seconds{transaction_id="${transaction.transactionId}",location="*"}`,
   );
   assert.deepEqual(steps.map((step) => step.metric.step).sort(), ['open', 'pay']);

@@ -10,6 +10,7 @@ import { groupLag } from '../../topics/admin.ts';
 import { topics } from '../../topics/catalog.ts';
 import { freshResult, stack, type TestSetup, waitFor, withAdmin } from './stack.ts';
 import { type StoreWorkerTest, startStoreWorkerTest } from './store-worker.ts';
+import { exportedSeries } from './victoria-metrics.ts';
 
 const topicsRead = [
   topics.synthResults.name,
@@ -33,32 +34,10 @@ before(async () => {
 
 after(() => store?.close());
 
-interface ExportedSeries {
-  metric: Record<string, string>;
-  values: number[];
-  timestamps: number[];
-}
-
 const vmUrl = (path: string) => new URL(path, stack.victoriaMetricsUrl()).toString();
 
-/** Raw samples of every series matching `selector`, after VictoriaMetrics flushed its buffers. */
-async function exported(selector: string): Promise<ExportedSeries[]> {
-  await fetch(vmUrl('/internal/force_flush'));
-  const response = await fetch(vmUrl('/api/v1/export'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ 'match[]': selector }),
-  });
-  const text = await response.text();
-  assert.equal(response.status, 200, text);
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as ExportedSeries);
-}
-
 const sampleCount = async (selector: string) =>
-  (await exported(selector)).reduce((sum, series) => sum + series.values.length, 0);
+  (await exportedSeries(selector)).reduce((sum, series) => sum + series.values.length, 0);
 
 /** An instant query through VictoriaMetrics' own PromQL API: label set (without __name__) → value. */
 async function query(expression: string, atMs: number): Promise<Map<string, number>> {
@@ -257,7 +236,7 @@ test('a robot run, OTLP metric points and server spans become the documented ser
   );
   const stepStatus = await query(`primoart_synth_step_status{transaction_id="${transactionId}"}`, finishedMs);
   assert.deepEqual([...stepStatus.values()].sort(), [0, 1]);
-  const [runDuration] = await exported(
+  const [runDuration] = await exportedSeries(
     `primoart_synth_run_duration_seconds{transaction_id="${transactionId}"}`,
   );
   assert.deepEqual(runDuration?.timestamps, [finishedMs], 'at the run finish time');
@@ -292,7 +271,7 @@ test('a robot run, OTLP metric points and server spans become the documented ser
       [`target_info{host_name=box-7,instance=it-1,job=${otelService}}`, 1],
     ]),
   );
-  const latency = await exported(`it_latency_milliseconds_count{job="${otelService}"}`);
+  const latency = await exportedSeries(`it_latency_milliseconds_count{job="${otelService}"}`);
   assert.deepEqual(latency[0]?.timestamps, [pointTimeMs], 'at the point time');
 
   // RED from the three server spans (the client span is not a request received).
@@ -372,7 +351,7 @@ test('a VictoriaMetrics outage under steady uploads is lag: every sample arrives
   t.diagnostic(
     `${finishedAt.length} uploads; caught up ${Date.now() - upAt} ms after VictoriaMetrics was back`,
   );
-  const [series] = await exported(runSelector);
+  const [series] = await exportedSeries(runSelector);
   assert.deepEqual(
     series?.timestamps,
     [...finishedAt].sort((a, b) => a - b),
