@@ -129,7 +129,10 @@ export function runEventDetector(args: string[]): Promise<never> {
       return {
         async start() {
           // Judging before the views caught up would judge against missing baselines.
+          const reading = Date.now();
+          context.logger.info('reading the baselines and definitions views before judging');
           await Promise.all([views.baselines.caughtUp(), views.crons.caughtUp()]);
+          context.logger.info({ seconds: (Date.now() - reading) / 1000 }, 'views caught up');
           await worker.start();
           timer = setInterval(tick, settings.noDataCheckIntervalMs);
         },

@@ -45,6 +45,7 @@ export function workerService(
   name: string,
   port: (ctx: StackContext) => number,
   dependsOn: string[],
+  startTimeoutMs = 60_000,
 ): ServiceDefinition {
   return {
     name,
@@ -62,7 +63,7 @@ export function workerService(
     probe: (ctx) => probeHttpOk(`http://${host}:${port(ctx)}/-/ready`),
     env: () => ({}),
     url: (ctx) => `http://${host}:${port(ctx)}`,
-    startTimeoutMs: 60_000,
+    startTimeoutMs,
   };
 }
 
@@ -70,7 +71,14 @@ export const synthStore = workerService('synth-store', (ctx) => ctx.ports.synthS
 export const artifactStore = workerService('artifact-store', (ctx) => ctx.ports.artifactStore, ['minio']);
 export const logsStore = workerService('logs-store', (ctx) => ctx.ports.logsStore, ['victoria-logs']);
 export const baseline = workerService('baseline', (ctx) => ctx.ports.baseline, ['kafka']);
-export const eventDetector = workerService('event-detector', (ctx) => ctx.ports.eventDetector, ['kafka']);
+// Ready only once it has read the whole compacted baselines topic: one record per series ever seen
+// (a few KiB each), which takes a while on a long-lived stack.
+export const eventDetector = workerService(
+  'event-detector',
+  (ctx) => ctx.ports.eventDetector,
+  ['kafka'],
+  5 * 60_000,
+);
 export const alertaForwarder = workerService('alerta-forwarder', (ctx) => ctx.ports.alertaForwarder, [
   'alerta',
 ]);
