@@ -1,4 +1,5 @@
-// The kafkajs implementation of the Kafka port. Nothing outside this file imports kafkajs.
+// The kafkajs implementation of the Kafka port. Nothing outside this file (and the decoder fix it
+// installs, kafkajs-empty-batches.ts) imports kafkajs.
 import kafkajs, {
   type IHeaders,
   type Kafka as KafkaClient,
@@ -8,6 +9,7 @@ import kafkajs, {
   type LogEntry,
 } from 'kafkajs';
 import type { Logger } from 'pino';
+import { keepEmptyBatchesInKafkajs } from './kafkajs-empty-batches.ts';
 import type {
   Admin,
   Consumer,
@@ -18,6 +20,9 @@ import type {
   OutgoingMessage,
   Producer,
 } from './port.ts';
+
+// Before any consumer fetches: kafkajs must see the empty batches compaction leaves (see the module).
+keepEmptyBatchesInKafkajs();
 
 // kafkajs is CommonJS: its enums and classes come off the default export.
 const { ConfigResourceTypes, Kafka, logLevel, Partitioners } = kafkajs;
