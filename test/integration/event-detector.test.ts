@@ -39,8 +39,11 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-// Whole minutes, far enough back that every run is in the past and the window is over before `now`.
-const t0 = Math.floor(Date.now() / minuteMs) * minuteMs - 90 * minuteMs;
+// The start of an hour, far enough back that every run is in the past and the window is over before
+// `now`. The judged transaction's runs (minutes 0–50) then share one hour-of-week bucket: split over
+// two, the second bucket would hold only the last ten runs, the slow ones among them, and its p90
+// (computed as they arrive) would soon be the slow duration itself, leaving some of them unjudged slow.
+const t0 = Math.floor(Date.now() / (60 * minuteMs)) * 60 * minuteMs - 2 * 60 * minuteMs;
 const transactions = {
   judged: randomUUID(),
   maintained: randomUUID(),
@@ -187,7 +190,11 @@ test('availability, performance, maintenance and no-data events from uploaded ru
     run(setup.robotId, transactionId, minute, status, durationMs);
   const eventsOf = (transactionId: string) => events.filter((e) => e.transaction_id === transactionId);
   const waitForEvents = (transactionId: string, count: number, what: string) =>
-    waitFor(what, async () => eventsOf(transactionId).length >= count, 60_000);
+    waitFor(what, async () => eventsOf(transactionId).length >= count, 60_000).catch((error) => {
+      throw new Error(
+        `${(error as Error).message}; events so far: ${JSON.stringify(lines(eventsOf(transactionId)))}`,
+      );
+    });
 
   // Learning: 40 OK runs a minute apart between 2.0 and 2.9 s → a ready baseline, p90 ≈ 2.8 s.
   await uploadRuns(
@@ -209,7 +216,8 @@ test('availability, performance, maintenance and no-data events from uploaded ru
   await waitForEvents(transactions.judged, 4, 'the availability problem to clear');
 
   // Performance: 5 runs in a row above p90 × 1.5 (the default rule is 5 of the last 5) → major.
-  await uploadRuns([46, 47, 48, 49, 50].map((minute) => runOf(transactions.judged, minute, 'OK', 6000)));
+  // 9 s: still above p90 × 1.5 once the baseline has learned all five of them (p90 ≈ 5.3 s then).
+  await uploadRuns([46, 47, 48, 49, 50].map((minute) => runOf(transactions.judged, minute, 'OK', 9000)));
   await waitForEvents(transactions.judged, 6, 'the performance problem to open');
   const judged = eventsOf(transactions.judged);
   assert.deepEqual(lines(judged), [
@@ -223,8 +231,8 @@ test('availability, performance, maintenance and no-data events from uploaded ru
   const slow = judged[4];
   assert.ok(slow?.baseline, 'judged against a baseline');
   assert.equal(slow.baseline.state, 'ready');
-  assert.ok(6000 > slow.baseline.p90_ms * 1.5 && slow.baseline.p90_ms > 2000, JSON.stringify(slow.baseline));
-  assert.equal(slow.value, '6000 ms');
+  assert.ok(9000 > slow.baseline.p90_ms * 1.5 && slow.baseline.p90_ms > 2000, JSON.stringify(slow.baseline));
+  assert.equal(slow.value, '9000 ms');
 
   // Maintenance: failures inside the window are recorded suppressed; the first run after it announces.
   await uploadRuns([

@@ -35,7 +35,7 @@ export function runSeriesKeys(transactionId: string, location: string | null): s
 export interface BaselineLookup {
   /** Decode the given series (those not decoded yet), so that `get` finds them. */
   prepare(keys: Iterable<string>): Promise<void>;
-  /** A prepared series' bands by hour of week; undefined for a series without baselines. */
+  /** A prepared series' bands by hour of week (as prepared); undefined for a series without baselines. */
   get(key: string): ComputedBaseline[] | undefined;
 }
 
@@ -69,7 +69,9 @@ export function baselineLookup(
         if (decoded.size > keep) decoded.delete(decoded.keys().next().value as string);
       }
     },
-    get: (key) => current(key)?.hours,
+    // What `prepare` decoded, even if a newer record arrived since: the baseline worker republishes
+    // while a batch is judged, and a run must not go unjudged because its band just got fresher.
+    get: (key) => decoded.get(key)?.hours,
   };
 }
 
