@@ -24,13 +24,13 @@ import {
   type BenchOptions,
   chunks,
   connectBenchKafka,
-  oncePerSecond,
   percentileMs,
   produceResultRecords,
   runBench,
   startGroupAtEnd,
   startReadyProcess,
   synthResultsCodec,
+  waitUntilCommitted,
   workerBenchConfig,
 } from './bench-support.ts';
 
@@ -112,22 +112,7 @@ async function throughWorker(stack: PrimoartConfig, records: TransactionResultRe
     const startedAt = performance.now();
     await produceResultRecords(producer, codec, records, 500);
     const ends = await admin.topicOffsets(topics.synthResults.name);
-    const progress = oncePerSecond();
-    for (;;) {
-      const committed = new Map(
-        (await admin.groupOffsets(setup.groupId, topics.synthResults.name)).map((c) => [
-          c.partition,
-          c.offset,
-        ]),
-      );
-      const behind = ends.reduce(
-        (sum, end) => sum + Math.max(0, Number(end.high) - Number(committed.get(end.partition) ?? 0)),
-        0,
-      );
-      if (behind === 0) break;
-      progress(() => `  (a) worker: ${behind} records not yet published and committed`);
-      await sleep(50);
-    }
+    await waitUntilCommitted(admin, setup.groupId, ends, 'published and committed');
     return {
       rate: {
         label: '(a) through the worker',

@@ -22,7 +22,7 @@ import { resetGroupOffsets } from '../../topics/admin.ts';
 import { topics } from '../../topics/catalog.ts';
 import { createValueCodec, type ValueCodec } from '../../topics/codec.ts';
 import { connectKafka } from '../../topics/kafkajs-adapter.ts';
-import type { KafkaConnection, Producer } from '../../topics/port.ts';
+import type { Admin, KafkaConnection, Producer } from '../../topics/port.ts';
 
 // --- the command line --------------------------------------------------------------------------
 
@@ -390,6 +390,31 @@ export function oncePerSecond(): (line: () => string) => void {
 }
 
 export const secondsSince = (since: number) => (performance.now() - since) / 1000;
+
+/**
+ * Wait until `groupId` committed the results topic up to `ends` (its end offsets when the bench's
+ * records were produced), reporting once a second how many records are still `pending`.
+ */
+export async function waitUntilCommitted(
+  admin: Admin,
+  groupId: string,
+  ends: Array<{ partition: number; high: string }>,
+  pending: string,
+): Promise<void> {
+  const progress = oncePerSecond();
+  for (;;) {
+    const committed = new Map(
+      (await admin.groupOffsets(groupId, topics.synthResults.name)).map((c) => [c.partition, c.offset]),
+    );
+    const behind = ends.reduce(
+      (sum, end) => sum + Math.max(0, Number(end.high) - Number(committed.get(end.partition) ?? 0)),
+      0,
+    );
+    if (behind === 0) return;
+    progress(() => `  (a) worker: ${behind} records not yet ${pending}`);
+    await sleep(50);
+  }
+}
 
 /** The q-quantile of latencies in ms, NaN when there are none. */
 export const percentileMs = (latencies: number[], q: number): number =>

@@ -15,7 +15,6 @@ import {
   chunks,
   connectBenchKafka,
   ndjson,
-  oncePerSecond,
   percentileMs,
   produceResultRecords,
   runBench,
@@ -25,6 +24,7 @@ import {
   timedBulkWrite,
   toResultRecord,
   uploadToVisibleLatencies,
+  waitUntilCommitted,
   workerBenchConfig,
 } from './bench-support.ts';
 
@@ -136,22 +136,7 @@ async function throughWorker(
     await produceResultRecords(producer, codec, records, 200);
     const producedSeconds = (performance.now() - startedAt) / 1000;
     const ends = await admin.topicOffsets(topics.synthResults.name);
-    const progress = oncePerSecond();
-    for (;;) {
-      const committed = new Map(
-        (await admin.groupOffsets(setup.groupId, topics.synthResults.name)).map((c) => [
-          c.partition,
-          c.offset,
-        ]),
-      );
-      const behind = ends.reduce(
-        (sum, end) => sum + Math.max(0, Number(end.high) - Number(committed.get(end.partition) ?? 0)),
-        0,
-      );
-      if (behind === 0) break;
-      progress(() => `  (a) worker: ${behind} records not yet confirmed and committed`);
-      await sleep(50);
-    }
+    await waitUntilCommitted(admin, setup.groupId, ends, 'confirmed and committed');
     const seconds = (performance.now() - startedAt) / 1000;
     process.stdout.write(
       `  (a) producing took ${producedSeconds.toFixed(2)} s of the ${seconds.toFixed(2)} s\n`,
