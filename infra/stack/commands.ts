@@ -1,5 +1,6 @@
 // `primoart up | down | status | env`: the local stack seen from the operator's terminal.
 import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseStackOptions, type StackCommandOptions, UsageError } from './command-line.ts';
 import { createStackContext } from './context.ts';
 import {
@@ -13,7 +14,7 @@ import { secretsFile } from './secrets.ts';
 import type { ServiceDefinition, StackContext } from './service.ts';
 import { startOrder, stopOrder } from './service-order.ts';
 import { stackServices } from './services/index.ts';
-import { exportLines } from './shell-quote.ts';
+import { exportLines, quoteForShell } from './shell-quote.ts';
 import { acquireStackLock } from './stack-lock.ts';
 import { currentPathInputs, resolveStackPaths, stateLayout } from './stack-paths.ts';
 
@@ -160,6 +161,9 @@ export function envCommand(args: string[]): Promise<number> {
       return 1;
     }
     process.stdout.write(exportLines(stackVariables(ctx, startOrder(stackServices))));
+    // The project's Node 24 first on PATH, so `node --test …` and `node scripts/bench/…` in the
+    // same shell run TypeScript instead of the machine's older Node ("Unknown file extension .ts").
+    process.stdout.write(`export PATH=${quoteForShell(dirname(process.execPath))}:"$PATH"\n`);
     return 0;
   });
 }
