@@ -43,7 +43,9 @@ export function toAvroResult(
     return {
       ...identity,
       sha256: createHash('sha256').update(screenshot.bytes).digest('hex'),
-      object_key: screenshotObjectKey(identity),
+      // The robot is part of the key, not a field of the artifact record: the key alone keeps two
+      // robots' objects apart, so the record needs no new field (schemas/object-key.ts).
+      object_key: screenshotObjectKey({ ...identity, robot_id: valid.robot_id }),
       data: screenshot.bytes,
       captured_at: stepFinishedAt.get(screenshot.step_index) ?? valid.finished_at.getTime(),
       received_at: receivedAt,

@@ -79,6 +79,7 @@ const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a
 /** N artifact records as the gateway would publish them: PNG-headed random bytes, keys as the contract says. */
 function benchArtifacts(count: number, sizeKb: number): SynthArtifactRecord[] {
   const transactions = Array.from({ length: defaults.transactions }, () => randomUUID());
+  const robotId = randomUUID();
   const now = Date.now();
   return Array.from({ length: count }, (_, i) => {
     const data = Buffer.concat([pngSignature, randomBytes(sizeKb * 1024 - pngSignature.length)]);
@@ -92,7 +93,7 @@ function benchArtifacts(count: number, sizeKb: number): SynthArtifactRecord[] {
     return {
       ...identity,
       sha256: createHash('sha256').update(data).digest('hex'),
-      object_key: screenshotObjectKey(identity),
+      object_key: screenshotObjectKey({ ...identity, robot_id: robotId }),
       data,
       captured_at: now,
       received_at: now,
@@ -167,7 +168,10 @@ async function uploadLatencies(
     'valid',
     'full.json',
   );
-  const example = JSON.parse(readFileSync(examplePath, 'utf8')) as { screenshots: ExampleScreenshot[] };
+  const example = JSON.parse(readFileSync(examplePath, 'utf8')) as {
+    robot_id: string;
+    screenshots: ExampleScreenshot[];
+  };
   const latencies: number[] = [];
   const watches: Array<Promise<void>> = [];
   const watch = async (key: string, sentAt: number) => {
@@ -198,6 +202,7 @@ async function uploadLatencies(
       ordinals.set(screenshot.step_index, ordinal + 1);
       const key = screenshotObjectKey({
         transaction_id: result.transaction_id,
+        robot_id: result.robot_id.toLowerCase(),
         result_id: result.result_id,
         step_index: screenshot.step_index,
         ordinal,

@@ -1,6 +1,7 @@
 // Puts screenshots into the bucket under their deterministic keys. Idempotent by construction:
-// a key always names the same bytes (the key is derived from the result, step and ordinal), so a
-// redelivery or a replay overwrites an object with itself.
+// a key always names the same bytes (the key is derived from the robot, result, step and ordinal;
+// schemas/object-key.ts), so a redelivery or a replay overwrites an object with itself, and
+// another robot's run with the same result_id has keys of its own.
 import type { Client } from 'minio';
 import type { SynthArtifact } from '../../schemas/record-types.ts';
 

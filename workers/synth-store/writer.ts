@@ -1,6 +1,8 @@
 // Writes robot runs, their steps and the catalogue they carry to PostgreSQL in one transaction
-// per batch. Idempotent: rows are upserted on result_id and a run's steps are replaced as a whole,
-// so a re-delivery, a re-upload or a replay of the same result changes nothing.
+// per batch. Idempotent: rows are upserted on (robot_id, result_id) and a run's steps are replaced
+// as a whole, so a re-delivery, a re-upload or a replay of the same result changes nothing. The
+// robot is part of the key because robots choose result_id: another robot sending the same
+// result_id writes a run of its own and never touches this one's rows (migration 0004).
 import type { Pool } from 'pg';
 import type { SynthResult } from '../../schemas/record-types.ts';
 import { upsertCatalogue } from './catalogue.ts';
@@ -64,10 +66,9 @@ FROM jsonb_to_recordset($1::jsonb) AS x(
   started_at timestamptz, finished_at timestamptz, duration_ms bigint, status text, error_code bigint,
   error_message text, target_duration_ms bigint, log text, attributes jsonb, screenshots jsonb,
   received_at timestamptz, source_topic text, source_partition integer, source_offset bigint)
-ON CONFLICT (result_id) DO UPDATE SET
+ON CONFLICT (robot_id, result_id) DO UPDATE SET
   transaction_id = EXCLUDED.transaction_id, transaction_name = EXCLUDED.transaction_name,
-  service = EXCLUDED.service, project = EXCLUDED.project, robot_id = EXCLUDED.robot_id,
-  robot_name = EXCLUDED.robot_name, location_city = EXCLUDED.location_city,
+  service = EXCLUDED.service, project = EXCLUDED.project, robot_name = EXCLUDED.robot_name, location_city = EXCLUDED.location_city,
   location_region = EXCLUDED.location_region, location_country = EXCLUDED.location_country,
   location_latitude = EXCLUDED.location_latitude, location_longitude = EXCLUDED.location_longitude,
   environment = EXCLUDED.environment, started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
@@ -77,28 +78,42 @@ ON CONFLICT (result_id) DO UPDATE SET
   received_at = EXCLUDED.received_at, source_topic = EXCLUDED.source_topic,
   source_partition = EXCLUDED.source_partition, source_offset = EXCLUDED.source_offset`;
 
-const deleteSteps = 'DELETE FROM synth_step_runs WHERE result_id = ANY($1::uuid[])';
+// The runs' keys travel as two parallel arrays: robot_ids[i] with result_ids[i].
+const deleteSteps = `
+DELETE FROM synth_step_runs
+WHERE (robot_id, result_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))`;
 
 const insertSteps = `
-INSERT INTO synth_step_runs (result_id, step_index, name, started_at, finished_at, duration_ms, status, error_message)
-SELECT result_id, step_index, name, started_at, finished_at, duration_ms, status, error_message
+INSERT INTO synth_step_runs (robot_id, result_id, step_index, name, started_at, finished_at, duration_ms, status, error_message)
+SELECT robot_id, result_id, step_index, name, started_at, finished_at, duration_ms, status, error_message
 FROM jsonb_to_recordset($1::jsonb) AS x(
-  result_id uuid, step_index integer, name text, started_at timestamptz, finished_at timestamptz,
+  robot_id uuid, result_id uuid, step_index integer, name text, started_at timestamptz, finished_at timestamptz,
   duration_ms bigint, status text, error_message text)`;
+
+/** What identifies a run: its robot and the result_id that robot chose (as PostgreSQL compares uuids). */
+export const runKey = (run: Pick<SynthResult, 'robot_id' | 'result_id'>): string =>
+  JSON.stringify([run.robot_id.toLowerCase(), run.result_id.toLowerCase()]);
+
+/**
+ * One entry per run of the batch. The same run twice (a re-upload close behind the first): the
+ * later one wins, as it would have across batches. One statement may not touch a row twice.
+ */
+export function latestRuns<T extends { run: SynthResult }>(runs: Iterable<T>): T[] {
+  const latest = new Map<string, T>();
+  for (const entry of runs) latest.set(runKey(entry.run), entry);
+  return [...latest.values()];
+}
 
 export async function writeRuns(
   pool: Pool,
   runs: Array<{ run: SynthResult; source: RunSource }>,
 ): Promise<void> {
-  // The same result twice in one batch (a re-upload close behind the first): the later one wins,
-  // as it would have across batches.
-  const latest = new Map<string, { run: SynthResult; source: RunSource }>();
-  for (const entry of runs) latest.set(entry.run.result_id, entry);
-  const unique = [...latest.values()];
+  const unique = latestRuns(runs);
   if (unique.length === 0) return;
 
   const steps = unique.flatMap(({ run }) =>
     run.steps.map((step) => ({
+      robot_id: run.robot_id,
       result_id: run.result_id,
       step_index: step.index,
       name: step.name,
@@ -121,7 +136,10 @@ export async function writeRuns(
   try {
     await client.query('BEGIN');
     await client.query(upsertRuns, [JSON.stringify(unique.map(({ run, source }) => runRow(run, source)))]);
-    await client.query(deleteSteps, [unique.map(({ run }) => run.result_id)]);
+    await client.query(deleteSteps, [
+      unique.map(({ run }) => run.robot_id),
+      unique.map(({ run }) => run.result_id),
+    ]);
     if (steps.length > 0) await client.query(insertSteps, [JSON.stringify(steps)]);
     await upsertCatalogue(
       client,

@@ -145,7 +145,7 @@ test('toAvroResult gives records the Avro types accept, with no field the schema
 test('screenshots become artifacts with the decoded bytes, their hash and a deterministic key', () => {
   const valid = validFull();
   const { result, artifacts } = toAvroResult(valid, { receivedAt });
-  const base = `screenshots/${valid.transaction_id}/${valid.result_id}`;
+  const base = `screenshots/${valid.transaction_id}/${valid.robot_id}/${valid.result_id}`;
   assert.deepEqual(
     artifacts.map((artifact) => artifact.object_key),
     [`${base}/0-0.png`, `${base}/2-0.jpg`, `${base}/2-1.webp`],
@@ -176,16 +176,32 @@ test('screenshots become artifacts with the decoded bytes, their hash and a dete
   );
 });
 
-test('screenshotObjectKey names transaction, run, step and position', () => {
+test('screenshotObjectKey names transaction, robot, run, step and position', () => {
   assert.equal(
     screenshotObjectKey({
       transaction_id: '2f0c9a8e-3b7d-4c15-a6e2-9d4b1f7c5e30',
+      robot_id: 'c4d1e2f3-0a1b-4c2d-8e3f-4a5b6c7d8e9f',
       result_id: '7b3ea1d0-5c2f-4e8a-9d61-000000000003',
       step_index: 12,
       ordinal: 1,
       content_type: 'image/jpeg',
     }),
-    'screenshots/2f0c9a8e-3b7d-4c15-a6e2-9d4b1f7c5e30/7b3ea1d0-5c2f-4e8a-9d61-000000000003/12-1.jpg',
+    'screenshots/2f0c9a8e-3b7d-4c15-a6e2-9d4b1f7c5e30/c4d1e2f3-0a1b-4c2d-8e3f-4a5b6c7d8e9f/7b3ea1d0-5c2f-4e8a-9d61-000000000003/12-1.jpg',
+  );
+});
+
+test('two robots uploading the same result_id get screenshot keys of their own', () => {
+  const robotA = validFull();
+  const robotC = { ...validFull(), robot_id: '0c0c0c0c-1d2e-4f3a-8b4c-5d6e7f8a9b0c' };
+  const keysOf = (valid: typeof robotA) =>
+    toAvroResult(valid, { receivedAt }).artifacts.map((artifact) => artifact.object_key);
+  const [keysA, keysC] = [keysOf(robotA), keysOf(robotC)];
+  assert.equal(new Set([...keysA, ...keysC]).size, keysA.length + keysC.length, 'no key shared');
+  for (const key of keysC) assert.ok(key.includes(`/${robotC.robot_id}/${robotC.result_id}/`), key);
+  // The result record references exactly the keys its artifacts are stored under.
+  assert.deepEqual(
+    toAvroResult(robotC, { receivedAt }).result.screenshots.map((screenshot) => screenshot.object_key),
+    keysC,
   );
 });
 
