@@ -39,7 +39,7 @@ async function withStack(
     return 2;
   }
   const paths = resolveStackPaths(currentPathInputs(options.stateDir));
-  if (command.createSecrets) mkdirSync(paths.stateDir, { recursive: true, mode: 0o755 });
+  if (command.createSecrets) mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   const ctx = createStackContext({ paths, createSecrets: command.createSecrets });
   return body(ctx, options);
 }

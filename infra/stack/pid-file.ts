@@ -27,7 +27,7 @@ export function processStartTime(pid: number): string | undefined {
 export function writePidFile(file: string, pid: number): ProcessRecord {
   const record = { pid, startTime: processStartTime(pid) ?? '' };
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${record.pid}\n${record.startTime}\n`);
+  writeFileSync(file, `${record.pid}\n${record.startTime}\n`, { mode: 0o600 });
   return record;
 }
 

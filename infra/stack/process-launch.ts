@@ -8,7 +8,7 @@ import { spawnIdentity } from './system-user.ts';
 
 export function launchDetached(spec: LaunchSpec, logFile: string, defaultCwd: string): ChildProcess {
   mkdirSync(dirname(logFile), { recursive: true });
-  const log = openSync(logFile, 'a', 0o640);
+  const log = openSync(logFile, 'a', 0o600);
   try {
     writeSync(log, `\n==== primoart: starting ${spec.command} at ${new Date().toISOString()}\n`);
     const identity = spawnIdentity(spec.user, { ...process.env, ...spec.env });

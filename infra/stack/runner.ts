@@ -8,6 +8,8 @@ import { isAlive, readPidFile, removePidFile, runningPid, writePidFile } from '.
 import { launchDetached, spawned } from './process-launch.ts';
 import type { ServiceDefinition, StackContext } from './service.ts';
 import { stateLayout } from './stack-paths.ts';
+import { grantTraverse, prepareStateDir, privateUmask, withUmask } from './state-permissions.ts';
+import { lookupSystemUser } from './system-user.ts';
 
 export interface RunnerTiming {
   /** Pause between readiness probes. */
@@ -65,16 +67,23 @@ export async function startServices(
   services: readonly ServiceDefinition[],
   timing: RunnerTiming = defaultTiming,
 ): Promise<void> {
-  for (const name of ['data', 'logs', 'run', 'config']) {
-    mkdirSync(`${ctx.paths.stateDir}/${name}`, { recursive: true, mode: 0o755 });
+  // Everything the stack writes from here on (config, logs, pid files, what init steps and the
+  // services themselves create) is private to the runner's user; installs keep the caller's umask
+  // (downloads and builds go to the cache, and apt-get's package scripts expect the usual 022).
+  const callerUmask = process.umask(privateUmask);
+  try {
+    prepareStateDir(ctx.paths.stateDir);
+    for (const service of services) await startService(ctx, service, timing, callerUmask);
+  } finally {
+    process.umask(callerUmask);
   }
-  for (const service of services) await startService(ctx, service, timing);
 }
 
 async function startService(
   ctx: StackContext,
   service: ServiceDefinition,
   timing: RunnerTiming,
+  installUmask: number,
 ): Promise<void> {
   const { name } = service;
   const pidFile = stateLayout.pidFile(ctx.paths, name);
@@ -105,8 +114,8 @@ async function startService(
     return;
   }
 
-  await step(name, 'install', logFile, () => service.install(ctx));
-  mkdirSync(stateLayout.dataDir(ctx.paths, name), { recursive: true, mode: 0o755 });
+  await step(name, 'install', logFile, () => withUmask(installUmask, () => service.install(ctx)));
+  await step(name, 'data directory', logFile, async () => dataDirectory(ctx, service));
   await step(name, 'init', logFile, async () => service.init?.(ctx));
 
   const logOffset = logSize(logFile);
@@ -135,6 +144,18 @@ async function startService(
   await step(name, 'after start', logFile, async () => service.afterStart?.(ctx));
   const where = service.url ? ` at ${service.url(ctx)}` : '';
   ctx.progress(`${name}: ready${where} after ${seconds(began)}`);
+}
+
+/** The service's data directory, owned by the system user it runs as when that is another one. */
+function dataDirectory(ctx: StackContext, service: ServiceDefinition): void {
+  const dir = stateLayout.dataDir(ctx.paths, service.name);
+  const user = service.systemUser?.();
+  const account = user === undefined ? undefined : lookupSystemUser(user);
+  if (account === undefined || account.uid === process.getuid?.()) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } else {
+    grantTraverse(ctx.paths.stateDir, dir, account);
+  }
 }
 
 /** A failing install/init/afterStart step is reported with the service's name. */

@@ -52,6 +52,11 @@ export interface ServiceDefinition {
   dependsOn?: string[];
   /** Fetch or build into the cache directory; a quick no-op when already there. */
   install(ctx: StackContext): Promise<void>;
+  /**
+   * The system user the service's process runs as, when not the runner's (PostgreSQL refuses to
+   * run as root). The runner then hands it its data directory and a way to reach it.
+   */
+  systemUser?(): string | undefined;
   /** Prepare the state directory before the first start (format storage, initdb); idempotent. */
   init?(ctx: StackContext): Promise<void>;
   /** The process to run in the background; stdout and stderr go to <stateDir>/logs/<name>.log. */

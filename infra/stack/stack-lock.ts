@@ -16,7 +16,7 @@ export async function acquireStackLock(file: string, options: LockOptions): Prom
   let announced = false;
   for (;;) {
     try {
-      const fd = openSync(file, 'wx', 0o644);
+      const fd = openSync(file, 'wx', 0o600);
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
       return () => rmSync(file, { force: true });

@@ -1,6 +1,6 @@
 // PostgreSQL 15 from Debian, as a dedicated cluster in the state directory (not the package's
 // own cluster on 5432): TCP on 127.0.0.1 only, a `primoart` superuser with a generated password.
-import { chmodSync, chownSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { host } from '../ports.ts';
 import type { ServiceDefinition, StackContext } from '../service.ts';
@@ -61,6 +61,7 @@ export const postgres: ServiceDefinition = {
       throw new Error(`apt-get installed postgresql, but not version ${majorVersion} (${binDir} is missing)`);
     }
   },
+  systemUser: serverUser,
   async init(ctx) {
     const dir = dataDir(ctx);
     if (existsSync(join(dir, 'PG_VERSION'))) return;
@@ -68,23 +69,19 @@ export const postgres: ServiceDefinition = {
     const user = serverUser();
     const owner = user === undefined ? undefined : lookupSystemUser(user);
     if (user !== undefined) {
-      await ctx
-        .exec('test', ['-r', ctx.paths.stateDir, '-a', '-x', ctx.paths.stateDir], { user })
-        .catch(() => {
-          throw new Error(
-            `the ${user} system user cannot reach ${ctx.paths.stateDir}; choose a state directory outside ` +
-              'private home directories (the default for root is /var/lib/primoart)',
-          );
-        });
+      // The runner made the data directory the user's and the state directory traversable by its
+      // group; a private directory above the state directory would still block the way.
+      await ctx.exec('test', ['-r', dir, '-a', '-x', dir], { user }).catch(() => {
+        throw new Error(
+          `the ${user} system user cannot reach ${ctx.paths.stateDir}; choose a state directory outside ` +
+            'private home directories (the default for root is /var/lib/primoart)',
+        );
+      });
     }
     // initdb reads the password from a file; it lives only for the duration of initdb.
     const passwordFile = `${dir}.initdb-password`;
     writeFileSync(passwordFile, `${ctx.secrets.postgresPassword}\n`, { mode: 0o600 });
-    chmodSync(dir, 0o700);
-    if (owner !== undefined) {
-      chownSync(dir, owner.uid, owner.gid);
-      chownSync(passwordFile, owner.uid, owner.gid);
-    }
+    if (owner !== undefined) chownSync(passwordFile, owner.uid, owner.gid);
     try {
       await ctx.exec(
         join(binDir, 'initdb'),

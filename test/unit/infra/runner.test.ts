@@ -1,6 +1,6 @@
 // The runner against real child processes: a tiny HTTP server stands in for a service.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import {
   stopServices,
 } from '../../../infra/stack/runner.ts';
 import type { ServiceDefinition, StackContext } from '../../../infra/stack/service.ts';
+import { isRoot, lookupSystemUser } from '../../../infra/stack/system-user.ts';
 
 const timing: RunnerTiming = { probeIntervalMs: 50, probeTimeoutMs: 1_000, failureLogLines: 5 };
 const stateDir = mkdtempSync(join(tmpdir(), 'primoart-runner-'));
@@ -63,7 +64,7 @@ const crashing: ServiceDefinition = {
 };
 
 after(async () => {
-  const pidFiles = ['web', 'crashing', 'after-crash'];
+  const pidFiles = ['web', 'crashing', 'after-crash', 'private-writer', 'as-nobody'];
   await stopServices(
     ctx,
     pidFiles.map((name) => httpService(name, 1)),
@@ -135,4 +136,56 @@ test('a failing install step is reported with the service name', async () => {
     startServices(ctx, [broken], timing),
     /broken-install failed to start: install: mvn exited with 1: artifact not found/,
   );
+});
+
+test('files the stack and its services create are private; installs keep the caller umask', async () => {
+  const port = await freePort();
+  const writerSource = `
+    require('node:fs').writeFileSync('segment.log', 'an uploaded result');
+    require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.argv[1]), '127.0.0.1');
+  `;
+  const installed = join(stateDir, 'cache', 'installed.bin');
+  const writer = httpService('private-writer', port, {
+    async install() {
+      mkdirSync(join(stateDir, 'cache'), { recursive: true });
+      writeFileSync(installed, 'a download');
+    },
+    launch: () => ({ command: process.execPath, args: ['-e', writerSource, String(port)] }),
+  });
+  const callerUmask = process.umask(0o022);
+  try {
+    await startServices(ctx, [writer], timing);
+    assert.equal(process.umask(0o022), 0o022, 'the caller umask is restored after up');
+  } finally {
+    process.umask(callerUmask);
+  }
+  const mode = (path: string) => statSync(path).mode & 0o777;
+  assert.equal(mode(join(stateDir, 'data', 'private-writer', 'segment.log')), 0o600);
+  assert.equal(mode(join(stateDir, 'data', 'private-writer')), 0o700);
+  assert.equal(mode(join(stateDir, 'logs', 'private-writer.log')), 0o600);
+  assert.equal(mode(join(stateDir, 'run', 'private-writer.pid')), 0o600);
+  for (const folder of ['', 'data', 'logs', 'run', 'config']) {
+    assert.equal(mode(join(stateDir, folder)), 0o700, `${folder || 'the state directory'}`);
+  }
+  assert.equal(mode(installed), 0o644, 'the cache is written with the caller umask');
+  await stopServices(ctx, [writer]);
+});
+
+test('a service run as another system user gets its own data directory, reached by group traverse only', {
+  skip: isRoot() ? false : 'needs root to run a process as another user',
+}, async () => {
+  const nobody = lookupSystemUser('nobody');
+  const dataDir = join(stateDir, 'data', 'as-nobody');
+  // A system shell: the project's Node lives in root's private cache, out of nobody's reach.
+  const asNobody = httpService('as-nobody', 1, {
+    systemUser: () => 'nobody',
+    launch: () => ({ command: '/bin/sh', args: ['-c', 'echo x > mine && exec sleep 60'], user: 'nobody' }),
+    probe: async () => existsSync(join(dataDir, 'mine')),
+  });
+  await startServices(ctx, [asNobody], timing);
+  assert.equal(statSync(dataDir).uid, nobody.uid);
+  assert.equal(statSync(join(dataDir, 'mine')).mode & 0o777, 0o600);
+  assert.equal(statSync(stateDir).mode & 0o777, 0o710);
+  assert.equal(statSync(stateDir).gid, nobody.gid);
+  await stopServices(ctx, [asNobody]);
 });

@@ -1,0 +1,89 @@
+// Who may read a stack's state directory: only the user the stack runs as. Uploaded results,
+// screenshots, Kafka segments, SQLite state, logs and secrets all live there, so nothing in it is
+// readable or writable by other users, and nothing by the group except the one permission a
+// service run as another system user needs to reach its data directory (PostgreSQL as `postgres`).
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SystemUser } from './system-user.ts';
+
+/** The umask of every process the stack starts, and of the runner while it writes state. */
+export const privateUmask = 0o077;
+
+/** The folders every stack has, directly under the state directory. */
+export const stateFolders = ['config', 'data', 'logs', 'run'] as const;
+
+/** Group "search" (traverse) permission: enough to reach a known path below, not to list. */
+const groupTraverse = 0o010;
+
+/**
+ * Run `work` with `mask` as the process umask and restore the previous one afterwards. The umask
+ * belongs to the whole process, so callers run one such section at a time (the runner starts
+ * services one after another); children spawned inside inherit it.
+ */
+export async function withUmask<T>(mask: number, work: () => Promise<T>): Promise<T> {
+  const previous = process.umask(mask);
+  try {
+    return await work();
+  } finally {
+    process.umask(previous);
+  }
+}
+
+/**
+ * Create the state directory and its folders private (0700), and tighten what an older version
+ * left readable: every file and folder below loses its group and other permissions. The state
+ * directory and `data/` keep group traverse only when their group was granted to a service user
+ * (grantTraverse): a group other than the runner's own.
+ */
+export function prepareStateDir(stateDir: string, ownGid = process.getgid?.() ?? 0): void {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  for (const folder of stateFolders) mkdirSync(join(stateDir, folder), { mode: 0o700, recursive: true });
+  const granted = new Set([stateDir, join(stateDir, 'data')]);
+  tighten(stateDir, (path, stats) =>
+    granted.has(path) && stats.gid !== ownGid ? 0o700 | groupTraverse : 0o700,
+  );
+}
+
+/** chmod every entry (symbolic links aside, never followed) to at most `allowed(path)` bits. */
+function tighten(root: string, allowed: (path: string, stats: { gid: number }) => number): void {
+  const pending = [root];
+  for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+    let stats: ReturnType<typeof lstatSync>;
+    try {
+      stats = lstatSync(path);
+    } catch (error) {
+      // A running service may delete a file between listing and looking (a rolled segment).
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    if (stats.isSymbolicLink()) continue;
+    const mode = stats.mode & 0o7777;
+    const wanted = mode & (0o7000 | allowed(path, stats));
+    if (wanted !== mode) chmodSync(path, wanted);
+    if (stats.isDirectory()) {
+      for (const entry of readdirSync(path)) pending.push(join(path, entry));
+    }
+  }
+}
+
+/**
+ * A service that runs as another system user (PostgreSQL as `postgres` when the runner is root)
+ * reaches its data directory through the state directory and `data/`: those two get the user's
+ * group with traverse only (0710), and the data directory itself belongs to the user (0700).
+ */
+export function grantTraverse(stateDir: string, dataDir: string, user: SystemUser): void {
+  for (const dir of [stateDir, join(stateDir, 'data')]) {
+    const { gid, uid } = statSync(dir);
+    const ownGid = process.getgid?.() ?? 0;
+    if (gid !== ownGid && gid !== user.gid) {
+      throw new Error(
+        `${dir} already lets group ${gid} in for another service; a state directory serves one other system user`,
+      );
+    }
+    chownSync(dir, uid, user.gid);
+    chmodSync(dir, 0o700 | groupTraverse);
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chownSync(dataDir, user.uid, user.gid);
+  chmodSync(dataDir, 0o700);
+}
