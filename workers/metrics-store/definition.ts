@@ -9,8 +9,9 @@ import { PoisonRecordError } from '../failures.ts';
 import type { WorkerDefinition } from '../harness.ts';
 import { baselineSamples } from './baseline-samples.ts';
 import { metricPointSamples } from './metric-point-samples.ts';
+import { RedAggregator, type SpanAtOffset } from './red-metrics.ts';
 import type { Sample } from './sample.ts';
-import { spanSamples } from './span-samples.ts';
+import { type AdjustmentCounter, type SeriesAdjustment, withinSeriesLimits } from './series-limits.ts';
 import { synthSamples } from './synth-samples.ts';
 import type { VictoriaMetricsWriter } from './writer.ts';
 
@@ -20,14 +21,19 @@ export type MetricsSource =
   | { kind: 'span'; span: OtelSpanRecord }
   | { kind: 'baseline'; baseline: SeriesBaselineRecord };
 
-export function samplesOf(source: MetricsSource): Sample[] {
+/** What the worker changed or left out to store a record, by reason (`/metrics`). */
+export type MetricsAdjustment = SeriesAdjustment | 'reserved_metric_name_renamed' | 'reserved_label_renamed';
+
+/** The samples of a record on its own; spans are counted together (red-metrics.ts). */
+export function samplesOf(
+  source: Exclude<MetricsSource, { kind: 'span' }>,
+  count: AdjustmentCounter<MetricsAdjustment> = () => {},
+): Sample[] {
   switch (source.kind) {
     case 'run':
       return synthSamples(source.run);
     case 'point':
-      return metricPointSamples(source.point);
-    case 'span':
-      return spanSamples(source.span);
+      return metricPointSamples(source.point, count);
     case 'baseline':
       return baselineSamples(source.baseline);
   }
@@ -42,9 +48,16 @@ export interface MetricsStoreDeps {
   };
   fromResultRecord(record: TransactionResultRecord): SynthResult;
   writer: VictoriaMetricsWriter;
+  /** Counts every change made to fit VictoriaMetrics and every sample left out (never silent). */
+  count?: AdjustmentCounter<MetricsAdjustment>;
+  red?: RedAggregator;
+  now?: () => number;
 }
 
 export function metricsStoreDefinition(deps: MetricsStoreDeps): WorkerDefinition<MetricsSource> {
+  const count = deps.count ?? (() => {});
+  const aggregator = deps.red ?? new RedAggregator();
+  const now = deps.now ?? Date.now;
   async function decode(message: ConsumedMessage): Promise<MetricsSource> {
     if (message.value === null)
       throw new PoisonRecordError(`empty message value (tombstone) on ${message.topic}`);
@@ -65,6 +78,31 @@ export function metricsStoreDefinition(deps: MetricsStoreDeps): WorkerDefinition
     name: 'metrics-store',
     topics: [topics.synthResults.name, topics.otelMetrics.name, topics.otelSpans.name, topics.baselines.name],
     decode,
-    write: (records) => deps.writer.write(records.flatMap(({ record }) => samplesOf(record))),
+    async write(records) {
+      const samples: Sample[] = [];
+      const spans: SpanAtOffset[] = [];
+      for (const { message, record } of records) {
+        if (record.kind === 'span') {
+          spans.push({
+            topic: message.topic,
+            partition: message.partition,
+            offset: message.offset,
+            span: record.span,
+          });
+        } else {
+          samples.push(...samplesOf(record, count));
+        }
+      }
+      const red = spans.length === 0 ? undefined : aggregator.prepare(spans);
+      if (red !== undefined) samples.push(...red.samples);
+      const nowMs = now();
+      const storable: Sample[] = [];
+      for (const sample of samples) {
+        const kept = withinSeriesLimits(sample, count, nowMs);
+        if (kept !== null) storable.push(kept);
+      }
+      await deps.writer.write(storable);
+      red?.commit();
+    },
   };
 }

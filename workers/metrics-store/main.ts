@@ -1,4 +1,5 @@
 // The metrics-store worker process.
+import { Counter } from 'prom-client';
 import { request } from 'undici';
 import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
 import type { OtelMetricPointRecord, OtelSpanRecord } from '../../ingest-gateway/otlp/otel-records.ts';
@@ -31,6 +32,12 @@ export function runMetricsStore(args: string[]): Promise<never> {
         checkHealthy(victoriaMetrics.url),
       );
       const writer = victoriaMetricsWriter({ url: victoriaMetrics.url });
+      const adjustments = new Counter({
+        name: 'primoart_metrics_store_adjusted_total',
+        help: 'Samples left out, labels dropped or shortened, client names renamed to store a record (by reason)',
+        labelNames: ['reason'],
+        registers: [context.metrics],
+      });
 
       const kafka = await openKafka(context, config.kafka);
       const registryUrl = config.schema_registry.url;
@@ -43,6 +50,7 @@ export function runMetricsStore(args: string[]): Promise<never> {
         },
         fromResultRecord: fromAvroResult,
         writer,
+        count: (reason, amount = 1) => adjustments.inc({ reason }, amount),
       });
 
       return workerComponent({

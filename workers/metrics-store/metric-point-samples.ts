@@ -4,8 +4,14 @@ import type {
   ExponentialBucketsRecord,
   OtelMetricPointRecord,
 } from '../../ingest-gateway/otlp/otel-records.ts';
-import { attributeLabels, resourceLabels, scopeLabels, targetInfoLabels } from './otel-attributes.ts';
-import { prometheusMetricName } from './prometheus-names.ts';
+import {
+  attributeLabels,
+  isRenamedToProtect,
+  resourceLabels,
+  scopeLabels,
+  targetInfoLabels,
+} from './otel-attributes.ts';
+import { isReservedMetricName, metricNameCharacters, prometheusMetricName } from './prometheus-names.ts';
 import type { Sample } from './sample.ts';
 
 /** OTLP data point flag: the point marks a gap (no recorded value). */
@@ -14,35 +20,58 @@ const noRecordedValue = 1;
 /** Bucket bound as a label value, the way Prometheus clients write it: 1, 0.25, +Inf. */
 const boundLabel = (bound: number): string => (bound === Number.POSITIVE_INFINITY ? '+Inf' : String(bound));
 
+/**
+ * base^index with base = 2^(2^-scale), computed as one power of two: index × 2^-scale is exact in
+ * floating point, so a bound that is a power of two is exactly that (1024, never
+ * 1023.9999999999986), and the same bound reached from another scale is the same number (and the
+ * same `le`). Raising a rounded base to the index would carry its error into every bound.
+ */
+export function exponentialBound(scale: number, index: number): number {
+  return 2 ** (index * 2 ** -scale);
+}
+
 /** Cumulative (upper bound, count) pairs of an exponential histogram, ending with +Inf. */
 export function exponentialBuckets(
   buckets: ExponentialBucketsRecord,
   count: number,
 ): Array<{ le: number; count: number }> {
-  const base = 2 ** (2 ** -buckets.scale);
+  const bound = (index: number) => exponentialBound(buckets.scale, index);
   const result: Array<{ le: number; count: number }> = [];
   let cumulative = 0;
   // Negative bucket at index i holds [-base^(i+1), -base^i): the most negative comes first.
   for (let i = buckets.negative_bucket_counts.length - 1; i >= 0; i -= 1) {
     cumulative += buckets.negative_bucket_counts[i] ?? 0;
-    result.push({ le: -(base ** (buckets.negative_offset + i)), count: cumulative });
+    result.push({ le: -bound(buckets.negative_offset + i), count: cumulative });
   }
   cumulative += buckets.zero_count;
   result.push({ le: buckets.zero_threshold, count: cumulative });
   // Positive bucket at index i holds (base^i, base^(i+1)].
   buckets.positive_bucket_counts.forEach((bucketCount, i) => {
     cumulative += bucketCount;
-    result.push({ le: base ** (buckets.positive_offset + i + 1), count: cumulative });
+    result.push({ le: bound(buckets.positive_offset + i + 1), count: cumulative });
   });
   result.push({ le: Number.POSITIVE_INFINITY, count });
   return result;
 }
 
-export function metricPointSamples(point: OtelMetricPointRecord): Sample[] {
+/**
+ * The samples of one point. `count` hears of every client name or attribute renamed to keep it
+ * off a name or label that is PrimoART's own (README "Metrics").
+ */
+export function metricPointSamples(
+  point: OtelMetricPointRecord,
+  count: (
+    reason: 'reserved_metric_name_renamed' | 'reserved_label_renamed',
+    count?: number,
+  ) => void = () => {},
+): Sample[] {
   if ((point.flags & noRecordedValue) !== 0) return [];
+  const renamed = point.attributes.filter((attribute) => isRenamedToProtect(attribute.key)).length;
+  if (renamed > 0) count('reserved_label_renamed', renamed);
+  if (isReservedMetricName(metricNameCharacters(point.metric_name))) count('reserved_metric_name_renamed');
   const timestampMs = Math.floor(point.time_unix_micros / 1000);
   const resource = resourceLabels(point.resource);
-  // Reserved labels (job, instance, scope) win over a point attribute of the same name.
+  // No attribute can land on these: attributeLabels renames those to exported_<name>.
   const labels = { ...attributeLabels(point.attributes), ...scopeLabels(point.scope), ...resource };
   const samples: Sample[] = [];
   const add = (name: string, value: number, extra: Record<string, string> = {}) =>

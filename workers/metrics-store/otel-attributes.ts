@@ -21,24 +21,57 @@ function plainValue(value: AnyValueRecord): unknown {
   return '';
 }
 
+/** JSON has no NaN or ±Infinity (it would write null): they are kept as their names. */
+const nonFiniteAsText = (_key: string, value: unknown): unknown =>
+  typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+
 /** A string as is; numbers and booleans as written; arrays and maps as JSON; bytes as base64. */
 export function labelValue(value: AnyValueRecord): string {
   const plain = plainValue(value);
   return typeof plain === 'string'
     ? plain
     : typeof plain === 'object'
-      ? JSON.stringify(plain)
+      ? JSON.stringify(plain, nonFiniteAsText)
       : String(plain);
 }
 
 /**
- * Attributes → labels. Keys that sanitise to the same label name have their values joined with
+ * The labels PrimoART derives itself for a point (from its resource, its scope and its kind of
+ * sample). An attribute that would land on one of them is renamed `exported_<name>`, the way
+ * Prometheus keeps a scraped label that collides with a target label: never dropped, never winning.
+ */
+export const derivedLabels = new Set([
+  'job',
+  'instance',
+  'otel_scope_name',
+  'otel_scope_version',
+  'le',
+  'quantile',
+]);
+
+/**
+ * Whether an attribute key is renamed to keep it off a reserved or derived label (`__name__` →
+ * `key__name__`, `job` → `exported_job`): counted, since it is most likely an attempt to forge one.
+ */
+export function isRenamedToProtect(key: string): boolean {
+  const sanitised = key.replace(/[^a-zA-Z0-9_]/g, '_');
+  return sanitised.startsWith('_') || derivedLabels.has(labelName(key));
+}
+
+/** The label an attribute key becomes: sanitised, and kept off the labels PrimoART derives. */
+export function attributeLabelName(key: string): string {
+  const name = labelName(key);
+  return derivedLabels.has(name) ? `exported_${name}` : name;
+}
+
+/**
+ * Attributes → labels. Keys that end up as the same label name have their values joined with
  * `;` in the order of their original keys, as the compatibility spec asks.
  */
 export function attributeLabels(attributes: KeyValueRecord[]): Record<string, string> {
   const byLabel = new Map<string, Array<{ key: string; value: string }>>();
   for (const attribute of attributes) {
-    const name = labelName(attribute.key);
+    const name = attributeLabelName(attribute.key);
     const entries = byLabel.get(name) ?? [];
     entries.push({ key: attribute.key, value: labelValue(attribute.value) });
     byLabel.set(name, entries);

@@ -14,11 +14,30 @@ export function metricNameCharacters(name: string): string {
   return /^[0-9]/.test(replaced) ? `_${replaced}` : replaced;
 }
 
-/** Attribute key → label name: invalid characters become `_`; a leading digit gets `key_`. */
+/**
+ * Attribute key → label name: invalid characters become `_`; a leading digit gets `key_`, a
+ * leading `_` gets `key` (as the OpenTelemetry Collector's translator does), so that no client
+ * attribute can name a label Prometheus reserves (`__name__`, and every `__…`).
+ */
 export function labelName(key: string): string {
   const replaced = key.replace(/[^a-zA-Z0-9_]/g, '_');
   if (replaced === '') return 'key_';
-  return /^[0-9]/.test(replaced) ? `key_${replaced}` : replaced;
+  if (/^[0-9]/.test(replaced)) return `key_${replaced}`;
+  return replaced.startsWith('_') ? `key${replaced}` : replaced;
+}
+
+/**
+ * Metric names that are ours or VictoriaMetrics' own: `up` and `scrape_*` (written by its scrapes of
+ * our processes, `up` is what the ProcessDown rule watches), PrimoART's own `primoart_*` series,
+ * `target_info` (written from each point's resource) and the `ALERTS` series of rule evaluation.
+ */
+const reservedMetricName = /^(up|target_info|ALERTS|ALERTS_FOR_STATE)$|^(primoart|scrape)(_|$)/;
+
+/** The prefix a client metric with a reserved name gets: `up` → `otel_up`. */
+export const reservedNamePrefix = 'otel_';
+
+export function isReservedMetricName(name: string): boolean {
+  return reservedMetricName.test(name);
 }
 
 const unitWords: Record<string, string> = {
@@ -95,5 +114,6 @@ export function prometheusMetricName(otelName: string, shape: MetricShape): stri
     name = name.replace(/_total$/, '');
     name = `${name}_total`;
   }
-  return name;
+  // Checked on the finished name: `primoart` with unit `s` would otherwise become ours.
+  return isReservedMetricName(name) ? `${reservedNamePrefix}${name}` : name;
 }

@@ -7,7 +7,7 @@ import { PoisonRecordError } from '../../../../workers/failures.ts';
 import { metricsStoreDefinition } from '../../../../workers/metrics-store/definition.ts';
 import type { Sample } from '../../../../workers/metrics-store/sample.ts';
 import { consumedMessage } from '../fake-kafka.ts';
-import { metricPoint, span } from './otel-fixtures.ts';
+import { metricPoint, span, stringAttribute } from './otel-fixtures.ts';
 
 /** A codec that "decodes" to a fixed value, so a test sees which topic's codec was used. */
 function fixedCodec<T>(value: T): ValueCodec<T> {
@@ -71,7 +71,64 @@ test('a batch of points and spans is written in one import with every sample', a
   ]);
   assert.equal(written.length, 1);
   assert.deepEqual(
-    written[0]?.map((sample) => sample.name),
-    ['http_server_request_duration', 'target_info', 'primoart_span_duration_seconds'],
+    new Set(written[0]?.map((sample) => sample.name)),
+    new Set([
+      'http_server_request_duration',
+      'target_info',
+      'primoart_span_duration_seconds_bucket',
+      'primoart_span_duration_seconds_sum',
+      'primoart_span_duration_seconds_count',
+    ]),
   );
+  assert.equal(
+    written[0]?.find((sample) => sample.name === 'primoart_span_duration_seconds_count')?.value,
+    1,
+  );
+});
+
+test('a sample VictoriaMetrics would ignore is made to fit or left out, and counted either way', async () => {
+  const written: Sample[][] = [];
+  const counted: Record<string, number> = {};
+  const manyAttributes = Array.from({ length: 60 }, (_, i) =>
+    stringAttribute(`attribute.${String(i).padStart(2, '0')}`, 'v'),
+  );
+  const definition = metricsStoreDefinition({
+    codecs: {
+      results: fixedCodec({} as never),
+      metrics: fixedCodec(metricPoint({})),
+      spans: fixedCodec(span({})),
+      baselines: fixedCodec({} as never),
+    },
+    fromResultRecord: () => ({}) as SynthResult,
+    writer: {
+      async write(samples) {
+        written.push(samples);
+      },
+      async close() {},
+    },
+    count: (reason, amount = 1) => {
+      counted[reason] = (counted[reason] ?? 0) + amount;
+    },
+    now: () => Date.UTC(2026, 10, 23),
+  });
+  const message = consumedMessage(0);
+  await definition.write([
+    { message, record: { kind: 'point', point: metricPoint({ value_int: 3, attributes: manyAttributes }) } },
+    {
+      message,
+      record: {
+        kind: 'point',
+        point: metricPoint({ value_int: 4, metric_name: 'before.epoch', time_unix_micros: -5_000_000 }),
+      },
+    },
+  ]);
+  const [gauge, info, ...rest] = written[0] ?? [];
+  assert.equal(gauge?.name, 'http_server_request_duration');
+  assert.equal(Object.keys(gauge?.labels ?? {}).length, 39, '39 labels and the name: within 40');
+  assert.equal(gauge?.labels.job, 'shop/checkout', 'our own labels are kept first');
+  assert.equal(gauge?.labels.attribute_00, 'v', 'then the attributes in name order');
+  assert.equal(gauge?.labels.attribute_59, undefined);
+  assert.equal(info?.name, 'target_info');
+  assert.deepEqual(rest, [], 'the point before 1970 is not written');
+  assert.deepEqual(counted, { label_over_limit_dropped: 25, time_out_of_range_dropped: 2 });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  exponentialBound,
   exponentialBuckets,
   metricPointSamples,
 } from '../../../../workers/metrics-store/metric-point-samples.ts';
@@ -142,4 +143,111 @@ test('attribute keys that sanitise to the same label have their values joined in
 test('label values are escaped in the text format', () => {
   const [line] = lines(metricPoint({ value_int: 1, attributes: [stringAttribute('path', 'a"b\\c\nd')] }));
   assert.match(line ?? '', /path="a\\"b\\\\c\\nd"/);
+});
+
+test('no attribute can set __name__, a __ label or a label PrimoART derives: they are renamed', () => {
+  const reasons: string[] = [];
+  const [sample] = metricPointSamples(
+    metricPoint({
+      metric_name: 'queue.depth',
+      value_int: 0,
+      attributes: [
+        stringAttribute('__name__', 'primoart_synth_run_status'),
+        stringAttribute('__tenant_id__', 'other'),
+        stringAttribute('_private', 'x'),
+        stringAttribute('job', 'gateway'),
+        stringAttribute('instance', '127.0.0.1:18080'),
+        stringAttribute('le', '+Inf'),
+      ],
+    }),
+    (reason, count = 1) => reasons.push(`${reason}×${count}`),
+  );
+  assert.equal(sample?.name, 'queue_depth');
+  assert.deepEqual(sample?.labels, {
+    key__name__: 'primoart_synth_run_status',
+    key__tenant_id__: 'other',
+    key_private: 'x',
+    exported_job: 'gateway',
+    exported_instance: '127.0.0.1:18080',
+    exported_le: '+Inf',
+    otel_scope_name: 'shop-meter',
+    otel_scope_version: '1.2.0',
+    job: 'shop/checkout',
+    instance: 'pod-7',
+  });
+  assert.deepEqual(reasons, ['reserved_label_renamed×6']);
+});
+
+test('a client metric named like ours (up, primoart_*, scrape_*, target_info) gets otel_ in front', () => {
+  const reasons: string[] = [];
+  const named = (metric_name: string) =>
+    metricPointSamples(metricPoint({ metric_name, value_int: 0 }), (reason) => reasons.push(reason))[0]?.name;
+  assert.equal(named('up'), 'otel_up');
+  assert.equal(named('primoart_synth_run_status'), 'otel_primoart_synth_run_status');
+  assert.equal(named('primoart.worker.lag'), 'otel_primoart_worker_lag');
+  assert.equal(named('scrape_duration_seconds'), 'otel_scrape_duration_seconds');
+  assert.equal(named('target_info'), 'otel_target_info');
+  assert.equal(named('uptime'), 'uptime');
+  assert.equal(reasons.length, 5);
+  assert.equal(
+    prometheusMetricName('primoart', { unit: 's', counter: false, ratio: false }),
+    'otel_primoart_seconds',
+  );
+});
+
+test('a resource attribute cannot overwrite job or instance of target_info either', () => {
+  const samples = metricPointSamples(
+    metricPoint({
+      value_int: 1,
+      resource: {
+        attributes: [stringAttribute('service.name', 'checkout'), stringAttribute('job', 'gateway')],
+        dropped_attributes_count: 0,
+        schema_url: '',
+      },
+    }),
+  );
+  const info = samples.find((sample) => sample.name === 'target_info');
+  assert.equal(info?.labels.job, 'checkout');
+  assert.equal(info?.labels.exported_job, 'gateway');
+});
+
+test('exponential bounds are exact powers of two at every scale, so one bound is one le', () => {
+  assert.equal(exponentialBound(0, 10), 1024);
+  assert.equal(exponentialBound(3, 80), 1024);
+  assert.equal(exponentialBound(8, 2560), 1024);
+  assert.equal(exponentialBound(20, 10 * 2 ** 20), 1024);
+  assert.equal(exponentialBound(-2, 3), 4096);
+  assert.equal(exponentialBound(3, 4), exponentialBound(2, 2), 'the same bound from two scales');
+  const les = (scale: number, offset: number) =>
+    metricPointSamples(
+      metricPoint({
+        metric_type: 'EXPONENTIAL_HISTOGRAM',
+        count: 1,
+        exponential: {
+          scale,
+          zero_count: 0,
+          zero_threshold: 0,
+          positive_offset: offset,
+          positive_bucket_counts: [1],
+          negative_offset: 0,
+          negative_bucket_counts: [],
+        },
+      }),
+    )
+      .map((sample) => sample.labels.le)
+      .filter((le) => le !== undefined);
+  assert.deepEqual(les(3, 79), ['0', '1024', '+Inf']);
+  assert.deepEqual(les(8, 2559), ['0', '1024', '+Inf']);
+});
+
+test('NaN and ±Inf inside an array attribute keep their names in the label value', () => {
+  const attribute = stringAttribute('samples', '');
+  attribute.value.string_value = null;
+  attribute.value.array_value = [Number.NaN, Number.POSITIVE_INFINITY].map((double_value) => ({
+    ...stringAttribute('', '').value,
+    string_value: null,
+    double_value,
+  }));
+  const [sample] = metricPointSamples(metricPoint({ value_int: 1, attributes: [attribute] }));
+  assert.equal(sample?.labels.samples, '["NaN","Infinity"]');
 });

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SynthResult } from '../../../../schemas/record-types.ts';
 import { exposition } from '../../../../workers/metrics-store/sample.ts';
-import { spanSamples } from '../../../../workers/metrics-store/span-samples.ts';
 import { synthSamples } from '../../../../workers/metrics-store/synth-samples.ts';
-import { pointTimeMicros, span } from './otel-fixtures.ts';
 
 const at = (iso: string) => new Date(iso);
 
@@ -72,16 +70,4 @@ test('a run writes duration, status and success for itself and each step at thei
 
 test('the same run gives the same samples again, so a replay collapses onto them', () => {
   assert.deepEqual(synthSamples(run).map(exposition), synthSamples(structuredClone(run)).map(exposition));
-});
-
-test('a server span is one duration sample at its end, labelled by service, operation and status', () => {
-  assert.deepEqual(spanSamples(span({ status_code: 'ERROR' })).map(exposition), [
-    `primoart_span_duration_seconds{operation="GET /cart",service="checkout",span_kind="server",status_code="error"} 0.25 ${Math.floor(pointTimeMicros / 1000)}`,
-  ]);
-});
-
-test('client and internal spans are not requests received and write nothing', () => {
-  assert.deepEqual(spanSamples(span({ kind: 'CLIENT' })), []);
-  assert.deepEqual(spanSamples(span({ kind: 'INTERNAL' })), []);
-  assert.equal(spanSamples(span({ kind: 'CONSUMER' }))[0]?.labels.span_kind, 'consumer');
 });
