@@ -2,7 +2,6 @@
 // run, per OpenTelemetry log record and per span. Every entry carries a deterministic `entry_id`:
 // VictoriaLogs does not de-duplicate, so a replay writes the same entries again and queries collapse
 // them by that id (README "Logs").
-import { createHash } from 'node:crypto';
 import type {
   AnyValueRecord,
   KeyValueRecord,
@@ -35,9 +34,13 @@ export const maxMessageChars = 32 * 1024;
 
 const unknownService = 'unknown_service';
 
-/** RFC 3339 with microseconds, e.g. 2026-11-23T04:00:00.123456Z. */
+/**
+ * RFC 3339 with microseconds, e.g. 2026-11-23T04:00:00.123456Z; '' for a time no Date can hold
+ * (entry-limits.ts then puts the entry at the time it was published).
+ */
 export function rfc3339FromMicros(micros: number): string {
   const millis = Math.floor(micros / 1000);
+  if (Number.isNaN(new Date(millis).getTime())) return '';
   const fraction = String(Math.trunc(micros - millis * 1000)).padStart(3, '0');
   return new Date(millis).toISOString().replace(/\.(\d{3})Z$/, `.$1${fraction}Z`);
 }
@@ -123,15 +126,25 @@ export function robotRunEntries(result: SynthResult): LogEntry[] {
   return entries;
 }
 
+/**
+ * NaN and ±Infinity as text: JSON has no such numbers (JSON.stringify writes null, and VictoriaLogs
+ * then stores no field at all).
+ */
+const finiteOrText = (value: number): number | string =>
+  Number.isFinite(value) ? value : Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
+
+const nonFiniteAsText = (_key: string, value: unknown): unknown =>
+  typeof value === 'number' ? finiteOrText(value) : value;
+
 /** An OTLP value as a field value: scalars as they are, bytes as base64, the rest as JSON. */
 export function fieldValue(value: AnyValueRecord): unknown {
   if (value.string_value !== null) return value.string_value;
   if (value.bool_value !== null) return value.bool_value;
   if (value.int_value !== null) return value.int_value;
-  if (value.double_value !== null) return value.double_value;
+  if (value.double_value !== null) return finiteOrText(value.double_value);
   if (value.bytes_value !== null) return Buffer.from(value.bytes_value).toString('base64');
-  if (value.array_value !== null) return JSON.stringify(value.array_value.map(plainValue));
-  if (value.kvlist_value !== null) return JSON.stringify(plainObject(value.kvlist_value));
+  if (value.array_value !== null) return JSON.stringify(value.array_value.map(plainValue), nonFiniteAsText);
+  if (value.kvlist_value !== null) return JSON.stringify(plainObject(value.kvlist_value), nonFiniteAsText);
   return '';
 }
 
@@ -145,9 +158,18 @@ function plainObject(list: KeyValueRecord[]): Record<string, unknown> {
   return Object.fromEntries(list.map(({ key, value }) => [key, plainValue(value)]));
 }
 
-/** Attributes as one level of fields; VictoriaLogs stores them as `<prefix>.<key>`. */
+/**
+ * Attributes as one level of fields under a prefix (VictoriaLogs stores them as `<prefix>.<key>`),
+ * so no attribute can be `_msg`, `_time`, `_stream` or another top-level field. A key sent twice
+ * keeps both values, joined with `;` in the order sent.
+ */
 function attributeFields(list: KeyValueRecord[]): Record<string, unknown> {
-  return Object.fromEntries(list.map(({ key, value }) => [key, fieldValue(value)]));
+  const fields = new Map<string, unknown>();
+  for (const { key, value } of list) {
+    const field = fieldValue(value);
+    fields.set(key, fields.has(key) ? `${String(fields.get(key))};${String(field)}` : field);
+  }
+  return Object.fromEntries(fields);
 }
 
 function resourceString(list: KeyValueRecord[], ...keys: string[]): string | null {
@@ -185,25 +207,30 @@ function bodyText(body: AnyValueRecord | null): string {
   return typeof value === 'string' ? value : String(value);
 }
 
-/**
- * A log record has no id of its own: its entry_id is a hash of its content without received_at,
- * so a replay and an exporter's retry of the same record get the same id.
- */
-export function otelLogEntryId(record: OtelLogRecord): string {
-  const { received_at: _receivedAt, ...content } = record;
-  // Buffers (bytes values) serialise deterministically through their toJSON.
-  const digest = createHash('sha256').update(JSON.stringify(content)).digest('hex');
-  return `log:${digest.slice(0, 32)}`;
+/** Where a record was read: topic, partition and offset name it uniquely and for good. */
+export interface RecordOrigin {
+  topic: string;
+  partition: number;
+  offset: string;
 }
 
-export function otelLogEntry(record: OtelLogRecord): LogEntry {
+/**
+ * A log record or span has no id that is unique for certain (identical records are common: the
+ * same body in the same microsecond; span ids are the client's to choose), but its place on its
+ * topic is: `<topic>/<partition>/<offset>`, the same on every replay and redelivery.
+ */
+export function otelEntryId(origin: RecordOrigin): string {
+  return `${origin.topic}/${origin.partition}/${origin.offset}`;
+}
+
+export function otelLogEntry(record: OtelLogRecord, origin: RecordOrigin): LogEntry {
   const micros = record.time_unix_micros ?? record.observed_time_unix_micros ?? record.received_at * 1000;
   return {
     kind: entryKinds.otelLog,
     ...otelStream(record),
     _time: rfc3339FromMicros(micros),
     _msg: bodyText(record.body) || record.event_name,
-    entry_id: otelLogEntryId(record),
+    entry_id: otelEntryId(origin),
     ...withoutNulls({
       trace_id: record.trace_id,
       span_id: record.span_id,
@@ -216,14 +243,14 @@ export function otelLogEntry(record: OtelLogRecord): LogEntry {
   };
 }
 
-export function otelSpanEntry(record: OtelSpanRecord): LogEntry {
+export function otelSpanEntry(record: OtelSpanRecord, origin: RecordOrigin): LogEntry {
   const message = record.status_message === '' ? record.name : `${record.name}: ${record.status_message}`;
   return {
     kind: entryKinds.otelSpan,
     ...otelStream(record),
     _time: rfc3339FromMicros(record.start_time_unix_micros),
     _msg: message,
-    entry_id: `span:${record.trace_id}:${record.span_id}`,
+    entry_id: otelEntryId(origin),
     ...withoutNulls({
       trace_id: record.trace_id,
       span_id: record.span_id,

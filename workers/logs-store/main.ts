@@ -1,4 +1,5 @@
 // The logs-store worker process.
+import { Counter } from 'prom-client';
 import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
 import type { OtelLogRecord, OtelSpanRecord } from '../../ingest-gateway/otlp/otel-records.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
@@ -23,6 +24,12 @@ export function runLogsStore(args: string[]): Promise<never> {
         checkVictoriaLogs(victoriaLogs.url, signal),
       );
       const writer = createVictoriaLogsWriter({ url: victoriaLogs.url });
+      const adjustments = new Counter({
+        name: 'primoart_logs_store_adjusted_total',
+        help: 'Entries re-timed, fields left out or shortened so that VictoriaLogs keeps the entry (by reason)',
+        labelNames: ['reason'],
+        registers: [context.metrics],
+      });
 
       const kafka = await openKafka(context, config.kafka);
       const registryUrl = config.schema_registry.url;
@@ -34,6 +41,7 @@ export function runLogsStore(args: string[]): Promise<never> {
         },
         fromResultRecord: fromAvroResult,
         writer,
+        count: (reason, amount = 1) => adjustments.inc({ reason }, amount),
       });
 
       return workerComponent({

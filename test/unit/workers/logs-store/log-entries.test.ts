@@ -80,6 +80,37 @@ function logRecord(overrides: Partial<OtelLogRecord> = {}): OtelLogRecord {
   };
 }
 
+/** Where a record was read: partition 2 of its topic at `offset`. */
+const at = (offset: number, topic = 'primoart.otel.logs.v1') => ({
+  topic,
+  partition: 2,
+  offset: String(offset),
+});
+
+function span(): OtelSpanRecord {
+  const start = Date.parse('2026-11-23T04:00:00.000Z') * 1000;
+  return {
+    ...origin,
+    trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+    span_id: '00f067aa0ba902b7',
+    parent_span_id: null,
+    trace_state: '',
+    flags: 1,
+    name: 'POST /pay',
+    kind: 'SERVER',
+    start_time_unix_micros: start,
+    end_time_unix_micros: start + 250_500,
+    attributes: [],
+    dropped_attributes_count: 0,
+    events: [],
+    dropped_events_count: 0,
+    links: [],
+    dropped_links_count: 0,
+    status_code: 'ERROR',
+    status_message: 'card declined',
+  };
+}
+
 test('a failed run without a log is one searchable entry with its status and error', () => {
   const entries = robotRunEntries(
     result({
@@ -139,14 +170,76 @@ test('a log line longer than the store accepts is split into parts, none lost', 
 
 test('the same records map to the same entry ids (a replay is recognisable)', () => {
   assert.deepEqual(robotRunEntries(result({ log: 'a\nb' })), robotRunEntries(result({ log: 'a\nb' })));
-  const first = otelLogEntry(logRecord());
-  const resent = otelLogEntry(logRecord({ received_at: origin.received_at + 60_000 }));
-  assert.equal(first.entry_id, resent.entry_id);
-  assert.notEqual(first.entry_id, otelLogEntry(logRecord({ body: text('payment accepted') })).entry_id);
+  const first = otelLogEntry(logRecord(), at(17));
+  const replayed = otelLogEntry(logRecord(), at(17));
+  assert.equal(first.entry_id, replayed.entry_id);
+  assert.equal(first.entry_id, 'primoart.otel.logs.v1/2/17');
+});
+
+test('100 identical log records (same body, same microsecond) are 100 entries with 100 ids', () => {
+  const ids = Array.from({ length: 100 }, (_, offset) => otelLogEntry(logRecord(), at(offset)).entry_id);
+  assert.equal(new Set(ids).size, 100);
+  const spanIds = Array.from(
+    { length: 100 },
+    (_, offset) => otelSpanEntry(span(), at(offset, 'primoart.otel.spans.v1')).entry_id,
+  );
+  assert.equal(new Set(spanIds).size, 100, 'a span id sent twice is still two records');
+});
+
+test('NaN and ±Infinity attribute values are kept as text (JSON would turn them into null)', () => {
+  const double = (value: number) => ({ ...noValue, double_value: value });
+  const entry = otelLogEntry(
+    logRecord({
+      attributes: [
+        { key: 'ratio', value: double(Number.NaN) },
+        { key: 'max', value: double(Number.POSITIVE_INFINITY) },
+        { key: 'min', value: double(Number.NEGATIVE_INFINITY) },
+        { key: 'list', value: { ...noValue, array_value: [double(Number.NaN), double(1.5)] } },
+      ],
+    }),
+    at(0),
+  );
+  assert.deepEqual(JSON.parse(JSON.stringify(entry)).attributes, {
+    ratio: 'NaN',
+    max: '+Inf',
+    min: '-Inf',
+    list: '["NaN",1.5]',
+  });
+});
+
+test('attributes stay under attributes.*: none can set _msg, _time, _stream or a stream field', () => {
+  const entry = otelLogEntry(
+    logRecord({
+      attributes: ['_msg', '_time', '_stream', '_stream_id', 'kind', 'service', 'entry_id'].map((key) => ({
+        key,
+        value: text('forged'),
+      })),
+    }),
+    at(0),
+  );
+  assert.equal(entry._msg, 'payment declined');
+  assert.equal(entry._time, '2026-11-23T04:00:00.123456Z');
+  assert.equal(entry.kind, 'otel.log');
+  assert.equal(entry.service, 'checkout');
+  assert.equal(entry.entry_id, 'primoart.otel.logs.v1/2/0');
+  assert.equal((entry.attributes as Record<string, unknown>)._msg, 'forged');
+});
+
+test('an attribute key sent twice keeps both values', () => {
+  const entry = otelLogEntry(
+    logRecord({
+      attributes: [
+        { key: 'k', value: text('one') },
+        { key: 'k', value: text('two') },
+      ],
+    }),
+    at(0),
+  );
+  assert.deepEqual(entry.attributes, { k: 'one;two' });
 });
 
 test('an OTLP log record keeps its time to the microsecond, trace context, severity and attributes', () => {
-  const entry = otelLogEntry(logRecord());
+  const entry = otelLogEntry(logRecord(), at(3));
   assert.equal(entry._time, '2026-11-23T04:00:00.123456Z');
   assert.equal(entry._msg, 'payment declined');
   assert.equal(entry.service, 'checkout');
@@ -158,29 +251,10 @@ test('an OTLP log record keeps its time to the microsecond, trace context, sever
 });
 
 test('a span is an entry named after it, with its ids, status and duration', () => {
-  const start = Date.parse('2026-11-23T04:00:00.000Z') * 1000;
-  const span: OtelSpanRecord = {
-    ...origin,
-    trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
-    span_id: '00f067aa0ba902b7',
-    parent_span_id: null,
-    trace_state: '',
-    flags: 1,
-    name: 'POST /pay',
-    kind: 'SERVER',
-    start_time_unix_micros: start,
-    end_time_unix_micros: start + 250_500,
-    attributes: [],
-    dropped_attributes_count: 0,
-    events: [],
-    dropped_events_count: 0,
-    links: [],
-    dropped_links_count: 0,
-    status_code: 'ERROR',
-    status_message: 'card declined',
-  };
-  const entry = otelSpanEntry(span);
-  assert.equal(entry.entry_id, 'span:4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7');
+  const entry = otelSpanEntry(span(), at(9, 'primoart.otel.spans.v1'));
+  assert.equal(entry.entry_id, 'primoart.otel.spans.v1/2/9');
+  assert.equal(entry.trace_id, '4bf92f3577b34da6a3ce929d0e0e4736');
+  assert.equal(entry.span_id, '00f067aa0ba902b7');
   assert.equal(entry._msg, 'POST /pay: card declined');
   assert.equal(entry.status_code, 'ERROR');
   assert.equal(entry.duration_ms, 250.5);
