@@ -157,6 +157,19 @@ export const configSchema = z.strictObject({
           burst: positiveInt.default(100),
         })
         .prefault({}),
+      /** The OTLP/HTTP receiver's request limits and decoder threads (ingest-gateway/README.md "OpenTelemetry"). */
+      otlp: z
+        .strictObject({
+          /** Spans, data points or log records per request; more is answered 413. */
+          max_records_per_request: positiveInt.default(20_000),
+          /** What one request's records may total once encoded (Avro); more is answered 413. */
+          max_request_record_bytes: positiveInt.default(64 * 1024 * 1024),
+          /** Worker threads that decode OTLP requests off the event loop. */
+          decode_threads: positiveInt.default(2),
+          /** Requests waiting for a decoder thread; more are answered 503 with Retry-After. */
+          decode_queue: positiveInt.default(64),
+        })
+        .prefault({}),
     })
     .superRefine((gateway, ctx) => {
       const seenNames = new Set<string>();

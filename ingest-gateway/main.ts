@@ -5,6 +5,7 @@ import { codecFor, openKafka } from '../topics/bus.ts';
 import { topics } from '../topics/catalog.ts';
 import { openDefinitions } from './definitions.ts';
 import { createGatewayKeys } from './gateway-keys.ts';
+import { createDecodePool } from './otlp/decode-pool.ts';
 import { createOtelPublishers } from './otlp/otel-publishers.ts';
 import { otlpApi } from './otlp/otlp-api.ts';
 import { createResultPublisher } from './publisher.ts';
@@ -32,11 +33,22 @@ export function runGateway(args: string[]): Promise<never> {
         artifactCodec,
         timeoutMs: publishTimeoutMs,
       });
-      const otelPublishers = await createOtelPublishers({
+      const otel = await createOtelPublishers({
         context,
         registryUrl,
         producer,
         timeoutMs: publishTimeoutMs,
+      });
+      const otlpDecoder = await createDecodePool({
+        threads: gateway.otlp.decode_threads,
+        maxQueue: gateway.otlp.decode_queue,
+        processor: {
+          encodings: otel.encodings,
+          limits: {
+            maxRecordsPerRequest: gateway.otlp.max_records_per_request,
+            maxRequestRecordBytes: gateway.otlp.max_request_record_bytes,
+          },
+        },
       });
       const definitions = await openDefinitions({
         context,
@@ -63,6 +75,7 @@ export function runGateway(args: string[]): Promise<never> {
           await definitions.stop();
           await keys.stop();
           await producer.disconnect();
+          await otlpDecoder.close();
         },
         routes(app) {
           app.use(countResponses(context.metrics));
@@ -81,7 +94,8 @@ export function runGateway(args: string[]): Promise<never> {
           app.use(
             otlpApi({
               keys: keys.store,
-              publishers: otelPublishers,
+              publishers: otel.publishers,
+              decoder: otlpDecoder,
               bodyLimitBytes: gateway.body_limit_bytes,
               logger: context.logger,
               metrics: context.metrics,

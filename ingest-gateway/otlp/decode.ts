@@ -1,8 +1,11 @@
 // Request bodies of both OTLP/HTTP encodings → the plain message shape. A body that cannot be
-// decoded at all is refused as a whole (400); record-level problems are left to the mappers.
+// decoded at all is refused as a whole (400), one over the request limits too (413);
+// record-level problems are left to the mappers.
 import type protobuf from 'protobufjs';
 import { decodeOtlpJson, OtlpDecodeError } from './otlp-json.ts';
+import { OtlpLimitError } from './otlp-limits.ts';
 import { type PlainMessage, toObjectOptions } from './plain-message.ts';
+import { scanProtobuf } from './wire-scan.ts';
 
 export type OtlpEncoding = 'protobuf' | 'json';
 
@@ -14,14 +17,21 @@ export function encodingOf(contentType: string | undefined): OtlpEncoding | unde
   return undefined;
 }
 
-export function decodeRequest(type: protobuf.Type, body: Buffer, encoding: OtlpEncoding): PlainMessage {
-  if (encoding === 'json') return decodeOtlpJson(type, body);
+export function decodeRequest(
+  type: protobuf.Type,
+  body: Uint8Array,
+  encoding: OtlpEncoding,
+  maxRecords: number,
+): PlainMessage {
+  if (encoding === 'json')
+    return decodeOtlpJson(type, Buffer.from(body.buffer, body.byteOffset, body.length), maxRecords);
+  // Wire types, lengths, nesting and the record count are checked before protobufjs allocates anything.
+  scanProtobuf(type, body, maxRecords);
   try {
     return type.toObject(type.decode(body), toObjectOptions) as PlainMessage;
   } catch (error) {
-    // Truncated or corrupt bytes, wrong wire types, and nesting deep enough to exhaust the stack.
     throw new OtlpDecodeError(`the body is not a valid ${type.name} protobuf: ${(error as Error).message}`);
   }
 }
 
-export { OtlpDecodeError };
+export { OtlpDecodeError, OtlpLimitError };

@@ -1,59 +1,60 @@
-// Publishes the records of one OTLP request to its topic and resolves only once Kafka
-// acknowledged all of them (acks=all, idempotent producer), like the results publisher. Records
-// that cannot be encoded or would exceed the topic's message size are refused one by one instead.
+// Publishes the encoded records of one OTLP request to its topic and resolves only once Kafka
+// acknowledged all of them (acks=all, idempotent producer), like the results publisher.
+// Kafka refuses a produce request whose batch for one partition is over the topic's
+// max.message.bytes, however small each record: so the records go in consecutive sends of at
+// most `chunkBytes` each, and one request of any size (5,000 spans of one trace, all on one
+// partition) is published whole. If a later send fails the exporter gets 503 and sends the whole
+// request again: the records of earlier sends are then in the topic twice (at least once).
 import type { TopicSpec } from '../../topics/catalog.ts';
-import type { ValueCodec } from '../../topics/codec.ts';
 import type { OutgoingMessage, Producer } from '../../topics/port.ts';
 import { sendWithin } from '../publisher.ts';
+import { unpackRecords } from './request-processing.ts';
 
 /** Room left in a Kafka message for the key, headers and batch framing. */
 const framingBytes = 1024;
+/** What a record adds to a batch beyond its key and value (length, attributes, offsets: varints). */
+const recordOverheadBytes = 32;
+/**
+ * Sends are at most this large even where the topic allows more: the client encodes (and
+ * checksums) each send on the event loop, and smaller sends keep that slice short.
+ */
+const defaultChunkBytes = 1024 * 1024;
 
-export interface KeyedRecord<R> {
-  key: string;
-  record: R;
+/** The largest record value a topic takes: what the decoder refuses beyond (partial success). */
+export function maxValueBytes(topic: TopicSpec): number {
+  return topic.maxMessageBytes - framingBytes;
 }
 
-export interface PublishOutcome {
-  published: number;
-  /** Records refused before sending, by their index in the input, with the reason. */
-  refused: Array<{ index: number; message: string }>;
+export interface TopicPublisher {
+  /** Publish the records of request-processing's packRecords; throws KafkaUnavailableError. */
+  publish(packed: Uint8Array): Promise<void>;
 }
 
-export interface TopicPublisher<R> {
-  publish(records: Array<KeyedRecord<R>>): Promise<PublishOutcome>;
-}
-
-export function createTopicPublisher<R>(options: {
+export function createTopicPublisher(options: {
   producer: Producer;
   topic: TopicSpec;
-  codec: ValueCodec<R>;
   /** Give up waiting for Kafka after this long; the exporter retries on the 503. */
   timeoutMs: number;
-}): TopicPublisher<R> {
-  const { producer, topic, codec, timeoutMs } = options;
-  const maxValueBytes = topic.maxMessageBytes - framingBytes;
+  chunkBytes?: number;
+}): TopicPublisher {
+  const { producer, topic, timeoutMs } = options;
+  const chunkBytes = Math.min(options.chunkBytes ?? defaultChunkBytes, maxValueBytes(topic));
   return {
-    async publish(records) {
-      const refused: PublishOutcome['refused'] = [];
-      const messages: OutgoingMessage[] = [];
-      for (const [index, { key, record }] of records.entries()) {
-        let value: Buffer;
-        try {
-          value = await codec.encode(record);
-        } catch (error) {
-          refused.push({ index, message: `cannot be encoded: ${(error as Error).message.slice(0, 200)}` });
-          continue;
+    async publish(packed) {
+      let chunk: OutgoingMessage[] = [];
+      let size = 0;
+      for (const { key, value } of unpackRecords(packed)) {
+        const recordBytes = key.length + value.length + recordOverheadBytes;
+        // A record larger than a chunk (but within maxValueBytes) goes alone.
+        if (chunk.length > 0 && size + recordBytes > chunkBytes) {
+          await sendWithin(producer, [{ topic: topic.name, messages: chunk }], timeoutMs);
+          chunk = [];
+          size = 0;
         }
-        if (value.length > maxValueBytes) {
-          refused.push({ index, message: `is ${value.length} bytes encoded, over ${maxValueBytes}` });
-          continue;
-        }
-        messages.push({ key, value });
+        chunk.push({ key, value });
+        size += recordBytes;
       }
-      if (messages.length === 0) return { published: 0, refused };
-      await sendWithin(producer, [{ topic: topic.name, messages }], timeoutMs);
-      return { published: messages.length, refused };
+      if (chunk.length > 0) await sendWithin(producer, [{ topic: topic.name, messages: chunk }], timeoutMs);
     },
   };
 }

@@ -1,27 +1,38 @@
-// The three OpenTelemetry topic publishers a gateway needs, each with its registry codec.
+// The three OpenTelemetry topic publishers a gateway needs, and how the decode pool encodes each
+// signal's records (the registry's schema id for the topic, the topic's record size limit).
 import type { ProcessContext } from '../../core/process.ts';
 import { codecFor } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { Producer } from '../../topics/port.ts';
-import { createTopicPublisher } from './otel-publisher.ts';
-import type { OtelLogRecord, OtelMetricPointRecord, OtelSpanRecord } from './otel-records.ts';
+import { createTopicPublisher, maxValueBytes } from './otel-publisher.ts';
 import type { OtlpApiOptions } from './otlp-api.ts';
+import type { SignalEncoding, SignalName } from './request-processing.ts';
+
+const signalTopics = { traces: topics.otelSpans, metrics: topics.otelMetrics, logs: topics.otelLogs };
 
 export async function createOtelPublishers(options: {
   context: ProcessContext;
   registryUrl: string;
   producer: Producer;
   timeoutMs: number;
-}): Promise<OtlpApiOptions['publishers']> {
+}): Promise<{ publishers: OtlpApiOptions['publishers']; encodings: Record<SignalName, SignalEncoding> }> {
   const { context, registryUrl, producer, timeoutMs } = options;
-  const [spanCodec, metricCodec, logCodec] = await Promise.all([
-    codecFor<OtelSpanRecord>(context, registryUrl, topics.otelSpans),
-    codecFor<OtelMetricPointRecord>(context, registryUrl, topics.otelMetrics),
-    codecFor<OtelLogRecord>(context, registryUrl, topics.otelLogs),
-  ]);
+  const encodings = {} as Record<SignalName, SignalEncoding>;
+  for (const [signal, topic] of Object.entries(signalTopics) as Array<
+    [SignalName, typeof topics.otelSpans]
+  >) {
+    // The codec checks that the registry holds this exact schema and tells its id.
+    const codec = await codecFor(context, registryUrl, topic);
+    encodings[signal] = {
+      schema: topic.valueSchema.schema,
+      schemaId: codec.schemaId,
+      maxValueBytes: maxValueBytes(topic),
+    };
+  }
+  const publisher = (signal: SignalName) =>
+    createTopicPublisher({ producer, topic: signalTopics[signal], timeoutMs });
   return {
-    spans: createTopicPublisher({ producer, topic: topics.otelSpans, codec: spanCodec, timeoutMs }),
-    metrics: createTopicPublisher({ producer, topic: topics.otelMetrics, codec: metricCodec, timeoutMs }),
-    logs: createTopicPublisher({ producer, topic: topics.otelLogs, codec: logCodec, timeoutMs }),
+    publishers: { traces: publisher('traces'), metrics: publisher('metrics'), logs: publisher('logs') },
+    encodings,
   };
 }

@@ -1,62 +1,86 @@
 // OTLP/HTTP receiver (OTLP specification, "OTLP/HTTP"): POST /v1/traces, /v1/metrics, /v1/logs in
-// binary protobuf or JSON, optionally gzip/deflate compressed. Each request is split into one
-// record per span, data point or log record and published; the answer comes only after Kafka
-// acknowledged (200, with partialSuccess when some records were refused), 503 + Retry-After when
-// it did not, 400 for a body that cannot be decoded (nothing published). Error bodies are
-// google.rpc.Status messages in the request's encoding.
+// binary protobuf or JSON, compressed or not (otlp-body.ts). Each request is decoded, split into
+// one record per span, data point or log record and encoded off the event loop (decode-pool.ts),
+// then published; the answer comes only after Kafka acknowledged (200, with partialSuccess when
+// some records were refused), 503 + Retry-After when it did not, 400 for a body that cannot be
+// decoded and 413 for one over the request limits (nothing published). Every error answer —
+// authentication and rate limits included — is a google.rpc.Status in the request's encoding.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type protobuf from 'protobufjs';
-import { requireScope } from '../api-keys.ts';
+import { type AuthErrorWriter, chargeRecords, requireScope } from '../api-keys.ts';
 import { KafkaUnavailableError } from '../publisher.ts';
-import { RecordRejection } from './common-mapping.ts';
-import { decodeRequest, encodingOf, OtlpDecodeError, type OtlpEncoding } from './decode.ts';
-import { logRecordsFromRequest } from './log-mapping.ts';
-import { metricPointsFromRequest } from './metric-mapping.ts';
+import { encodingOf, type OtlpEncoding } from './decode.ts';
+import { DecoderBusyError, type OtlpDecoder } from './decode-pool.ts';
 import type { TopicPublisher } from './otel-publisher.ts';
-import type { OtelLogRecord, OtelMetricPointRecord, OtelSpanRecord } from './otel-records.ts';
-import type { PlainMessage } from './plain-message.ts';
+import { otlpBody } from './otlp-body.ts';
 import { otlpTypes } from './protobuf-types.ts';
-import { type Mapped, spansFromRequest } from './trace-mapping.ts';
+import type { ProcessResult, SignalName } from './request-processing.ts';
 
-export interface OtelPublishers {
-  spans: TopicPublisher<OtelSpanRecord>;
-  metrics: TopicPublisher<OtelMetricPointRecord>;
-  logs: TopicPublisher<OtelLogRecord>;
-}
+export type OtelPublishers = Record<SignalName, TopicPublisher>;
 
 export interface OtlpApiOptions {
   keys: Parameters<typeof requireScope>[0];
   publishers: OtelPublishers;
-  /** Limit of the (inflated) request body; larger requests are answered 413. */
+  decoder: OtlpDecoder;
+  /** Limit of the (decoded) request body; larger requests are answered 413. */
   bodyLimitBytes: number;
   logger: Logger;
   metrics: Registry;
-  /** Seconds an exporter should wait before retrying when Kafka is away. */
+  /** Seconds an exporter should wait before retrying when Kafka is away or the decoders are busy. */
   retryAfterSeconds: number;
 }
 
 /** google.rpc.Code values used in Status bodies. */
-const rpcCode = { invalidArgument: 3, resourceExhausted: 8, unavailable: 14 } as const;
+const rpcCode = {
+  invalidArgument: 3,
+  permissionDenied: 7,
+  resourceExhausted: 8,
+  internal: 13,
+  unavailable: 14,
+  unauthenticated: 16,
+} as const;
 
-interface Signal<R> {
-  name: 'traces' | 'metrics' | 'logs';
-  requestType: protobuf.Type;
+const codeOfHttpStatus = (status: number): number =>
+  status === 401
+    ? rpcCode.unauthenticated
+    : status === 403
+      ? rpcCode.permissionDenied
+      : status === 429 || status === 413
+        ? rpcCode.resourceExhausted
+        : status === 503
+          ? rpcCode.unavailable
+          : status >= 500
+            ? rpcCode.internal
+            : rpcCode.invalidArgument;
+
+interface Signal {
+  name: SignalName;
   responseType: protobuf.Type;
   /** The partialSuccess field that counts refused records. */
   rejectedField: 'rejectedSpans' | 'rejectedDataPoints' | 'rejectedLogRecords';
-  map(request: PlainMessage, receivedAt: Date): Mapped<R>;
-  publisher: TopicPublisher<R>;
 }
 
-function sendStatus(
+const signals: Signal[] = [
+  { name: 'traces', responseType: otlpTypes.traceResponse, rejectedField: 'rejectedSpans' },
+  { name: 'metrics', responseType: otlpTypes.metricsResponse, rejectedField: 'rejectedDataPoints' },
+  { name: 'logs', responseType: otlpTypes.logsResponse, rejectedField: 'rejectedLogRecords' },
+];
+
+/** The encoding of a request's answers: its Content-Type's, JSON when it names neither. */
+function answerEncoding(request: Request): OtlpEncoding {
+  return encodingOf(request.get('content-type')) ?? 'json';
+}
+
+/** A google.rpc.Status answer in `encoding` (OTLP specification, "Failures"). */
+export function sendStatus(
   response: Response,
   encoding: OtlpEncoding,
   httpStatus: number,
-  code: number,
   message: string,
 ): void {
+  const code = codeOfHttpStatus(httpStatus);
   response.status(httpStatus);
   if (encoding === 'json') {
     response.json({ code, message });
@@ -66,10 +90,15 @@ function sendStatus(
   response.type('application/x-protobuf').send(Buffer.from(body));
 }
 
+/** 401, 403 and 429 from the auth middleware as Status messages (headers are already set). */
+const otlpAuthErrors: AuthErrorWriter = (response, answer) => {
+  sendStatus(response, answerEncoding(response.req), answer.status, answer.message);
+};
+
 function sendExportResponse(
   response: Response,
   encoding: OtlpEncoding,
-  signal: Signal<unknown>,
+  signal: Signal,
   rejected: number,
   errorMessage: string,
 ): void {
@@ -87,138 +116,117 @@ function sendExportResponse(
 }
 
 export function otlpApi(options: OtlpApiOptions): Router {
-  const { logger } = options;
+  const { logger, decoder } = options;
   const outcomes = new Counter({
     name: 'primoart_gateway_otlp_records_total',
     help: 'OpenTelemetry spans, data points and log records received, by signal and outcome',
     labelNames: ['signal', 'outcome'],
     registers: [options.metrics],
   });
+  const refusedRequests = new Counter({
+    name: 'primoart_gateway_otlp_requests_refused_total',
+    help: 'OTLP requests refused as a whole before publishing, by signal and reason',
+    labelNames: ['signal', 'reason'],
+    registers: [options.metrics],
+  });
   const router = express.Router();
 
-  const signals: Array<Signal<never>> = [
-    {
-      name: 'traces',
-      requestType: otlpTypes.traceRequest,
-      responseType: otlpTypes.traceResponse,
-      rejectedField: 'rejectedSpans',
-      map: spansFromRequest,
-      publisher: options.publishers.spans,
-    },
-    {
-      name: 'metrics',
-      requestType: otlpTypes.metricsRequest,
-      responseType: otlpTypes.metricsResponse,
-      rejectedField: 'rejectedDataPoints',
-      map: metricPointsFromRequest,
-      publisher: options.publishers.metrics,
-    },
-    {
-      name: 'logs',
-      requestType: otlpTypes.logsRequest,
-      responseType: otlpTypes.logsResponse,
-      rejectedField: 'rejectedLogRecords',
-      map: logRecordsFromRequest,
-      publisher: options.publishers.logs,
-    },
-  ] as Array<Signal<never>>;
-
   const requireOtlpMediaType = (request: Request, response: Response, next: NextFunction) => {
-    const encoding = encodingOf(request.get('content-type'));
-    if (encoding === undefined) {
-      sendStatus(
-        response,
-        'json',
-        415,
-        rpcCode.invalidArgument,
-        'send Content-Type: application/x-protobuf or application/json',
-      );
+    if (encodingOf(request.get('content-type')) === undefined) {
+      sendStatus(response, 'json', 415, 'send Content-Type: application/x-protobuf or application/json');
       return;
     }
-    response.locals.otlpEncoding = encoding;
     next();
   };
-  // gzip and deflate bodies are inflated; the limit applies to the inflated size (zip bombs stop there).
-  const rawBody = express.raw({ limit: options.bodyLimitBytes, type: () => true });
+  const readBody = otlpBody(options.bodyLimitBytes);
+
+  const retryLater = (response: Response, encoding: OtlpEncoding, message: string) => {
+    response.set('Retry-After', String(options.retryAfterSeconds));
+    sendStatus(response, encoding, 503, message);
+  };
 
   for (const signal of signals) {
     router.post(
       `/v1/${signal.name}`,
-      requireScope(options.keys, 'otlp:write'),
+      requireScope(options.keys, 'otlp:write', { writeError: otlpAuthErrors }),
       requireOtlpMediaType,
-      rawBody,
+      readBody,
       async (request: Request, response: Response) => {
-        const encoding = response.locals.otlpEncoding as OtlpEncoding;
-        const receivedAt = new Date();
-        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        let decoded: PlainMessage;
+        const encoding = answerEncoding(request);
+        const body: Buffer = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        let result: ProcessResult;
         try {
-          decoded = decodeRequest(signal.requestType, body, encoding);
+          result = await decoder.process({
+            signal: signal.name,
+            encoding,
+            body,
+            receivedAt: Date.now(),
+          });
         } catch (error) {
-          if (!(error instanceof OtlpDecodeError)) throw error;
-          outcomes.inc({ signal: signal.name, outcome: 'undecodable_request' });
-          sendStatus(response, encoding, 400, rpcCode.invalidArgument, error.message);
+          if (!(error instanceof DecoderBusyError)) throw error;
+          refusedRequests.inc({ signal: signal.name, reason: 'decoders_busy' });
+          retryLater(response, encoding, `${error.message}; nothing was accepted, retry later`);
           return;
         }
-        const { records, rejections } = signal.map(decoded, receivedAt);
-        let outcome: Awaited<ReturnType<TopicPublisher<unknown>['publish']>>;
+        if (result.kind === 'undecodable') {
+          refusedRequests.inc({ signal: signal.name, reason: 'undecodable' });
+          sendStatus(response, encoding, 400, result.message);
+          return;
+        }
+        if (result.kind === 'over-limit') {
+          refusedRequests.inc({ signal: signal.name, reason: 'over_limit' });
+          sendStatus(response, encoding, 413, result.message);
+          return;
+        }
+        if (!chargeRecords(request, response, result.count + result.rejected)) {
+          refusedRequests.inc({ signal: signal.name, reason: 'rate_limited' });
+          return;
+        }
         try {
-          outcome = await signal.publisher.publish(records);
+          await options.publishers[signal.name].publish(result.packed);
         } catch (error) {
           if (!(error instanceof KafkaUnavailableError)) throw error;
           logger.warn(
             { err: error.message, signal: signal.name },
             'kafka did not acknowledge; answering 503',
           );
-          outcomes.inc({ signal: signal.name, outcome: 'unavailable' }, records.length);
-          response.set('Retry-After', String(options.retryAfterSeconds));
-          sendStatus(
-            response,
-            encoding,
-            503,
-            rpcCode.unavailable,
-            'the message bus did not acknowledge; nothing was accepted, retry later',
-          );
+          outcomes.inc({ signal: signal.name, outcome: 'unavailable' }, result.count);
+          retryLater(response, encoding, 'the message bus did not acknowledge; retry later');
           return;
         }
-        for (const refused of outcome.refused) {
-          rejections.add(`record ${refused.index}`, new RecordRejection(refused.message));
-        }
-        outcomes.inc({ signal: signal.name, outcome: 'accepted' }, outcome.published);
-        outcomes.inc({ signal: signal.name, outcome: 'rejected' }, rejections.count);
-        sendExportResponse(response, encoding, signal, rejections.count, rejections.summary());
+        outcomes.inc({ signal: signal.name, outcome: 'accepted' }, result.count);
+        outcomes.inc({ signal: signal.name, outcome: 'rejected' }, result.rejected);
+        sendExportResponse(response, encoding, signal, result.rejected, result.errorMessage);
       },
     );
   }
 
-  // Body-parser failures, answered as Status messages in the request's encoding.
+  // Body-reading failures and anything unexpected, answered as Status messages in the
+  // request's encoding (never the HTML of express' default handler).
   router.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
-    if (!request.path.startsWith('/v1/')) {
+    if (!signals.some((signal) => request.path === `/v1/${signal.name}`) || response.headersSent) {
       next(error);
       return;
     }
-    const encoding = (response.locals.otlpEncoding as OtlpEncoding | undefined) ?? 'json';
+    const encoding = answerEncoding(request);
     const { type, status } = error as { type?: string; status?: number };
     if (type === 'entity.too.large') {
-      sendStatus(
-        response,
-        encoding,
-        413,
-        rpcCode.resourceExhausted,
-        `the body is over ${options.bodyLimitBytes} bytes`,
-      );
+      sendStatus(response, encoding, 413, `the body is over ${options.bodyLimitBytes} bytes`);
     } else if (type === 'encoding.unsupported') {
+      const message = (error as Error).message;
       sendStatus(
         response,
         encoding,
         415,
-        rpcCode.invalidArgument,
-        'Content-Encoding must be gzip, deflate or identity',
+        message.startsWith('unsupported content encoding')
+          ? 'Content-Encoding must be gzip, deflate, br, zstd, snappy or identity'
+          : message,
       );
     } else if (status !== undefined && status >= 400 && status < 500) {
-      sendStatus(response, encoding, 400, rpcCode.invalidArgument, (error as Error).message);
+      sendStatus(response, encoding, 400, `the body could not be read: ${(error as Error).message}`);
     } else {
-      next(error);
+      logger.error({ err: error, path: request.path }, 'OTLP request failed');
+      sendStatus(response, encoding, 500, 'the gateway failed to handle this request');
     }
   });
   return router;

@@ -4,6 +4,13 @@
 // strings rather than base64, enums are integers (names are accepted too), 64-bit integers are
 // decimal strings or numbers, unknown fields are ignored.
 import protobuf from 'protobufjs';
+import {
+  isRecordField,
+  maxValueDepth,
+  RecordCounter,
+  valueDepthError,
+  valueTypeName,
+} from './otlp-limits.ts';
 import type { InvalidHexId, PlainMessage } from './plain-message.ts';
 
 export class OtlpDecodeError extends Error {
@@ -14,7 +21,6 @@ export class OtlpDecodeError extends Error {
 const hexIdFields = new Set(['traceId', 'spanId', 'parentSpanId']);
 const longTypes = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 const int32Types = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
-const maxDepth = 64;
 
 const snakeCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
@@ -66,11 +72,23 @@ function scalar(field: protobuf.Field, value: unknown, path: string): unknown {
   return fail(path, `a value of type ${type}`, value);
 }
 
-function plainFromJson(type: protobuf.Type, value: unknown, path: string, depth = 0): PlainMessage {
+interface Walk {
+  records: RecordCounter;
+}
+
+function plainFromJson(
+  type: protobuf.Type,
+  value: unknown,
+  path: string,
+  walk: Walk,
+  valueDepth = 0,
+): PlainMessage {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail(path || '(body)', `a JSON object (${type.name})`, value);
   }
-  if (depth > maxDepth) throw new OtlpDecodeError(`${path}: nested more than ${maxDepth} levels deep`);
+  // The only recursion in the OTLP messages is through AnyValue, so this also bounds the stack.
+  const depth = type.name === valueTypeName ? valueDepth + 1 : valueDepth;
+  if (depth > maxValueDepth) throw new OtlpDecodeError(`${path}: ${valueDepthError()}`);
   const json = value as Record<string, unknown>;
   const plain: Record<string, unknown> = {};
   for (const field of type.fieldsArray) {
@@ -83,9 +101,11 @@ function plainFromJson(type: protobuf.Type, value: unknown, path: string, depth 
         continue;
       }
       if (!Array.isArray(raw)) fail(fieldPath, 'an array', raw);
+      // Counted before the entries are walked: an oversized request costs no more than the limit.
+      if (isRecordField(type, field)) walk.records.add(raw.length);
       plain[field.name] = raw.map((entry, index) =>
         field.resolvedType instanceof protobuf.Type
-          ? plainFromJson(field.resolvedType, entry, `${fieldPath}[${index}]`, depth + 1)
+          ? plainFromJson(field.resolvedType, entry, `${fieldPath}[${index}]`, walk, depth)
           : scalar(field, entry, `${fieldPath}[${index}]`),
       );
       continue;
@@ -93,19 +113,22 @@ function plainFromJson(type: protobuf.Type, value: unknown, path: string, depth 
     if (raw === undefined || raw === null) continue;
     plain[field.name] =
       field.resolvedType instanceof protobuf.Type
-        ? plainFromJson(field.resolvedType, raw, fieldPath, depth + 1)
+        ? plainFromJson(field.resolvedType, raw, fieldPath, walk, depth)
         : scalar(field, raw, fieldPath);
   }
   return plain;
 }
 
-/** Decode an OTLP/JSON request body of `type`; throws OtlpDecodeError naming the first problem. */
-export function decodeOtlpJson(type: protobuf.Type, body: Buffer): PlainMessage {
+/**
+ * Decode an OTLP/JSON request body of `type`; throws OtlpDecodeError naming the first problem, or
+ * OtlpLimitError when it carries more than `maxRecords` records.
+ */
+export function decodeOtlpJson(type: protobuf.Type, body: Buffer, maxRecords: number): PlainMessage {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.length === 0 ? '{}' : body.toString('utf8'));
   } catch (error) {
     throw new OtlpDecodeError(`the body is not valid JSON: ${(error as Error).message}`);
   }
-  return plainFromJson(type, parsed, '');
+  return plainFromJson(type, parsed, '', { records: new RecordCounter(maxRecords) });
 }

@@ -22,6 +22,10 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { decodeRequest, encodingOf, OtlpDecodeError } from '../../../ingest-gateway/otlp/decode.ts';
+
+/** No record limit: these tests are about mapping (the limits have tests of their own). */
+const unlimited = Number.MAX_SAFE_INTEGER;
+
 import { logRecordsFromRequest } from '../../../ingest-gateway/otlp/log-mapping.ts';
 import { metricPointsFromRequest, seriesId } from '../../../ingest-gateway/otlp/metric-mapping.ts';
 import { otlpTypes } from '../../../ingest-gateway/otlp/protobuf-types.ts';
@@ -92,8 +96,14 @@ test('spans exported by the official protobuf and JSON exporters map to the same
   await provider.shutdown();
 
   const { json, proto } = bodiesOf('/v1/traces');
-  const fromJson = spansFromRequest(decodeRequest(otlpTypes.traceRequest, json, 'json'), receivedAt);
-  const fromProto = spansFromRequest(decodeRequest(otlpTypes.traceRequest, proto, 'protobuf'), receivedAt);
+  const fromJson = spansFromRequest(
+    decodeRequest(otlpTypes.traceRequest, json, 'json', unlimited),
+    receivedAt,
+  );
+  const fromProto = spansFromRequest(
+    decodeRequest(otlpTypes.traceRequest, proto, 'protobuf', unlimited),
+    receivedAt,
+  );
   assert.equal(fromProto.records.length, 2);
   assert.equal(fromProto.rejections.count, 0);
   assert.deepEqual(fromJson, fromProto);
@@ -143,11 +153,11 @@ test('metric points exported by both official exporters map to the same valid re
   await provider.shutdown();
 
   const fromJson = metricPointsFromRequest(
-    decodeRequest(otlpTypes.metricsRequest, bodies.json, 'json'),
+    decodeRequest(otlpTypes.metricsRequest, bodies.json, 'json', unlimited),
     receivedAt,
   );
   const fromProto = metricPointsFromRequest(
-    decodeRequest(otlpTypes.metricsRequest, bodies.proto, 'protobuf'),
+    decodeRequest(otlpTypes.metricsRequest, bodies.proto, 'protobuf', unlimited),
     receivedAt,
   );
   assert.equal(fromProto.records.length, 4);
@@ -180,11 +190,11 @@ test('log records exported by both official exporters map to the same valid reco
 
   const bodies = bodiesOf('/v1/logs');
   const fromJson = logRecordsFromRequest(
-    decodeRequest(otlpTypes.logsRequest, bodies.json, 'json'),
+    decodeRequest(otlpTypes.logsRequest, bodies.json, 'json', unlimited),
     receivedAt,
   );
   const fromProto = logRecordsFromRequest(
-    decodeRequest(otlpTypes.logsRequest, bodies.proto, 'protobuf'),
+    decodeRequest(otlpTypes.logsRequest, bodies.proto, 'protobuf', unlimited),
     receivedAt,
   );
   assert.equal(fromProto.records.length, 2);
@@ -223,6 +233,7 @@ test('OTLP/JSON: hex ids, 64-bit integers as strings or numbers, enum integers o
         attributes: [{ key: 'i', value: { intValue: '9007199254740993' } }],
       }),
       'protobuf',
+      unlimited,
     ),
     receivedAt,
   );
@@ -249,7 +260,7 @@ test('OTLP/JSON: hex ids, 64-bit integers as strings or numbers, enum integers o
   ];
   for (const span of variants) {
     const fromJson = spansFromRequest(
-      decodeRequest(otlpTypes.traceRequest, jsonTraces(span), 'json'),
+      decodeRequest(otlpTypes.traceRequest, jsonTraces(span), 'json', unlimited),
       receivedAt,
     );
     assert.deepEqual(fromJson, fromProto);
@@ -269,6 +280,7 @@ test('OTLP/JSON: hex ids, 64-bit integers as strings or numbers, enum integers o
       otlpTypes.traceRequest,
       jsonTraces({ traceId: traceHex, spanId: spanHex, startTimeUnixNano: 1_000_000 }),
       'json',
+      unlimited,
     ),
     receivedAt,
   );
@@ -280,6 +292,7 @@ test('OTLP/JSON: hex ids, 64-bit integers as strings or numbers, enum integers o
         `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${traceHex}","spanId":"${spanHex}","startTimeUnixNano":1763870000123456789}]}]}]}`,
       ),
       'json',
+      unlimited,
     ),
     receivedAt,
   );
@@ -296,7 +309,7 @@ test('spans with missing, short, all-zero or non-hex ids are refused one by one 
     { traceId: traceHex, spanId: spanHex, parentSpanId: 'abcd' },
   ];
   const body = Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] }));
-  const mapped = spansFromRequest(decodeRequest(otlpTypes.traceRequest, body, 'json'), receivedAt);
+  const mapped = spansFromRequest(decodeRequest(otlpTypes.traceRequest, body, 'json', unlimited), receivedAt);
   assert.deepEqual(
     mapped.records.map((entry) => entry.record.name),
     ['ok'],
@@ -338,7 +351,10 @@ test('metric points that break the data model are refused; the rest of the metri
       ],
     }),
   );
-  const mapped = metricPointsFromRequest(decodeRequest(otlpTypes.metricsRequest, body, 'json'), receivedAt);
+  const mapped = metricPointsFromRequest(
+    decodeRequest(otlpTypes.metricsRequest, body, 'json', unlimited),
+    receivedAt,
+  );
   assert.equal(mapped.records.length, 2);
   assert.deepEqual(mapped.records[0]?.record.bucket_counts, [1, 2]);
   assert.equal(mapped.records[0]?.record.aggregation_temporality, 'DELTA');
@@ -383,7 +399,7 @@ test('the series id depends on name, resource and point attributes, not on their
 test('bodies that cannot be decoded at all are refused as a whole', () => {
   const valid = protoTraces({ traceId: Buffer.from(traceHex, 'hex'), spanId: Buffer.from(spanHex, 'hex') });
   assert.throws(
-    () => decodeRequest(otlpTypes.traceRequest, valid.subarray(0, valid.length - 3), 'protobuf'),
+    () => decodeRequest(otlpTypes.traceRequest, valid.subarray(0, valid.length - 3), 'protobuf', unlimited),
     OtlpDecodeError,
   );
   for (const body of [
@@ -393,13 +409,16 @@ test('bodies that cannot be decoded at all are refused as a whole', () => {
     '{"resourceSpans": [{"scopeSpans": [{"spans": [{"kind": "NOPE"}]}]}]}',
   ]) {
     assert.throws(
-      () => decodeRequest(otlpTypes.traceRequest, Buffer.from(body), 'json'),
+      () => decodeRequest(otlpTypes.traceRequest, Buffer.from(body), 'json', unlimited),
       OtlpDecodeError,
       body,
     );
   }
   assert.deepEqual(
-    spansFromRequest(decodeRequest(otlpTypes.traceRequest, Buffer.alloc(0), 'protobuf'), receivedAt).records,
+    spansFromRequest(
+      decodeRequest(otlpTypes.traceRequest, Buffer.alloc(0), 'protobuf', unlimited),
+      receivedAt,
+    ).records,
     [],
   );
 });
@@ -431,8 +450,10 @@ test('OTLP/JSON log severity may be given by its enum name or its number', () =>
       }),
     );
   const severityOf = (severityNumber: unknown) =>
-    logRecordsFromRequest(decodeRequest(otlpTypes.logsRequest, body(severityNumber), 'json'), receivedAt)
-      .records[0]?.record.severity_number;
+    logRecordsFromRequest(
+      decodeRequest(otlpTypes.logsRequest, body(severityNumber), 'json', unlimited),
+      receivedAt,
+    ).records[0]?.record.severity_number;
   assert.equal(severityOf('SEVERITY_NUMBER_ERROR'), 17);
   assert.equal(severityOf(17), 17);
   assert.equal(severityOf('SEVERITY_NUMBER_WARN2'), 14);
