@@ -14,7 +14,28 @@ export interface PreparedResult<R, A> {
 }
 
 export class KafkaUnavailableError extends Error {
-  override readonly name = 'KafkaUnavailableError';
+  override readonly name: string = 'KafkaUnavailableError';
+}
+
+/**
+ * Kafka refused a record (or a partition's batch of them) as larger than the topic takes: retrying
+ * cannot help. A KafkaUnavailableError still, so an API that does not tell the two apart keeps its
+ * answer; the results API answers 413.
+ */
+export class RecordTooLargeError extends KafkaUnavailableError {
+  override readonly name = 'RecordTooLargeError';
+}
+
+// The protocol errors (kafkajs gives them as `type`) that mean "too large", wherever in the chain
+// of causes and aggregated errors the client put them.
+const tooLargeErrorTypes = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+function isTooLarge(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const { type, cause, errors } = error as { type?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof type === 'string' && tooLargeErrorTypes.has(type)) return true;
+  if (isTooLarge(cause, depth + 1)) return true;
+  return Array.isArray(errors) && errors.some((inner) => isTooLarge(inner, depth + 1));
 }
 
 /**
@@ -37,11 +58,39 @@ export async function sendWithin(
     await Promise.race([producer.send(batches), timeout]);
   } catch (error) {
     if (error instanceof KafkaUnavailableError) throw error;
+    if (isTooLarge(error)) throw new RecordTooLargeError((error as Error).message);
     throw new KafkaUnavailableError((error as Error).message);
   } finally {
     clearTimeout(timer);
   }
 }
+
+/**
+ * Messages grouped into sends whose values add up to at most `maxBytes` (a bigger message goes
+ * alone). kafkajs puts every message of one send for one partition into a single record batch, and
+ * Kafka refuses a batch over the topic's max.message.bytes: many records that each fit may not fit
+ * together.
+ */
+export function groupedBySize(messages: OutgoingMessage[], maxBytes: number): OutgoingMessage[][] {
+  const groups: OutgoingMessage[][] = [];
+  let group: OutgoingMessage[] = [];
+  let groupBytes = 0;
+  for (const message of messages) {
+    const bytes = (message.value?.length ?? 0) + (message.key?.length ?? 0);
+    if (group.length > 0 && groupBytes + bytes > maxBytes) {
+      groups.push(group);
+      group = [];
+      groupBytes = 0;
+    }
+    group.push(message);
+    groupBytes += bytes;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/** Room left in a send for the record batch's own header and each record's framing. */
+const batchOverheadBytes = 64 * 1024;
 
 export interface ResultPublisher<R, A> {
   publish(results: Array<PreparedResult<R, A>>): Promise<void>;
@@ -72,13 +121,17 @@ export function createResultPublisher<R, A>(options: {
       ]).catch((error: unknown) => {
         throw new Error(`encoding a record failed: ${(error as Error).message}`);
       });
-      const batches: Array<{ topic: string; messages: typeof resultMessages }> = [
-        { topic: topics.synthResults.name, messages: resultMessages },
-      ];
-      // Screenshots go in the same produce call: a result is never acknowledged without its images.
-      if (artifactMessages.length > 0)
-        batches.unshift({ topic: topics.synthArtifacts.name, messages: artifactMessages });
-      await sendWithin(producer, batches, timeoutMs);
+      // Screenshots first, results after them, each in sends that fit the topic's message limit: a
+      // result is never acknowledged without its images. A send that fails after others succeeded
+      // leaves records the robot's retry re-sends; stores keep one copy per result_id and object key.
+      for (const { topic, messages } of [
+        { topic: topics.synthArtifacts, messages: artifactMessages },
+        { topic: topics.synthResults, messages: resultMessages },
+      ]) {
+        for (const group of groupedBySize(messages, topic.maxMessageBytes - batchOverheadBytes)) {
+          await sendWithin(producer, [{ topic: topic.name, messages: group }], timeoutMs);
+        }
+      }
     },
   };
 }

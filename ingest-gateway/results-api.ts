@@ -1,20 +1,28 @@
 // POST /api/v1/transactions/results/upload — the public contract robots are written against
-// (CONTRACT.md "Robot results"): single and batch forms, every problem named by path, 2xx only
-// after Kafka acknowledged, 503 with Retry-After when it cannot.
+// (CONTRACT.md "Robot results"): single and batch forms, problems named by path (the first 100,
+// and how many), 2xx only after Kafka acknowledged, 503 with Retry-After when it cannot, 413 for a
+// result no record can hold (retrying would never help).
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { toAvroResult, validateUpload } from '../schemas/index.ts';
+import { judgeUpload, toAvroResult, type UploadValidation } from '../schemas/index.ts';
 import type {
   SynthArtifactRecord,
   TransactionResultRecord,
   ValidTransactionResult,
 } from '../schemas/record-types.ts';
+import { oversizedResult } from '../schemas/result-record-size.ts';
 import type { Validation, ValidationError } from '../schemas/validation-problems.ts';
-import { type KeyStore, requireScope } from './api-keys.ts';
+import { chargeRecords, type KeyStore, requireScope } from './api-keys.ts';
 import { jsonBody, jsonBodyErrors } from './body-errors.ts';
-import { KafkaUnavailableError, type PreparedResult, type ResultPublisher } from './publisher.ts';
+import {
+  KafkaUnavailableError,
+  type PreparedResult,
+  RecordTooLargeError,
+  type ResultPublisher,
+} from './publisher.ts';
 
 export interface ResultsApiOptions {
   keys: KeyStore;
@@ -37,6 +45,23 @@ function prepare(valid: ValidTransactionResult, receivedAt: Date): Prepared {
     transactionId: valid.transaction_id,
     artifacts: records.artifacts.map((artifact) => ({ objectKey: artifact.object_key, record: artifact })),
   };
+}
+
+/**
+ * Judges the body, letting other requests run after each batch item: one request must not hold
+ * the event loop for the time of a hundred results.
+ */
+async function judgedInTurns(judging: Generator<void, UploadValidation, void>): Promise<UploadValidation> {
+  for (;;) {
+    const step = judging.next();
+    if (step.done) return step.value;
+    await nextTurn();
+  }
+}
+
+/** The problems of a refused result as the answer names them: the first ones, and how many in all. */
+function problemsOf(validation: Validation<unknown> & { ok: false }) {
+  return { errors: validation.errors, error_count: validation.errorCount ?? validation.errors.length };
 }
 
 /** A robot key may upload only for its own robot (CONTRACT.md: 403). */
@@ -67,12 +92,23 @@ export function resultsApi(options: ResultsApiOptions): Router {
     });
   };
 
-  /** Publish; false when Kafka did not acknowledge and the 503 was sent. */
+  /** Publish; false when Kafka did not acknowledge and the 503 (or 413) was sent. */
   const publish = async (prepared: Prepared[], response: Response): Promise<boolean> => {
     try {
       await options.publisher.publish(prepared);
       return true;
     } catch (error) {
+      if (error instanceof RecordTooLargeError) {
+        // The size check before publishing should make this impossible; if Kafka still refuses,
+        // telling the robot to retry would loop forever.
+        logger.error({ err: error.message }, 'kafka refused a record as too large; answering 413');
+        outcomes.inc({ outcome: 'too_large' });
+        response.status(413).json({
+          error: 'result_too_large',
+          message: `the message bus refused the upload as too large: ${error.message}`,
+        });
+        return false;
+      }
       if (!(error instanceof KafkaUnavailableError)) throw error;
       unavailable(response, error);
       return false;
@@ -86,10 +122,12 @@ export function resultsApi(options: ResultsApiOptions): Router {
     async (request: Request, response: Response) => {
       const receivedAt = new Date();
       const robotId = request.apiKey?.robotId;
-      const upload = validateUpload(request.body, {
-        now: receivedAt,
-        defaultEnvironment: options.defaultEnvironment,
-      });
+      const upload = await judgedInTurns(
+        judgeUpload(request.body, { now: receivedAt, defaultEnvironment: options.defaultEnvironment }),
+      );
+      // The key's rate limit counts results: one, or the items of a batch (a refused body costs one).
+      const results = upload.kind === 'batch' ? upload.items.length : 1;
+      if (!chargeRecords(request, response, results)) return;
 
       if (upload.kind === 'invalid_batch') {
         outcomes.inc({ outcome: 'rejected' });
@@ -101,7 +139,8 @@ export function resultsApi(options: ResultsApiOptions): Router {
         const { validation } = upload;
         if (!validation.ok) {
           outcomes.inc({ outcome: 'rejected' });
-          response.status(400).json({ error: 'invalid_result', details: validation.errors });
+          const { errors, error_count } = problemsOf(validation);
+          response.status(400).json({ error: 'invalid_result', details: errors, error_count });
           return;
         }
         const mismatch = robotMismatch(validation.value, robotId);
@@ -110,24 +149,44 @@ export function resultsApi(options: ResultsApiOptions): Router {
           response.status(403).json({ error: mismatch.message });
           return;
         }
-        if (!(await publish([prepare(validation.value, receivedAt)], response))) return;
+        const prepared = prepare(validation.value, receivedAt);
+        const oversized = oversizedResult(prepared.record);
+        if (oversized !== undefined) {
+          outcomes.inc({ outcome: 'too_large' });
+          response.status(413).json({ error: 'result_too_large', details: [oversized], error_count: 1 });
+          return;
+        }
+        if (!(await publish([prepared], response))) return;
         outcomes.inc({ outcome: 'accepted' });
         response.status(202).json({ result_id: validation.value.result_id, status: 'accepted' });
         return;
       }
 
-      const judged = upload.items.map(({ claimedResultId, validation }) => {
-        const checked: Validation<ValidTransactionResult> = validation.ok
-          ? (() => {
-              const mismatch = robotMismatch(validation.value, robotId);
-              return mismatch ? { ok: false as const, errors: [mismatch] } : validation;
-            })()
-          : validation;
-        return { claimedResultId, checked };
-      });
-      const accepted = judged.flatMap(({ checked }) =>
-        checked.ok ? [prepare(checked.value, receivedAt)] : [],
-      );
+      const judged: Array<{
+        claimedResultId: string | null;
+        checked: Validation<ValidTransactionResult>;
+        prepared?: Prepared;
+      }> = [];
+      for (const { claimedResultId, validation } of upload.items) {
+        const mismatch = validation.ok ? robotMismatch(validation.value, robotId) : undefined;
+        if (!validation.ok || mismatch !== undefined) {
+          judged.push({
+            claimedResultId,
+            checked: mismatch ? { ok: false, errors: [mismatch] } : validation,
+          });
+          continue;
+        }
+        // Encoding to measure a result takes about as long as judging it: one item per turn here too.
+        await nextTurn();
+        const prepared = prepare(validation.value, receivedAt);
+        const oversized = oversizedResult(prepared.record);
+        judged.push(
+          oversized === undefined
+            ? { claimedResultId, checked: validation, prepared }
+            : { claimedResultId, checked: { ok: false, errors: [oversized] } },
+        );
+      }
+      const accepted = judged.flatMap((item) => (item.prepared === undefined ? [] : [item.prepared]));
       if (!(await publish(accepted, response))) return;
       outcomes.inc({ outcome: 'accepted' }, accepted.length);
       outcomes.inc({ outcome: 'rejected' }, judged.length - accepted.length);
@@ -135,7 +194,7 @@ export function resultsApi(options: ResultsApiOptions): Router {
         results: judged.map(({ claimedResultId, checked }) =>
           checked.ok
             ? { result_id: checked.value.result_id, status: 'accepted' }
-            : { result_id: claimedResultId, status: 'rejected', errors: checked.errors },
+            : { result_id: claimedResultId, status: 'rejected', ...problemsOf(checked) },
         ),
       });
     },

@@ -17,6 +17,17 @@ function quote(text: string): string {
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
 }
 
+/**
+ * How many code points a text over `maxChars` has, as a phrase; undefined when it is within. A code
+ * point is one or two UTF-16 units, so the length alone settles most texts without counting.
+ */
+export function charactersOver(text: string, maxChars: number): string | undefined {
+  if (text.length <= maxChars) return undefined;
+  if (text.length > 2 * maxChars) return `at least ${Math.ceil(text.length / 2)}`;
+  const count = characterCount(text);
+  return count > maxChars ? String(count) : undefined;
+}
+
 function characterCount(text: string): number {
   let count = 0;
   for (const _ of text) count++;
@@ -29,22 +40,50 @@ function readString(value: unknown, path: string, problems: ProblemList): string
   return undefined;
 }
 
+/**
+ * Why the stores could not hold this text as it is, if they could not: PostgreSQL text and jsonb
+ * refuse U+0000, and a lone surrogate has no UTF-8 form (encoders silently replace it).
+ */
+export function unstorableTextReason(text: string): string | undefined {
+  const nul = text.indexOf('\u0000');
+  if (nul !== -1) {
+    return `must not contain U+0000 (NUL), which PostgreSQL cannot store; found at position ${nul}`;
+  }
+  if (!text.isWellFormed()) {
+    return 'must be well-formed Unicode: it holds a lone surrogate (\\uD800-\\uDFFF without its pair), which has no UTF-8 form';
+  }
+  return undefined;
+}
+
+function readStorableString(value: unknown, path: string, problems: ProblemList): string | undefined {
+  const string = readString(value, path, problems);
+  if (string === undefined) return undefined;
+  const unstorable = unstorableTextReason(string);
+  if (unstorable === undefined) return string;
+  problems.add(path, unstorable);
+  return undefined;
+}
+
 /** A string of at least `minChars` and at most `maxChars` characters (Unicode code points). */
-export function text(limits: { minChars?: number; maxChars?: number } = {}): Check<string> {
-  const { minChars = 0, maxChars = Number.POSITIVE_INFINITY } = limits;
+export function text(limits: { minChars?: number; maxChars: number }): Check<string> {
+  const { minChars = 0, maxChars } = limits;
   return (value, path, problems) => {
     const string = readString(value, path, problems);
     if (string === undefined) return undefined;
-    const count = characterCount(string);
-    if (count < minChars) {
-      problems.add(path, minChars === 1 ? 'must not be empty' : `must be at least ${minChars} characters`);
+    if (string.length === 0 && minChars > 0) {
+      problems.add(path, 'must not be empty');
       return undefined;
     }
-    if (count > maxChars) {
-      problems.add(path, `must be at most ${maxChars} characters, got ${count}`);
+    const over = charactersOver(string, maxChars);
+    if (over !== undefined) {
+      problems.add(path, `must be at most ${maxChars} characters, got ${over}`);
       return undefined;
     }
-    return string;
+    if (minChars > 1 && characterCount(string) < minChars) {
+      problems.add(path, `must be at least ${minChars} characters`);
+      return undefined;
+    }
+    return readStorableString(string, path, problems);
   };
 }
 
@@ -64,7 +103,7 @@ export function utf8Text(maxBytes: number): Check<string> {
       problems.add(path, `must be at most ${describeBytes(maxBytes)} of UTF-8, got ${size} bytes`);
       return undefined;
     }
-    return string;
+    return readStorableString(string, path, problems);
   };
 }
 
@@ -81,13 +120,29 @@ export const uuid: Check<string> = (value, path, problems) => {
   return string.toLowerCase();
 };
 
-/** An RFC 3339 date-time with an offset, as epoch milliseconds. */
+/**
+ * The times every store holds: VictoriaMetrics and VictoriaLogs take nothing before the Unix
+ * epoch, and years past 9999 have no RFC 3339 form. (PostgreSQL and JavaScript reach further.)
+ */
+export const storableTimeRange = {
+  min: Date.UTC(1970, 0, 1),
+  max: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+} as const;
+
+/** An RFC 3339 date-time with an offset, between 1970 and 9999, as epoch milliseconds. */
 export const time: Check<number> = (value, path, problems) => {
   const string = readString(value, path, problems);
   if (string === undefined) return undefined;
   const parsed = parseRfc3339(string);
   if (!parsed.ok) {
     problems.add(path, `must be an RFC 3339 time with an offset: ${quote(string)} ${parsed.reason}`);
+    return undefined;
+  }
+  if (parsed.epochMillis < storableTimeRange.min || parsed.epochMillis > storableTimeRange.max) {
+    problems.add(
+      path,
+      `must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z, got ${quote(string)}`,
+    );
     return undefined;
   }
   return parsed.epochMillis;
@@ -150,6 +205,18 @@ export function numberBetween(min: number, max: number): Check<number> {
  * An object with only the given fields. Unknown fields are reported at their own path (a typo must
  * not be dropped silently); the object is still returned so its known fields get checked too.
  */
+// Each shape's fields as a set: an object may have a hundred thousand keys to look up.
+const fieldSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function fieldSetOf(fields: readonly string[]): ReadonlySet<string> {
+  let set = fieldSets.get(fields);
+  if (set === undefined) {
+    set = new Set(fields);
+    fieldSets.set(fields, set);
+  }
+  return set;
+}
+
 export function knownFieldsObject(
   value: unknown,
   path: string,
@@ -160,8 +227,14 @@ export function knownFieldsObject(
     problems.add(path, `must be ${shape.describedAs}, got ${describeJsonType(value)}`);
     return undefined;
   }
+  const known = fieldSetOf(shape.fields);
   for (const key of Object.keys(value)) {
-    if (shape.fields.includes(key)) continue;
+    if (known.has(key)) continue;
+    if (problems.full) {
+      // Only counted: a suggestion costs an edit distance per known field.
+      problems.count();
+      continue;
+    }
     const suggestion = closestField(key, shape.fields);
     const hint = suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`;
     problems.add(fieldPath(path, key), `is not a field of ${shape.describedAs}${hint}`);

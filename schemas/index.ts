@@ -110,6 +110,7 @@ export {
   type BatchItemValidation,
   batchLimits,
   isBatchUpload,
+  judgeUpload,
   type UploadValidation,
   validateUpload,
 } from './upload.ts';

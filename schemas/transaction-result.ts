@@ -4,6 +4,7 @@
 
 import {
   type Check,
+  charactersOver,
   FieldReader,
   integer,
   knownFieldsObject,
@@ -11,6 +12,7 @@ import {
   oneOf,
   text,
   time,
+  unstorableTextReason,
   utf8Text,
   uuid,
 } from './field-checks.ts';
@@ -27,7 +29,7 @@ import {
   type ValidScreenshot,
   type ValidTransactionResult,
 } from './record-types.ts';
-import { decodedBase64Length, decodeStrictBase64, detectImageType } from './screenshot-data.ts';
+import { decodedBase64Length, decodeStrictBase64, detectImageType, inspectImage } from './screenshot-data.ts';
 import {
   describeJsonType,
   fieldPath,
@@ -42,6 +44,10 @@ export const transactionResultLimits = {
   transactionNameMaxChars: 256,
   serviceMaxChars: 128,
   projectMaxChars: 128,
+  robotNameMaxChars: 256,
+  environmentMaxChars: 64,
+  /** Each of location.city, location.region, location.country. */
+  locationTextMaxChars: 128,
   stepNameMaxChars: 256,
   errorMessageMaxBytes: 8 * 1024,
   logMaxBytes: 1024 * 1024,
@@ -50,6 +56,8 @@ export const transactionResultLimits = {
   maxScreenshots: 20,
   screenshotMaxBytes: 5 * 1024 * 1024,
   maxAttributes: 64,
+  attributeKeyMaxChars: 128,
+  attributeValueMaxChars: 1024,
   /** How far finished_at may lie ahead of the gateway's clock (robot clocks drift). */
   finishedAtMaxFutureMs: 5 * 60 * 1000,
   /** How far a step's times may lie outside the run's interval. */
@@ -61,6 +69,8 @@ export interface TransactionResultValidationOptions {
   now: Date;
   /** Environment of results that name none (config, e.g. `production`). */
   defaultEnvironment: string;
+  /** Problems named in the answer at most (more are only counted); default maxReportedProblems. */
+  maxErrors?: number;
 }
 
 const limits = transactionResultLimits;
@@ -76,6 +86,7 @@ const screenshotShape = { fields: fieldsOf(screenshotPayloadFields), describedAs
 
 const status = oneOf(runStatuses);
 const errorMessage = utf8Text(limits.errorMessageMaxBytes);
+const locationText = text({ maxChars: limits.locationTextMaxChars });
 
 function formatSeconds(millis: number): string {
   return `${(millis / 1000).toFixed(3).replace(/\.?0+$/, '')} s`;
@@ -92,9 +103,9 @@ const location: Check<Location> = (value, path, problems) => {
   if (object === undefined) return undefined;
   const fields = new FieldReader(object, path, problems);
   return {
-    city: fields.optional('city', text()),
-    region: fields.optional('region', text()),
-    country: fields.optional('country', text()),
+    city: fields.optional('city', locationText),
+    region: fields.optional('region', locationText),
+    country: fields.optional('country', locationText),
     latitude: fields.optional('latitude', numberBetween(-90, 90)),
     longitude: fields.optional('longitude', numberBetween(-180, 180)),
   };
@@ -163,9 +174,16 @@ function readSteps(
   }
   if (value.length < limits.minSteps) problems.add(path, 'must hold at least 1 step');
   if (value.length > limits.maxSteps) {
+    // Refused as a whole: judging a million steps would only describe a request that cannot pass.
     problems.add(path, `must hold at most ${limits.maxSteps} steps, got ${value.length}`);
+    return undefined;
   }
-  const steps = value.map((item, position) => readStep(item, itemPath(path, position), run, problems));
+  const steps: Array<Partial<Step> | undefined> = [];
+  for (const [position, item] of value.entries()) {
+    // A full list means the result is refused anyway: the remaining steps would only add work.
+    if (problems.full) break;
+    steps.push(readStep(item, itemPath(path, position), run, problems));
+  }
   const firstPositionOfIndex = new Map<number, number>();
   steps.forEach((step, position) => {
     if (step?.index === undefined) return;
@@ -230,6 +248,11 @@ function readScreenshotData(
     );
     return undefined;
   }
+  const image = inspectImage(bytes, actualType);
+  if (!image.ok) {
+    problems.add(path, `is not a well-formed ${imageFormatNames[actualType]} image: ${image.problem}`);
+    return undefined;
+  }
   return bytes;
 }
 
@@ -264,9 +287,34 @@ function readScreenshots(
     return [];
   }
   if (value.length > limits.maxScreenshots) {
+    // Refused as a whole, before decoding any image.
     problems.add(path, `must hold at most ${limits.maxScreenshots} screenshots, got ${value.length}`);
+    return [];
   }
-  return value.map((item, position) => readScreenshot(item, itemPath(path, position), stepIndexes, problems));
+  const screenshots: Array<Partial<ValidScreenshot> | undefined> = [];
+  for (const [position, item] of value.entries()) {
+    if (problems.full) break;
+    screenshots.push(readScreenshot(item, itemPath(path, position), stepIndexes, problems));
+  }
+  return screenshots;
+}
+
+const attributeValue = text({ maxChars: limits.attributeValueMaxChars });
+
+/** What is wrong with an attribute key, said of the entry (its path is the key itself). */
+function attributeKeyProblem(key: string): string | undefined {
+  if (key === '') return `has an empty key; keys are 1-${limits.attributeKeyMaxChars} characters`;
+  if (key === '__proto__') {
+    // JSON.parse makes it an ordinary member, but a JavaScript reader that builds an object by
+    // assignment (avsc decoding a map, in every worker) sets the prototype instead: it would vanish.
+    return 'has the key "__proto__", which is not allowed: readers would lose it';
+  }
+  const over = charactersOver(key, limits.attributeKeyMaxChars);
+  if (over !== undefined) {
+    return `has a key of ${over} characters; keys are at most ${limits.attributeKeyMaxChars}`;
+  }
+  const unstorable = unstorableTextReason(key);
+  return unstorable === undefined ? undefined : `has a key that ${unstorable}`;
 }
 
 const attributes: Check<Record<string, string>> = (value, path, problems) => {
@@ -274,16 +322,24 @@ const attributes: Check<Record<string, string>> = (value, path, problems) => {
     problems.add(path, `must be an object of string values, got ${describeJsonType(value)}`);
     return undefined;
   }
-  const entries = Object.entries(value);
-  if (entries.length > limits.maxAttributes) {
-    problems.add(path, `must have at most ${limits.maxAttributes} entries, got ${entries.length}`);
+  const keys = Object.keys(value);
+  if (keys.length > limits.maxAttributes) {
+    // Refused as a whole, before judging any entry.
+    problems.add(path, `must have at most ${limits.maxAttributes} entries, got ${keys.length}`);
+    return undefined;
   }
-  for (const [key, attribute] of entries) {
-    if (typeof attribute !== 'string') {
-      problems.add(fieldPath(path, key), `must be a string, got ${describeJsonType(attribute)}`);
+  const checked: Record<string, string> = {};
+  for (const key of keys) {
+    if (problems.full) break;
+    const keyProblem = attributeKeyProblem(key);
+    if (keyProblem !== undefined) {
+      problems.add(fieldPath(path, key), keyProblem);
+      continue;
     }
+    const attribute = attributeValue(value[key], fieldPath(path, key), problems);
+    if (attribute !== undefined) checked[key] = attribute;
   }
-  return Object.fromEntries(entries) as Record<string, string>;
+  return checked;
 };
 
 function readRunInterval(fields: FieldReader, now: Date, problems: ProblemList): RunInterval {
@@ -322,9 +378,9 @@ export function validateTransactionResult(
   input: unknown,
   options: TransactionResultValidationOptions,
 ): Validation<ValidTransactionResult> {
-  const problems = new ProblemList();
+  const problems = new ProblemList(options.maxErrors);
   const object = knownFieldsObject(input, '', problems, resultShape);
-  if (object === undefined) return { ok: false, errors: problems.errors };
+  if (object === undefined) return problems.failure();
   const fields = new FieldReader(object, '', problems);
 
   const run = readRunInterval(fields, options.now, problems);
@@ -346,9 +402,11 @@ export function validateTransactionResult(
     service: fields.required('service', text({ minChars: 1, maxChars: limits.serviceMaxChars })),
     project: fields.optional('project', text({ minChars: 1, maxChars: limits.projectMaxChars })),
     robot_id: fields.required('robot_id', uuid),
-    robot_name: fields.optional('robot_name', text()),
+    robot_name: fields.optional('robot_name', text({ maxChars: limits.robotNameMaxChars })),
     location: fields.optional('location', location),
-    environment: fields.optional('environment', text()) ?? options.defaultEnvironment,
+    environment:
+      fields.optional('environment', text({ minChars: 1, maxChars: limits.environmentMaxChars })) ??
+      options.defaultEnvironment,
     started_at: run.startedAt === undefined ? undefined : new Date(run.startedAt),
     finished_at: run.finishedAt === undefined ? undefined : new Date(run.finishedAt),
     status: fields.required('status', status),
@@ -360,7 +418,7 @@ export function validateTransactionResult(
     screenshots,
     attributes: fields.optional('attributes', attributes) ?? {},
   };
-  if (!problems.empty) return { ok: false, errors: sortedByField(problems.errors) };
+  if (!problems.empty) return problems.failure(sortedByField);
   // Every field was checked above; with no problems reported none of them is undefined.
   return { ok: true, value: draft as ValidTransactionResult };
 }

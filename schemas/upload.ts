@@ -8,15 +8,24 @@ import { type TransactionResultValidationOptions, validateTransactionResult } fr
 import {
   describeJsonType,
   isPlainObject,
+  maxReportedProblems,
   ProblemList,
   type Validation,
   type ValidationError,
 } from './validation-problems.ts';
 
-export const batchLimits = { minResults: 1, maxResults: 100 } as const;
+export const batchLimits = {
+  minResults: 1,
+  maxResults: 100,
+  /**
+   * Problems named across all items of one answer at most; every rejected item still names at
+   * least one (and at most maxReportedProblems), the rest are counted in its error_count.
+   */
+  maxErrorsPerBatch: 1000,
+} as const;
 
 export interface BatchItemValidation {
-  /** The item's result_id as sent, when it is a string, so a rejected item can still be named. */
+  /** The item's result_id as sent, when it is a string of at most 64 characters, so a rejected item can still be named. */
   claimedResultId: string | null;
   validation: Validation<ValidTransactionResult>;
 }
@@ -26,6 +35,13 @@ export type UploadValidation =
   | { kind: 'batch'; items: BatchItemValidation[] }
   | { kind: 'invalid_batch'; errors: ValidationError[] };
 
+/** A rejected item is named by the result_id it claims, when that is a string of a UUID's size. */
+function claimedResultId(item: unknown): string | null {
+  if (!isPlainObject(item) || typeof item.result_id !== 'string') return null;
+  // Echoing a megabyte "id" back would let a request choose the size of its answer.
+  return item.result_id.length <= 64 ? item.result_id : null;
+}
+
 const batchShape = { fields: Object.keys(batchPayloadFields), describedAs: 'a batch object' };
 
 /** A body is a batch when it is an object with a `results` field (a TransactionResult has none). */
@@ -33,10 +49,14 @@ export function isBatchUpload(input: unknown): boolean {
   return isPlainObject(input) && Object.hasOwn(input, 'results');
 }
 
-export function validateUpload(
+/**
+ * Judges an upload body, yielding after each batch item so that a caller on a server can let other
+ * requests run in between (a batch of 100 results of 500 steps is ~100 times one result's work).
+ */
+export function* judgeUpload(
   input: unknown,
   options: TransactionResultValidationOptions,
-): UploadValidation {
+): Generator<void, UploadValidation, void> {
   if (!isBatchUpload(input)) return { kind: 'single', validation: validateTransactionResult(input, options) };
   const problems = new ProblemList();
   const envelope = knownFieldsObject(input, '', problems, batchShape);
@@ -52,11 +72,26 @@ export function validateUpload(
     problems.add('results', `must hold at most ${batchLimits.maxResults} results, got ${results.length}`);
   }
   if (!problems.empty || !Array.isArray(results)) return { kind: 'invalid_batch', errors: problems.errors };
-  return {
-    kind: 'batch',
-    items: results.map((item: unknown) => ({
-      claimedResultId: isPlainObject(item) && typeof item.result_id === 'string' ? item.result_id : null,
-      validation: validateTransactionResult(item, options),
-    })),
-  };
+  let errorBudget = batchLimits.maxErrorsPerBatch;
+  const items: BatchItemValidation[] = [];
+  for (const item of results as unknown[]) {
+    const maxErrors = Math.max(1, Math.min(options.maxErrors ?? maxReportedProblems, errorBudget));
+    const validation = validateTransactionResult(item, { ...options, maxErrors });
+    if (!validation.ok) errorBudget -= validation.errors.length;
+    items.push({ claimedResultId: claimedResultId(item), validation });
+    yield;
+  }
+  return { kind: 'batch', items };
+}
+
+/** judgeUpload in one go. */
+export function validateUpload(
+  input: unknown,
+  options: TransactionResultValidationOptions,
+): UploadValidation {
+  const judging = judgeUpload(input, options);
+  for (;;) {
+    const step = judging.next();
+    if (step.done) return step.value;
+  }
 }

@@ -8,17 +8,62 @@ export interface ValidationError {
   message: string;
 }
 
-export type Validation<T> = { ok: true; value: T } | { ok: false; errors: ValidationError[] };
+export type Validation<T> =
+  | { ok: true; value: T }
+  | {
+      ok: false;
+      /** The first problems found, at most the list's limit. */
+      errors: ValidationError[];
+      /**
+       * How many problems were found in all, set when `errors` is full: checks stop early then, so
+       * there may be more still. Absent: `errors` are all there are.
+       */
+      errorCount?: number;
+    };
 
+/** Problems an answer names at most: a body of a million bad items must not become a huge answer. */
+export const maxReportedProblems = 100;
+
+/**
+ * Problems as they are found. Only the first `limit` are kept with their messages; the rest are
+ * counted. Checks ask `full` to skip work whose only product would be messages nobody gets.
+ */
 export class ProblemList {
   readonly errors: ValidationError[] = [];
+  readonly limit: number;
+  #count = 0;
+
+  constructor(limit: number = maxReportedProblems) {
+    this.limit = Math.max(1, limit);
+  }
 
   add(path: string, message: string): void {
-    this.errors.push({ path, message });
+    this.#count++;
+    if (this.errors.length < this.limit) this.errors.push({ path, message });
+  }
+
+  /** Counts a problem whose message would not be kept anyway (the list is full). */
+  count(): void {
+    this.#count++;
   }
 
   get empty(): boolean {
-    return this.errors.length === 0;
+    return this.#count === 0;
+  }
+
+  get full(): boolean {
+    return this.errors.length >= this.limit;
+  }
+
+  /** Every problem found, kept or only counted. */
+  get total(): number {
+    return this.#count;
+  }
+
+  /** The failed Validation these problems make. */
+  failure<T>(order: (errors: ValidationError[]) => ValidationError[] = (errors) => errors): Validation<T> {
+    const errors = order(this.errors);
+    return this.full ? { ok: false, errors, errorCount: this.#count } : { ok: false, errors };
   }
 }
 

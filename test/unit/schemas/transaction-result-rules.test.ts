@@ -8,6 +8,9 @@ import { minimalPayload } from './example-files.ts';
 const options = { now: new Date('2026-11-23T12:00:00Z'), defaultEnvironment: 'production' };
 const tinyPng =
   'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR42mPQbNiJFTEMLQkAcMZYgZauTKgAAAAASUVORK5CYII=';
+const tinyJpeg =
+  '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAAIAAgDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAb/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/8QAFQEBAQAAAAAAAAAAAAAAAAAABgf/xAAUEQEAAAAAAAAAAAAAAAAAAAAA/9oADAMBAAIRAxEAPwCUAHVPf//Z';
+const tinyWebp = 'UklGRh4AAABXRUJQVlA4TBEAAAAvB8ABAAdQ154UrP+BiOh/AAA=';
 
 /** The error paths of a payload built from the minimal example; [] when it is valid. */
 function errorPathsAfter(change: (payload: TransactionResultPayload) => void, now = options.now): string[] {
@@ -390,15 +393,28 @@ test('screenshot data must be strict standard base64', () => {
   }
 });
 
-test('screenshot bytes must be the declared image type: PNG, JPEG and WebP by their signatures', () => {
+test('screenshot bytes must be a well-formed image of the declared type: PNG, JPEG and WebP', () => {
   const png = Buffer.from(tinyPng, 'base64');
-  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
-  const webp = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x1e, 0, 0, 0]), Buffer.from('WEBPVP8L')]);
+  const jpeg = Buffer.from(tinyJpeg, 'base64');
+  const webp = Buffer.from(tinyWebp, 'base64');
   const wave = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x1e, 0, 0, 0]), Buffer.from('WAVEfmt ')]);
+  // Only a signature: what a check of the first bytes alone let through.
+  const jpegSignature = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
+  const webpSignature = Buffer.concat([
+    Buffer.from('RIFF'),
+    Buffer.from([0x1e, 0, 0, 0]),
+    Buffer.from('WEBPVP8L'),
+  ]);
+  const html = Buffer.from('<html><script>alert(1)</script></html>');
   const cases: Array<[string, Buffer, string[]]> = [
     ['image/png', png, []],
     ['image/jpeg', jpeg, []],
     ['image/webp', webp, []],
+    ['image/jpeg', jpegSignature, ['screenshots[0].data']],
+    ['image/webp', webpSignature, ['screenshots[0].data']],
+    ['image/png', Buffer.concat([png.subarray(0, 8), html]), ['screenshots[0].data']],
+    ['image/webp', Buffer.concat([webp.subarray(0, 12), html]), ['screenshots[0].data']],
+    ['image/jpeg', Buffer.concat([jpeg.subarray(0, 4), html]), ['screenshots[0].data']],
     ['image/webp', wave, ['screenshots[0].data']],
     ['image/png', jpeg, ['screenshots[0].data']],
     ['image/jpeg', webp, ['screenshots[0].data']],
