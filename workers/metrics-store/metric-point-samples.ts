@@ -6,6 +6,7 @@ import type {
 } from '../../ingest-gateway/otlp/otel-records.ts';
 import {
   attributeLabels,
+  identifyingKeys,
   isRenamedToProtect,
   resourceLabels,
   scopeLabels,
@@ -66,7 +67,10 @@ export function metricPointSamples(
   ) => void = () => {},
 ): Sample[] {
   if ((point.flags & noRecordedValue) !== 0) return [];
-  const renamed = point.attributes.filter((attribute) => isRenamedToProtect(attribute.key)).length;
+  // Point attributes, and resource attributes (target_info labels) other than the identifying ones.
+  const renamed = [...point.attributes, ...point.resource.attributes].filter(
+    (attribute) => !identifyingKeys.has(attribute.key) && isRenamedToProtect(attribute.key),
+  ).length;
   if (renamed > 0) count('reserved_label_renamed', renamed);
   if (isReservedMetricName(metricNameCharacters(point.metric_name))) count('reserved_metric_name_renamed');
   const timestampMs = Math.floor(point.time_unix_micros / 1000);

@@ -86,7 +86,8 @@ export function attributeLabels(attributes: KeyValueRecord[]): Record<string, st
   return labels;
 }
 
-const identifyingKeys = new Set(['service.name', 'service.namespace', 'service.instance.id']);
+/** The resource attributes that become `job` and `instance` (the others go to target_info). */
+export const identifyingKeys = new Set(['service.name', 'service.namespace', 'service.instance.id']);
 
 function resourceString(resource: ResourceRecord, key: string): string {
   const found = resource.attributes.find((attribute) => attribute.key === key);
