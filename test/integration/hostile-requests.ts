@@ -53,6 +53,8 @@ export interface HostileCase {
      * protobuf (Content-Type application/x-protobuf) or JSON. `contains` then applies to its message.
      */
     rpcStatus?: { code: number; encoding: 'protobuf' | 'json' };
+    /** The answer's body must be at most this long: a refusal must not grow with the request. */
+    maxBodyBytes?: number;
   };
 }
 
@@ -173,13 +175,21 @@ function generateValue(value: unknown, context: BuildContext): unknown {
   }
   if ('$nowPlusMs' in spec) return new Date(context.now + Number(spec.$nowPlusMs)).toISOString();
   if ('$steps' in spec) {
+    const errorMessage =
+      spec.errorMessageBytes === undefined
+        ? {}
+        : { error_message: 'e'.repeat(Number(spec.errorMessageBytes)) };
     return Array.from({ length: Number(spec.$steps) }, (_, index) => ({
       index,
       name: `step ${index}`,
       started_at: new Date(start + 100).toISOString(),
       finished_at: new Date(start + 200).toISOString(),
       status: 'OK',
+      ...errorMessage,
     }));
+  }
+  if ('$array' in spec) {
+    return Array.from({ length: Number(spec.$array) }, () => generateValue(spec.of, context));
   }
   if ('$screenshots' in spec) {
     return Array.from({ length: Number(spec.$screenshots) }, () => ({
@@ -549,6 +559,9 @@ export function judge(hostileCase: HostileCase, answer: Answer): string[] {
   }
   for (const text of expect.rpcStatus === undefined ? (expect.contains ?? []) : []) {
     if (!answer.text.includes(text)) failures.push(`the body does not mention "${text}"`);
+  }
+  if (expect.maxBodyBytes !== undefined && answer.bytes.length > expect.maxBodyBytes) {
+    failures.push(`the answer is ${answer.bytes.length} bytes, over ${expect.maxBodyBytes}`);
   }
   if (expect.items !== undefined) {
     const results: unknown[] = Array.isArray(answer.json?.results) ? answer.json.results : [];
