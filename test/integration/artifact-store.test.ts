@@ -134,7 +134,12 @@ async function assertObjectsAreTheUploads(keys: Map<string, string[]>, transacti
     for (const [index, key] of stored.entries()) {
       const image = exampleImages[index];
       assert.ok(image);
-      assert.ok(key.startsWith(`screenshots/${transactionOf.get(resultId)}/${resultId}/`), key);
+      assert.ok(
+        key.startsWith(
+          `screenshots/${transactionOf.get(resultId)}/${String(example.robot_id).toLowerCase()}/${resultId}/`,
+        ),
+        key,
+      );
       const [stat, bytes] = await Promise.all([minio.statObject(bucket, key), readObject(key)]);
       assert.ok(bytes.equals(image.bytes), `${key}: the uploaded bytes`);
       assert.equal(stat.metaData['content-type'], image.contentType, `${key}: content type kept`);
