@@ -36,6 +36,8 @@ const apiKeySchema = z.strictObject({
   scopes: z.array(z.enum(apiKeyScopes)).min(1),
   /** Binds a robot key to the robot it may upload results for. */
   robot_id: z.uuid({ error: 'expected a UUID' }).optional(),
+  /** This key's rate limit in records per second (default: gateway.rate_limit.records_per_second). */
+  rate_limit: z.number().positive().optional(),
 });
 
 const workerSchema = z.strictObject({
@@ -150,11 +152,23 @@ export const configSchema = z.strictObject({
       listen: hostPort,
       body_limit_bytes: positiveInt.default(32 * 1024 * 1024),
       api_keys: z.array(apiKeySchema).default([]),
-      /** A token bucket per API key per gateway instance; over it, requests are answered 429. */
+      /**
+       * A token bucket per API key per gateway instance counting records (results, spans, data
+       * points, log records); over it, requests are answered 429. And one per source address
+       * counting failed authentications. See ingest-gateway/README.md "Rate limit".
+       */
       rate_limit: z
         .strictObject({
-          requests_per_second: z.number().positive().default(50),
-          burst: positiveInt.default(100),
+          records_per_second: z.number().positive().default(100_000),
+          burst: positiveInt.default(200_000),
+          requests_per_second: z
+            .unknown()
+            .refine((value) => value === undefined, {
+              error: 'replaced by records_per_second: the limit counts records, not requests',
+            })
+            .optional(),
+          failed_auth_burst: positiveInt.default(20),
+          failed_auth_per_minute: z.number().positive().default(10),
         })
         .prefault({}),
       /** The OTLP/HTTP receiver's request limits and decoder threads (ingest-gateway/README.md "OpenTelemetry"). */

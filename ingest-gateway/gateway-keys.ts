@@ -1,17 +1,19 @@
 // The gateway's API keys at run time: config keys ∪ the managed keys of primoart.auth.keys.v1
 // (this instance's own view of the compacted topic, so a revocation reaches every instance within
-// moments), a rate limit per key, and "last used" published to primoart.auth.key-usage.v1.
-import { Counter, Gauge } from 'prom-client';
+// moments), a rate limit per key counted in records, failed authentication counted and slowed down
+// per source address, and "last used" published to primoart.auth.key-usage.v1.
+import { Counter } from 'prom-client';
 import type { GatewayConfig } from '../core/config-schema.ts';
 import type { ProcessContext } from '../core/process.ts';
 import { codecFor } from '../topics/bus.ts';
 import { topics } from '../topics/catalog.ts';
 import { type CompactedView, startCompactedView } from '../topics/compacted-view.ts';
 import type { KafkaConnection, Producer } from '../topics/port.ts';
-import { createKeyStore, createManagedKeyIndex, type KeyStore } from './api-keys.ts';
+import { type AuthenticatedKey, createKeyStore, createManagedKeyIndex, type KeyStore } from './api-keys.ts';
+import { createAuthFailureGuard } from './auth-failures.ts';
 import { type ApiKeyRecord, type ApiKeyUsageRecord, knownScopes } from './key-records.ts';
 import { createKeyUsageRecorder } from './key-usage.ts';
-import { createRateLimiter } from './token-bucket.ts';
+import { type BucketLimit, createRateLimiter } from './token-bucket.ts';
 
 /** How long shutdown waits for the last usage records. */
 const usageFlushTimeoutMs = 3000;
@@ -42,9 +44,22 @@ export async function createGatewayKeys(options: GatewayKeysOptions): Promise<Ga
   const usageCodec = await codecFor<ApiKeyUsageRecord>(context, options.registryUrl, topics.apiKeyUsage);
 
   const managed = createManagedKeyIndex();
-  const limiter = createRateLimiter({
-    requestsPerSecond: gateway.rate_limit.requests_per_second,
-    burst: gateway.rate_limit.burst,
+  const rate = gateway.rate_limit;
+  const defaultLimit: BucketLimit = { perSecond: rate.records_per_second, burst: rate.burst };
+  // A key with a limit of its own gets a burst of as many seconds of it as the default has.
+  const burstSeconds = rate.burst / rate.records_per_second;
+  const limitOf = (key: AuthenticatedKey): BucketLimit =>
+    key.recordsPerSecond === undefined
+      ? defaultLimit
+      : {
+          perSecond: key.recordsPerSecond,
+          burst: Math.max(1, Math.round(key.recordsPerSecond * burstSeconds)),
+        };
+  const limiter = createRateLimiter();
+  const failures = createAuthFailureGuard({
+    limit: { perSecond: rate.failed_auth_per_minute / 60, burst: rate.failed_auth_burst },
+    logger,
+    metrics: context.metrics,
   });
   const usage = createKeyUsageRecorder({
     logger,
@@ -55,27 +70,38 @@ export async function createGatewayKeys(options: GatewayKeysOptions): Promise<Ga
   });
   const rateLimited = new Counter({
     name: 'primoart_gateway_rate_limited_total',
-    help: 'Requests answered 429 because their API key was over its rate limit',
+    help: 'Requests answered 429 because their API key was over its rate limit (in records)',
     registers: [context.metrics],
   });
-  new Gauge({
-    name: 'primoart_gateway_api_keys',
-    help: 'API keys this gateway accepts, by where they come from',
-    labelNames: ['source'],
+  const limitedRecords = new Counter({
+    name: 'primoart_gateway_rate_limited_records_total',
+    help: 'Records (results, spans, data points, log records) of requests answered 429 because their API key was over its rate limit',
     registers: [context.metrics],
-    collect() {
-      this.set({ source: 'config' }, gateway.api_keys.length);
-      this.set({ source: 'managed' }, managed.size());
-    },
   });
+  // The number of keys is not published on /metrics: that endpoint is unauthenticated (README
+  // "Self-monitoring"), and the start-up log line says it.
 
   const store = createKeyStore(gateway.api_keys, {
     managed,
-    admit(key) {
-      usage.record(key.id);
-      const decision = limiter.take(key.id);
-      if (!decision.allowed) rateLimited.inc();
-      return decision;
+    failures,
+    limits: {
+      admit(key) {
+        usage.record(key.id);
+        const decision = limiter.admit(key.id, limitOf(key));
+        if (!decision.allowed) rateLimited.inc();
+        return decision;
+      },
+      take(key, records) {
+        const decision = limiter.take(key.id, records, limitOf(key));
+        if (!decision.allowed) {
+          rateLimited.inc();
+          limitedRecords.inc(records);
+        }
+        return decision;
+      },
+      charge(key, records) {
+        limiter.charge(key.id, records, limitOf(key));
+      },
     },
   });
 
@@ -87,7 +113,7 @@ export async function createGatewayKeys(options: GatewayKeysOptions): Promise<Ga
       logger,
       onChange(id, record) {
         if (record === undefined || record.revoked_at !== null) {
-          managed.set(id, undefined, undefined);
+          managed.set(id, undefined, undefined, record !== undefined);
           return;
         }
         managed.set(id, record.sha256, {
@@ -95,6 +121,7 @@ export async function createGatewayKeys(options: GatewayKeysOptions): Promise<Ga
           name: record.name,
           scopes: knownScopes(record.scopes),
           robotId: record.robot_id ?? undefined,
+          ...(record.records_per_second === null ? {} : { recordsPerSecond: record.records_per_second }),
         });
       },
     }),
@@ -126,6 +153,7 @@ export async function createGatewayKeys(options: GatewayKeysOptions): Promise<Ga
       }
     },
     async stop() {
+      failures.stop();
       await view.stop();
       // Bounded: with Kafka away, losing the last minute of "last used" beats a hung shutdown.
       let timer: NodeJS.Timeout | undefined;

@@ -11,7 +11,13 @@ import { createValueCodec, type ValueCodec } from '../topics/codec.ts';
 import { startCompactedView } from '../topics/compacted-view.ts';
 import type { KafkaConnection } from '../topics/port.ts';
 import { configKeyId } from './api-keys.ts';
-import { type ApiKeyRecord, type ApiKeyUsageRecord, generateApiKey, parseScopes } from './key-records.ts';
+import {
+  type ApiKeyRecord,
+  type ApiKeyUsageRecord,
+  generateApiKey,
+  parseRateLimit,
+  parseScopes,
+} from './key-records.ts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -87,7 +93,12 @@ export async function keysCreateCommand(args: string[]): Promise<number> {
   const bus = await openBus(args);
   const { values, positionals } = parseArgs({
     args: bus.rest,
-    options: { scope: { type: 'string' }, 'robot-id': { type: 'string' }, name: { type: 'string' } },
+    options: {
+      scope: { type: 'string' },
+      'robot-id': { type: 'string' },
+      name: { type: 'string' },
+      'rate-limit': { type: 'string' },
+    },
     allowPositionals: true,
   });
   if (positionals.length > 0) throw new Error(`unexpected argument ${positionals[0]}`);
@@ -101,14 +112,21 @@ export async function keysCreateCommand(args: string[]): Promise<number> {
     }
   }
   if (values.name !== undefined && values.name.trim() === '') throw new Error('--name must not be empty');
+  const rateLimit = values['rate-limit'] === undefined ? undefined : parseRateLimit(values['rate-limit']);
   const codec = await bus.codec<ApiKeyRecord>(topics.apiKeys);
-  const created = generateApiKey({ scopes, robotId, name: values.name?.trim() });
+  const created = generateApiKey({
+    scopes,
+    robotId,
+    name: values.name?.trim(),
+    ...(rateLimit === undefined ? {} : { recordsPerSecond: rateLimit }),
+  });
   await publishKey(bus, codec, created.record);
   out(`id: ${created.record.id}`);
   out(`key: ${created.key}`);
   process.stderr.write(
     `created API key ${created.record.id} "${created.record.name}" (${scopes.join(',')}` +
-      `${robotId === undefined ? '' : `, robot ${created.record.robot_id}`}).\n` +
+      `${robotId === undefined ? '' : `, robot ${created.record.robot_id}`}` +
+      `${rateLimit === undefined ? '' : `, ${rateLimit} records/s`}).\n` +
       'Store the key now: it is shown only this once (only its SHA-256 is kept).\n',
   );
   return 0;
@@ -135,10 +153,28 @@ export async function keysListCommand(args: string[]): Promise<number> {
     const at = lastUsed.get(id);
     return at === undefined ? 'never' : formatTime(at);
   };
-  const rows: string[][] = [['ID', 'NAME', 'SCOPES', 'ROBOT', 'CREATED', 'LAST USED', 'REVOKED']];
+  const defaultRate = bus.config.gateway?.rate_limit.records_per_second;
+  const rate = (perSecond: number | null | undefined): string =>
+    perSecond === null || perSecond === undefined
+      ? defaultRate === undefined
+        ? 'default'
+        : `${defaultRate}/s (default)`
+      : `${perSecond}/s`;
+  const rows: string[][] = [
+    ['ID', 'NAME', 'SCOPES', 'ROBOT', 'RATE LIMIT', 'CREATED', 'LAST USED', 'REVOKED'],
+  ];
   for (const key of bus.config.gateway?.api_keys ?? []) {
     const id = configKeyId(key.name);
-    rows.push([id, key.name, key.scopes.join(','), key.robot_id ?? '-', 'config file', never(id), '-']);
+    rows.push([
+      id,
+      key.name,
+      key.scopes.join(','),
+      key.robot_id ?? '-',
+      rate(key.rate_limit),
+      'config file',
+      never(id),
+      '-',
+    ]);
   }
   const managed = [...keys.values()].sort((a, b) => a.created_at - b.created_at);
   for (const key of managed) {
@@ -147,6 +183,7 @@ export async function keysListCommand(args: string[]): Promise<number> {
       key.name,
       key.scopes.join(','),
       key.robot_id ?? '-',
+      rate(key.records_per_second),
       formatTime(key.created_at),
       never(key.id),
       formatTime(key.revoked_at),

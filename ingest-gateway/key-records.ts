@@ -18,6 +18,8 @@ export interface ApiKeyRecord {
   /** Epoch milliseconds. */
   created_at: number;
   revoked_at: number | null;
+  /** The key's own rate limit in records per second; null: the gateway's default. */
+  records_per_second: number | null;
 }
 
 /** The value of primoart.auth.key-usage.v1 (schemas/api-key-usage.avsc), keyed by `key_id`. */
@@ -39,6 +41,8 @@ export function generateApiKey(options: {
   name?: string;
   scopes: readonly ApiKeyScope[];
   robotId?: string;
+  /** Records per second; omitted: the gateway's default. */
+  recordsPerSecond?: number;
   now?: number;
 }): NewApiKey {
   const id = randomBytes(8).toString('hex');
@@ -53,6 +57,7 @@ export function generateApiKey(options: {
       sha256: sha256Hex(key),
       created_at: options.now ?? Date.now(),
       revoked_at: null,
+      records_per_second: options.recordsPerSecond ?? null,
     },
   };
 }
@@ -60,6 +65,16 @@ export function generateApiKey(options: {
 /** The scopes of a record this version understands; unknown ones (a newer writer's) are ignored. */
 export function knownScopes(scopes: readonly string[]): ApiKeyScope[] {
   return scopes.filter((scope): scope is ApiKeyScope => (apiKeyScopes as readonly string[]).includes(scope));
+}
+
+/** Parse `--rate-limit N` (records per second, > 0, fractions allowed); throws naming what is wrong. */
+export function parseRateLimit(value: string): number {
+  const trimmed = value.trim();
+  const number = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!(number > 0) || !Number.isFinite(number)) {
+    throw new Error(`--rate-limit must be a number of records per second above 0, not '${value}'`);
+  }
+  return number;
 }
 
 /** Parse `--scope results:write,otlp:write`; throws naming what is wrong. */

@@ -94,11 +94,11 @@ const commands: Record<string, Command> = {
   'keys create': {
     summary: 'create an API key; prints the key once (only its hash is kept)',
     usage:
-      'primoart keys create --scope results:write|otlp:write|definitions:read|admin[,…] [--robot-id UUID] [--name N] [--config.file F]',
+      'primoart keys create --scope results:write|otlp:write|definitions:read|admin[,…] [--robot-id UUID] [--name N] [--rate-limit RECORDS_PER_S] [--config.file F]',
     run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysCreateCommand(args),
   },
   'keys list': {
-    summary: 'list API keys: id, name, scopes, robot, created, last used, revoked',
+    summary: 'list API keys: id, name, scopes, robot, rate limit, created, last used, revoked',
     usage: 'primoart keys list [--config.file F]',
     run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysListCommand(args),
   },

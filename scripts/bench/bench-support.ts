@@ -153,7 +153,7 @@ export function benchGatewaySection(port: number, key: string) {
   return {
     listen: `127.0.0.1:${port}`,
     api_keys: [{ name: 'bench', sha256: sha256Hex(key), scopes: ['results:write'] }],
-    rate_limit: { requests_per_second: 1_000_000, burst: 1_000_000 },
+    rate_limit: { records_per_second: 1_000_000, burst: 1_000_000, failed_auth_burst: 1_000_000 },
   };
 }
 

@@ -161,8 +161,9 @@ export async function testConfig(
     startup: { dependency_timeout_ms: 20000, shutdown_timeout_ms: 15000 },
     gateway: {
       listen: `127.0.0.1:${gatewayPort}`,
-      // Tests stream uploads as fast as they can; the per-key limit has a test of its own.
-      rate_limit: { requests_per_second: 1_000_000, burst: 1_000_000 },
+      // Tests stream uploads as fast as they can and send wrong keys on purpose; the limits have
+      // tests of their own (api-keys.test.ts).
+      rate_limit: { records_per_second: 1_000_000, burst: 1_000_000, failed_auth_burst: 1_000_000 },
       ...gatewayOverrides,
       api_keys: [
         { name: 'admin', sha256: sha256Hex(apiKey), scopes: ['admin'] },

@@ -2,14 +2,18 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import express from 'express';
+import pino from 'pino';
 import {
+  type AuthenticatedKey,
+  chargeRecords,
   createKeyStore,
   createManagedKeyIndex,
   type KeyStore,
   requireScope,
   sha256Hex,
 } from '../../../ingest-gateway/api-keys.ts';
-import { generateApiKey, parseScopes } from '../../../ingest-gateway/key-records.ts';
+import { type AuthFailure, createAuthFailureGuard } from '../../../ingest-gateway/auth-failures.ts';
+import { generateApiKey, parseRateLimit, parseScopes } from '../../../ingest-gateway/key-records.ts';
 import { createRateLimiter } from '../../../ingest-gateway/token-bucket.ts';
 
 const robotId = '0b7a3f4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -31,6 +35,11 @@ test('managed keys look like pa_<16 hex id>_<43 base64url>, and the record holds
   assert.equal(created.record.robot_id, robotId);
   assert.equal(created.record.name, `key-${created.record.id}`);
   assert.equal(created.record.revoked_at, null);
+  assert.equal(created.record.records_per_second, null, 'no limit of its own: the gateway default');
+  assert.equal(
+    generateApiKey({ scopes: ['otlp:write'], recordsPerSecond: 50 }).record.records_per_second,
+    50,
+  );
   const secret = created.key.slice(20);
   assert.ok(!JSON.stringify(created.record).includes(secret), 'the secret is not in the record');
   assert.notEqual(generateApiKey({ scopes: ['admin'] }).key, created.key);
@@ -43,6 +52,33 @@ test('scopes are parsed from a comma list; unknown or empty lists are refused', 
   ]);
   assert.throws(() => parseScopes('results:read'), /unknown scope 'results:read'/);
   assert.throws(() => parseScopes(' , '), /at least one/);
+});
+
+test('--rate-limit is a positive number of records per second', () => {
+  assert.equal(parseRateLimit('100'), 100);
+  assert.equal(parseRateLimit(' 0.5 '), 0.5);
+  for (const bad of ['0', '-1', 'abc', '1e3', 'Infinity', '']) {
+    assert.throws(() => parseRateLimit(bad), /--rate-limit/, bad);
+  }
+});
+
+test('a failed lookup is explained for the log: unknown, revoked, or the wrong secret of a known id', () => {
+  const managed = createManagedKeyIndex();
+  const store = createKeyStore(configKeys, { managed });
+  const active = generateApiKey({ scopes: ['otlp:write'] });
+  const revoked = generateApiKey({ scopes: ['otlp:write'] });
+  const key = { id: active.record.id, name: 'a', scopes: ['otlp:write' as const], robotId: undefined };
+  managed.set(active.record.id, active.record.sha256, key);
+  managed.set(revoked.record.id, revoked.record.sha256, { ...key, id: revoked.record.id });
+  managed.set(revoked.record.id, undefined, undefined, true);
+  const forged = `pa_${active.record.id}_${'x'.repeat(43)}`;
+  assert.deepEqual(store.explain(forged), { reason: 'wrong_secret', keyId: active.record.id });
+  assert.deepEqual(store.explain(revoked.key), { reason: 'revoked_key', keyId: revoked.record.id });
+  assert.deepEqual(store.explain('hunter2'), { reason: 'unknown_key', keyId: undefined });
+  assert.deepEqual(store.explain(`pa_${'0'.repeat(16)}_secret`), {
+    reason: 'unknown_key',
+    keyId: '0'.repeat(16),
+  });
 });
 
 test('the store knows config keys and managed keys until they are revoked', () => {
@@ -85,22 +121,67 @@ let baseUrl = '';
 let server: ReturnType<ReturnType<typeof express>['listen']>;
 let now = 0;
 const admitted: string[] = [];
+const failures: AuthFailure[] = [];
+const logLines: string[] = [];
+// Two records a second, a burst of four; the robot key has its own limit of 100.
+const defaultLimit = { perSecond: 2, burst: 4 };
+const limitOf = (key: AuthenticatedKey) =>
+  key.recordsPerSecond === undefined
+    ? defaultLimit
+    : { perSecond: key.recordsPerSecond, burst: key.recordsPerSecond };
 
 before(async () => {
-  const limiter = createRateLimiter({ requestsPerSecond: 1, burst: 2, now: () => now });
-  const store: KeyStore = createKeyStore(configKeys, {
-    admit(key) {
-      admitted.push(key.id);
-      return limiter.take(key.id);
+  const limiter = createRateLimiter({ now: () => now });
+  const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
+  const guard = createAuthFailureGuard({ limit: { perSecond: 1 / 60, burst: 5 }, logger, now: () => now });
+  const store: KeyStore = createKeyStore(
+    [
+      ...configKeys,
+      {
+        name: 'collector',
+        sha256: sha256Hex('config-collector-secret'),
+        scopes: ['otlp:write'],
+        rate_limit: 100,
+      },
+    ],
+    {
+      limits: {
+        admit(key) {
+          admitted.push(key.id);
+          return limiter.admit(key.id, limitOf(key));
+        },
+        take: (key, records) => limiter.take(key.id, records, limitOf(key)),
+        charge: (key, records) => limiter.charge(key.id, records, limitOf(key)),
+      },
+      failures: {
+        check: (source) => guard.check(source),
+        record(failure) {
+          failures.push(failure);
+          guard.record(failure);
+        },
+      },
     },
-  });
+  );
   const app = express();
   app.post('/results', requireScope(store, 'results:write'), (request, response) => {
     response.json({ key: request.apiKey?.id });
   });
-  app.post('/otlp', requireScope(store, 'otlp:write'), (_request, response) => {
+  app.post('/otlp', requireScope(store, 'otlp:write'), (request, response) => {
+    const records = Number(request.get('x-records') ?? '0');
+    if (!chargeRecords(request, response, records)) return;
     response.json({ ok: true });
   });
+  app.post(
+    '/plain',
+    requireScope(store, 'otlp:write', {
+      writeError: (response, answer) =>
+        response.status(answer.status).type('text/plain').send(answer.message),
+    }),
+    (request, response) => {
+      if (!chargeRecords(request, response, Number(request.get('x-records') ?? '0'))) return;
+      response.send('ok');
+    },
+  );
   await new Promise<void>((resolve) => {
     server = app.listen(0, '127.0.0.1', () => resolve());
   });
@@ -116,11 +197,17 @@ const call = (path: string, headers: Record<string, string> = {}) =>
 
 test('401 without a key or with an unknown one, and neither counts against a rate limit', async () => {
   admitted.length = 0;
+  failures.length = 0;
   const missing = await call('/results');
   assert.equal(missing.status, 401);
   assert.equal(missing.headers.get('www-authenticate'), 'Bearer');
   assert.equal((await call('/results', { authorization: 'Bearer wrong' })).status, 401);
   assert.deepEqual(admitted, []);
+  assert.deepEqual(
+    failures.map(({ reason }) => reason),
+    ['missing_key', 'unknown_key'],
+  );
+  now += 10 * 60_000; // the failure bucket is full again
 });
 
 test('403 without the scope; admin allows everything; X-API-Key works too', async () => {
@@ -134,11 +221,10 @@ test('403 without the scope; admin allows everything; X-API-Key works too', asyn
   assert.deepEqual(await results.json(), { key: 'config:robot' });
 });
 
-test('over its rate limit a key gets 429 with Retry-After and a JSON body; other keys go on', async () => {
+test('a request that counts no records costs one; over the limit a key gets 429 with Retry-After and a JSON body', async () => {
   now += 100_000;
   const robot = { authorization: 'Bearer config-robot-secret' };
-  assert.equal((await call('/results', robot)).status, 200);
-  assert.equal((await call('/results', robot)).status, 200);
+  for (let i = 0; i < 4; i++) assert.equal((await call('/results', robot)).status, 200, `request ${i}`);
   const limited = await call('/results', robot);
   assert.equal(limited.status, 429);
   assert.equal(limited.headers.get('retry-after'), '1');
@@ -148,6 +234,82 @@ test('over its rate limit a key gets 429 with Retry-After and a JSON body; other
     retry_after_seconds: 1,
   });
   assert.equal((await call('/results', { authorization: 'Bearer config-admin-secret' })).status, 200);
+  now += 500;
+  assert.equal((await call('/results', robot)).status, 200, 'a record is back after half a second');
+});
+
+test('records are charged once counted: a request over what the bucket holds is refused and costs one', async () => {
+  now += 100_000;
+  const admin = { authorization: 'Bearer config-admin-secret' };
+  assert.equal((await call('/otlp', { ...admin, 'x-records': '1' })).status, 200);
+  const limited = await call('/otlp', { ...admin, 'x-records': '4' });
+  assert.equal(limited.status, 429);
+  // Three records left, four wanted: one record at two a second rounds up to a second.
+  assert.equal(limited.headers.get('retry-after'), '1');
+  assert.deepEqual(await limited.json(), {
+    error: 'rate_limited',
+    message: "this request's 4 records are over this API key's rate limit; retry after 1 s",
+    retry_after_seconds: 1,
+  });
+  assert.equal(
+    (await call('/otlp', { ...admin, 'x-records': '2' })).status,
+    200,
+    'the refusal cost one record',
+  );
+  assert.equal((await call('/otlp', { ...admin, 'x-records': '1' })).status, 429, 'and no more');
+});
+
+test('a key with a limit of its own (gateway.api_keys[].rate_limit) is limited by it', async () => {
+  now += 100_000;
+  const collector = { authorization: 'Bearer config-collector-secret' };
+  assert.equal((await call('/otlp', { ...collector, 'x-records': '100' })).status, 200);
+  assert.equal((await call('/otlp', { ...collector, 'x-records': '50' })).status, 429);
   now += 1000;
-  assert.equal((await call('/results', robot)).status, 200, 'a token is back after a second');
+  assert.equal((await call('/otlp', { ...collector, 'x-records': '100' })).status, 200);
+});
+
+test('a route answers refusals with its own writer', async () => {
+  now += 100_000;
+  const unknown = await call('/plain', { authorization: 'Bearer nope' });
+  assert.equal(unknown.status, 401);
+  assert.equal(unknown.headers.get('www-authenticate'), 'Bearer');
+  assert.equal(await unknown.text(), 'unknown or revoked API key');
+  now += 10 * 60_000;
+  const admin = { authorization: 'Bearer config-admin-secret' };
+  const limited = await call('/plain', { ...admin, 'x-records': '1000' });
+  assert.equal(limited.status, 200, 'over the burst, on a full bucket');
+  const debt = await call('/plain', { ...admin, 'x-records': '1' });
+  assert.equal(debt.status, 429);
+  assert.ok(Number(debt.headers.get('retry-after')) > 1);
+  assert.match(await debt.text(), /^too many requests with this API key; retry after \d+ s$/);
+});
+
+test('a source that keeps failing is answered 429 before its key is looked at; warn lines never hold the secret', async () => {
+  now += 100_000;
+  logLines.length = 0;
+  failures.length = 0;
+  const secret = 'guess-number-SECRET';
+  for (let i = 0; i < 5; i++) {
+    assert.equal(
+      (await call('/results', { authorization: `Bearer ${secret}-${i}` })).status,
+      401,
+      `attempt ${i}`,
+    );
+  }
+  const throttled = await call('/results', { authorization: `Bearer ${secret}-5` });
+  assert.equal(throttled.status, 429);
+  assert.equal(throttled.headers.get('retry-after'), '60');
+  assert.equal(((await throttled.json()) as { error: string }).error, 'too_many_failed_authentications');
+  // Even the right key waits: a guesser learns nothing while throttled.
+  assert.equal((await call('/results', { authorization: 'Bearer config-robot-secret' })).status, 429);
+  assert.equal(failures.length, 5, 'throttled attempts are not looked at');
+  const warnings = logLines.map(
+    (line) => JSON.parse(line) as { level: number; msg: string; source?: string },
+  );
+  assert.equal(warnings.length, 1, 'the first failure of a source is logged; the rest are folded');
+  assert.equal(warnings[0]?.level, 40);
+  assert.equal(warnings[0]?.source, '127.0.0.1');
+  assert.ok(!logLines.join('').includes('SECRET'), 'no secret in the log');
+  now += 60_000;
+  assert.equal((await call('/results', { authorization: 'Bearer config-robot-secret' })).status, 200);
 });
