@@ -89,8 +89,10 @@ const wireTypeNames = ['varint', '64-bit', 'length-delimited', 'group start', 'g
 export function scanProtobuf(type: protobuf.Type, body: Uint8Array, maxRecords: number): void {
   const records = new RecordCounter(maxRecords);
   const fail = (frame: Frame, at: number, problem: string): never => {
+    // Deeply nested paths keep their end, where the problem is.
+    const path = frame.path.length > 160 ? `…${frame.path.slice(-150)}` : frame.path;
     throw new OtlpDecodeError(
-      `the body is not a valid ${type.name} protobuf: ${frame.path === '' ? '(top level)' : frame.path} at byte ${at}: ${problem}`,
+      `the body is not a valid ${type.name} protobuf: ${path === '' ? '(top level)' : path} at byte ${at}: ${problem}`,
     );
   };
   let pos = 0;
