@@ -189,14 +189,21 @@ test('robot runs, their log lines, OTLP log records and spans are each one entry
   assert.equal(declined?.environment, 'integration');
   assert.equal(Date.parse(declined?._time ?? ''), now - 2000);
 
-  const charge = byId.get(`span:${traceId}:${childSpanId}`);
+  const spanEntry = (spanId: string) =>
+    entries.find((entry) => entry.kind === 'otel.span' && entry.span_id === spanId);
+  const charge = spanEntry(childSpanId);
   assert.equal(charge?.kind, 'otel.span');
+  // Its place on the spans topic: unique per accepted record, the same on a replay.
+  assert.match(
+    charge?.entry_id ?? '',
+    new RegExp(`^${topics.otelSpans.name.replaceAll('.', '\\.')}/\\d+/\\d+$`),
+  );
   assert.equal(charge?._msg, 'charge card: card declined');
   assert.equal(charge?.parent_span_id, rootSpanId);
   assert.equal(charge?.status_code, 'ERROR');
   assert.equal(charge?.duration_ms, '1250');
   assert.equal(charge?.['attributes.payment.provider'], 'acme');
-  assert.ok(byId.has(`span:${traceId}:${rootSpanId}`));
+  assert.equal(spanEntry(rootSpanId)?.trace_id, traceId);
 
   // Everything of one trace is found by its id: the spans and the log record emitted in one.
   const traced = await uniqueEntries(`${filter} trace_id:=${traceId}`);
