@@ -25,7 +25,8 @@ export type SeriesAdjustment =
   | 'label_name_shortened'
   | 'label_value_shortened'
   | 'name_shortened'
-  | 'time_out_of_range_dropped';
+  | 'time_out_of_range_dropped'
+  | 'nan_value_dropped';
 
 export type AdjustmentCounter<Reason extends string = SeriesAdjustment> = (
   reason: Reason,
@@ -81,7 +82,8 @@ function rank(name: string): [number, string] {
 }
 
 /**
- * The sample as VictoriaMetrics will keep it, or null when its time is one it does not keep.
+ * The sample as VictoriaMetrics will keep it, or null when its time is one it does not keep or its
+ * value is NaN.
  * Each change is reported to `count`.
  */
 export function withinSeriesLimits(sample: Sample, count: AdjustmentCounter, nowMs: number): Sample | null {
@@ -91,6 +93,11 @@ export function withinSeriesLimits(sample: Sample, count: AdjustmentCounter, now
     sample.timestampMs > nowMs + seriesLimits.maxFutureMs
   ) {
     count('time_out_of_range_dropped');
+    return null;
+  }
+  // VictoriaMetrics stores no NaN (it is Prometheus' staleness marker): said here, not lost unseen.
+  if (Number.isNaN(sample.value)) {
+    count('nan_value_dropped');
     return null;
   }
   let name = sample.name;

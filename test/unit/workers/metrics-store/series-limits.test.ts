@@ -64,3 +64,16 @@ test('shortening cuts at a character boundary', () => {
   assert.ok(Buffer.byteLength(text) <= 50);
   assert.doesNotMatch(text, /\uFFFD/);
 });
+
+test('a NaN value, which VictoriaMetrics does not store, is left out and counted; ±Inf is kept', () => {
+  const counted: string[] = [];
+  const sample = (value: number) =>
+    withinSeriesLimits(
+      { name: 'm', labels: {}, value, timestampMs: now },
+      (reason) => counted.push(reason),
+      now,
+    );
+  assert.equal(sample(Number.NaN), null);
+  assert.equal(sample(Number.POSITIVE_INFINITY)?.value, Number.POSITIVE_INFINITY);
+  assert.deepEqual(counted, ['nan_value_dropped']);
+});
