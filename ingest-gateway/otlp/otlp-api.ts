@@ -210,6 +210,8 @@ export function otlpApi(options: OtlpApiOptions): Router {
     }
     const encoding = answerEncoding(request);
     const { type, status } = error as { type?: string; status?: number };
+    // The rest of the body may still be on its way: the connection cannot carry another request.
+    if (!request.complete) response.set('Connection', 'close');
     if (type === 'entity.too.large') {
       sendStatus(response, encoding, 413, `the body is over ${options.bodyLimitBytes} bytes`);
     } else if (type === 'encoding.unsupported') {

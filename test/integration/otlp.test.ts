@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import {
   type Attributes,
   type HrTime,
@@ -37,6 +37,7 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
+import { compressSync as snappyCompress } from 'snappy';
 import type {
   AnyValueRecord,
   KeyValueRecord,
@@ -627,5 +628,158 @@ describe('refusals', () => {
       'content-encoding': 'gzip',
     });
     assert.equal(response.status, 413);
+  });
+});
+
+/** A protobuf trace request: `count` spans of `traceId`, each with an attribute of `padBytes` bytes. */
+function protoTrace(traceId: string, count: number, padBytes = 0): Buffer {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const spans = Array.from({ length: count }, (_, i) => ({
+    traceId: Buffer.from(traceId, 'hex'),
+    spanId: randomBytes(8),
+    name: `span-${i}`,
+    kind: 2,
+    startTimeUnixNano: String(now - 1_000_000n),
+    endTimeUnixNano: String(now),
+    attributes: padBytes > 0 ? [{ key: 'pad', value: { stringValue: 'p'.repeat(padBytes) } }] : [],
+  }));
+  const request = otlpTypes.traceRequest.fromObject({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'otlp-it-issue9' } }] },
+        scopeSpans: [{ spans }],
+      },
+    ],
+  });
+  return Buffer.from(otlpTypes.traceRequest.encode(request).finish());
+}
+
+const protoHeaders = () => ({ ...auth(), 'content-type': 'application/x-protobuf' });
+const decodeStatus = (body: Buffer) =>
+  otlpTypes.status.toObject(otlpTypes.status.decode(body)) as { code: number; message: string };
+
+/** The varint of a protobuf length. */
+function varint(n: number): Buffer {
+  const bytes: number[] = [];
+  while (n >= 0x80) {
+    bytes.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  bytes.push(n);
+  return Buffer.from(bytes);
+}
+
+/**
+ * After a refused request that carried spans of `traceId`: a sentinel span of the same trace (same
+ * partition, so after anything the refused request could have published) is the only one there.
+ */
+async function onlySentinelPublished(traceId: string): Promise<void> {
+  const sentinel = await post('/v1/traces', jsonTraces([jsonSpan(traceId, 'sentinel')]), {
+    ...auth(),
+    'content-type': 'application/json',
+  });
+  assert.equal(sentinel.status, 200);
+  await waitFor('the sentinel span', async () =>
+    received.spans.some((entry) => entry.record.trace_id === traceId && entry.record.name === 'sentinel'),
+  );
+  assert.deepEqual(
+    received.spans.filter((entry) => entry.record.trace_id === traceId).map((entry) => entry.record.name),
+    ['sentinel'],
+  );
+}
+
+describe('requests that used to stall, 5xx or be refused (issue 9)', () => {
+  test('a 5,000-span trace (over 4 MiB of records, one partition) is accepted and every span reaches the topic', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const response = await post('/v1/traces', protoTrace(traceId, 5000, 1000), protoHeaders());
+    assert.equal(response.status, 200);
+    assert.equal(response.body.length, 0, 'full success');
+    await waitFor(
+      'all 5,000 spans',
+      async () => received.spans.filter((entry) => entry.record.trace_id === traceId).length >= 5000,
+      60_000,
+    );
+    const names = new Set(
+      received.spans.filter((entry) => entry.record.trace_id === traceId).map((entry) => entry.record.name),
+    );
+    assert.equal(names.size, 5000, 'each span once');
+  });
+
+  test('snappy (block format) and zstd bodies are accepted and their spans reach Kafka', async () => {
+    for (const [encoding, compress] of [
+      ['snappy', (body: Buffer) => snappyCompress(body)],
+      ['zstd', (body: Buffer) => zstdCompressSync(body)],
+    ] as const) {
+      const traceId = randomBytes(16).toString('hex');
+      const response = await post('/v1/traces', compress(protoTrace(traceId, 3)), {
+        ...protoHeaders(),
+        'content-encoding': encoding,
+      });
+      assert.equal(response.status, 200, encoding);
+      await waitFor(
+        `the ${encoding} spans`,
+        async () => received.spans.filter((entry) => entry.record.trace_id === traceId).length === 3,
+      );
+    }
+  });
+
+  test('a protobuf request without a valid key gets 401 as a protobuf Status', async () => {
+    const response = await post('/v1/traces', protoTrace(randomBytes(16).toString('hex'), 1), {
+      authorization: 'Bearer not-a-key',
+      'content-type': 'application/x-protobuf',
+    });
+    assert.equal(response.status, 401);
+    assert.equal(response.headers.get('content-type'), 'application/x-protobuf');
+    assert.deepEqual(decodeStatus(response.body), { code: 16, message: 'unknown or revoked API key' });
+  });
+
+  test('attribute values nested 33 to 47 levels are 400, never 500, and nothing is published', async () => {
+    for (const depth of [33, 40, 47]) {
+      const traceId = randomBytes(16).toString('hex');
+      let value: Record<string, unknown> = { stringValue: 'leaf' };
+      for (let level = 1; level < depth; level++) {
+        value =
+          level % 2 === 0
+            ? { arrayValue: { values: [value] } }
+            : { kvlistValue: { values: [{ key: 'k', value }] } };
+      }
+      const body = JSON.stringify({
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'deep', value }] },
+            scopeSpans: [{ spans: [jsonSpan(traceId, 'deep')] }],
+          },
+        ],
+      });
+      const response = await post('/v1/traces', body, { ...auth(), 'content-type': 'application/json' });
+      assert.equal(response.status, 400, `depth ${depth}`);
+      assert.match(JSON.parse(response.body.toString()).message, /nest deeper than 32 levels/);
+      if (depth === 47) await onlySentinelPublished(traceId);
+    }
+  });
+
+  test('a wrong wire type (08 05: a varint where resourceSpans belongs) is 400', async () => {
+    const response = await post('/v1/traces', Buffer.from([0x08, 0x05]), protoHeaders());
+    assert.equal(response.status, 400);
+    assert.match(decodeStatus(response.body).message, /resourceSpans \(1\) has wire type varint/);
+  });
+
+  test('a million empty spans after real ones are refused with 413 naming the limit; nothing is published', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    // The valid spans of the trace first, then 10^6 empty spans in a second scope (2 MB).
+    const valid = protoTrace(traceId, 10);
+    const emptySpans = Buffer.alloc(2 * 1_000_000);
+    for (let i = 0; i < 1_000_000; i++) emptySpans[i * 2] = 0x12; // ScopeSpans.spans, length 0
+    const scope = Buffer.concat([Buffer.from([0x12]), varint(emptySpans.length), emptySpans]);
+    const resource = Buffer.concat([Buffer.from([0x0a]), varint(scope.length), scope]);
+    const started = performance.now();
+    const response = await post('/v1/traces', Buffer.concat([valid, resource]), protoHeaders());
+    const tookMs = Math.round(performance.now() - started);
+    assert.equal(response.status, 413);
+    assert.equal(decodeStatus(response.body).code, 8);
+    assert.match(decodeStatus(response.body).message, /more than \d+ spans, data points or log records/);
+    // Measured, not asserted (the issue saw 12.7 s): the refusal stops at the limit.
+    console.log(`# a million empty spans refused in ${tookMs} ms`);
+    await onlySentinelPublished(traceId);
   });
 });

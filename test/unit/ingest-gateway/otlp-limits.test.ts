@@ -183,7 +183,7 @@ function wrap(inner: Buffer, tag: number): Buffer {
 
 /** A trace request whose resource attribute value nests `depth` AnyValues (arrays), byte by byte. */
 function nestedProtobuf(depth: number): Buffer {
-  let value = Buffer.from([0x10, 0x01]); // AnyValue { bool_value: true }
+  let value: Buffer = Buffer.from([0x10, 0x01]); // AnyValue { bool_value: true }
   // AnyValue.array_value (5) { ArrayValue.values (1): AnyValue }
   for (let level = 1; level < depth; level++) value = wrap(wrap(value, 0x0a), 0x2a);
   const keyValue = Buffer.concat([Buffer.from([0x0a, 0x01, 0x6b]), wrap(value, 0x12)]);
