@@ -1,6 +1,7 @@
 // Publishes accepted results (and their screenshots) to Kafka and resolves only once Kafka
 // acknowledged every record with acks=all. The caller answers 2xx only after that.
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { topics } from '../topics/catalog.ts';
 import type { ValueCodec } from '../topics/codec.ts';
 import type { OutgoingMessage, Producer } from '../topics/port.ts';
@@ -107,20 +108,32 @@ export function createResultPublisher<R, A>(options: {
   return {
     async publish(results) {
       if (results.length === 0) return;
+      // One record encoded per event-loop turn: a batch of a hundred large results encoded in one
+      // go would hold the loop for all of them.
+      const encodeEach = async <T>(items: Array<{ key: string; record: T }>, codec: ValueCodec<T>) => {
+        const messages: OutgoingMessage[] = [];
+        for (const item of items) {
+          if (messages.length > 0) await nextTurn();
+          messages.push({ key: item.key, value: await codec.encode(item.record) });
+        }
+        return messages;
+      };
+      let artifactMessages: OutgoingMessage[];
+      let resultMessages: OutgoingMessage[];
       // Encoding never waits on the registry (the codec's cache is warm); a failure here is a bug,
       // answered as a 500 — never with a status a library attached to its own error.
-      const [resultMessages, artifactMessages] = await Promise.all([
-        Promise.all(
-          results.map(async (r) => ({ key: r.transactionId, value: await resultCodec.encode(r.record) })),
-        ),
-        Promise.all(
-          results.flatMap((r) =>
-            r.artifacts.map(async (a) => ({ key: a.objectKey, value: await artifactCodec.encode(a.record) })),
-          ),
-        ),
-      ]).catch((error: unknown) => {
+      try {
+        artifactMessages = await encodeEach(
+          results.flatMap((r) => r.artifacts.map((a) => ({ key: a.objectKey, record: a.record }))),
+          artifactCodec,
+        );
+        resultMessages = await encodeEach(
+          results.map((r) => ({ key: r.transactionId, record: r.record })),
+          resultCodec,
+        );
+      } catch (error) {
         throw new Error(`encoding a record failed: ${(error as Error).message}`);
-      });
+      }
       // Screenshots first, results after them, each in sends that fit the topic's message limit: a
       // result is never acknowledged without its images. A send that fails after others succeeded
       // leaves records the robot's retry re-sends; stores keep one copy per result_id and object key.

@@ -13,7 +13,7 @@ function daysInMonth(year: number, month: number): number {
     const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
     return leap ? 29 : 28;
   }
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** Parses an RFC 3339 date-time into epoch milliseconds; digits beyond milliseconds are truncated. */
@@ -52,8 +52,13 @@ export function parseRfc3339(text: string): ParsedTime {
     offsetMinutes = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutesPart);
   }
   const millis = Number((fraction ?? '').padEnd(3, '0').slice(0, 3));
-  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not.
-  const wallClock = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, millis));
-  wallClock.setUTCFullYear(year);
-  return { ok: true, epochMillis: wallClock.getTime() - offsetMinutes * 60_000 };
+  let wallClock = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (year < 100) {
+    // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not. (Not the common path: a
+    // Date object per time costs, and every step has two.)
+    const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, millis));
+    date.setUTCFullYear(year);
+    wallClock = date.getTime();
+  }
+  return { ok: true, epochMillis: wallClock - offsetMinutes * 60_000 };
 }

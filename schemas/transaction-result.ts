@@ -119,16 +119,17 @@ function checkStepTime(
 ): void {
   if (stepTime === undefined) return;
   const tolerance = limits.stepOutsideRunToleranceMs;
-  const allowed = `the run's interval (${formatSeconds(tolerance)} tolerance)`;
+  // Only worded when there is a problem: this runs for every step of every result.
+  const allowed = () => `the run's interval (${formatSeconds(tolerance)} tolerance)`;
   if (run.startedAt !== undefined && stepTime < run.startedAt - tolerance) {
     problems.add(
       path,
-      `must be within ${allowed}; it is ${formatSeconds(run.startedAt - stepTime)} before the run's started_at`,
+      `must be within ${allowed()}; it is ${formatSeconds(run.startedAt - stepTime)} before the run's started_at`,
     );
   } else if (run.finishedAt !== undefined && stepTime > run.finishedAt + tolerance) {
     problems.add(
       path,
-      `must be within ${allowed}; it is ${formatSeconds(stepTime - run.finishedAt)} after the run's finished_at`,
+      `must be within ${allowed()}; it is ${formatSeconds(stepTime - run.finishedAt)} after the run's finished_at`,
     );
   }
 }
