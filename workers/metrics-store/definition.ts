@@ -79,6 +79,11 @@ export function metricsStoreDefinition(deps: MetricsStoreDeps): WorkerDefinition
     topics: [topics.synthResults.name, topics.otelMetrics.name, topics.otelSpans.name, topics.baselines.name],
     decode,
     async write(records) {
+      // Counted once the samples are stored, so a retried batch is not counted twice.
+      const adjustments: Array<[MetricsAdjustment, number]> = [];
+      const note: AdjustmentCounter<MetricsAdjustment> = (reason, amount = 1) => {
+        adjustments.push([reason, amount]);
+      };
       const samples: Sample[] = [];
       const spans: SpanAtOffset[] = [];
       for (const { message, record } of records) {
@@ -90,7 +95,7 @@ export function metricsStoreDefinition(deps: MetricsStoreDeps): WorkerDefinition
             span: record.span,
           });
         } else {
-          samples.push(...samplesOf(record, count));
+          samples.push(...samplesOf(record, note));
         }
       }
       const red = spans.length === 0 ? undefined : aggregator.prepare(spans);
@@ -98,11 +103,12 @@ export function metricsStoreDefinition(deps: MetricsStoreDeps): WorkerDefinition
       const nowMs = now();
       const storable: Sample[] = [];
       for (const sample of samples) {
-        const kept = withinSeriesLimits(sample, count, nowMs);
+        const kept = withinSeriesLimits(sample, note, nowMs);
         if (kept !== null) storable.push(kept);
       }
       await deps.writer.write(storable);
       red?.commit();
+      for (const [reason, amount] of adjustments) count(reason, amount);
     },
   };
 }

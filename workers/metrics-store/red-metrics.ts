@@ -58,7 +58,7 @@ interface PartitionTallies {
 export interface RedAggregatorOptions {
   /** A tally not added to for this long is let go (default 10 min). */
   idleMs?: number;
-  /** At most this many tallies are kept; the least recently used go first (default 200,000). */
+  /** At most this many tallies are kept (about 1 KB each); the least recently used go first (default 50,000). */
   maxTallies?: number;
   now?: () => number;
 }
@@ -111,7 +111,7 @@ export class RedAggregator {
 
   constructor(options: RedAggregatorOptions = {}) {
     this.idleMs = options.idleMs ?? 10 * 60 * 1000;
-    this.maxTallies = options.maxTallies ?? 200_000;
+    this.maxTallies = options.maxTallies ?? 50_000;
     this.now = options.now ?? Date.now;
   }
 

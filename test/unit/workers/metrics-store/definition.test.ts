@@ -132,3 +132,45 @@ test('a sample VictoriaMetrics would ignore is made to fit or left out, and coun
   assert.deepEqual(rest, [], 'the point before 1970 is not written');
   assert.deepEqual(counted, { label_over_limit_dropped: 25, time_out_of_range_dropped: 2 });
 });
+
+test('a write VictoriaMetrics did not take counts nothing; its retry counts once and carries the same tally', async () => {
+  const written: Sample[][] = [];
+  const counted: string[] = [];
+  let failNext = true;
+  const definition = metricsStoreDefinition({
+    codecs: {
+      results: fixedCodec({} as never),
+      metrics: fixedCodec(metricPoint({})),
+      spans: fixedCodec(span({})),
+      baselines: fixedCodec({} as never),
+    },
+    fromResultRecord: () => ({}) as SynthResult,
+    writer: {
+      async write(samples) {
+        if (failNext) {
+          failNext = false;
+          throw new Error('VictoriaMetrics unavailable');
+        }
+        written.push(samples);
+      },
+      async close() {},
+    },
+    count: (reason) => counted.push(reason),
+  });
+  const records = [
+    {
+      message: consumedMessage(0),
+      record: { kind: 'point' as const, point: metricPoint({ value_int: 1, time_unix_micros: -1 }) },
+    },
+    {
+      message: consumedMessage(1, { topic: topics.otelSpans.name }),
+      record: { kind: 'span' as const, span: span({}) },
+    },
+  ];
+  await assert.rejects(definition.write(records));
+  assert.deepEqual(counted, []);
+  await definition.write(records);
+  assert.deepEqual(counted, ['time_out_of_range_dropped', 'time_out_of_range_dropped']);
+  const spanCount = written[0]?.find((sample) => sample.name === 'primoart_span_duration_seconds_count');
+  assert.equal(spanCount?.value, 1, 'the failed attempt did not add to the tally');
+});
