@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
 import { otlpTypes } from '../../ingest-gateway/otlp/protobuf-types.ts';
 import { catalog, type TopicSpec, topics } from '../../topics/catalog.ts';
@@ -370,6 +370,26 @@ function deeplyNestedOtlpProtobuf(depth: number): Buffer {
   ]);
 }
 
+/**
+ * An ExportTraceServiceRequest of `count` empty spans (2 bytes each) in one scope, written byte by
+ * byte: cheap to send, and only a limit on spans per request stops the work it would cause.
+ */
+function emptySpansOtlpProtobuf(count: number): Buffer {
+  const varint = (value: number) => {
+    const bytes: number[] = [];
+    let rest = value;
+    do {
+      bytes.push((rest & 0x7f) | (rest > 0x7f ? 0x80 : 0));
+      rest = Math.floor(rest / 128);
+    } while (rest > 0);
+    return Buffer.from(bytes);
+  };
+  const spans = Buffer.alloc(2 * count);
+  for (let i = 0; i < count; i++) spans[2 * i] = 0x12; // ScopeSpans { spans = [ {} ] }
+  const scopeSpans = Buffer.concat([Buffer.from([0x12]), varint(spans.length), spans]); // ResourceSpans { scope_spans }
+  return Buffer.concat([Buffer.from([0x0a]), varint(scopeSpans.length), scopeSpans]); // request { resource_spans }
+}
+
 function generateBody(name: string, options: Record<string, number | string>, context: BuildContext): Buffer {
   switch (name) {
     case 'otlp-truncated':
@@ -401,6 +421,10 @@ function generateBody(name: string, options: Record<string, number | string>, co
       const json = serialise(context.base, context);
       return Buffer.concat([json, Buffer.alloc(context.bodyLimitBytes + 1 - json.length, 0x20)]);
     }
+    case 'otlp-empty-spans':
+      return emptySpansOtlpProtobuf(Number(options.count ?? 1_000_000));
+    case 'zstd-bomb':
+      return zstdCompressSync(Buffer.alloc(Number(options.inflatedBytes ?? 64 * 1024 * 1024), 0x20));
     case 'gzip-bomb':
       // Spaces are valid JSON whitespace: only the inflated-size limit can stop this body.
       return gzipSync(Buffer.alloc(Number(options.inflatedBytes ?? 64 * 1024 * 1024), 0x20), { level: 9 });
