@@ -28,10 +28,12 @@ const transferAtBytes = 64 * 1024;
 export async function createDecodePool(options: DecodePoolOptions): Promise<OtlpDecoder> {
   const pool = new Piscina<ProcessJob, ProcessResult>({
     filename: new URL('./otlp-worker.ts', import.meta.url).href,
-    minThreads: 1,
+    // Every thread ends when idle, and with it the memory a large request took: a thread kept for
+    // good holds its grown heap (~50 MiB after a storm, scripts/bench/gateway-memory.ts), and the
+    // next request after a quiet half minute pays a thread start instead.
+    minThreads: 0,
     maxThreads: options.threads,
     maxQueue: options.maxQueue,
-    // Threads beyond the first end when idle, and with them the memory a large request took.
     idleTimeout: 30_000,
     // A request that would need more than this is refused by the worker's death, not the process's.
     resourceLimits: { maxOldGenerationSizeMb: 512 },

@@ -664,3 +664,227 @@ export async function catalogEnds(admin: Admin): Promise<Record<string, number |
   }
   return ends;
 }
+
+// --- a storm of large hostile bodies -------------------------------------------------------------
+
+/**
+ * Large hostile bodies made in code (too big for the repository), the kind that drove the
+ * gateway's memory to ~1 GB and blocked its event loop for seconds (issue 9). The soak test and
+ * `scripts/bench/gateway-memory.ts` send them next to the corpus. Each names the statuses a
+ * gateway may answer: a refusal, or for OTLP a partial success that rejects what it cannot take;
+ * never 2xx for a result, never 5xx.
+ */
+export interface StormRequest {
+  id: string;
+  method: 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  statuses: number[];
+}
+
+/** A varint, as protobuf writes lengths. */
+function protobufVarint(value: number): number[] {
+  const bytes: number[] = [];
+  let rest = value;
+  do {
+    bytes.push((rest % 128) | (rest >= 128 ? 0x80 : 0));
+    rest = Math.floor(rest / 128);
+  } while (rest > 0);
+  return bytes;
+}
+
+/** A length-delimited protobuf field wrapping `payload`. */
+function protobufField(fieldNumber: number, payload: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([(fieldNumber << 3) | 2, ...protobufVarint(payload.length)]), payload]);
+}
+
+/** An ExportTraceServiceRequest with `count` empty spans in one scope: 2 bytes per span. */
+export function emptySpansProtobuf(count: number): Buffer {
+  const spans = Buffer.alloc(count * 2);
+  for (let i = 0; i < count; i++) spans[i * 2] = (2 << 3) | 2; // ScopeSpans.spans, length 0
+  return protobufField(1, protobufField(2, spans)); // request.resource_spans → scope_spans
+}
+
+/** An ExportMetricsServiceRequest with one gauge of `count` empty data points. */
+export function emptyGaugePointsProtobuf(count: number): Buffer {
+  const points = Buffer.alloc(count * 2);
+  for (let i = 0; i < count; i++) points[i * 2] = (1 << 3) | 2; // Gauge.data_points, length 0
+  const metric = Buffer.concat([protobufField(1, Buffer.from('storm')), protobufField(5, points)]);
+  return protobufField(1, protobufField(2, protobufField(2, metric)));
+}
+
+export function stormRequests(keys: Pick<CorpusKeys, 'admin'>): StormRequest[] {
+  const base = loadBaseResult();
+  const json = { 'content-type': 'application/json', authorization: `Bearer ${keys.admin}` };
+  const protobuf = { 'content-type': 'application/x-protobuf', authorization: `Bearer ${keys.admin}` };
+  const resultWith = (fields: Record<string, unknown>) => Buffer.from(JSON.stringify({ ...base, ...fields }));
+  const otlp = [200, 400, 413];
+  const start = Date.parse(base.started_at as string) * 1e6;
+  return [
+    {
+      // Every step is missing every field: one problem per field if nothing caps them.
+      id: 'storm-100k-empty-steps',
+      method: 'POST',
+      path: '/api/v1/transactions/results/upload',
+      headers: json,
+      body: resultWith({ steps: Array.from({ length: 100_000 }, () => ({})) }),
+      statuses: [400, 413],
+    },
+    {
+      id: 'storm-500k-empty-steps',
+      method: 'POST',
+      path: '/api/v1/transactions/results/upload',
+      headers: json,
+      body: resultWith({ steps: Array.from({ length: 500_000 }, () => ({})) }),
+      statuses: [400, 413],
+    },
+    {
+      // A batch of results, each with a 1 MiB + 1 log (over the contract's limit): ~7 MiB of text.
+      id: 'storm-batch-of-oversized-logs',
+      method: 'POST',
+      path: '/api/v1/transactions/results/upload',
+      headers: json,
+      body: Buffer.from(
+        JSON.stringify({
+          results: Array.from({ length: 6 }, () => ({ ...base, log: 'x'.repeat(1024 * 1024 + 1) })),
+        }),
+      ),
+      statuses: [200, 400, 413],
+    },
+    {
+      id: 'storm-otlp-1m-empty-spans',
+      method: 'POST',
+      path: '/v1/traces',
+      headers: protobuf,
+      body: emptySpansProtobuf(1_000_000),
+      statuses: otlp,
+    },
+    {
+      id: 'storm-otlp-1m-empty-points',
+      method: 'POST',
+      path: '/v1/metrics',
+      headers: protobuf,
+      body: emptyGaugePointsProtobuf(1_000_000),
+      statuses: otlp,
+    },
+    {
+      // OTLP/JSON: 50,000 spans without trace or span ids (~5 MiB).
+      id: 'storm-otlp-json-50k-spans-without-ids',
+      method: 'POST',
+      path: '/v1/traces',
+      headers: json,
+      body: Buffer.from(
+        JSON.stringify({
+          resourceSpans: [
+            {
+              resource,
+              scopeSpans: [
+                {
+                  scope,
+                  spans: Array.from({ length: 50_000 }, (_, i) => ({
+                    name: `storm span ${i}`,
+                    kind: 2,
+                    startTimeUnixNano: String(start),
+                    endTimeUnixNano: String(start + 1e6),
+                    attributes: [{ key: 'i', value: { intValue: String(i) } }],
+                  })),
+                },
+              ],
+            },
+          ],
+        }),
+      ),
+      statuses: otlp,
+    },
+  ];
+}
+
+/** What is wrong with the answer to a storm request; empty when it is one the request allows. */
+export function judgeStorm(request: StormRequest, answer: Answer): string[] {
+  const failures: string[] = [];
+  if (!request.statuses.includes(answer.status)) {
+    failures.push(`status ${answer.status}, expected one of ${request.statuses.join(', ')}`);
+  }
+  const items: unknown[] = Array.isArray(answer.json?.results) ? answer.json.results : [];
+  if (items.some((item) => (item as { status?: unknown })?.status === 'accepted')) {
+    failures.push('a batch item was accepted');
+  }
+  return failures.map((failure) => `${request.id}: ${failure} — body: ${answer.text.slice(0, 300)}`);
+}
+
+// --- what the gateway says about itself --------------------------------------------------------
+
+/** Memory and event-loop figures from a process's own /metrics (prom-client's default metrics). */
+export interface ProcessFigures {
+  residentBytes: number;
+  heapUsedBytes: number;
+  /** What V8 holds for its heaps, used or not. */
+  heapTotalBytes: number;
+  externalBytes: number;
+  /**
+   * Event-loop delay since the previous scrape of /metrics (prom-client resets its
+   * monitorEventLoopDelay histogram at every scrape), in seconds.
+   */
+  loopP99Seconds: number;
+  loopMaxSeconds: number;
+}
+
+export async function processFigures(baseUrl: string): Promise<ProcessFigures> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const gauge = (name: string): number => {
+    const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+    if (match === null) throw new Error(`${baseUrl}/metrics has no ${name}`);
+    return Number(match[1]);
+  };
+  return {
+    residentBytes: gauge('process_resident_memory_bytes'),
+    heapUsedBytes: gauge('nodejs_heap_size_used_bytes'),
+    heapTotalBytes: gauge('nodejs_heap_size_total_bytes'),
+    externalBytes: gauge('nodejs_external_memory_bytes'),
+    loopP99Seconds: gauge('nodejs_eventloop_lag_p99_seconds'),
+    loopMaxSeconds: gauge('nodejs_eventloop_lag_max_seconds'),
+  };
+}
+
+/** Resident set size of a local process from /proc, without touching its event loop; 0 once gone. */
+export function residentBytesOf(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** One request of a storm: a corpus case (judged by `judge`) or a large body (by `judgeStorm`). */
+export type StormItem = { kind: 'case'; request: BuiltRequest } | { kind: 'storm'; request: StormRequest };
+
+/** The corpus with the large bodies spread evenly between its cases, so every loop sends both. */
+export function stormPlan(corpus: readonly BuiltRequest[], storm: readonly StormRequest[]): StormItem[] {
+  const spacing = Math.max(1, Math.floor(corpus.length / Math.max(1, storm.length)));
+  return corpus.flatMap((request, i): StormItem[] => {
+    const big = i % spacing === 0 ? storm[i / spacing] : undefined;
+    const item: StormItem = { kind: 'case', request };
+    return big === undefined ? [item] : [{ kind: 'storm', request: big }, item];
+  });
+}
+
+export const stormItemId = (item: StormItem): string =>
+  item.kind === 'case' ? item.request.hostileCase.id : item.request.id;
+
+/** Send one storm item and judge its answer: the failures (empty when right) and the answer. */
+export async function sendStormItem(
+  baseUrl: string,
+  item: StormItem,
+): Promise<{ failures: string[]; answer?: Answer }> {
+  let answer: Answer;
+  try {
+    answer = await send(baseUrl, item.request as BuiltRequest);
+  } catch (error) {
+    return { failures: [`${stormItemId(item)}: the request failed: ${(error as Error).message}`] };
+  }
+  const failures =
+    item.kind === 'case' ? judge(item.request.hostileCase, answer) : judgeStorm(item.request, answer);
+  return { failures, answer };
+}

@@ -1,6 +1,7 @@
 // The project's own processes, run by the stack like any other service: the ingest gateway and
 // the workers, each `node scripts/cli.ts …` with the generated stack config.
 import { join } from 'node:path';
+import { gatewayEnv, gatewayNodeArgs } from '../../../ingest-gateway/launch-settings.ts';
 import { host } from '../ports.ts';
 import type { ServiceDefinition, StackContext } from '../service.ts';
 import { probeHttpOk } from './http-probe.ts';
@@ -29,7 +30,8 @@ export const gateway: ServiceDefinition = {
   },
   launch: (ctx) => ({
     command: process.execPath,
-    args: [cli(ctx), 'gateway', '--config.file', stackConfigFile(ctx)],
+    args: [...gatewayNodeArgs, cli(ctx), 'gateway', '--config.file', stackConfigFile(ctx)],
+    env: { ...gatewayEnv },
   }),
   probe: (ctx) => probeHttpOk(`http://${host}:${ctx.ports.gateway}/-/ready`),
   env: (ctx) => ({
