@@ -91,6 +91,25 @@ const workerSchema = z.strictObject({
   maintenance_windows: maintenanceWindowsSchema.optional(),
 });
 
+/**
+ * A SASL/SCRAM identity on Kafka. The password is given inline (or as `${VAR}`) or, so that a
+ * process can be handed only its own secret (a systemd credential, a compose secret), as a file.
+ */
+const kafkaCredentialsSchema = z
+  .strictObject({
+    mechanism: z.enum(['scram-sha-256', 'scram-sha-512']).default('scram-sha-512'),
+    username: z.string().min(1),
+    password: z.string().min(1).optional(),
+    /** Read at connect time; one trailing newline is ignored. */
+    password_file: z.string().min(1).optional(),
+  })
+  .refine(
+    (credentials) => (credentials.password === undefined) !== (credentials.password_file === undefined),
+    {
+      error: 'expected exactly one of password and password_file',
+    },
+  );
+
 export const configSchema = z.strictObject({
   /** Environment for results that carry none. */
   environment: z.string().min(1).default('production'),
@@ -100,6 +119,18 @@ export const configSchema = z.strictObject({
     client_id: z.string().min(1).default('primoart'),
     connect_timeout_ms: positiveInt.default(3000),
     request_timeout_ms: positiveInt.default(30_000),
+    /** The identity of every process without one in `identities`, and of the CLI; none = no authentication. */
+    sasl: kafkaCredentialsSchema.optional(),
+    /**
+     * One identity per process, keyed by the process name (`ingest-gateway`, or a worker's name),
+     * so that each has only the ACLs it needs (infra/README.md "Kafka security").
+     */
+    identities: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'expected a process name in kebab-case' }),
+        kafkaCredentialsSchema,
+      )
+      .default({}),
   }),
   schema_registry: z.strictObject({ url: httpUrl }),
   postgres: z
@@ -224,6 +255,7 @@ export type ApiKeyConfig = z.output<typeof apiKeySchema>;
 export type WorkerConfig = z.output<typeof workerSchema>;
 export type GatewayConfig = NonNullable<PrimoartConfig['gateway']>;
 export type KafkaConfig = PrimoartConfig['kafka'];
+export type KafkaCredentials = NonNullable<KafkaConfig['sasl']>;
 export type PostgresConfig = NonNullable<PrimoartConfig['postgres']>;
 export type MinioConfig = NonNullable<PrimoartConfig['minio']>;
 export type AlertaConfig = NonNullable<PrimoartConfig['alerta']>;

@@ -77,9 +77,15 @@ const commands: Record<string, Command> = {
     },
   },
   'topics apply': {
-    summary: 'create or alter topics to match the catalog (idempotent)',
+    summary: "create or alter topics to match the catalog, and the processes' ACLs (idempotent)",
     usage: 'primoart topics apply [--config.file F]',
-    run: async (args) => (await import('../topics/commands.ts')).topicsApplyCommand(args),
+    run: async (args) => {
+      const [{ topicsApplyCommand }, { processBusAccess, workerNames }] = await Promise.all([
+        import('../topics/commands.ts'),
+        import('./bus-access.ts'),
+      ]);
+      return topicsApplyCommand(args, processBusAccess, workerNames);
+    },
   },
   'schemas register': {
     summary: 'register the working-copy schemas (subjects <topic>-value, BACKWARD_TRANSITIVE)',

@@ -1,12 +1,20 @@
 // Operator commands on the bus: `topics apply`, `schemas register|check`, `lag`, `replay`.
 import { parseArgs } from 'node:util';
 import { loadConfig, parseConfigArgs } from '../core/config.ts';
+import type { PrimoartConfig } from '../core/config-schema.ts';
 import { createLogger } from '../core/logging.ts';
+import { applyAcls, type BusAccess, busIdentitiesOf, describeBinding } from './acls.ts';
 import { applyCatalog, groupLag, type ReplayFrom, resetGroupOffsets } from './admin.ts';
 import { kafkaFromConfig } from './bus.ts';
 import { catalog, valueSubject } from './catalog.ts';
 import type { Admin } from './port.ts';
-import { checkCompatibility, compatibilityLevel, registerSchema, setCompatibility } from './registry.ts';
+import {
+  checkCompatibility,
+  compatibilityLevel,
+  registerSchema,
+  setCompatibility,
+  setGlobalCompatibility,
+} from './registry.ts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -16,22 +24,38 @@ async function withConfig(args: string[]) {
   return { config, rest };
 }
 
-async function withAdmin<T>(args: string[], work: (admin: Admin, rest: string[]) => Promise<T>): Promise<T> {
+async function withAdmin<T>(
+  args: string[],
+  work: (admin: Admin, rest: string[], config: PrimoartConfig) => Promise<T>,
+): Promise<T> {
   const { config, rest } = await withConfig(args);
   const logger = createLogger({ component: 'primoart-cli', level: 'warn' });
   const kafka = kafkaFromConfig({ ...config.kafka, client_id: `${config.kafka.client_id}-cli` }, logger);
   const admin = await kafka.admin();
   try {
-    return await work(admin, rest);
+    return await work(admin, rest, config);
   } finally {
     await admin.disconnect();
   }
 }
 
-export async function topicsApplyCommand(args: string[]): Promise<number> {
-  return withAdmin(args, async (admin) => {
+/**
+ * Topics as the catalog says, then, when the config gives processes identities of their own, their
+ * ACLs as their declared access says (`accessByProcess`: process name → topics read and written).
+ */
+export async function topicsApplyCommand(
+  args: string[],
+  accessByProcess: Readonly<Record<string, BusAccess>> = {},
+  workers: readonly string[] = [],
+): Promise<number> {
+  return withAdmin(args, async (admin, _rest, config) => {
     const changes = await applyCatalog(admin, catalog);
     for (const change of changes) out(`${change.topic}: ${change.action} (${change.detail})`);
+    const identities = busIdentitiesOf(config.kafka.identities, accessByProcess);
+    if (identities.length === 0) return 0;
+    const acls = await applyAcls(admin, identities, workers);
+    for (const change of acls.changes) out(`acl ${change.action}: ${describeBinding(change.binding)}`);
+    out(`acls: ${acls.bindings} bindings for ${identities.map((i) => i.username).join(', ')}`);
     return 0;
   });
 }
@@ -48,6 +72,8 @@ function schemaTopics() {
 export async function schemasRegisterCommand(args: string[]): Promise<number> {
   const { config } = await withConfig(args);
   const url = config.schema_registry.url;
+  await setGlobalCompatibility(url, compatibilityLevel);
+  out(`global compatibility: ${compatibilityLevel}`);
   let failed = 0;
   for (const { subject, type } of schemaTopics()) {
     const verdict = await checkCompatibility(url, subject, type.schema);

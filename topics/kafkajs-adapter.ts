@@ -1,16 +1,19 @@
 // The kafkajs implementation of the Kafka port. Nothing outside this file (and the decoder fix it
 // installs, kafkajs-empty-batches.ts) imports kafkajs.
 import kafkajs, {
+  type AclEntry,
   type IHeaders,
   type Kafka as KafkaClient,
   type KafkaConfig,
   type Admin as KafkajsAdmin,
   type Consumer as KafkajsConsumer,
   type LogEntry,
+  type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import { keepEmptyBatchesInKafkajs } from './kafkajs-empty-batches.ts';
 import type {
+  AclBinding,
   Admin,
   Consumer,
   ConsumerOptions,
@@ -25,13 +28,24 @@ import type {
 keepEmptyBatchesInKafkajs();
 
 // kafkajs is CommonJS: its enums and classes come off the default export.
-const { ConfigResourceTypes, Kafka, logLevel, Partitioners } = kafkajs;
+const {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ConfigResourceTypes,
+  Kafka,
+  logLevel,
+  Partitioners,
+  ResourcePatternTypes,
+} = kafkajs;
 
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /** SASL/SCRAM credentials; without them the client connects unauthenticated. */
+  sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
 
 /** kafkajs logs through pino, at the level pino is set to. */
@@ -60,12 +74,20 @@ function fromKafkajsHeaders(headers: IHeaders | undefined): Headers {
   return out;
 }
 
+function kafkajsSasl({ mechanism, username, password }: NonNullable<KafkaSettings['sasl']>): SASLOptions {
+  // kafkajs types each mechanism separately.
+  return mechanism === 'scram-sha-256'
+    ? { mechanism, username, password }
+    : { mechanism, username, password };
+}
+
 export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConnection {
   const config: KafkaConfig = {
     clientId: settings.clientId,
     brokers: settings.brokers,
     connectionTimeout: settings.connectTimeoutMs,
     requestTimeout: settings.requestTimeoutMs,
+    ...(settings.sasl === undefined ? {} : { sasl: kafkajsSasl(settings.sasl) }),
     logLevel: logLevel.INFO,
     logCreator: logCreator(logger.child({ component: 'kafkajs' })),
     // Bounded: a broker that stays away surfaces as an error the caller can answer (503, retry, exit).
@@ -271,6 +293,81 @@ function wrapAdmin(admin: KafkajsAdmin): Admin {
     async setGroupOffsets(groupId, topic, partitions) {
       await admin.setOffsets({ groupId, topic, partitions });
     },
+    async describeAcls(principals) {
+      const bindings: AclBinding[] = [];
+      for (const principal of principals) {
+        const described = await admin.describeAcls({
+          resourceType: AclResourceTypes.ANY,
+          resourcePatternType: ResourcePatternTypes.ANY,
+          principal,
+          operation: AclOperationTypes.ANY,
+          permissionType: AclPermissionTypes.ANY,
+        });
+        for (const resource of described.resources)
+          for (const acl of resource.acls) {
+            const binding = fromAclEntry({ ...resource, ...acl });
+            if (binding !== undefined) bindings.push(binding);
+          }
+      }
+      return bindings;
+    },
+    async createAcls(bindings) {
+      if (bindings.length > 0) await admin.createAcls({ acl: bindings.map(toAclEntry) });
+    },
+    async deleteAcls(bindings) {
+      if (bindings.length > 0) await admin.deleteAcls({ filters: bindings.map(toAclEntry) });
+    },
     disconnect: () => admin.disconnect(),
+  };
+}
+
+const aclResourceTypes = { topic: AclResourceTypes.TOPIC, group: AclResourceTypes.GROUP } as const;
+const aclPatternTypes = {
+  literal: ResourcePatternTypes.LITERAL,
+  prefixed: ResourcePatternTypes.PREFIXED,
+} as const;
+const aclOperations = {
+  read: AclOperationTypes.READ,
+  write: AclOperationTypes.WRITE,
+  describe: AclOperationTypes.DESCRIBE,
+} as const;
+const aclPermissions = { allow: AclPermissionTypes.ALLOW, deny: AclPermissionTypes.DENY } as const;
+
+function toAclEntry(binding: AclBinding): AclEntry {
+  return {
+    principal: binding.principal,
+    host: '*',
+    resourceType: aclResourceTypes[binding.resourceType],
+    resourceName: binding.resourceName,
+    resourcePatternType: aclPatternTypes[binding.patternType],
+    operation: aclOperations[binding.operation],
+    permissionType: aclPermissions[binding.permission],
+  };
+}
+
+const keyOf = <T extends string>(table: Record<T, number>, value: number): T | undefined =>
+  (Object.keys(table) as T[]).find((key) => table[key] === value);
+
+/** A binding outside what the port speaks (a cluster ACL, a host restriction) is left as it is. */
+function fromAclEntry(entry: AclEntry): AclBinding | undefined {
+  const resourceType = keyOf(aclResourceTypes, entry.resourceType);
+  const patternType = keyOf(aclPatternTypes, entry.resourcePatternType);
+  const operation = keyOf(aclOperations, entry.operation);
+  const permission = keyOf(aclPermissions, entry.permissionType);
+  if (
+    resourceType === undefined ||
+    patternType === undefined ||
+    operation === undefined ||
+    permission === undefined ||
+    entry.host !== '*'
+  )
+    return undefined;
+  return {
+    principal: entry.principal,
+    resourceType,
+    resourceName: entry.resourceName,
+    patternType,
+    operation,
+    permission,
   };
 }

@@ -101,6 +101,19 @@ export interface TopicOffsets {
   high: string;
 }
 
+/**
+ * One ACL binding, in Kafka's own terms: a principal (`User:<name>`) allowed or denied an operation
+ * on a topic or consumer group, named literally or by prefix, from any host.
+ */
+export interface AclBinding {
+  principal: string;
+  resourceType: 'topic' | 'group';
+  resourceName: string;
+  patternType: 'literal' | 'prefixed';
+  operation: 'read' | 'write' | 'describe';
+  permission: 'allow' | 'deny';
+}
+
 export interface Admin {
   listTopics(): Promise<string[]>;
   createTopic(topic: TopicConfig): Promise<void>;
@@ -118,6 +131,10 @@ export interface Admin {
     topic: string,
     offsets: Array<{ partition: number; offset: string }>,
   ): Promise<void>;
+  /** The ACL bindings of these principals on topics and groups (what `primoart topics apply` manages). */
+  describeAcls(principals: readonly string[]): Promise<AclBinding[]>;
+  createAcls(bindings: readonly AclBinding[]): Promise<void>;
+  deleteAcls(bindings: readonly AclBinding[]): Promise<void>;
   disconnect(): Promise<void>;
 }
 

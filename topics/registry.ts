@@ -52,6 +52,22 @@ export async function setCompatibility(
   if (status !== 200) fail(`setting ${level} on ${subject}`, status, json);
 }
 
+/**
+ * The registry-wide default, for subjects without their own setting (a subject created by hand, a
+ * producer that registers on its own): the same rule as ours, so nothing skips it.
+ */
+export async function setGlobalCompatibility(baseUrl: string, level: Compatibility): Promise<void> {
+  const { status, json } = await call(baseUrl, 'PUT', '/config', { compatibility: level });
+  if (status !== 200) fail(`setting the global compatibility to ${level}`, status, json);
+}
+
+export async function getGlobalCompatibility(baseUrl: string): Promise<string | null> {
+  const { status, json } = await call(baseUrl, 'GET', '/config');
+  if (status !== 200) fail('reading the global compatibility', status, json);
+  const level = (json as { compatibilityLevel?: string; compatibility?: string }) ?? {};
+  return level.compatibilityLevel ?? level.compatibility ?? null;
+}
+
 export async function getCompatibility(baseUrl: string, subject: string): Promise<string | null> {
   const { status, json } = await call(baseUrl, 'GET', `/config/${subjectPath(subject)}`);
   if (status === 404) return null;

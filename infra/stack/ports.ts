@@ -7,6 +7,8 @@ export interface StackPorts {
   postgres: number;
   kafka: number;
   kafkaController: number;
+  /** The broker's internal listener (inter-broker, and how `up` bootstraps SCRAM users). */
+  kafkaInternal: number;
   registry: number;
   registryManagement: number;
   minio: number;
@@ -30,6 +32,7 @@ export const defaultPorts: StackPorts = {
   postgres: 15432,
   kafka: 19092,
   kafkaController: 19093,
+  kafkaInternal: 19094,
   registry: 18081,
   registryManagement: 18091,
   minio: 19000,

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { kafkaIdentities } from './kafka-identities.ts';
 
 export interface StackSecrets {
   /** Password of the `primoart` PostgreSQL superuser of the local cluster. */
@@ -15,6 +16,10 @@ export interface StackSecrets {
   alertaSecretKey: string;
   /** The PrimoART admin API key (scope `admin`), printed by `primoart env`. */
   adminApiKey: string;
+  /** The broker's own password on its internal and controller listeners (SASL/PLAIN). */
+  kafkaBrokerPassword: string;
+  /** SCRAM passwords of the Kafka identities (kafka-identities.ts), by identity. */
+  kafkaPasswords: Record<string, string>;
 }
 
 const token = (bytes: number): string => randomBytes(bytes).toString('base64url');
@@ -27,6 +32,8 @@ export function generateSecrets(): StackSecrets {
     alertaAdminKey: token(24),
     alertaSecretKey: token(24),
     adminApiKey: `pa_${token(24)}`,
+    kafkaBrokerPassword: token(24),
+    kafkaPasswords: Object.fromEntries(kafkaIdentities.map((identity) => [identity, token(24)])),
   };
 }
 
@@ -50,7 +57,16 @@ export function loadOrCreateSecrets(stateDir: string): StackSecrets {
     return secrets;
   }
   const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<StackSecrets>;
-  const secrets = { ...generateSecrets(), ...stored };
-  if (Object.keys(secrets).some((key) => !(key in stored))) write(file, secrets);
+  const generated = generateSecrets();
+  // Identities are completed one by one too: a new worker gets its password, the others keep theirs.
+  const secrets = {
+    ...generated,
+    ...stored,
+    kafkaPasswords: { ...generated.kafkaPasswords, ...stored.kafkaPasswords },
+  };
+  const incomplete =
+    Object.keys(secrets).some((key) => !(key in stored)) ||
+    kafkaIdentities.some((identity) => stored.kafkaPasswords?.[identity] === undefined);
+  if (incomplete) write(file, secrets);
   return secrets;
 }

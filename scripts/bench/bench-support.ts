@@ -19,9 +19,9 @@ import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
 import { toAvroResult, validateTransactionResult } from '../../schemas/index.ts';
 import type { TransactionResultRecord } from '../../schemas/record-types.ts';
 import { resetGroupOffsets } from '../../topics/admin.ts';
+import { kafkaFromConfig } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
 import { createValueCodec, type ValueCodec } from '../../topics/codec.ts';
-import { connectKafka } from '../../topics/kafkajs-adapter.ts';
 import type { Admin, KafkaConnection, Producer } from '../../topics/port.ts';
 
 // --- the command line --------------------------------------------------------------------------
@@ -245,13 +245,9 @@ export async function startReadyProcess(
 // --- the stack's Kafka -------------------------------------------------------------------------
 
 export function connectBenchKafka(stack: PrimoartConfig): KafkaConnection {
-  return connectKafka(
-    {
-      brokers: stack.kafka.brokers,
-      clientId: 'primoart-bench',
-      connectTimeoutMs: stack.kafka.connect_timeout_ms,
-      requestTimeoutMs: stack.kafka.request_timeout_ms,
-    },
+  // As the stack config's `kafka.sasl` (the admin), like the CLI.
+  return kafkaFromConfig(
+    { ...stack.kafka, client_id: 'primoart-bench' },
     createLogger({ component: 'bench', level: 'warn' }),
   );
 }

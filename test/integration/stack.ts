@@ -3,16 +3,16 @@
 // processes started for real (`node scripts/cli.ts gateway|worker …`) with a config of the test's.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { createLogger } from '../../core/logging.ts';
 import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
 import { resetGroupOffsets } from '../../topics/admin.ts';
-import { connectKafka } from '../../topics/kafkajs-adapter.ts';
+import { connectKafka, type KafkaSettings } from '../../topics/kafkajs-adapter.ts';
 import type { Admin, KafkaConnection } from '../../topics/port.ts';
 import { synthStoreTopics } from '../../workers/synth-store/definition.ts';
 
@@ -27,8 +27,45 @@ function required(name: string): string {
   return value;
 }
 
+/**
+ * The admin's SASL credentials from `primoart env` (the tests' own clients are the admin, a super
+ * user); none while the stack's Kafka runs without authentication.
+ */
+function kafkaAdminSasl(): KafkaSettings['sasl'] {
+  const username = process.env.PRIMOART_KAFKA_USERNAME;
+  if (username === undefined || username === '') return undefined;
+  const mechanism = process.env.PRIMOART_KAFKA_SASL_MECHANISM ?? 'scram-sha-512';
+  if (mechanism !== 'scram-sha-256' && mechanism !== 'scram-sha-512')
+    throw new Error(`PRIMOART_KAFKA_SASL_MECHANISM: unknown mechanism ${mechanism}`);
+  return { mechanism, username, password: required('PRIMOART_KAFKA_PASSWORD') };
+}
+
+/**
+ * The `kafka.sasl` and `kafka.identities` of the stack's own config, so that a gateway or worker a
+ * test starts logs in as that process (its ACLs, not the admin's: an ACL mistake fails the suite).
+ */
+function stackKafkaIdentities(): Record<string, unknown> {
+  if (kafkaAdminSasl() === undefined) return {};
+  const stackConfig = parse(readFileSync(required('PRIMOART_CONFIG_FILE'), 'utf8')) as {
+    kafka?: { sasl?: unknown; identities?: unknown };
+  };
+  const { sasl, identities } = stackConfig.kafka ?? {};
+  if (sasl === undefined || identities === undefined)
+    throw new Error(
+      'the stack config has no Kafka identities although primoart env gives credentials: run primoart up',
+    );
+  return { sasl, identities };
+}
+
 export const stack = {
   kafkaBrokers: () => required('PRIMOART_KAFKA_BROKERS').split(','),
+  kafkaAdminSasl,
+  /** The `kafka` section of a config of the test's own: the stack's brokers and identities. */
+  kafkaSection: (clientId: string) => ({
+    brokers: stack.kafkaBrokers(),
+    client_id: clientId,
+    ...stackKafkaIdentities(),
+  }),
   registryUrl: () => required('PRIMOART_REGISTRY_URL'),
   pgUrl: () => required('PRIMOART_PG_URL'),
   stateDir: () => required('PRIMOART_STATE_DIR'),
@@ -42,12 +79,14 @@ export const stack = {
 };
 
 export function kafkaConnection(): KafkaConnection {
+  const sasl = kafkaAdminSasl();
   return connectKafka(
     {
       brokers: stack.kafkaBrokers(),
       clientId: 'primoart-test',
       connectTimeoutMs: 3000,
       requestTimeoutMs: 30000,
+      ...(sasl === undefined ? {} : { sasl }),
     },
     createLogger({ component: 'test', level: 'error' }),
   );
@@ -152,7 +191,7 @@ export async function testConfig(
   const config = {
     environment: 'test',
     log: { level: 'warn' },
-    kafka: { brokers: stack.kafkaBrokers(), client_id: 'primoart-it' },
+    kafka: stack.kafkaSection('primoart-it'),
     schema_registry: { url: stack.registryUrl() },
     postgres: { url: databaseUrl },
     minio: { ...stack.minio(), bucket: artifactStore.bucket },

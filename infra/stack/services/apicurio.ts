@@ -2,6 +2,7 @@
 // Its storage is the `apicurio` database of the stack's PostgreSQL, so schema ids survive
 // restarts (the default in-memory H2 would restart ids at 1 and mis-decode old messages).
 import { join } from 'node:path';
+import { compatibilityLevel, setGlobalCompatibility } from '../../../topics/registry.ts';
 import { fetchWithMaven, installOnce, pomProperty, requireJava } from '../maven-fetch.ts';
 import { host } from '../ports.ts';
 import type { ServiceDefinition, StackContext } from '../service.ts';
@@ -68,6 +69,10 @@ export const apicurio: ServiceDefinition = {
       (await answers200(`http://${host}:${ctx.ports.registry}/health/ready`)) &&
       (await answers200(`${ccompatUrl(ctx)}/subjects`))
     );
+  },
+  async afterStart(ctx) {
+    // Apicurio starts at NONE; `primoart schemas register` sets it too (deployments without this runner).
+    await setGlobalCompatibility(ccompatUrl(ctx), compatibilityLevel);
   },
   env(ctx) {
     return { PRIMOART_REGISTRY_URL: ccompatUrl(ctx) };

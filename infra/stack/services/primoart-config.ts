@@ -4,18 +4,34 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { sha256Hex } from '../../../ingest-gateway/api-keys.ts';
+import { kafkaAdminIdentity, kafkaProcessIdentities } from '../kafka-identities.ts';
 import { host } from '../ports.ts';
 import type { StackContext } from '../service.ts';
 import { stateLayout } from '../stack-paths.ts';
 import { alerta } from './alerta.ts';
 import { apicurio } from './apicurio.ts';
-import { kafka } from './kafka.ts';
+import { kafka, kafkaAuthenticated, kafkaCredentials } from './kafka.ts';
 import { minio } from './minio.ts';
 import { postgres } from './postgres.ts';
 import { victoriaLogs } from './victoria-logs.ts';
 import { victoriaMetrics } from './victoria-metrics.ts';
 
 export const stackConfigFile = (ctx: StackContext): string => join(ctx.paths.stateDir, 'primoart.yml');
+
+/**
+ * The CLI logs in as the admin (`kafka.sasl`), each process as its own identity, whose ACLs
+ * `primoart topics apply` (the gateway's init) derives. Nothing while the running Kafka is one
+ * from before authentication (see kafkaAuthenticated).
+ */
+function kafkaIdentitiesSection(ctx: StackContext): Record<string, unknown> {
+  if (!kafkaAuthenticated(ctx)) return {};
+  return {
+    sasl: kafkaCredentials(ctx, kafkaAdminIdentity),
+    identities: Object.fromEntries(
+      kafkaProcessIdentities.map((identity) => [identity, kafkaCredentials(ctx, identity)]),
+    ),
+  };
+}
 
 /** Only what the services say about themselves (their `env`), so there is one source for each URL. */
 export function stackConfig(ctx: StackContext): Record<string, unknown> {
@@ -27,7 +43,11 @@ export function stackConfig(ctx: StackContext): Record<string, unknown> {
   return {
     environment: 'production',
     log: { level: 'info' },
-    kafka: { brokers: variable(kafka, 'PRIMOART_KAFKA_BROKERS').split(','), client_id: 'primoart' },
+    kafka: {
+      brokers: variable(kafka, 'PRIMOART_KAFKA_BROKERS').split(','),
+      client_id: 'primoart',
+      ...kafkaIdentitiesSection(ctx),
+    },
     schema_registry: { url: variable(apicurio, 'PRIMOART_REGISTRY_URL') },
     postgres: { url: variable(postgres, 'PRIMOART_PG_URL') },
     minio: {

@@ -34,3 +34,17 @@ test('a file from an older version gets its missing field once, and keeps it', (
     assert.equal(loadOrCreateSecrets(dir).adminApiKey, completed.adminApiKey);
   });
 });
+
+test('Kafka passwords are completed per identity: a new identity gets one, the others keep theirs', () => {
+  withStateDir((dir) => {
+    const file = join(dir, 'secrets.json');
+    const first = loadOrCreateSecrets(dir);
+    const { baseline: _dropped, ...others } = first.kafkaPasswords;
+    writeFileSync(file, JSON.stringify({ ...first, kafkaPasswords: others }), { mode: 0o600 });
+    const completed = loadOrCreateSecrets(dir);
+    assert.equal(completed.kafkaPasswords.admin, first.kafkaPasswords.admin);
+    assert.equal(completed.kafkaPasswords['synth-store'], first.kafkaPasswords['synth-store']);
+    assert.ok((completed.kafkaPasswords.baseline ?? '').length >= 24);
+    assert.deepEqual(loadOrCreateSecrets(dir), completed);
+  });
+});

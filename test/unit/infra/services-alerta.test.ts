@@ -18,6 +18,8 @@ const ctx: StackContext = {
     alertaAdminKey: 'admin-key',
     alertaSecretKey: `secret'"\\`,
     adminApiKey: 'pa_x',
+    kafkaBrokerPassword: 'k',
+    kafkaPasswords: {},
   },
   progress: () => {},
   exec: async () => '',

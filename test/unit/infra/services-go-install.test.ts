@@ -38,6 +38,8 @@ function fakeContext(goBehaviour: 'builds' | 'builds-nothing' | 'fails'): {
       alertaAdminKey: 'k',
       alertaSecretKey: 'x',
       adminApiKey: 'pa_x',
+      kafkaBrokerPassword: 'k',
+      kafkaPasswords: {},
     },
     progress: () => {},
     async exec(command, args, options = {}) {

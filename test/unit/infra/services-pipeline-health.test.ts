@@ -23,6 +23,8 @@ const ctx: StackContext = {
     alertaAdminKey: 'secret-alerta-admin',
     alertaSecretKey: 'f',
     adminApiKey: 'pa_x',
+    kafkaBrokerPassword: 'k',
+    kafkaPasswords: {},
   },
   progress: () => {},
   exec: async () => '',
