@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { RecordTooLargeError, sendWithin } from '../../ingest-gateway/publisher.ts';
 import { resultRecordMaxBytes } from '../../schemas/result-record-size.ts';
-import { freshResult, type Pipeline, startPipeline, upload, waitFor } from './stack.ts';
+import { topics } from '../../topics/catalog.ts';
+import { freshResult, kafkaConnection, type Pipeline, startPipeline, upload, waitFor } from './stack.ts';
 
 /** A fresh result with `count` steps inside its run, each with an error message of `errorBytes`. */
 function resultWithSteps(count: number, errorBytes: number, overrides: Record<string, unknown> = {}) {
@@ -74,6 +76,28 @@ describe('result limits', () => {
     for (const result of results) {
       const row = await storedRun(result.result_id);
       assert.equal(Number(row.log_length), 900_000);
+    }
+  });
+
+  test("Kafka's own refusal of a record as too large is told apart from Kafka being away", async () => {
+    // The dead-letter topic (8 MiB messages, no consumer that could choke) and one byte more than
+    // it takes: the size check should keep results from ever getting here; this is the last line.
+    const producer = await kafkaConnection().producer();
+    try {
+      const topic = topics.deadLetters;
+      const message = {
+        key: `result-limits-${randomUUID()}`,
+        value: Buffer.alloc(topic.maxMessageBytes + 1),
+      };
+      await assert.rejects(
+        sendWithin(producer, [{ topic: topic.name, messages: [message] }], 30_000),
+        (error) => {
+          assert.ok(error instanceof RecordTooLargeError, String(error));
+          return true;
+        },
+      );
+    } finally {
+      await producer.disconnect();
     }
   });
 
