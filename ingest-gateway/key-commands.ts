@@ -161,7 +161,7 @@ export async function keysListCommand(args: string[]): Promise<number> {
         : `${defaultRate}/s (default)`
       : `${perSecond}/s`;
   const rows: string[][] = [
-    ['ID', 'NAME', 'SCOPES', 'ROBOT', 'RATE LIMIT', 'CREATED', 'LAST USED', 'REVOKED'],
+    ['ID', 'NAME', 'SCOPES', 'ROBOT', 'CREATED', 'LAST USED', 'REVOKED', 'RATE LIMIT'],
   ];
   for (const key of bus.config.gateway?.api_keys ?? []) {
     const id = configKeyId(key.name);
@@ -170,10 +170,10 @@ export async function keysListCommand(args: string[]): Promise<number> {
       key.name,
       key.scopes.join(','),
       key.robot_id ?? '-',
-      rate(key.rate_limit),
       'config file',
       never(id),
       '-',
+      rate(key.rate_limit),
     ]);
   }
   const managed = [...keys.values()].sort((a, b) => a.created_at - b.created_at);
@@ -183,10 +183,10 @@ export async function keysListCommand(args: string[]): Promise<number> {
       key.name,
       key.scopes.join(','),
       key.robot_id ?? '-',
-      rate(key.records_per_second),
       formatTime(key.created_at),
       never(key.id),
       formatTime(key.revoked_at),
+      rate(key.records_per_second),
     ]);
   }
   const widths =

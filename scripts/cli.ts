@@ -104,7 +104,7 @@ const commands: Record<string, Command> = {
     run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysCreateCommand(args),
   },
   'keys list': {
-    summary: 'list API keys: id, name, scopes, robot, rate limit, created, last used, revoked',
+    summary: 'list API keys: id, name, scopes, robot, created, last used, revoked, rate limit',
     usage: 'primoart keys list [--config.file F]',
     run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysListCommand(args),
   },

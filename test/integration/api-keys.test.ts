@@ -1,8 +1,9 @@
 // Managed API keys on the real stack: created, listed and revoked with the CLI, honoured by
 // gateways started from the test, revocation reaching every instance, scope and robot rules,
-// the per-key rate limit, and the key itself never logged nor written to a topic.
+// the per-key rate limit in records, failed authentication slowed down and logged, and the key
+// itself never logged nor written to a topic.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../../core/logging.ts';
 import { topics } from '../../topics/catalog.ts';
@@ -167,7 +168,7 @@ describe('API keys', () => {
     const { key } = await createKey('--scope', 'results:write', '--name', 'rate-limited');
     const port = await freePort();
     const limited = await testConfig(noDatabase, {
-      gateway: { listen: `127.0.0.1:${port}`, rate_limit: { requests_per_second: 1, burst: 3 } },
+      gateway: { listen: `127.0.0.1:${port}`, rate_limit: { records_per_second: 1, burst: 3 } },
     });
     const url = `http://127.0.0.1:${port}`;
     // Polled tightly: the first request after /-/ready turns 200 must already know the key.
@@ -200,6 +201,140 @@ describe('API keys', () => {
 
     await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
     assert.equal((await upload(url, key, freshResult())).status, 202, 'served again after Retry-After');
+  });
+
+  /** A gateway of the test's own with the default rate limits (stack.ts lifts them for other tests). */
+  const defaultLimitsGateway = async (): Promise<{ url: string; gateway: RunningProcess }> => {
+    const port = await freePort();
+    const setup = await testConfig(noDatabase, { gateway: { listen: `127.0.0.1:${port}`, rate_limit: {} } });
+    const url = `http://127.0.0.1:${port}`;
+    const gateway = await startReady(['gateway', '--config.file', setup.configFile], url);
+    gateways.push(gateway);
+    return { url, gateway };
+  };
+
+  /** An OTLP/JSON trace export of `spans` spans of one service. */
+  const spansBody = (spans: number): string => {
+    const startNs = BigInt(Date.now()) * 1_000_000n;
+    return JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'rate-limit-it' } }] },
+          scopeSpans: [
+            {
+              scope: { name: 'it' },
+              spans: Array.from({ length: spans }, (_, i) => ({
+                traceId: randomBytes(16).toString('hex'),
+                spanId: randomBytes(8).toString('hex'),
+                name: `span ${i}`,
+                kind: 2,
+                startTimeUnixNano: String(startNs),
+                endTimeUnixNano: String(startNs + 1_000_000n),
+              })),
+            },
+          ],
+        },
+      ],
+    });
+  };
+  const exportSpans = (url: string, key: string, body: string) =>
+    fetch(`${url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body,
+    });
+
+  test('the rate limit counts records: 8,000 spans a second pass by default; a key created with --rate-limit is held to it', async () => {
+    const { url } = await defaultLimitsGateway();
+    const collector = await createKey('--scope', 'otlp:write', '--name', 'busy collector');
+    // 8,000 spans a second for four seconds: first as four batches of 2,000 (a Collector's), then
+    // as 100 requests of 80 (an SDK exporting small batches: over the old 50 requests/s limit).
+    const body = spansBody(2000);
+    const small = spansBody(80);
+    const statuses: number[] = [];
+    for (let second = 0; second < 4; second++) {
+      const started = Date.now();
+      // Ten at a time, as an exporter's few connections send them.
+      const [requests, each] = second === 0 ? [1, 4] : [10, 10];
+      for (let round = 0; round < requests; round++) {
+        const answers = await Promise.all(
+          Array.from({ length: each }, () => exportSpans(url, collector.key, second === 0 ? body : small)),
+        );
+        for (const answer of answers) {
+          statuses.push(answer.status);
+          assert.deepEqual(await answer.json(), {}, `every span accepted (${answer.status})`);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1000 - (Date.now() - started))));
+    }
+    assert.deepEqual(statuses, Array(304).fill(200), 'never limited at 8,000 spans/s');
+
+    const slow = await createKey('--scope', 'otlp:write', '--name', 'slow collector', '--rate-limit', '1000');
+    assert.equal((await listRow(slow.id))?.[7], '1000/s', 'keys list shows the limit');
+    // The CLI reads the first gateway's config, whose default is lifted (stack.ts).
+    assert.match((await listRow(collector.id))?.[7] ?? '', /^\d+\/s \(default\)$/);
+    // Its burst is as many seconds of its limit as the default's (2 s): 2,000 spans.
+    const first = await exportSpans(url, slow.key, body);
+    assert.equal(first.status, 200);
+    const limited = await exportSpans(url, slow.key, body);
+    assert.equal(limited.status, 429);
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1, `Retry-After ${retryAfter}`);
+    assert.match(JSON.stringify(await limited.json()), /rate limit/);
+    assert.equal((await exportSpans(url, collector.key, spansBody(10))).status, 200, 'other keys go on');
+  });
+
+  test('a source that keeps failing authentication gets 429; each failure is logged at warn without the secret and counted', async () => {
+    const { url, gateway } = await defaultLimitsGateway();
+    const known = await createKey('--scope', 'results:write', '--name', 'guessed');
+    const secretMarker = `WRONG${randomUUID().replaceAll('-', '')}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      // Half guess a known key's secret, half are not PrimoART keys at all.
+      const guess = i % 2 === 0 ? `pa_${known.id}_${secretMarker}${i}` : `${secretMarker}-${i}`;
+      const answer = await upload(url, guess, freshResult());
+      statuses.push(answer.status);
+      if (answer.status === 429) {
+        assert.equal(answer.body.error, 'too_many_failed_authentications');
+        assert.ok(Number(answer.headers.get('retry-after')) >= 1);
+      }
+    }
+    assert.deepEqual(statuses.slice(0, 20), Array(20).fill(401), 'the default burst is 20 failures');
+    assert.deepEqual(
+      statuses.slice(25),
+      Array(25).fill(429),
+      `later attempts are throttled: ${statuses.join(',')}`,
+    );
+    assert.equal((await upload(url, known.key, freshResult())).status, 429, 'even a right key waits');
+
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const failed = [...metrics.matchAll(/^primoart_gateway_auth_failures_total\{reason="(\w+)"\} (\d+)$/gm)];
+    const byReason = Object.fromEntries(failed.map((match) => [match[1], Number(match[2])]));
+    assert.equal(
+      (byReason.wrong_secret ?? 0) + (byReason.unknown_key ?? 0),
+      statuses.filter((s) => s === 401).length,
+    );
+    assert.ok((byReason.wrong_secret ?? 0) > 0, 'a wrong secret of a known id is told apart');
+    assert.match(metrics, /^primoart_gateway_auth_throttled_total [1-9]\d*$/m);
+    assert.doesNotMatch(
+      metrics,
+      /nodejs_version_info|primoart_gateway_api_keys/,
+      '/metrics tells no version, no key count',
+    );
+
+    await gateway.stop();
+    const lines = gateway
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const warnings = lines.filter(
+      (line) => line.level === 'warn' && String(line.msg).includes('failed authentication'),
+    );
+    assert.ok(warnings.length >= 1 && warnings.length <= 5, `${warnings.length} warn lines for one source`);
+    assert.equal(warnings[0]?.source, '127.0.0.1');
+    assert.ok(['wrong_secret', 'unknown_key'].includes(String(warnings[0]?.reason)));
+    assert.ok(!gateway.output().includes(secretMarker), 'no secret in the log');
   });
 
   test('the key itself appears in no gateway log line and in no record of the key topics', async () => {
