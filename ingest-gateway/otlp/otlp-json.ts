@@ -22,7 +22,16 @@ const hexIdFields = new Set(['traceId', 'spanId', 'parentSpanId']);
 const longTypes = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 const int32Types = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
 
-const snakeCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+const snakeNames = new Map<string, string>();
+/** The proto field name of a lowerCamelCase one; computed once per field (it runs for every value). */
+function snakeCase(name: string): string {
+  let snake = snakeNames.get(name);
+  if (snake === undefined) {
+    snake = name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+    snakeNames.set(name, snake);
+  }
+  return snake;
+}
 
 function fail(path: string, expected: string, value: unknown): never {
   const shown = JSON.stringify(value);
