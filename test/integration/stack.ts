@@ -11,6 +11,7 @@ import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { createLogger } from '../../core/logging.ts';
 import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
+import { gatewayEnv, gatewayNodeArgs } from '../../ingest-gateway/launch-settings.ts';
 import { resetGroupOffsets } from '../../topics/admin.ts';
 import { connectKafka, type KafkaSettings } from '../../topics/kafkajs-adapter.ts';
 import type { Admin, KafkaConnection } from '../../topics/port.ts';
@@ -271,10 +272,16 @@ export interface RunningProcess {
 
 /** Run `primoart <args>` as a child process, capturing its output. */
 export function startCli(args: string[]): RunningProcess {
-  const child = spawn(process.execPath, [cli, ...args], {
+  // A gateway starts as every launcher starts it (memory settings), so tests measure that gateway.
+  const gateway = args[0] === 'gateway';
+  const child = spawn(process.execPath, [...(gateway ? gatewayNodeArgs : []), cli, ...args], {
     cwd: repoDir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '--disable-warning=TimeoutNegativeWarning' },
+    env: {
+      ...process.env,
+      ...(gateway ? gatewayEnv : {}),
+      NODE_OPTIONS: '--disable-warning=TimeoutNegativeWarning',
+    },
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
