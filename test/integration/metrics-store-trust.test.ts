@@ -163,6 +163,23 @@ test('no OTLP attribute or metric name can forge up, a primoart_* series, job or
   assert.ok((await adjusted('reserved_metric_name_renamed')) >= 2);
 });
 
+test('a service named like our gateway cannot write series that pass for the gateway process', async () => {
+  const instance = `forged-${suffix}`;
+  const posing = resource(text('service.name', 'gateway'), text('service.instance.id', instance));
+  await publish(topics.otelMetrics, [gauge(posing, 'process.resident.memory', 1, [])]);
+  await waitFor(
+    'the posing point',
+    async () => (await exportedSeries(`{instance="${instance}"}`)).length >= 2,
+    60_000,
+  );
+  const series = await exportedSeries(`{instance="${instance}"}`);
+  assert.deepEqual(
+    series.map((found) => found.metric.job),
+    ['otel/gateway', 'otel/gateway'],
+  );
+  assert.ok((await adjusted('reserved_job_renamed')) >= 1);
+});
+
 test('a point with 60 attributes is stored with 39 labels, the rest counted, never ignored', async () => {
   const attributes = Array.from({ length: 60 }, (_, i) =>
     text(`attribute.${String(i).padStart(2, '0')}`, 'v'),

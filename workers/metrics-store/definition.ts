@@ -22,18 +22,23 @@ export type MetricsSource =
   | { kind: 'baseline'; baseline: SeriesBaselineRecord };
 
 /** What the worker changed or left out to store a record, by reason (`/metrics`). */
-export type MetricsAdjustment = SeriesAdjustment | 'reserved_metric_name_renamed' | 'reserved_label_renamed';
+export type MetricsAdjustment =
+  | SeriesAdjustment
+  | 'reserved_metric_name_renamed'
+  | 'reserved_label_renamed'
+  | 'reserved_job_renamed';
 
 /** The samples of a record on its own; spans are counted together (red-metrics.ts). */
 export function samplesOf(
   source: Exclude<MetricsSource, { kind: 'span' }>,
   count: AdjustmentCounter<MetricsAdjustment> = () => {},
+  ownJobs: ReadonlySet<string> = new Set(),
 ): Sample[] {
   switch (source.kind) {
     case 'run':
       return synthSamples(source.run);
     case 'point':
-      return metricPointSamples(source.point, count);
+      return metricPointSamples(source.point, count, ownJobs);
     case 'baseline':
       return baselineSamples(source.baseline);
   }
@@ -50,6 +55,8 @@ export interface MetricsStoreDeps {
   writer: VictoriaMetricsWriter;
   /** Counts every change made to fit VictoriaMetrics and every sample left out (never silent). */
   count?: AdjustmentCounter<MetricsAdjustment>;
+  /** The jobs of PrimoART's own processes, as VictoriaMetrics scrapes them (`gateway`, worker names). */
+  ownJobs?: ReadonlySet<string>;
   red?: RedAggregator;
   now?: () => number;
 }
@@ -57,6 +64,7 @@ export interface MetricsStoreDeps {
 export function metricsStoreDefinition(deps: MetricsStoreDeps): WorkerDefinition<MetricsSource> {
   const count = deps.count ?? (() => {});
   const aggregator = deps.red ?? new RedAggregator();
+  const ownJobs = deps.ownJobs ?? new Set<string>();
   const now = deps.now ?? Date.now;
   async function decode(message: ConsumedMessage): Promise<MetricsSource> {
     if (message.value === null)
@@ -95,7 +103,7 @@ export function metricsStoreDefinition(deps: MetricsStoreDeps): WorkerDefinition
             span: record.span,
           });
         } else {
-          samples.push(...samplesOf(record, note));
+          samples.push(...samplesOf(record, note, ownJobs));
         }
       }
       const red = spans.length === 0 ? undefined : aggregator.prepare(spans);

@@ -51,6 +51,8 @@ export function runMetricsStore(args: string[]): Promise<never> {
         fromResultRecord: fromAvroResult,
         writer,
         count: (reason, amount = 1) => adjustments.inc({ reason }, amount),
+        // The scrape jobs of the local stack (infra/stack/services/scrape-config.ts).
+        ownJobs: new Set(['gateway', ...Object.keys(config.workers)]),
       });
 
       return workerComponent({

@@ -56,15 +56,17 @@ export function exponentialBuckets(
 }
 
 /**
- * The samples of one point. `count` hears of every client name or attribute renamed to keep it
- * off a name or label that is PrimoART's own (README "Metrics").
+ * The samples of one point. `count` hears of every client name, attribute or job renamed to keep
+ * it off a name or label that is PrimoART's own (README "Metrics"); `ownJobs` are the jobs of
+ * PrimoART's own processes.
  */
 export function metricPointSamples(
   point: OtelMetricPointRecord,
   count: (
-    reason: 'reserved_metric_name_renamed' | 'reserved_label_renamed',
+    reason: 'reserved_metric_name_renamed' | 'reserved_label_renamed' | 'reserved_job_renamed',
     count?: number,
   ) => void = () => {},
+  ownJobs: ReadonlySet<string> = new Set(),
 ): Sample[] {
   if ((point.flags & noRecordedValue) !== 0) return [];
   // Point attributes, and resource attributes (target_info labels) other than the identifying ones.
@@ -74,7 +76,8 @@ export function metricPointSamples(
   if (renamed > 0) count('reserved_label_renamed', renamed);
   if (isReservedMetricName(metricNameCharacters(point.metric_name))) count('reserved_metric_name_renamed');
   const timestampMs = Math.floor(point.time_unix_micros / 1000);
-  const resource = resourceLabels(point.resource);
+  const resource = resourceLabels(point.resource, ownJobs);
+  if (resource.job !== resourceLabels(point.resource).job) count('reserved_job_renamed');
   // No attribute can land on these: attributeLabels renames those to exported_<name>.
   const labels = { ...attributeLabels(point.attributes), ...scopeLabels(point.scope), ...resource };
   const samples: Sample[] = [];
@@ -123,7 +126,12 @@ export function metricPointSamples(
     }
   }
   if (samples.length > 0) {
-    samples.push({ name: 'target_info', labels: targetInfoLabels(point.resource), value: 1, timestampMs });
+    samples.push({
+      name: 'target_info',
+      labels: targetInfoLabels(point.resource, ownJobs),
+      value: 1,
+      timestampMs,
+    });
   }
   return samples;
 }

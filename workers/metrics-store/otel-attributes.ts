@@ -94,20 +94,34 @@ function resourceString(resource: ResourceRecord, key: string): string {
   return found === undefined ? '' : labelValue(found.value);
 }
 
-/** `job` = service.namespace/service.name (or service.name), `instance` = service.instance.id. */
-export function resourceLabels(resource: ResourceRecord): { job: string; instance: string } {
+const noJobs: ReadonlySet<string> = new Set();
+
+/**
+ * `job` = service.namespace/service.name (or service.name), `instance` = service.instance.id. A
+ * service named like one of PrimoART's own processes (`ownJobs`: the jobs VictoriaMetrics scrapes,
+ * e.g. `gateway`) gets `otel/` in front, so that its series never pass for that process' own
+ * (`process_resident_memory_bytes{job="gateway"}`).
+ */
+export function resourceLabels(
+  resource: ResourceRecord,
+  ownJobs: ReadonlySet<string> = noJobs,
+): { job: string; instance: string } {
   const name = resourceString(resource, 'service.name');
   const namespace = resourceString(resource, 'service.namespace');
+  const job = namespace === '' ? name : `${namespace}/${name}`;
   return {
-    job: namespace === '' ? name : `${namespace}/${name}`,
+    job: ownJobs.has(job) ? `otel/${job}` : job,
     instance: resourceString(resource, 'service.instance.id'),
   };
 }
 
 /** The labels of `target_info`: job, instance and every other resource attribute. */
-export function targetInfoLabels(resource: ResourceRecord): Record<string, string> {
+export function targetInfoLabels(
+  resource: ResourceRecord,
+  ownJobs: ReadonlySet<string> = noJobs,
+): Record<string, string> {
   const others = resource.attributes.filter((attribute) => !identifyingKeys.has(attribute.key));
-  return { ...attributeLabels(others), ...resourceLabels(resource) };
+  return { ...attributeLabels(others), ...resourceLabels(resource, ownJobs) };
 }
 
 export function scopeLabels(scope: ScopeRecord): Record<string, string> {

@@ -251,3 +251,32 @@ test('NaN and ±Inf inside an array attribute keep their names in the label valu
   const [sample] = metricPointSamples(metricPoint({ value_int: 1, attributes: [attribute] }));
   assert.equal(sample?.labels.samples, '["NaN","Infinity"]');
 });
+
+test('a service named like one of our processes gets otel/ in its job, so it cannot pass for it', () => {
+  const reasons: string[] = [];
+  const samples = metricPointSamples(
+    metricPoint({
+      metric_name: 'process.resident.memory',
+      metric_unit: 'By',
+      value_int: 1,
+      resource: {
+        attributes: [
+          stringAttribute('service.name', 'gateway'),
+          stringAttribute('service.instance.id', '127.0.0.1:18080'),
+        ],
+        dropped_attributes_count: 0,
+        schema_url: '',
+      },
+    }),
+    (reason) => reasons.push(reason),
+    new Set(['gateway', 'metrics-store']),
+  );
+  assert.deepEqual(
+    samples.map((sample) => [sample.name, sample.labels.job]),
+    [
+      ['process_resident_memory_bytes', 'otel/gateway'],
+      ['target_info', 'otel/gateway'],
+    ],
+  );
+  assert.deepEqual(reasons, ['reserved_job_renamed']);
+});
