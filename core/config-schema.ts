@@ -160,6 +160,12 @@ export const configSchema = z.strictObject({
       api_key: z.string().min(1),
       /** Replaces every alert's environment (it must be in Alerta's ALLOWED_ENVIRONMENTS). */
       environment: z.string().min(1).optional(),
+      /** Alerta's ALLOWED_ENVIRONMENTS; an event's environment is sent as one of them (workers/alerta-forwarder/README.md). */
+      allowed_environments: z.array(z.string().min(1)).min(1).optional(),
+      /** Environment names robots send → one of allowed_environments; added to the forwarder's defaults. */
+      environment_map: z.record(z.string().min(1), z.string().min(1)).optional(),
+      /** Where an environment neither allowed nor mapped goes (default production). */
+      unknown_environment: z.string().min(1).optional(),
       /** The service of alerts whose events carry none. */
       fallback_service: z.string().min(1).optional(),
       request_timeout_ms: positiveInt.optional(),

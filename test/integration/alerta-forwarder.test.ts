@@ -1,7 +1,8 @@
 // The alerta-forwarder against the real Kafka and the real Alerta: events produced to
 // primoart.events.v1 become one alert per problem that counts repeats and closes on the clear;
 // suppressed and too old events are not sent; a replayed open does not re-open the closed alert;
-// and the worker's heartbeat is listed by Alerta.
+// the worker's heartbeat is listed by Alerta; an environment outside Alerta's list still alerts;
+// robot text arrives with clean key fields and escaped shown text.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,10 +11,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { topics } from '../../topics/catalog.ts';
 import { createValueCodec } from '../../topics/codec.ts';
+import { defaultForwarderOptions } from '../../workers/alerta-forwarder/forwarder-options.ts';
 import type { DetectedEvent } from '../../workers/event-detector/detected-event.ts';
 import { type DetectedEventRecord, toEventRecord } from '../../workers/event-detector/event-record.ts';
 import { heartbeatOriginOf } from '../../workers/heartbeats.ts';
-import { alerta, alertaKey, alertaUrl } from './alerta.ts';
+import { type AlertaAlert, alerta, alertaKey, alertaUrl } from './alerta.ts';
 import {
   freePort,
   kafkaConnection,
@@ -311,4 +313,130 @@ test('a heartbeat gone stale raises HeartbeatFail for its origin, and a fresh on
   const metrics = await (await fetch(`${workerUrl}/metrics`)).text();
   assert.match(metrics, /primoart_alerta_forwarder_heartbeat_alerts_total\{event="HeartbeatFail"\} [1-9]/);
   assert.match(metrics, /primoart_alerta_forwarder_heartbeat_alerts_total\{event="HeartbeatOK"\} 1\n/);
+});
+
+test('failed runs in an environment Alerta does not list (qa) open an alert; robot text arrives with clean key fields and de-duplicates', async () => {
+  const transactionId = randomUUID();
+  const stateDir = mkdtempSync(join(tmpdir(), 'primoart-forwarder-env-'));
+  cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+  let lastProduced: { partition: number; offset: bigint } | undefined;
+  /** Every alert of the transaction, or (`ours`) only those this test's forwarder sends. */
+  const alertsOfTransaction = async (ours = true): Promise<AlertaAlert[]> =>
+    (
+      (await alerta('GET', `/alerts?resource=${encodeURIComponent(`~${transactionId}`)}`))
+        .alerts as AlertaAlert[]
+    ).filter(
+      // The first test's forwarder runs until the end of the file and sends every event into
+      // `forwardedEnvironment`: those alerts are its own.
+      (alert) => !ours || alert.environment !== forwardedEnvironment,
+    );
+  cleanups.push(async () => {
+    if (lastProduced !== undefined) await stackForwarderPast(lastProduced).catch(() => undefined);
+    for (const alert of await alertsOfTransaction(false)) await alerta('DELETE', `/alert/${alert.id}`);
+  });
+
+  // No `environment` option here: the event's own environment is what is tested. The stack's own
+  // forwarder may send the same events into the same alerts: that only adds duplicates.
+  const groupId = `primoart.it.alerta-forwarder.${randomUUID().slice(0, 8)}`;
+  const port = await freePort();
+  const setup = await testConfig(stack.pgUrl(), {
+    alerta: { url: alertaUrl(), api_key: alertaKey() },
+    workers: {
+      'alerta-forwarder': {
+        listen: `127.0.0.1:${port}`,
+        group_id: groupId,
+        state_file: join(stateDir, 'forwarder.sqlite'),
+        retry: { initial_ms: 100, max_ms: 1000 },
+        forwarding: { heartbeat_origin_prefix: `primoart/it-none-${randomUUID()}` },
+      },
+    },
+  });
+  await startGroupAtEnd(groupId, topics.events.name);
+  const worker = await startReady(
+    ['worker', 'alerta-forwarder', '--config.file', setup.configFile],
+    `http://127.0.0.1:${port}`,
+  );
+  const origin = heartbeatOriginOf('alerta-forwarder', `127.0.0.1:${port}`);
+  cleanups.push(async () => {
+    await worker.stop();
+    const { heartbeats } = await alerta('GET', '/heartbeats');
+    for (const beat of heartbeats as Array<{ id: string; origin: string }>)
+      if (beat.origin === origin) await alerta('DELETE', `/heartbeat/${beat.id}`);
+  });
+
+  const codec = await createValueCodec<DetectedEventRecord>({
+    registryUrl: stack.registryUrl(),
+    topic: topics.events.name,
+    schema: topics.events.valueSchema.schema,
+  });
+  const producer = await kafkaConnection().producer();
+  cleanups.push(() => producer.disconnect());
+  const produce = async (...events: DetectedEvent[]) => {
+    const messages = await Promise.all(
+      events.map(async (event) => ({
+        key: event.transaction_id,
+        value: await codec.encode(toEventRecord(event)),
+      })),
+    );
+    const [delivered] = await producer.send([{ topic: topics.events.name, messages }]);
+    assert.ok(delivered);
+    lastProduced = {
+      partition: delivered.partition,
+      offset: BigInt(delivered.baseOffset) + BigInt(messages.length - 1),
+    };
+  };
+  const hostileName = '<script>alert(1)</script>\r\nCheckout';
+  const event = (overrides: Partial<DetectedEvent>): DetectedEvent => ({
+    event_id: randomUUID(),
+    action: 'open',
+    kind: 'availability',
+    severity: 'critical',
+    transaction_id: transactionId,
+    transaction_name: hostileName,
+    service: 'web\r\nshop <script>',
+    environment: 'qa',
+    location: 'DE/Berlin\r\n<script>x</script>',
+    occurred_at: new Date(Date.now() - 10_000),
+    result_id: randomUUID(),
+    value: 'FAILED',
+    text: `${hostileName} failed`,
+    baseline: null,
+    suppressed: false,
+    maintenance_window_id: null,
+    ...overrides,
+  });
+
+  await produce(event({}));
+  const [opened] = await waitFor('the alert of the qa problem', async () => {
+    const alerts = await alertsOfTransaction();
+    return alerts.length > 0 ? alerts : undefined;
+  });
+  assert.ok(opened !== undefined);
+  assert.equal(opened.status, 'open');
+  assert.ok(defaultForwarderOptions.allowedEnvironments.includes(opened.environment), opened.environment);
+  assert.equal(opened.attributes.robotEnvironment, 'qa', 'the robot environment stays an attribute');
+  for (const field of [opened.resource, opened.environment, opened.event, opened.group, ...opened.service]) {
+    assert.doesNotMatch(field, /[\p{Cc}\p{Cf}<>]|\s{2}|^\s|\s$/u, `key field ${JSON.stringify(field)}`);
+  }
+  assert.ok(opened.resource.startsWith(`${transactionId}@DE/Berlin`), opened.resource);
+  // Shown text is escaped: Alerta's web UI renders text and attributes as HTML.
+  assert.doesNotMatch(opened.text, /<|\r|\n/);
+  assert.match(opened.text, /&lt;script&gt;/);
+  assert.doesNotMatch(String(opened.attributes.transactionName), /<|\r|\n/);
+
+  // Failed runs go on (new event ids, the same hostile text): the same alert counts duplicates.
+  await produce(event({}), event({}));
+  await waitFor('the repeats counted as duplicates of the one alert', async () => {
+    const alerts = await alertsOfTransaction();
+    return alerts.length === 1 && alerts[0]?.id === opened.id && alerts[0].duplicateCount >= 2;
+  });
+
+  await produce(event({ action: 'clear', severity: 'normal' }));
+  const closed = await waitFor('the qa alert closed by the clear', async () => {
+    const alerts = await alertsOfTransaction();
+    return alerts.length === 1 && alerts[0]?.status === 'closed' ? alerts[0] : undefined;
+  });
+  assert.equal(closed.id, opened.id, 'one alert per problem');
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  assert.match(metrics, /primoart_alerta_forwarder_events_total\{outcome="sent"\} 4/);
 });

@@ -3,7 +3,10 @@
 // Alerta keys an alert on environment + resource + event: the same severity again counts as a
 // duplicate, another severity updates the alert, `normal` closes it. So one problem of one series is always one alert: the resource
 // names the series by transaction id (stable across renames) and location, the event names the kind.
+// Robot-supplied text is normalised on the way (alert-text.ts): key fields to one deterministic
+// form, shown text HTML-escaped, the environment one Alerta accepts.
 import type { DetectedEvent, EventKind } from '../event-detector/detected-event.ts';
+import { alertaEnvironmentOf, attributeMaxLength, keyField, shownText } from './alert-text.ts';
 import type { AlertaForwarderOptions } from './forwarder-options.ts';
 
 /** The fields of Alerta's alert format we send (https://docs.alerta.io/api/alert.html). */
@@ -34,30 +37,53 @@ export const alertaEventNames: Record<EventKind, { event: string; group: string 
 
 /** `transaction_id` for the transaction overall, `transaction_id@location` for one location. */
 export function alertResourceOf(event: Pick<DetectedEvent, 'transaction_id' | 'location'>): string {
-  return event.location === null ? event.transaction_id : `${event.transaction_id}@${event.location}`;
+  return keyField(
+    event.location === null ? event.transaction_id : `${event.transaction_id}@${event.location}`,
+    'unknown',
+  );
 }
+
+/** An attribute value as Alerta's web UI shows it (escaped; numbers and null as they are). */
+const shown = (value: string): string => shownText(value, attributeMaxLength);
 
 export function alertOf(
   event: DetectedEvent,
-  options: Pick<AlertaForwarderOptions, 'origin' | 'environment' | 'fallbackService'>,
+  options: Pick<
+    AlertaForwarderOptions,
+    | 'origin'
+    | 'environment'
+    | 'fallbackService'
+    | 'allowedEnvironments'
+    | 'environmentMap'
+    | 'unknownEnvironment'
+  >,
 ): AlertaAlert {
   const names = alertaEventNames[event.kind];
   const baseline = event.baseline;
+  const environment =
+    options.environment ??
+    alertaEnvironmentOf(event.environment, {
+      allowed: options.allowedEnvironments,
+      map: options.environmentMap,
+      unknown: options.unknownEnvironment,
+    });
   return {
     resource: alertResourceOf(event),
-    event: names.event,
-    environment: options.environment ?? event.environment,
+    event: keyField(names.event, names.event),
+    environment,
     severity: event.severity,
-    service: [event.service === '' ? options.fallbackService : event.service],
-    group: names.group,
-    value: event.value,
-    text: event.text,
+    service: [keyField(event.service, keyField(options.fallbackService, 'PrimoART'))],
+    group: keyField(names.group, names.group),
+    value: shownText(event.value, attributeMaxLength),
+    text: shownText(event.text),
     tags: [`kind:${event.kind}`],
     attributes: {
-      transactionId: event.transaction_id,
-      transactionName: event.transaction_name,
-      location: event.location ?? 'all',
-      resultId: event.result_id,
+      transactionId: shown(event.transaction_id),
+      transactionName: shown(event.transaction_name),
+      location: event.location === null ? 'all' : shown(event.location),
+      // The environment the robot sent: the alert's is one Alerta accepts (mapped, or set by config).
+      robotEnvironment: shown(event.environment),
+      resultId: event.result_id === null ? null : shown(event.result_id),
       eventId: event.event_id,
       baselineState: baseline?.state ?? null,
       baselineP10Ms: baseline?.p10_ms ?? null,

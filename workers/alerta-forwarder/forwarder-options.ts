@@ -14,6 +14,12 @@ export interface AlertaForwarderOptions {
   origin: string;
   /** Replaces the events' environment when set (it must be in Alerta's ALLOWED_ENVIRONMENTS). */
   environment: string | undefined;
+  /** Alerta's ALLOWED_ENVIRONMENTS: an event's environment is sent as one of these (alert-text.ts). */
+  allowedEnvironments: readonly string[];
+  /** Other environment names (case-insensitive) → an allowed one; the config's entries add to the defaults. */
+  environmentMap: Readonly<Record<string, string>>;
+  /** Where every environment neither allowed nor mapped goes (the original stays an attribute). */
+  unknownEnvironment: string;
   /** Used when an event carries an empty service (Alerta refuses an empty list). */
   fallbackService: string;
   /** Events older than this when forwarded (a replay, a long outage) are recorded but not sent. */
@@ -40,6 +46,23 @@ export interface AlertaForwarderOptions {
 export const defaultForwarderOptions: Omit<AlertaForwarderOptions, 'url' | 'apiKey'> = {
   origin: 'primoart/event-detector',
   environment: undefined,
+  // Alerta's own default ALLOWED_ENVIRONMENTS (the stack's and compose's Alerta use it as well).
+  allowedEnvironments: ['production', 'staging', 'development', 'test'],
+  environmentMap: {
+    prod: 'production',
+    prd: 'production',
+    live: 'production',
+    stage: 'staging',
+    stg: 'staging',
+    preprod: 'staging',
+    'pre-prod': 'staging',
+    uat: 'staging',
+    dev: 'development',
+    qa: 'test',
+    testing: 'test',
+  },
+  // Alerta's own DEFAULT_ENVIRONMENT: an alert of an environment nobody mapped is shown, not lost.
+  unknownEnvironment: 'production',
   fallbackService: 'PrimoART',
   maxEventAgeMs: 15 * 60_000,
   requestTimeoutMs: 10_000,
@@ -63,11 +86,24 @@ export function forwarderOptionsFromConfig(
   forwarding: WorkerConfig['forwarding'] = {},
 ): AlertaForwarderOptions {
   const defaults = defaultForwarderOptions;
+  const allowedEnvironments = alerta.allowed_environments ?? defaults.allowedEnvironments;
+  const environmentMap = { ...defaults.environmentMap, ...alerta.environment_map };
+  const unknownEnvironment = alerta.unknown_environment ?? defaults.unknownEnvironment;
+  for (const [from, to] of [...Object.entries(environmentMap), ['unknown_environment', unknownEnvironment]]) {
+    if (!allowedEnvironments.includes(to as string)) {
+      throw new Error(
+        `alerta: environment ${from} maps to '${to}', which is not one of allowed_environments (${allowedEnvironments.join(', ')})`,
+      );
+    }
+  }
   return {
     url: alerta.url,
     apiKey: alerta.api_key,
     origin: forwarding.origin ?? defaults.origin,
     environment: alerta.environment ?? defaults.environment,
+    allowedEnvironments,
+    environmentMap,
+    unknownEnvironment,
     fallbackService: alerta.fallback_service ?? defaults.fallbackService,
     maxEventAgeMs: forwarding.max_event_age_ms ?? defaults.maxEventAgeMs,
     requestTimeoutMs: alerta.request_timeout_ms ?? defaults.requestTimeoutMs,

@@ -15,7 +15,8 @@ test('an open event becomes an alert with every field Alerta keys, routes and sh
   assert.deepEqual(alertOf(slowEvent, options), {
     resource: 'tx-checkout@DE/Bavaria/Munich',
     event: 'TransactionSlow',
-    environment: 'Production',
+    // Alerta compares environments exactly: the robot's `Production` is sent in the allowed spelling.
+    environment: 'production',
     severity: 'major',
     service: ['webshop'],
     group: 'Performance',
@@ -26,6 +27,7 @@ test('an open event becomes an alert with every field Alerta keys, routes and sh
       transactionId: 'tx-checkout',
       transactionName: 'Checkout',
       location: 'DE/Bavaria/Munich',
+      robotEnvironment: 'Production',
       resultId: 'run-4',
       eventId: '0f6c3c1e-9a51-4d0e-8c5e-3a4b5c6d7e8f',
       baselineState: 'ready',
@@ -44,7 +46,7 @@ test('the clear of a problem has the same de-duplication key and severity normal
   const clear = alertOf({ ...slowEvent, action: 'clear', severity: 'normal', result_id: 'run-12' }, options);
   assert.equal(clear.severity, 'normal');
   assert.equal(deduplicationKeyOf(clear), deduplicationKeyOf(open));
-  assert.equal(deduplicationKeyOf(open), 'Production/tx-checkout@DE/Bavaria/Munich/TransactionSlow');
+  assert.equal(deduplicationKeyOf(open), 'production/tx-checkout@DE/Bavaria/Munich/TransactionSlow');
 });
 
 test('the transaction overall, another kind and a renamed transaction keep stable, distinct keys', () => {
@@ -75,4 +77,58 @@ test('recent events are sent; suppressed events and events older than the config
   assert.equal(forwardingDecisionFor(slowEvent, new Date('2026-11-23T10:19:00Z'), options), 'send');
   assert.equal(forwardingDecisionFor(slowEvent, new Date('2026-11-23T10:19:00.001Z'), options), 'too_old');
   assert.equal(forwardingDecisionFor(slowEvent, now, { maxEventAgeMs: 60_000 }), 'too_old');
+});
+
+test('every environment a robot sends becomes one Alerta accepts; the original stays an attribute', () => {
+  const environmentOf = (environment: string) => alertOf({ ...slowEvent, environment }, options);
+  assert.equal(environmentOf('staging').environment, 'staging');
+  assert.equal(environmentOf(' STAGING\r\n').environment, 'staging');
+  assert.equal(environmentOf('qa').environment, 'test', 'a known alias');
+  assert.equal(environmentOf('QA').environment, 'test');
+  assert.equal(environmentOf('prod').environment, 'production');
+  const unknown = environmentOf('eu-canary-7');
+  assert.equal(unknown.environment, 'production', "Alerta's default environment: shown, never lost");
+  assert.equal(unknown.attributes.robotEnvironment, 'eu-canary-7');
+  const mapped = alertOf(
+    { ...slowEvent, environment: 'eu-canary-7' },
+    { ...options, environmentMap: { ...options.environmentMap, 'EU-Canary-7': 'staging' } },
+  );
+  assert.equal(mapped.environment, 'staging', 'the map is compared case-insensitively');
+  assert.equal(
+    alertOf({ ...slowEvent, environment: 'qa' }, { ...options, environment: 'development' }).environment,
+    'development',
+    'the environment option still replaces every one',
+  );
+});
+
+test('robot text reaches Alerta clean: key fields in one form, shown text HTML-escaped', () => {
+  const hostile = alertOf(
+    {
+      ...slowEvent,
+      transaction_name: '<script>alert(1)</script>\r\nCheckout',
+      text: '<img src=x onerror=alert(1)> took\r\nlonger',
+      value: '2400 ms<b>',
+      service: ' web\u200Bshop\r\n<script> ',
+      location: 'DE/Bavaria\r\n/<b>Munich</b>\u202E',
+    },
+    options,
+  );
+  assert.equal(hostile.resource, 'tx-checkout@DE/Bavaria /bMunich/b');
+  assert.deepEqual(hostile.service, ['webshop script']);
+  assert.equal(hostile.attributes.transactionName, '&lt;script&gt;alert(1)&lt;/script&gt;  Checkout');
+  assert.equal(hostile.text, '&lt;img src=x onerror=alert(1)&gt; took  longer');
+  assert.equal(hostile.value, '2400 ms&lt;b&gt;');
+  for (const field of [
+    hostile.resource,
+    hostile.environment,
+    hostile.event,
+    hostile.group,
+    ...hostile.service,
+  ]) {
+    assert.doesNotMatch(field, /[\p{Cc}\p{Cf}<>]/u, field);
+  }
+  // The same hostile event again gives the same key: Alerta counts it as a duplicate.
+  const again = alertOf({ ...slowEvent, location: 'DE/Bavaria\r\n/<b>Munich</b>\u202E' }, options);
+  assert.equal(deduplicationKeyOf(again), deduplicationKeyOf(hostile));
+  assert.equal(alertOf({ ...slowEvent, service: '\r\n\t' }, options).service[0], 'PrimoART');
 });
