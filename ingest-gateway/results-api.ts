@@ -1,13 +1,14 @@
 // POST /api/v1/transactions/results/upload — the public contract robots are written against
 // (CONTRACT.md "Robot results"): single and batch forms, problems named by path (the first 100,
 // and how many), 2xx only after Kafka acknowledged, 503 with Retry-After when it cannot, 413 for a
-// result no record can hold (retrying would never help).
+// result no record can hold (retrying would never help). Bodies are parsed and judged off the
+// event loop when large (upload-judging.ts).
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { judgeUpload, toAvroResult, type UploadValidation } from '../schemas/index.ts';
+import { toAvroResult } from '../schemas/index.ts';
 import type {
   SynthArtifactRecord,
   TransactionResultRecord,
@@ -16,13 +17,14 @@ import type {
 import { oversizedResult } from '../schemas/result-record-size.ts';
 import type { Validation, ValidationError } from '../schemas/validation-problems.ts';
 import { chargeRecords, type KeyStore, requireScope } from './api-keys.ts';
-import { jsonBody, jsonBodyErrors } from './body-errors.ts';
+import { jsonBodyErrors, jsonBytesBody } from './body-errors.ts';
 import {
   KafkaUnavailableError,
   type PreparedResult,
   RecordTooLargeError,
   type ResultPublisher,
 } from './publisher.ts';
+import { createUploadJudge, JudgesBusyError } from './upload-judging.ts';
 
 export interface ResultsApiOptions {
   keys: KeyStore;
@@ -45,18 +47,6 @@ function prepare(valid: ValidTransactionResult, receivedAt: Date): Prepared {
     transactionId: valid.transaction_id,
     artifacts: records.artifacts.map((artifact) => ({ objectKey: artifact.object_key, record: artifact })),
   };
-}
-
-/**
- * Judges the body, letting other requests run after each batch item: one request must not hold
- * the event loop for the time of a hundred results.
- */
-async function judgedInTurns(judging: Generator<void, UploadValidation, void>): Promise<UploadValidation> {
-  for (;;) {
-    const step = judging.next();
-    if (step.done) return step.value;
-    await nextTurn();
-  }
 }
 
 /** The problems of a refused result as the answer names them: the first ones, and how many in all. */
@@ -82,6 +72,8 @@ export function resultsApi(options: ResultsApiOptions): Router {
     registers: [options.metrics],
   });
   const router = express.Router();
+  // One thread: the gateway has its OTLP decoders too, and a large upload may wait its turn.
+  const judge = createUploadJudge({ threads: 1, maxQueue: 32 });
 
   const unavailable = (response: Response, error: unknown) => {
     logger.warn({ err: (error as Error).message }, 'kafka did not acknowledge; answering 503');
@@ -118,13 +110,35 @@ export function resultsApi(options: ResultsApiOptions): Router {
   router.post(
     '/api/v1/transactions/results/upload',
     requireScope(options.keys, 'results:write'),
-    ...jsonBody(options.bodyLimitBytes),
+    ...jsonBytesBody(options.bodyLimitBytes),
     async (request: Request, response: Response) => {
       const receivedAt = new Date();
       const robotId = request.apiKey?.robotId;
-      const upload = await judgedInTurns(
-        judgeUpload(request.body, { now: receivedAt, defaultEnvironment: options.defaultEnvironment }),
-      );
+      let body: Awaited<ReturnType<typeof judge.judge>>;
+      try {
+        body = await judge.judge(request.body as Buffer, {
+          now: receivedAt,
+          defaultEnvironment: options.defaultEnvironment,
+        });
+      } catch (error) {
+        if (!(error instanceof JudgesBusyError)) throw error;
+        outcomes.inc({ outcome: 'busy' });
+        response.status(503).set('Retry-After', String(options.retryAfterSeconds)).json({
+          error: 'busy',
+          message:
+            'the gateway is judging as many large uploads as it can; nothing was accepted, retry later',
+        });
+        return;
+      }
+      if (body.kind === 'malformed') {
+        outcomes.inc({ outcome: 'rejected' });
+        response.status(400).json({
+          error: 'malformed_json',
+          details: [{ path: '', message: `the body is not valid JSON: ${body.message}` }],
+        });
+        return;
+      }
+      const { upload } = body;
       // The key's rate limit counts results: one, or the items of a batch (a refused body costs one).
       const results = upload.kind === 'batch' ? upload.items.length : 1;
       if (!chargeRecords(request, response, results)) return;
