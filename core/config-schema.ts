@@ -213,6 +213,8 @@ export const configSchema = z.strictObject({
         .strictObject({
           /** Spans, data points or log records per request; more is answered 413. */
           max_records_per_request: positiveInt.default(20_000),
+          /** Messages (attributes, values, events, links, records) per request; more is answered 413. */
+          max_values_per_request: positiveInt.default(2_000_000),
           /** What one request's records may total once encoded (Avro); more is answered 413. */
           max_request_record_bytes: positiveInt.default(64 * 1024 * 1024),
           /** Worker threads that decode OTLP requests off the event loop. */

@@ -46,6 +46,7 @@ export function runGateway(args: string[]): Promise<never> {
           encodings: otel.encodings,
           limits: {
             maxRecordsPerRequest: gateway.otlp.max_records_per_request,
+            maxValuesPerRequest: gateway.otlp.max_values_per_request,
             maxRequestRecordBytes: gateway.otlp.max_request_record_bytes,
           },
         },

@@ -22,6 +22,9 @@ export interface DecodePoolOptions {
   processor: Parameters<typeof createProcessor>[0];
 }
 
+/** The heap of one decoder thread: 2,000,000 values (the default limit) decode within it. */
+const decoderHeapMb = 512;
+
 /** Bodies this small are copied to the worker; larger ones that own their memory are moved. */
 const transferAtBytes = 64 * 1024;
 
@@ -36,7 +39,7 @@ export async function createDecodePool(options: DecodePoolOptions): Promise<Otlp
     maxQueue: options.maxQueue,
     idleTimeout: 30_000,
     // A request that would need more than this is refused by the worker's death, not the process's.
-    resourceLimits: { maxOldGenerationSizeMb: 512 },
+    resourceLimits: { maxOldGenerationSizeMb: decoderHeapMb },
     workerData: options.processor,
   });
   const decoder: OtlpDecoder = {
@@ -50,6 +53,14 @@ export async function createDecodePool(options: DecodePoolOptions): Promise<Otlp
       } catch (error) {
         if (/queue is at limit|all Workers are busy/i.test((error as Error).message)) {
           throw new DecoderBusyError('every OTLP decoder thread is busy and the queue is full');
+        }
+        // The request limits should make this impossible; if one still needs more, it is the
+        // request that is too large (piscina starts a new thread), not the gateway that failed.
+        if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+          return {
+            kind: 'over-limit',
+            message: `decoding the request needed more than the decoder's ${decoderHeapMb} MiB; send smaller batches`,
+          };
         }
         throw error;
       }

@@ -3,7 +3,7 @@
 // record-level problems are left to the mappers.
 import type protobuf from 'protobufjs';
 import { decodeOtlpJson, OtlpDecodeError } from './otlp-json.ts';
-import { OtlpLimitError } from './otlp-limits.ts';
+import { OtlpLimitError, type RequestLimits } from './otlp-limits.ts';
 import { type PlainMessage, toObjectOptions } from './plain-message.ts';
 import { scanProtobuf } from './wire-scan.ts';
 
@@ -21,12 +21,12 @@ export function decodeRequest(
   type: protobuf.Type,
   body: Uint8Array,
   encoding: OtlpEncoding,
-  maxRecords: number,
+  limits: RequestLimits,
 ): PlainMessage {
   if (encoding === 'json')
-    return decodeOtlpJson(type, Buffer.from(body.buffer, body.byteOffset, body.length), maxRecords);
+    return decodeOtlpJson(type, Buffer.from(body.buffer, body.byteOffset, body.length), limits);
   // Wire types, lengths, nesting and the record count are checked before protobufjs allocates anything.
-  scanProtobuf(type, body, maxRecords);
+  scanProtobuf(type, body, limits);
   try {
     return type.toObject(type.decode(body), toObjectOptions) as PlainMessage;
   } catch (error) {

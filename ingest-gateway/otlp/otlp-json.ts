@@ -7,7 +7,8 @@ import protobuf from 'protobufjs';
 import {
   isRecordField,
   maxValueDepth,
-  RecordCounter,
+  RequestCounter,
+  type RequestLimits,
   valueDepthError,
   valueTypeName,
 } from './otlp-limits.ts';
@@ -82,7 +83,7 @@ function scalar(field: protobuf.Field, value: unknown, path: string): unknown {
 }
 
 interface Walk {
-  records: RecordCounter;
+  counter: RequestCounter;
 }
 
 function plainFromJson(
@@ -98,6 +99,7 @@ function plainFromJson(
   // The only recursion in the OTLP messages is through AnyValue, so this also bounds the stack.
   const depth = type.name === valueTypeName ? valueDepth + 1 : valueDepth;
   if (depth > maxValueDepth) throw new OtlpDecodeError(`${path}: ${valueDepthError()}`);
+  walk.counter.addValue();
   const json = value as Record<string, unknown>;
   const plain: Record<string, unknown> = {};
   for (const field of type.fieldsArray) {
@@ -111,7 +113,7 @@ function plainFromJson(
       }
       if (!Array.isArray(raw)) fail(fieldPath, 'an array', raw);
       // Counted before the entries are walked: an oversized request costs no more than the limit.
-      if (isRecordField(type, field)) walk.records.add(raw.length);
+      if (isRecordField(type, field)) walk.counter.addRecords(raw.length);
       plain[field.name] = raw.map((entry, index) =>
         field.resolvedType instanceof protobuf.Type
           ? plainFromJson(field.resolvedType, entry, `${fieldPath}[${index}]`, walk, depth)
@@ -130,14 +132,14 @@ function plainFromJson(
 
 /**
  * Decode an OTLP/JSON request body of `type`; throws OtlpDecodeError naming the first problem, or
- * OtlpLimitError when it carries more than `maxRecords` records.
+ * OtlpLimitError when it is over one of `limits`.
  */
-export function decodeOtlpJson(type: protobuf.Type, body: Buffer, maxRecords: number): PlainMessage {
+export function decodeOtlpJson(type: protobuf.Type, body: Buffer, limits: RequestLimits): PlainMessage {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.length === 0 ? '{}' : body.toString('utf8'));
   } catch (error) {
     throw new OtlpDecodeError(`the body is not valid JSON: ${(error as Error).message}`);
   }
-  return plainFromJson(type, parsed, '', { records: new RecordCounter(maxRecords) });
+  return plainFromJson(type, parsed, '', { counter: new RequestCounter(limits) });
 }

@@ -12,6 +12,12 @@ export const maxValueDepth = 32;
 export interface OtlpLimits {
   /** Spans, data points or log records one request may carry; more is answered 413. */
   maxRecordsPerRequest: number;
+  /**
+   * Messages (protobuf) or objects (JSON) one request may hold in all — attributes, values, events,
+   * links, records —; more is answered 413. Decoded, each costs a few hundred bytes however small
+   * it was on the wire: this bounds the decoder's memory where the body limit cannot.
+   */
+  maxValuesPerRequest: number;
   /** The bytes all records of one request may total once encoded; more is answered 413. */
   maxRequestRecordBytes: number;
 }
@@ -39,25 +45,37 @@ export function isRecordField(parent: protobuf.Type, field: protobuf.Field): boo
 /** The message type whose nesting counts towards maxValueDepth. */
 export const valueTypeName = 'AnyValue';
 
-/** Counts the records of one request and refuses the one past the limit. */
-export class RecordCounter {
-  count = 0;
-  private readonly limit: number;
+/** Counts the records and values of one request and refuses the one past a limit. */
+export class RequestCounter {
+  records = 0;
+  values = 0;
+  private readonly limits: Pick<OtlpLimits, 'maxRecordsPerRequest' | 'maxValuesPerRequest'>;
 
-  constructor(limit: number) {
-    this.limit = limit;
+  constructor(limits: Pick<OtlpLimits, 'maxRecordsPerRequest' | 'maxValuesPerRequest'>) {
+    this.limits = limits;
   }
 
-  add(records: number): void {
-    this.count += records;
-    if (this.count > this.limit) {
+  addRecords(records: number): void {
+    this.records += records;
+    if (this.records > this.limits.maxRecordsPerRequest) {
       throw new OtlpLimitError(
-        `the request carries more than ${this.limit} spans, data points or log records ` +
-          '(gateway.otlp.max_records_per_request); send smaller batches',
+        `the request carries more than ${this.limits.maxRecordsPerRequest} spans, data points or log ` +
+          'records (gateway.otlp.max_records_per_request); send smaller batches',
+      );
+    }
+  }
+
+  addValue(): void {
+    if (++this.values > this.limits.maxValuesPerRequest) {
+      throw new OtlpLimitError(
+        `the request holds more than ${this.limits.maxValuesPerRequest} messages (attributes, values, ` +
+          'events, links, records; gateway.otlp.max_values_per_request); send smaller batches',
       );
     }
   }
 }
+
+export type RequestLimits = Pick<OtlpLimits, 'maxRecordsPerRequest' | 'maxValuesPerRequest'>;
 
 export function valueDepthError(): string {
   return `attribute values nest deeper than ${maxValueDepth} levels (the maximum depth)`;

@@ -116,7 +116,7 @@ export function createProcessor(options: {
       const signal = signals[job.signal];
       let decoded: PlainMessage;
       try {
-        decoded = decodeRequest(signal.requestType, job.body, job.encoding, limits.maxRecordsPerRequest);
+        decoded = decodeRequest(signal.requestType, job.body, job.encoding, limits);
       } catch (error) {
         if (error instanceof OtlpLimitError) return { kind: 'over-limit', message: error.message };
         if (error instanceof OtlpDecodeError) return { kind: 'undecodable', message: error.message };

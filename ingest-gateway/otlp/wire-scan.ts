@@ -10,7 +10,8 @@ import { OtlpDecodeError } from './otlp-json.ts';
 import {
   isRecordField,
   maxValueDepth,
-  RecordCounter,
+  RequestCounter,
+  type RequestLimits,
   valueDepthError,
   valueTypeName,
 } from './otlp-limits.ts';
@@ -84,10 +85,10 @@ const wireTypeNames = ['varint', '64-bit', 'length-delimited', 'group start', 'g
 
 /**
  * Check `body` against `type` as described above; throws OtlpDecodeError (malformed) or
- * OtlpLimitError (too many records) naming the first problem.
+ * OtlpLimitError (too many records or messages) naming the first problem.
  */
-export function scanProtobuf(type: protobuf.Type, body: Uint8Array, maxRecords: number): void {
-  const records = new RecordCounter(maxRecords);
+export function scanProtobuf(type: protobuf.Type, body: Uint8Array, limits: RequestLimits): void {
+  const counter = new RequestCounter(limits);
   const fail = (frame: Frame, at: number, problem: string): never => {
     // Deeply nested paths keep their end, where the problem is.
     const path = frame.path.length > 160 ? `…${frame.path.slice(-150)}` : frame.path;
@@ -144,7 +145,8 @@ export function scanProtobuf(type: protobuf.Type, body: Uint8Array, maxRecords: 
       if (end > frame.end) fail(frame, tagAt, `length ${length} runs past the end of its message`);
       const path = frame.path === '' ? (field?.name ?? '') : `${frame.path}.${field?.name ?? ''}`;
       if (field?.message !== undefined) {
-        if (field.countsRecord) records.add(1);
+        counter.addValue();
+        if (field.countsRecord) counter.addRecords(1);
         if (field.message.isValue && ++valueDepth > maxValueDepth) fail(frame, tagAt, valueDepthError());
         stack.push({ plan: field.message, end, path });
         continue;

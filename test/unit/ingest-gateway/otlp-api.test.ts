@@ -52,7 +52,7 @@ before(async () => {
     threads: 1,
     maxQueue: 16,
     processor: {
-      limits: { maxRecordsPerRequest, maxRequestRecordBytes: 1024 * 1024 },
+      limits: { maxRecordsPerRequest, maxValuesPerRequest: 5000, maxRequestRecordBytes: 1024 * 1024 },
       encodings: {
         traces: { schema: topics.otelSpans.valueSchema.schema, schemaId: 11, maxValueBytes: 100_000 },
         metrics: { schema: topics.otelMetrics.valueSchema.schema, schemaId: 12, maxValueBytes: 100_000 },
@@ -224,7 +224,7 @@ test('a record too large for its topic is counted in partialSuccess; the others 
   assert.equal(sentToKafka[0]?.[0]?.value?.readInt32BE(1), 13);
 });
 
-test('over the records-per-request limit is 413 naming the limit, and nothing is published', async () => {
+test('over the records- or values-per-request limit is 413 naming the limit, and nothing is published', async () => {
   publishedMetrics.length = 0;
   const refused = await post('/v1/metrics', protoGauge(maxRecordsPerRequest + 1));
   assert.equal(refused.status, 413);
@@ -248,6 +248,18 @@ test('over the records-per-request limit is 413 naming the limit, and nothing is
   assert.equal(refusedJson.status, 413);
   assert.match(JSON.parse(refusedJson.body.toString()).message, /max_records_per_request/);
   assert.deepEqual(publishedMetrics, []);
+  // 3,000 attributes are 6,000 messages, over this gateway's 5,000.
+  const attributes = Array.from({ length: 3000 }, (_, i) => ({ key: `k${i}`, value: { boolValue: true } }));
+  const manyValues = otlpTypes.traceRequest.encode(
+    otlpTypes.traceRequest.fromObject({
+      resourceSpans: [
+        { scopeSpans: [{ spans: [{ traceId: randomBytes(16), spanId: randomBytes(8), attributes }] }] },
+      ],
+    }),
+  );
+  const refusedValues = await post('/v1/traces', Buffer.from(manyValues.finish()));
+  assert.equal(refusedValues.status, 413);
+  assert.match(decodeStatus(refusedValues.body).message, /more than 5000 messages .*max_values_per_request/);
   // At the limit (and within the key's rate limit of this test) it goes through.
   assert.equal((await post('/v1/metrics', protoGauge(100))).status, 200);
   assert.deepEqual(publishedMetrics, [100]);

@@ -8,6 +8,12 @@ import { decodeRequest, OtlpDecodeError, OtlpLimitError } from '../../../ingest-
 import { otlpTypes } from '../../../ingest-gateway/otlp/protobuf-types.ts';
 import { scanProtobuf } from '../../../ingest-gateway/otlp/wire-scan.ts';
 
+/** Request limits: `records` records, as many values as it takes unless `values` says otherwise. */
+const limit = (records: number, values = Number.MAX_SAFE_INTEGER) => ({
+  maxRecordsPerRequest: records,
+  maxValuesPerRequest: values,
+});
+
 const encodeTraces = (request: Record<string, unknown>) =>
   Buffer.from(otlpTypes.traceRequest.encode(otlpTypes.traceRequest.fromObject(request)).finish());
 
@@ -40,7 +46,7 @@ test('a valid request of every signal passes the scan and decodes', () => {
       },
     ],
   });
-  scanProtobuf(otlpTypes.traceRequest, traces, 3);
+  scanProtobuf(otlpTypes.traceRequest, traces, limit(3));
   const metrics = Buffer.from(
     otlpTypes.metricsRequest
       .encode(
@@ -74,9 +80,10 @@ test('a valid request of every signal passes the scan and decodes', () => {
       )
       .finish(),
   );
-  scanProtobuf(otlpTypes.metricsRequest, metrics, 3);
+  scanProtobuf(otlpTypes.metricsRequest, metrics, limit(3));
   assert.equal(
-    (decodeRequest(otlpTypes.metricsRequest, metrics, 'protobuf', 3).resourceMetrics as unknown[]).length,
+    (decodeRequest(otlpTypes.metricsRequest, metrics, 'protobuf', limit(3)).resourceMetrics as unknown[])
+      .length,
     1,
   );
 });
@@ -84,7 +91,7 @@ test('a valid request of every signal passes the scan and decodes', () => {
 test('a field in the wrong wire type is refused, naming the field (protobufjs would read it as something else)', () => {
   // 08 05: field 1 (resourceSpans, a message) as a varint.
   assert.throws(
-    () => decodeRequest(otlpTypes.traceRequest, Buffer.from([0x08, 0x05]), 'protobuf', 10),
+    () => decodeRequest(otlpTypes.traceRequest, Buffer.from([0x08, 0x05]), 'protobuf', limit(10)),
     (error: Error) =>
       error instanceof OtlpDecodeError && /resourceSpans \(1\) has wire type varint/.test(error.message),
   );
@@ -94,36 +101,45 @@ test('a field in the wrong wire type is refused, naming the field (protobufjs wo
   const resourceSpans = Buffer.concat([Buffer.from([0x12, scopeSpans.length]), scopeSpans]);
   const body = Buffer.concat([Buffer.from([0x0a, resourceSpans.length]), resourceSpans]);
   assert.throws(
-    () => scanProtobuf(otlpTypes.traceRequest, body, 10),
+    () => scanProtobuf(otlpTypes.traceRequest, body, limit(10)),
     /resourceSpans.scopeSpans.spans at byte \d+: field kind \(6\) has wire type 32-bit/,
   );
   // Groups and wire types 6/7 do not occur in OTLP, even as unknown fields.
-  assert.throws(() => scanProtobuf(otlpTypes.traceRequest, Buffer.from([0x7b]), 10), /wire type group start/);
   assert.throws(
-    () => scanProtobuf(otlpTypes.traceRequest, Buffer.from([0x7e]), 10),
+    () => scanProtobuf(otlpTypes.traceRequest, Buffer.from([0x7b]), limit(10)),
+    /wire type group start/,
+  );
+  assert.throws(
+    () => scanProtobuf(otlpTypes.traceRequest, Buffer.from([0x7e]), limit(10)),
     /unsupported wire type 6/,
   );
 });
 
 test('unknown fields of a valid wire type are skipped (newer senders), lengths must stay in their message', () => {
   // Field 99 (unknown) as a varint and as bytes, then nothing else.
-  scanProtobuf(otlpTypes.traceRequest, Buffer.from([0x98, 0x06, 0x01, 0x9a, 0x06, 0x01, 0x00]), 10);
+  scanProtobuf(otlpTypes.traceRequest, Buffer.from([0x98, 0x06, 0x01, 0x9a, 0x06, 0x01, 0x00]), limit(10));
   // A resourceSpans that claims 5 bytes but has 1.
   assert.throws(
-    () => scanProtobuf(otlpTypes.traceRequest, Buffer.from([0x0a, 0x05, 0x00]), 10),
+    () => scanProtobuf(otlpTypes.traceRequest, Buffer.from([0x0a, 0x05, 0x00]), limit(10)),
     /length 5 runs past the end/,
   );
   // A message that ends inside a field of its parent: the inner length runs past its message.
   assert.throws(
-    () => scanProtobuf(otlpTypes.traceRequest, Buffer.from([0x0a, 0x02, 0x12, 0x05, 0, 0, 0, 0, 0]), 10),
+    () =>
+      scanProtobuf(otlpTypes.traceRequest, Buffer.from([0x0a, 0x02, 0x12, 0x05, 0, 0, 0, 0, 0]), limit(10)),
     /runs past the end of its message/,
   );
   assert.throws(
-    () => scanProtobuf(otlpTypes.traceRequest, Buffer.from([0x98, 0x06, 0xff]), 10),
+    () => scanProtobuf(otlpTypes.traceRequest, Buffer.from([0x98, 0x06, 0xff]), limit(10)),
     /truncated varint/,
   );
   assert.throws(
-    () => scanProtobuf(otlpTypes.traceRequest, Buffer.from([0x98, 0x06, ...Array(10).fill(0xff), 0x01]), 10),
+    () =>
+      scanProtobuf(
+        otlpTypes.traceRequest,
+        Buffer.from([0x98, 0x06, ...Array(10).fill(0xff), 0x01]),
+        limit(10),
+      ),
     /longer than 10 bytes/,
   );
   // Packed fixed64 bucket counts whose length is not a multiple of 8.
@@ -133,14 +149,14 @@ test('unknown fields of a valid wire type are skipped (newer senders), lengths m
   const scope = Buffer.concat([Buffer.from([0x12, metric.length]), metric]);
   const resource = Buffer.concat([Buffer.from([0x12, scope.length]), scope]);
   const body = Buffer.concat([Buffer.from([0x0a, resource.length]), resource]);
-  assert.throws(() => scanProtobuf(otlpTypes.metricsRequest, body, 10), /not a multiple of 8/);
+  assert.throws(() => scanProtobuf(otlpTypes.metricsRequest, body, limit(10)), /not a multiple of 8/);
 });
 
 test('attribute values nesting past 32 levels are refused in both encodings; at 32 they are kept', () => {
   for (const depth of [33, 40, 47, 1000]) {
     if (depth <= 47) {
       assert.throws(
-        () => decodeRequest(otlpTypes.traceRequest, nestedProtobuf(depth), 'protobuf', 10),
+        () => decodeRequest(otlpTypes.traceRequest, nestedProtobuf(depth), 'protobuf', limit(10)),
         (error: Error) =>
           error instanceof OtlpDecodeError && /nest deeper than 32 levels/.test(error.message),
         `protobuf, depth ${depth}`,
@@ -152,19 +168,21 @@ test('attribute values nesting past 32 levels are refused in both encodings; at 
       }),
     );
     assert.throws(
-      () => decodeRequest(otlpTypes.traceRequest, json, 'json', 10),
+      () => decodeRequest(otlpTypes.traceRequest, json, 'json', limit(10)),
       (error: Error) => error instanceof OtlpDecodeError && /nest deeper than 32 levels/.test(error.message),
       `json, depth ${depth}`,
     );
   }
   // Thousands of levels, written byte by byte (protobufjs itself refuses to encode past its own limit).
   assert.throws(
-    () => scanProtobuf(otlpTypes.traceRequest, nestedProtobuf(3000), 10),
+    () => scanProtobuf(otlpTypes.traceRequest, nestedProtobuf(3000), limit(10)),
     /nest deeper than 32 levels/,
   );
   assert.deepEqual(
-    (decodeRequest(otlpTypes.traceRequest, nestedProtobuf(32), 'protobuf', 10).resourceSpans as unknown[])
-      .length,
+    (
+      decodeRequest(otlpTypes.traceRequest, nestedProtobuf(32), 'protobuf', limit(10))
+        .resourceSpans as unknown[]
+    ).length,
     1,
   );
 });
@@ -195,8 +213,8 @@ test('more records than the limit are refused before they are decoded, in both e
   const within = encodeTraces({
     resourceSpans: [{ scopeSpans: [{ spans: spans(5) }] }, { scopeSpans: [{ spans: spans(5) }] }],
   });
-  scanProtobuf(otlpTypes.traceRequest, within, 10);
-  assert.throws(() => scanProtobuf(otlpTypes.traceRequest, within, 9), OtlpLimitError);
+  scanProtobuf(otlpTypes.traceRequest, within, limit(10));
+  assert.throws(() => scanProtobuf(otlpTypes.traceRequest, within, limit(9)), OtlpLimitError);
   // A million empty spans (2 bytes each, 2 MB): refused at the limit.
   const emptySpan = Buffer.from([0x12, 0x00]); // ScopeSpans.spans, length 0
   const scopeBody = Buffer.alloc(emptySpan.length * 1_000_000);
@@ -213,7 +231,7 @@ test('more records than the limit are refused before they are decoded, in both e
   const scope = Buffer.concat([Buffer.from([0x12]), lengthOf(scopeBody.length), scopeBody]);
   const body = Buffer.concat([Buffer.from([0x0a]), lengthOf(scope.length), scope]);
   assert.throws(
-    () => decodeRequest(otlpTypes.traceRequest, body, 'protobuf', 20_000),
+    () => decodeRequest(otlpTypes.traceRequest, body, 'protobuf', limit(20_000)),
     (error: Error) =>
       error instanceof OtlpLimitError && /more than 20000 .*max_records_per_request/.test(error.message),
   );
@@ -222,6 +240,46 @@ test('more records than the limit are refused before they are decoded, in both e
       resourceLogs: [{ scopeLogs: [{ logRecords: Array.from({ length: 11 }, () => ({})) }] }],
     }),
   );
-  assert.throws(() => decodeRequest(otlpTypes.logsRequest, json, 'json', 10), OtlpLimitError);
-  assert.equal((decodeRequest(otlpTypes.logsRequest, json, 'json', 11).resourceLogs as unknown[]).length, 1);
+  assert.throws(() => decodeRequest(otlpTypes.logsRequest, json, 'json', limit(10)), OtlpLimitError);
+  assert.equal(
+    (decodeRequest(otlpTypes.logsRequest, json, 'json', limit(11)).resourceLogs as unknown[]).length,
+    1,
+  );
+});
+
+test('more messages than the values limit (tiny attributes by the million) are refused before decoding', () => {
+  // One span with 1,000 attributes: 2 messages each (KeyValue, AnyValue), plus the envelope.
+  const attributes = Array.from({ length: 1000 }, (_, i) => ({ key: `k${i}`, value: { intValue: i } }));
+  const body = encodeTraces({ resourceSpans: [{ scopeSpans: [{ spans: spans(1, { attributes }) }] }] });
+  scanProtobuf(otlpTypes.traceRequest, body, limit(10, 2010));
+  assert.throws(
+    () => scanProtobuf(otlpTypes.traceRequest, body, limit(10, 1999)),
+    (error: Error) =>
+      error instanceof OtlpLimitError &&
+      /more than 1999 messages .*max_values_per_request/.test(error.message),
+  );
+  const json = Buffer.from(
+    JSON.stringify({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: 'ab'.repeat(16),
+                  spanId: 'cd'.repeat(8),
+                  attributes: attributes.map((a) => ({
+                    key: a.key,
+                    value: { intValue: String(a.value.intValue) },
+                  })),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    }),
+  );
+  decodeRequest(otlpTypes.traceRequest, json, 'json', limit(10, 2010));
+  assert.throws(() => decodeRequest(otlpTypes.traceRequest, json, 'json', limit(10, 1999)), OtlpLimitError);
 });

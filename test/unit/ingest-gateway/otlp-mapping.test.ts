@@ -24,7 +24,10 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { decodeRequest, encodingOf, OtlpDecodeError } from '../../../ingest-gateway/otlp/decode.ts';
 
 /** No record limit: these tests are about mapping (the limits have tests of their own). */
-const unlimited = Number.MAX_SAFE_INTEGER;
+const unlimited = {
+  maxRecordsPerRequest: Number.MAX_SAFE_INTEGER,
+  maxValuesPerRequest: Number.MAX_SAFE_INTEGER,
+};
 
 import { logRecordsFromRequest } from '../../../ingest-gateway/otlp/log-mapping.ts';
 import { metricPointsFromRequest, seriesId } from '../../../ingest-gateway/otlp/metric-mapping.ts';
