@@ -7,18 +7,17 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
  * applied to the inflated body (gzip bombs stop there). Errors go to jsonBodyErrors.
  */
 export function jsonBody(bodyLimitBytes: number): RequestHandler[] {
-  return [
-    (request: Request, response: Response, next: NextFunction) => {
-      if (!request.is('application/json')) {
-        response
-          .status(415)
-          .json({ error: 'unsupported_media_type', message: 'send Content-Type: application/json' });
-        return;
-      }
-      next();
-    },
-    express.json({ limit: bodyLimitBytes, strict: false, type: () => true }),
-  ];
+  return [jsonMediaType, express.json({ limit: bodyLimitBytes, strict: false, type: () => true })];
+}
+
+function jsonMediaType(request: Request, response: Response, next: NextFunction): void {
+  if (!request.is('application/json')) {
+    response
+      .status(415)
+      .json({ error: 'unsupported_media_type', message: 'send Content-Type: application/json' });
+    return;
+  }
+  next();
 }
 
 /**
@@ -27,9 +26,8 @@ export function jsonBody(bodyLimitBytes: number): RequestHandler[] {
  * declared charset other than UTF-8 is 415.
  */
 export function jsonBytesBody(bodyLimitBytes: number): RequestHandler[] {
-  const [mediaType] = jsonBody(bodyLimitBytes);
   return [
-    mediaType as RequestHandler,
+    jsonMediaType,
     (request: Request, response: Response, next: NextFunction) => {
       const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.get('content-type') ?? '')?.[1];
       if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
