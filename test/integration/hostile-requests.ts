@@ -390,6 +390,28 @@ function emptySpansOtlpProtobuf(count: number): Buffer {
   return Buffer.concat([Buffer.from([0x0a]), varint(scopeSpans.length), scopeSpans]); // request { resource_spans }
 }
 
+/**
+ * An ExportTraceServiceRequest of one span with `count` empty attributes (2 bytes each on the
+ * wire, a few hundred decoded): only a limit on messages per request bounds the decoder's memory.
+ */
+function emptyAttributesOtlpProtobuf(count: number): Buffer {
+  const varint = (value: number) => {
+    const bytes: number[] = [];
+    let rest = value;
+    do {
+      bytes.push((rest & 0x7f) | (rest > 0x7f ? 0x80 : 0));
+      rest = Math.floor(rest / 128);
+    } while (rest > 0);
+    return Buffer.from(bytes);
+  };
+  const field = (tag: number, inner: Buffer) =>
+    Buffer.concat([Buffer.from([tag]), varint(inner.length), inner]);
+  const attributes = Buffer.alloc(2 * count);
+  for (let i = 0; i < count; i++) attributes[2 * i] = 0x4a; // Span { attributes = [ {} ] }
+  const span = Buffer.concat([field(0x0a, Buffer.alloc(16, 1)), field(0x12, Buffer.alloc(8, 1)), attributes]);
+  return field(0x0a, field(0x12, field(0x12, span))); // request { resource_spans { scope_spans { spans } } }
+}
+
 function generateBody(name: string, options: Record<string, number | string>, context: BuildContext): Buffer {
   switch (name) {
     case 'otlp-truncated':
@@ -423,6 +445,8 @@ function generateBody(name: string, options: Record<string, number | string>, co
     }
     case 'otlp-empty-spans':
       return emptySpansOtlpProtobuf(Number(options.count ?? 1_000_000));
+    case 'otlp-empty-attributes':
+      return emptyAttributesOtlpProtobuf(Number(options.count ?? 3_000_000));
     case 'zstd-bomb':
       return zstdCompressSync(Buffer.alloc(Number(options.inflatedBytes ?? 64 * 1024 * 1024), 0x20));
     case 'gzip-bomb':
