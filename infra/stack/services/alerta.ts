@@ -16,6 +16,10 @@ const constraintsFile = join(repositoryDir(), 'infra', 'alerta', 'constraints.tx
 
 /** The owner of the fixed admin API key; Alerta only hands keys to users listed in ADMIN_USERS. */
 export const alertaAdminUser = 'admin@primoart.local';
+/**
+ * ALLOWED_ENVIRONMENTS. The alerta-forwarder sends every robot environment as one of these (its
+ * default `allowedEnvironments`, a unit test keeps the two equal): robots may send any environment.
+ */
 export const alertaEnvironments = ['production', 'staging', 'development', 'test'];
 
 /** A venv is tied to its absolute path, so each pin set gets its own directory instead of a rename. */
