@@ -32,20 +32,41 @@ export async function withUmask<T>(mask: number, work: () => Promise<T>): Promis
 /**
  * Create the state directory and its folders private (0700), and tighten what an older version
  * left readable: every file and folder below loses its group and other permissions. The state
- * directory and `data/` keep group traverse only when their group was granted to a service user
- * (grantTraverse): a group other than the runner's own.
+ * directory and `data/` keep group traverse (0710) for a service user whose data directory is
+ * there (`data/postgres` of `postgres`): it may be running and opens its files by absolute path,
+ * so its way in is granted before anything is taken away, whichever services this `up` starts.
  */
-export function prepareStateDir(stateDir: string, ownGid = process.getgid?.() ?? 0): void {
+export function prepareStateDir(stateDir: string, ownUid = process.getuid?.() ?? 0): void {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   for (const folder of stateFolders) mkdirSync(join(stateDir, folder), { mode: 0o700, recursive: true });
-  const granted = new Set([stateDir, join(stateDir, 'data')]);
-  tighten(stateDir, (path, stats) =>
-    granted.has(path) && stats.gid !== ownGid ? 0o700 | groupTraverse : 0o700,
+  const dataDir = join(stateDir, 'data');
+  const serviceGroups = new Set(
+    readdirSync(dataDir)
+      .map((entry) => lstatSync(join(dataDir, entry)))
+      .filter((stats) => stats.isDirectory() && stats.uid !== ownUid)
+      .map((stats) => stats.gid),
+  );
+  if (serviceGroups.size > 1) {
+    throw new Error(
+      `${dataDir} holds data directories of ${serviceGroups.size} other users; a state directory serves one other system user`,
+    );
+  }
+  const [serviceGroup] = serviceGroups;
+  const traversed = new Set([stateDir, dataDir]);
+  if (serviceGroup !== undefined) {
+    // The group first, then the mode: at no moment is the running service locked out.
+    for (const dir of traversed) {
+      chownSync(dir, lstatSync(dir).uid, serviceGroup);
+      chmodSync(dir, 0o700 | groupTraverse);
+    }
+  }
+  tighten(stateDir, (path) =>
+    serviceGroup !== undefined && traversed.has(path) ? 0o700 | groupTraverse : 0o700,
   );
 }
 
 /** chmod every entry (symbolic links aside, never followed) to at most `allowed(path)` bits. */
-function tighten(root: string, allowed: (path: string, stats: { gid: number }) => number): void {
+function tighten(root: string, allowed: (path: string) => number): void {
   const pending = [root];
   for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
     let stats: ReturnType<typeof lstatSync>;
@@ -58,7 +79,7 @@ function tighten(root: string, allowed: (path: string, stats: { gid: number }) =
     }
     if (stats.isSymbolicLink()) continue;
     const mode = stats.mode & 0o7777;
-    const wanted = mode & (0o7000 | allowed(path, stats));
+    const wanted = mode & (0o7000 | allowed(path));
     if (wanted !== mode) chmodSync(path, wanted);
     if (stats.isDirectory()) {
       for (const entry of readdirSync(path)) pending.push(join(path, entry));

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import {
   chmodSync,
+  chownSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -83,39 +84,50 @@ test("an older stack's readable files and folders lose every group and other per
   assert.equal(modeOf(outside), 0o644, 'a symbolic link is not followed out of the state directory');
 });
 
-test('group traverse stays where it was granted to another group, and nowhere else', () => {
+test("a service user's data directory keeps its way in: group traverse on the state directory and data/ only", () => {
   const stateDir = join(scratch, 'granted');
-  mkdirSync(join(stateDir, 'data', 'postgres'), { recursive: true });
+  const postgresData = join(stateDir, 'data', 'postgres');
+  mkdirSync(postgresData, { recursive: true });
   mkdirSync(join(stateDir, 'logs'), { recursive: true });
-  for (const dir of [
-    stateDir,
-    join(stateDir, 'data'),
-    join(stateDir, 'data', 'postgres'),
-    join(stateDir, 'logs'),
-  ]) {
-    chmodSync(dir, 0o750);
-  }
-  const ownGid = statSync(stateDir).gid;
+  const { uid, gid } = statSync(postgresData);
+  const everyDir = [stateDir, join(stateDir, 'data'), postgresData, join(stateDir, 'logs')];
 
-  // The directories' group is the runner's own: nothing was granted, so nothing is kept.
-  prepareStateDir(stateDir, ownGid);
+  // Every data directory is the runner's own: nothing to let through.
+  for (const dir of everyDir) chmodSync(dir, 0o750);
+  prepareStateDir(stateDir, uid);
   assert.equal(modeOf(stateDir), 0o700);
   assert.equal(modeOf(join(stateDir, 'data')), 0o700);
 
-  // Seen from a runner whose group differs, the group was granted: traverse (not read) stays.
-  for (const dir of [
-    stateDir,
-    join(stateDir, 'data'),
-    join(stateDir, 'data', 'postgres'),
-    join(stateDir, 'logs'),
-  ]) {
-    chmodSync(dir, 0o750);
+  // Seen from a runner of another uid, data/postgres belongs to a service user: its group may pass
+  // (even where an earlier `up` had closed the way), and nothing more is opened.
+  prepareStateDir(stateDir, uid + 1);
+  for (const dir of [stateDir, join(stateDir, 'data')]) {
+    assert.equal(modeOf(dir), 0o710, dir);
+    assert.equal(statSync(dir).gid, gid);
   }
-  prepareStateDir(stateDir, ownGid + 1);
+  for (const dir of everyDir) chmodSync(dir, 0o755);
+  prepareStateDir(stateDir, uid + 1);
   assert.equal(modeOf(stateDir), 0o710);
   assert.equal(modeOf(join(stateDir, 'data')), 0o710);
-  assert.equal(modeOf(join(stateDir, 'data', 'postgres')), 0o700);
+  assert.equal(modeOf(postgresData), 0o700);
   assert.equal(modeOf(join(stateDir, 'logs')), 0o700);
+});
+
+test("an older stack's running PostgreSQL keeps its way in when up tightens the state directory", {
+  skip: isRoot() ? false : 'needs root to hand a directory to another user',
+}, () => {
+  const stateDir = join(scratch, 'running-postgres');
+  const nobody = lookupSystemUser('nobody');
+  mkdirSync(join(stateDir, 'data', 'postgres'), { recursive: true, mode: 0o755 });
+  chmodSync(stateDir, 0o755);
+  chmodSync(join(stateDir, 'data'), 0o755);
+  chownSync(join(stateDir, 'data', 'postgres'), nobody.uid, nobody.gid);
+  chmodSync(join(stateDir, 'data', 'postgres'), 0o700);
+  prepareStateDir(stateDir);
+  for (const dir of [stateDir, join(stateDir, 'data')]) {
+    assert.equal(modeOf(dir), 0o710);
+    assert.equal(statSync(dir).gid, nobody.gid);
+  }
 });
 
 test('a service run as another system user gets its data directory and a traverse-only way to it', {
