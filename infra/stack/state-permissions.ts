@@ -69,20 +69,18 @@ export function prepareStateDir(stateDir: string, ownUid = process.getuid?.() ??
 function tighten(root: string, allowed: (path: string) => number): void {
   const pending = [root];
   for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
-    let stats: ReturnType<typeof lstatSync>;
     try {
-      stats = lstatSync(path);
+      const stats = lstatSync(path);
+      if (stats.isSymbolicLink()) continue;
+      const mode = stats.mode & 0o7777;
+      const wanted = mode & (0o7000 | allowed(path));
+      if (wanted !== mode) chmodSync(path, wanted);
+      if (stats.isDirectory()) {
+        for (const entry of readdirSync(path)) pending.push(join(path, entry));
+      }
     } catch (error) {
-      // A running service may delete a file between listing and looking (a rolled segment).
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
-    }
-    if (stats.isSymbolicLink()) continue;
-    const mode = stats.mode & 0o7777;
-    const wanted = mode & (0o7000 | allowed(path));
-    if (wanted !== mode) chmodSync(path, wanted);
-    if (stats.isDirectory()) {
-      for (const entry of readdirSync(path)) pending.push(join(path, entry));
+      // A running service may delete a file or folder meanwhile (a rolled segment, a merged part).
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
 }
