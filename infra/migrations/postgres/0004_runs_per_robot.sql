@@ -3,7 +3,9 @@
 -- robot's run and steps. Now the same robot re-uploading a result_id is still one row (the
 -- idempotent retry), and another robot with the same result_id gets a run of its own.
 --
--- In place: existing rows keep their data; steps take their run's robot_id.
+-- In place: existing rows keep their data; steps take their run's robot_id. This rewrites
+-- synth_step_runs and rebuilds both keys under a lock, once, when the synth-store starts: about a
+-- minute for 200,000 runs with 1,000,000 steps on the 2-core test machine under load.
 
 ALTER TABLE synth_step_runs ADD COLUMN robot_id uuid;
 UPDATE synth_step_runs s SET robot_id = r.robot_id FROM synth_runs r WHERE r.result_id = s.result_id;
