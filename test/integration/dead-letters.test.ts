@@ -3,13 +3,18 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { toAvroResult } from '../../schemas/index.ts';
+import type { TransactionResultRecord } from '../../schemas/record-types.ts';
+import { validateTransactionResult } from '../../schemas/transaction-result.ts';
 import { topics } from '../../topics/catalog.ts';
+import { createValueCodec } from '../../topics/codec.ts';
 import type { ConsumedMessage } from '../../topics/port.ts';
 import { deadLetterHeaders } from '../../workers/harness.ts';
 import {
   freshResult,
   kafkaConnection,
   type Pipeline,
+  stack,
   startGroupAtEnd,
   startPipeline,
   upload,
@@ -48,12 +53,17 @@ const stored = (resultId: string) => pipeline.storedCount(resultId);
 test('a record PostgreSQL cannot store is dead-lettered with its error; its neighbours are stored', async () => {
   const transaction = randomUUID();
   const first = freshResult({ transaction_id: transaction });
-  // Valid by the contract and as Avro, impossible for PostgreSQL: text cannot hold U+0000.
   const poison = freshResult({ transaction_id: transaction, transaction_name: 'nul \u0000 inside' });
   const last = freshResult({ transaction_id: transaction });
-  for (const result of [first, poison, last]) {
-    assert.equal((await upload(pipeline.setup.gatewayUrl, pipeline.setup.apiKey, result)).status, 202);
-  }
+  // The gateway refuses what PostgreSQL cannot hold (text cannot carry U+0000)…
+  const refused = await upload(pipeline.setup.gatewayUrl, pipeline.setup.apiKey, poison);
+  assert.equal(refused.status, 400);
+  assert.match(JSON.stringify(refused.body), /transaction_name/);
+  // …but the topic may still carry such a record (an older gateway, another producer, a replay of
+  // old data): it is valid Avro, so the worker must dead-letter it and go on.
+  assert.equal((await upload(pipeline.setup.gatewayUrl, pipeline.setup.apiKey, first)).status, 202);
+  await publishUnchecked(poison);
+  assert.equal((await upload(pipeline.setup.gatewayUrl, pipeline.setup.apiKey, last)).status, 202);
   await waitFor(
     'the neighbours stored',
     async () => (await stored(first.result_id)) + (await stored(last.result_id)) === 2,
@@ -68,6 +78,36 @@ test('a record PostgreSQL cannot store is dead-lettered with its error; its neig
   assert.match(letter.headers[deadLetterHeaders.error] ?? '', /\\u0000|22P05|unicode/i);
   assert.equal(await stored(poison.result_id), 0);
 });
+
+/** Publish a result straight to the results topic, past the gateway's checks. */
+async function publishUnchecked(result: Record<string, unknown>): Promise<void> {
+  // Judge a copy without the NUL, then put it back into the checked value: only that field differs.
+  const validation = validateTransactionResult(
+    { ...result, transaction_name: 'placeholder' },
+    { now: new Date(), defaultEnvironment: 'test' },
+  );
+  assert.ok(validation.ok, JSON.stringify(validation));
+  const record = toAvroResult(
+    { ...validation.value, transaction_name: String(result.transaction_name) },
+    { receivedAt: new Date() },
+  ).result;
+  const codec = await createValueCodec<TransactionResultRecord>({
+    registryUrl: stack.registryUrl(),
+    topic: topics.synthResults.name,
+    schema: topics.synthResults.valueSchema.schema,
+  });
+  const producer = await kafkaConnection().producer();
+  try {
+    await producer.send([
+      {
+        topic: topics.synthResults.name,
+        messages: [{ key: record.transaction_id, value: await codec.encode(record) }],
+      },
+    ]);
+  } finally {
+    await producer.disconnect();
+  }
+}
 
 test('a message that is not Avro at all is dead-lettered and the stream goes on', async () => {
   const producer = await kafkaConnection().producer();
