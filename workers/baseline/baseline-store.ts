@@ -1,7 +1,8 @@
 // The baseline model's state: every run's observations within the sliding window, in SQLite.
 //
 // The state is a pure function of the set of runs ingested, whatever their order or repetition:
-// a sample is keyed by (series, result_id), so a redelivered or replayed run adds nothing, and a
+// a sample is keyed by (series, robot_id, result_id), so a redelivered or replayed run adds nothing
+// (while another robot's run with the same result_id is a run of its own), and a
 // series keeps exactly the samples no older than `windowDays` before its newest run (newest by run
 // time, not wall clock, so replaying old data rebuilds the same state). Deleting the file and
 // replaying the results topic therefore gives identical baselines.
@@ -60,6 +61,21 @@ export interface IngestOutcome {
 
 // Series get a small integer id so the many sample rows (and their index) stay compact; samples
 // are clustered by series (WITHOUT ROWID), so one series' rows are read in one range.
+//
+// A run is (robot_id, result_id): result_id is chosen by the robot, so keyed by result_id alone one
+// robot's run could keep another's with the same result_id out of the band (issue 9). Version 1 of
+// the file (PRAGMA user_version) adds robot_id to the samples' key.
+const schemaVersion = 1;
+
+/**
+ * The robot_id of samples stored before version 1, whose robot is unknown. Robot ids are UUIDs, so
+ * no run carries it. Such a sample is claimed by the first run with its result_id and exactly its
+ * observation (time, duration, failure): that is the same run replayed or redelivered after the
+ * upgrade, and claiming it instead of adding a second sample keeps the state a function of the set
+ * of runs. A run with the same result_id but other figures (another robot's) gets a sample of its own.
+ */
+const unknownRobot = '';
+
 const schema = `
 CREATE TABLE IF NOT EXISTS series (
   series_id INTEGER PRIMARY KEY,
@@ -73,15 +89,53 @@ CREATE TABLE IF NOT EXISTS series (
 );
 CREATE TABLE IF NOT EXISTS samples (
   series_id INTEGER NOT NULL,
+  robot_id TEXT NOT NULL,
   result_id TEXT NOT NULL,
   at_ms INTEGER NOT NULL,
   hour_of_week INTEGER NOT NULL,
   duration_ms REAL,
   failed INTEGER NOT NULL,
-  PRIMARY KEY (series_id, result_id)
+  PRIMARY KEY (series_id, robot_id, result_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS samples_by_time ON samples (series_id, at_ms);
 `;
+
+// Version 0 → 1: the samples table rebuilt with robot_id in its key, every existing sample kept
+// with the unknown robot (see unknownRobot). One transaction: a crash leaves the file at version 0.
+const migrateToVersion1 = `
+ALTER TABLE samples RENAME TO samples_v0;
+DROP INDEX IF EXISTS samples_by_time;
+${schema.slice(schema.indexOf('CREATE TABLE IF NOT EXISTS samples'))}
+INSERT INTO samples (series_id, robot_id, result_id, at_ms, hour_of_week, duration_ms, failed)
+  SELECT series_id, '${unknownRobot}', result_id, at_ms, hour_of_week, duration_ms, failed FROM samples_v0;
+DROP TABLE samples_v0;
+`;
+
+/** Create the schema, or bring a file of an older version to the current one (keeping its samples). */
+function openSchema(database: DatabaseSync): void {
+  const { user_version: version } = database.prepare('PRAGMA user_version').get() as {
+    user_version: number;
+  };
+  if (version > schemaVersion)
+    throw new Error(`baseline state file has version ${version}; this code knows up to ${schemaVersion}`);
+  if (version === schemaVersion) {
+    database.exec(schema);
+    return;
+  }
+  database.exec('BEGIN IMMEDIATE');
+  try {
+    const existing = database
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'samples'")
+      .get();
+    if (existing !== undefined) database.exec(migrateToVersion1);
+    database.exec(schema);
+    database.exec(`PRAGMA user_version = ${schemaVersion}`);
+    database.exec('COMMIT');
+  } catch (error) {
+    database.exec('ROLLBACK');
+    throw error;
+  }
+}
 
 interface SeriesRow {
   series_id: number;
@@ -109,9 +163,12 @@ export class BaselineStore {
   readonly settings: BaselineSettings;
   readonly #database: DatabaseSync;
   readonly #windowMs: number;
+  /** Whether samples of unknown robot (stored before version 1) may remain to be claimed. */
+  readonly #unattributed: boolean;
   readonly #statements: Record<
     | 'upsertSeries'
     | 'insertSample'
+    | 'claimSample'
     | 'pruneSeries'
     | 'countSamples'
     | 'hourSamples'
@@ -127,7 +184,7 @@ export class BaselineStore {
     this.#windowMs = this.settings.windowDays * dayMs;
     this.#database = new DatabaseSync(path);
     this.#database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
-    this.#database.exec(schema);
+    openSchema(this.#database);
     const prepare = (sql: string) => this.#database.prepare(sql);
     this.#statements = {
       upsertSeries: prepare(`
@@ -139,7 +196,12 @@ export class BaselineStore {
           newest_at_ms = max(newest_at_ms, excluded.newest_at_ms)
         RETURNING series_id, newest_at_ms`),
       insertSample: prepare(
-        'INSERT OR IGNORE INTO samples (series_id, result_id, at_ms, hour_of_week, duration_ms, failed) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO samples (series_id, robot_id, result_id, at_ms, hour_of_week, duration_ms, failed) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      // OR IGNORE: the robot may already have a sample of that result_id (it re-sent the id with
+      // other figures); then the unknown one stays someone else's.
+      claimSample: prepare(
+        `UPDATE OR IGNORE samples SET robot_id = ? WHERE series_id = ? AND robot_id = '${unknownRobot}' AND result_id = ? AND at_ms = ? AND duration_ms IS ? AND failed = ?`,
       ),
       pruneSeries: prepare('DELETE FROM samples WHERE series_id = ? AND at_ms < ?'),
       countSamples: prepare(
@@ -156,6 +218,10 @@ export class BaselineStore {
       ),
       allSeries: prepare('SELECT * FROM series ORDER BY series_key'),
     };
+    // Checked once: they only grow fewer, and the window prunes the last of them within windowDays.
+    this.#unattributed =
+      this.#database.prepare(`SELECT 1 FROM samples WHERE robot_id = '${unknownRobot}' LIMIT 1`).get() !==
+      undefined;
   }
 
   /** Add runs (one SQLite transaction for the lot); redelivered runs change nothing. */
@@ -178,8 +244,20 @@ export class BaselineStore {
           ) as { series_id: number; newest_at_ms: number };
           const windowStart = newest.newest_at_ms - this.#windowMs;
           if (observation.atMs < windowStart) continue;
+          if (this.#unattributed) {
+            const claimed = this.#statements.claimSample.run(
+              observation.robotId,
+              newest.series_id,
+              observation.resultId,
+              observation.atMs,
+              observation.durationMs,
+              observation.failed ? 1 : 0,
+            );
+            if (claimed.changes > 0) continue;
+          }
           const inserted = this.#statements.insertSample.run(
             newest.series_id,
+            observation.robotId,
             observation.resultId,
             observation.atMs,
             observation.hourOfWeek,

@@ -2,7 +2,7 @@
 // baselines of every series a batch touched onto the compacted primoart.baselines.v1 and the
 // forecast of every transaction it touched onto the compacted primoart.forecasts.v1. The harness
 // commits only after all of it: a crash in between replays the batch, which the model ignores
-// (samples are keyed by result id) and which republishes the same baselines and forecasts.
+// (samples are keyed by robot and result id) and which republishes the same baselines and forecasts.
 import type { SynthResult, TransactionResultRecord } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';

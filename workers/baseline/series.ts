@@ -7,6 +7,7 @@ import { hourOfWeek } from './hour-of-week.ts';
 export type BaselineRun = Pick<
   SynthResult,
   | 'result_id'
+  | 'robot_id'
   | 'transaction_id'
   | 'transaction_name'
   | 'location'
@@ -32,6 +33,8 @@ export interface SeriesInfo extends SeriesId {
 
 export interface Observation {
   series: SeriesInfo;
+  /** A run is (robotId, resultId): robots choose result ids, so two robots may send the same one. */
+  robotId: string;
   resultId: string;
   atMs: number;
   hourOfWeek: number;
@@ -70,6 +73,7 @@ export function observationsOf(run: BaselineRun): Observation[] {
         transactionName: run.transaction_name,
         stepName: null,
       },
+      robotId: run.robot_id,
       resultId: run.result_id,
       atMs,
       hourOfWeek: bucket,
@@ -86,6 +90,7 @@ export function observationsOf(run: BaselineRun): Observation[] {
           transactionName: run.transaction_name,
           stepName: step.name,
         },
+        robotId: run.robot_id,
         resultId: run.result_id,
         atMs,
         hourOfWeek: bucket,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { type TestContext, test } from 'node:test';
 import { probit } from 'simple-statistics';
 import { trueDurationQuantiles, z90 } from '../../../../scripts/fleet/duration-model.ts';
@@ -14,7 +15,7 @@ import { seededRandom } from '../../../../scripts/fleet/random.ts';
 import { BaselineStore, type HourBaseline } from '../../../../workers/baseline/baseline-store.ts';
 import { hoursPerWeek } from '../../../../workers/baseline/hour-of-week.ts';
 import { locationKey, seriesKey } from '../../../../workers/baseline/series.ts';
-import { dayMs, fleetPlan, handRun, validatedRuns } from './fleet-runs.ts';
+import { dayMs, fleetPlan, handRobot, handRun, validatedRuns } from './fleet-runs.ts';
 
 function temporaryDirectory(t: TestContext): string {
   const directory = mkdtempSync(join(tmpdir(), 'baseline-'));
@@ -300,4 +301,87 @@ test('the window keeps the runs of the last windowDays before the series’ newe
     'a run older than the window',
   );
   assert.equal(store.baselineFor(handSeries, 12).windowRuns, 29);
+});
+
+const otherRobot = '00000000-0000-4000-8000-0000000000c3';
+
+test('two robots sending the same result_id in one series are two runs of the band', (t) => {
+  const store = openStore(t);
+  const start = Date.parse('2026-11-02T10:00:00.000Z');
+  const resultId = '00000000-0000-4000-8000-600000000001';
+  const robotA = handRun(resultId, new Date(start), 1000, 'OK', handRobot);
+  // Robot C reuses A's result_id with a failing run: it must neither hide A's run nor be hidden by it.
+  const robotC = handRun(resultId, new Date(start + 60_000), 30_000, 'FAIL', otherRobot);
+  assert.deepEqual(store.ingest([robotA]), { newRuns: 1, ignoredRuns: 0 });
+  assert.deepEqual(store.ingest([robotC]), { newRuns: 1, ignoredRuns: 0 });
+  const baseline = store.baselineFor(handSeries, 10);
+  assert.equal(baseline.windowRuns, 2);
+  assert.equal(baseline.durationSamples, 1);
+  assert.equal(baseline.availability, 0.5);
+  // Each robot's redelivery is still one run.
+  assert.deepEqual(store.ingest([robotC, robotA]), { newRuns: 0, ignoredRuns: 2 });
+  assert.equal(store.baselineFor(handSeries, 10).windowRuns, 2);
+});
+
+/** Rewrite a current state file the way the code before robot ids stored it (version 0). */
+function downgradeToVersion0(file: string): void {
+  const database = new DatabaseSync(file);
+  database.exec(`
+    BEGIN;
+    CREATE TABLE samples_old (
+      series_id INTEGER NOT NULL, result_id TEXT NOT NULL, at_ms INTEGER NOT NULL,
+      hour_of_week INTEGER NOT NULL, duration_ms REAL, failed INTEGER NOT NULL,
+      PRIMARY KEY (series_id, result_id)
+    ) WITHOUT ROWID;
+    INSERT INTO samples_old SELECT series_id, result_id, at_ms, hour_of_week, duration_ms, failed FROM samples;
+    DROP TABLE samples;
+    ALTER TABLE samples_old RENAME TO samples;
+    CREATE INDEX samples_by_time ON samples (series_id, at_ms);
+    PRAGMA user_version = 0;
+    COMMIT;`);
+  database.close();
+}
+
+test('a state file from before robot ids keeps its samples; a replay after the upgrade counts each run once', (t) => {
+  const runs = troubledFleetRuns().slice(0, 3000);
+  const directory = temporaryDirectory(t);
+  const file = join(directory, 'old.sqlite');
+  const original = new BaselineStore(file, { windowDays: 7 });
+  original.ingest(runs);
+  const baselines = original.listBaselines();
+  original.close();
+  downgradeToVersion0(file);
+
+  const upgraded = new BaselineStore(file, { windowDays: 7 });
+  t.after(() => upgraded.close());
+  assert.deepEqual(upgraded.listBaselines(), baselines, 'the upgrade keeps every sample');
+  const version = new DatabaseSync(file);
+  assert.equal((version.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, 1);
+  version.close();
+
+  // The replay a rebuild or a redelivery brings: the old samples are these runs, not new ones.
+  assert.deepEqual(upgraded.ingest(runs), { newRuns: 0, ignoredRuns: runs.length });
+  assert.deepEqual(upgraded.listBaselines(), baselines);
+
+  // Another robot with a stored run's result_id but its own figures is a run of its own.
+  const [first] = runs;
+  assert.ok(first !== undefined);
+  const impostor = {
+    ...first,
+    robot_id: otherRobot,
+    finished_at: new Date(first.finished_at.getTime() + 1000),
+  };
+  assert.deepEqual(upgraded.ingest([impostor]), { newRuns: 1, ignoredRuns: 0 });
+  const overall = seriesKey({ transactionId: first.transaction_id, stepIndex: null, location: null });
+  const before = baselines.find((series) => series.series.key === overall);
+  const after = upgraded.listBaselines([overall])[0];
+  assert.equal(after?.windowRuns, (before?.windowRuns ?? 0) + 1);
+});
+
+test('a state file of a newer version is refused rather than misread', (t) => {
+  const file = join(temporaryDirectory(t), 'future.sqlite');
+  const database = new DatabaseSync(file);
+  database.exec('PRAGMA user_version = 2');
+  database.close();
+  assert.throws(() => new BaselineStore(file), /version 2/);
 });

@@ -42,16 +42,21 @@ export function validatedRuns(plan: FleetPlan): ValidTransactionResult[] {
   return runs;
 }
 
+/** The robot of hand-made runs unless a test names another. */
+export const handRobot = '00000000-0000-4000-8000-0000000000a1';
+
 /** A hand-made run of one step, for tests that need exact control. */
 export function handRun(
   resultId: string,
   startedAt: Date,
   durationMs: number,
   status: BaselineRun['status'] = 'OK',
+  robotId = handRobot,
 ): BaselineRun {
   const finishedAt = new Date(startedAt.getTime() + durationMs);
   return {
     result_id: resultId,
+    robot_id: robotId,
     transaction_id: '00000000-0000-4000-8000-000000000001',
     transaction_name: 'Hand-made journey',
     location: { city: 'Frankfurt am Main', region: 'Hesse', country: 'DE', latitude: null, longitude: null },
