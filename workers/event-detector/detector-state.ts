@@ -8,6 +8,8 @@ export type PerformanceJudgement = 'unjudged' | 'within' | 'slow' | 'very_slow';
 
 export interface RememberedRun {
   result_id: string;
+  /** Absent in state saved before runs were told apart by robot (see `isSameRun`). */
+  robot_id?: string;
   status: RunStatus;
   duration_ms: number;
   finished_at_ms: number;
@@ -32,6 +34,8 @@ export interface SeriesState {
   service: string;
   environment: string;
   last_result_id: string | null;
+  /** The robot of `last_result_id`; absent in state saved before runs were told apart by robot. */
+  last_robot_id?: string | null;
   last_finished_at_ms: number | null;
   /** The latest runs, oldest first, as many as the longest rule window. */
   recent: RememberedRun[];

@@ -3,6 +3,8 @@ import type { Location, RunStatus, SynthResult } from '../../schemas/record-type
 
 export interface ObservedRun {
   result_id: string;
+  /** A run is (robot_id, result_id): robots choose result ids, so two robots may send the same one. */
+  robot_id: string;
   transaction_id: string;
   transaction_name: string;
   service: string;
@@ -29,6 +31,7 @@ export function locationKey(location: Location | null): string | null {
 export function observedRunOf(result: SynthResult): ObservedRun {
   return {
     result_id: result.result_id,
+    robot_id: result.robot_id,
     transaction_id: result.transaction_id,
     transaction_name: result.transaction_name,
     service: result.service,

@@ -29,7 +29,7 @@ export interface JudgementContext {
 export interface SeriesJudgement {
   state: SeriesState;
   events: DetectedEvent[];
-  /** Why the run changed nothing: already judged (same result id), or older than the last judged run. */
+  /** Why the run changed nothing: already judged (same robot and result id), or older than the last judged run. */
   ignored?: 'duplicate' | 'older';
 }
 
@@ -41,6 +41,7 @@ function emptySeries(run: ObservedRun, location: string | null): SeriesState {
     service: run.service,
     environment: run.environment,
     last_result_id: null,
+    last_robot_id: null,
     last_finished_at_ms: null,
     recent: [],
     fail_free_streak: 0,
@@ -73,8 +74,25 @@ function rememberedRuns(options: DetectorOptions): number {
 }
 
 /**
- * Judge one run for one series. Pure: the previous state is not modified. A run whose result id was
- * already judged, or that finished before the last judged run of the series, changes nothing, so a
+ * Whether a remembered run is `run` judged before: the same robot and result id (robots choose
+ * result ids, so another robot's run with the same id is a run of its own and must be judged, or
+ * it could hide a failure). A run remembered before robots were told apart has no robot_id: it is
+ * the same run only when its figures are exactly `run`'s too (finish, status, duration), as a
+ * redelivery's are; another robot's run with that id differs in them.
+ */
+export function isSameRun(remembered: RememberedRun, run: ObservedRun): boolean {
+  if (remembered.result_id !== run.result_id) return false;
+  if (remembered.robot_id !== undefined) return remembered.robot_id === run.robot_id;
+  return (
+    remembered.finished_at_ms === run.finished_at.getTime() &&
+    remembered.status === run.status &&
+    remembered.duration_ms === run.duration_ms
+  );
+}
+
+/**
+ * Judge one run for one series. Pure: the previous state is not modified. A run already judged
+ * (`isSameRun`), or that finished before the last judged run of the series, changes nothing, so a
  * redelivery or a replay from an earlier offset cannot flip a state back.
  */
 export function judgeRun(
@@ -85,7 +103,10 @@ export function judgeRun(
   context: JudgementContext,
 ): SeriesJudgement {
   const base = previous ?? emptySeries(run, location);
-  if (base.last_result_id === run.result_id || base.recent.some((r) => r.result_id === run.result_id)) {
+  if (
+    (base.last_result_id === run.result_id && base.last_robot_id === run.robot_id) ||
+    base.recent.some((remembered) => isSameRun(remembered, run))
+  ) {
     return { state: base, events: [], ignored: 'duplicate' };
   }
   const finishedAtMs = run.finished_at.getTime();
@@ -102,9 +123,11 @@ export function judgeRun(
   series.service = run.service;
   series.environment = run.environment;
   series.last_result_id = run.result_id;
+  series.last_robot_id = run.robot_id;
   series.last_finished_at_ms = Math.max(finishedAtMs, base.last_finished_at_ms ?? finishedAtMs);
   const remembered: RememberedRun = {
     result_id: run.result_id,
+    robot_id: run.robot_id,
     status: run.status,
     duration_ms: run.duration_ms,
     finished_at_ms: finishedAtMs,

@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  type DetectorState,
   parseDetectorState,
   serialiseDetectorState,
 } from '../../../../workers/event-detector/detector-state.ts';
-import { feed, runAt, runsWithStatuses, timeline } from './run-fixtures.ts';
+import { judgeRun } from '../../../../workers/event-detector/run-judgement.ts';
+import { contextWith, feed, readyBaseline, runAt, runsWithStatuses, timeline } from './run-fixtures.ts';
 
 test('WARNING runs open a degraded warning of their own, and three OK runs clear it', () => {
   const { events } = feed(runsWithStatuses('O W W W O O O'));
@@ -87,4 +89,44 @@ test('runs of several locations reported out of finish order all count for the t
     8,
     'every run was judged for the overall series',
   );
+});
+
+test('another robot’s failing run with an already judged result_id is judged, and alerts', () => {
+  const [first, second] = runsWithStatuses('F F');
+  assert.ok(first !== undefined && second !== undefined);
+  // Robot C reuses the result_id robot A just sent: it is a run of its own, the third FAIL of five.
+  const impostor = runAt(2, { status: 'FAIL', robot_id: 'robot-frankfurt', result_id: second.result_id });
+  const { state, events } = feed([first, second, impostor]);
+  assert.deepEqual(timeline(events), ['open availability critical']);
+  assert.equal(events.find((e) => e.location !== null)?.value, '3/5 runs failed');
+  // Each robot's redelivery is still a duplicate.
+  const again = feed([impostor, second], { state });
+  assert.deepEqual(again.events, []);
+  assert.deepEqual(again.state, state);
+});
+
+/** The state as saved before runs were told apart by robot: no robot_id anywhere. */
+function withoutRobots(state: DetectorState): DetectorState {
+  const legacy = JSON.parse(serialiseDetectorState(state), (key, value) =>
+    key === 'robot_id' || key === 'last_robot_id' ? undefined : value,
+  );
+  return parseDetectorState(JSON.stringify(legacy));
+}
+
+test('state saved before robot ids: a redelivered run is still a duplicate, another robot’s run with its id is judged', () => {
+  const runs = runsWithStatuses('F F');
+  const legacy = withoutRobots(feed(runs).state);
+  assert.ok(
+    Object.values(legacy.series).every((series) => series.recent.every((r) => r.robot_id === undefined)),
+  );
+  const [, second] = runs;
+  assert.ok(second !== undefined);
+  const key = Object.keys(legacy.series).find((k) => legacy.series[k]?.location !== null);
+  assert.ok(key !== undefined);
+  const redelivered = judgeRun(legacy.series[key], second, second.location, readyBaseline, contextWith());
+  assert.equal(redelivered.ignored, 'duplicate');
+
+  const impostor = runAt(2, { status: 'FAIL', robot_id: 'robot-frankfurt', result_id: second.result_id });
+  const judged = feed([impostor], { state: legacy });
+  assert.deepEqual(timeline(judged.events), ['open availability critical']);
 });

@@ -17,6 +17,7 @@ test('a location is named by its known parts, country first; no known part is no
 test('a result becomes a run with its duration from start to finish', () => {
   const result = {
     result_id: 'r1',
+    robot_id: 'robot-1',
     transaction_id: 'tx',
     transaction_name: 'Checkout',
     service: 'webshop',
@@ -28,6 +29,7 @@ test('a result becomes a run with its duration from start to finish', () => {
   } as SynthResult;
   assert.deepEqual(observedRunOf(result), {
     result_id: 'r1',
+    robot_id: 'robot-1',
     transaction_id: 'tx',
     transaction_name: 'Checkout',
     service: 'webshop',

@@ -21,6 +21,7 @@ export const learningBaseline: BaselineBand = { ...readyBaseline, state: 'learni
 export function runAt(minute: number, overrides: Partial<ObservedRun> = {}): ObservedRun {
   return {
     result_id: `run-${minute}`,
+    robot_id: 'robot-munich',
     transaction_id: 'tx-checkout',
     transaction_name: 'Checkout',
     service: 'webshop',
