@@ -1,6 +1,7 @@
 // The baseline worker against the real stack: two weeks of a simulated transaction produced to the
 // results topic become ready baselines on primoart.baselines.v1 that match the generator's true
-// quantiles; deleting the worker's state and replaying the results republishes the same baselines.
+// quantiles (runs of two robots sharing a result_id both counted); deleting the worker's state and
+// replaying the results republishes the same baselines.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -63,7 +64,10 @@ function simulatedRuns(): { plan: FleetPlan; runs: ValidTransactionResult[] } {
     assert.ok(validation.ok, JSON.stringify(validation));
     return validation.value;
   });
-  return { plan, runs };
+  // Every 400th run sent again by another robot with the same result_id: a run of its own (a run is
+  // robot_id and result_id), which must count next to the first robot's, not replace or hide it.
+  const reused = runs.filter((_, i) => i % 400 === 0).map((run) => ({ ...run, robot_id: randomUUID() }));
+  return { plan, runs: [...runs, ...reused] };
 }
 
 /** The record without the wall-clock field, for comparing publications. */
@@ -82,6 +86,11 @@ test('results become ready baselines matching the true quantiles, and a replay i
   reference.ingest(runs);
   const expected = new Map(reference.listBaselines().map((baselines) => [baselines.series.key, baselines]));
   reference.close();
+  assert.equal(
+    expected.get(`${runs[0]?.transaction_id}|run|*`)?.windowRuns,
+    runs.length,
+    'each robot’s run with a shared result_id counts',
+  );
 
   const stateDir = mkdtempSync(join(tmpdir(), 'primoart-baseline-'));
   cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
