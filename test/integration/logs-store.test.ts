@@ -150,7 +150,7 @@ test('robot runs, their log lines, OTLP log records and spans are each one entry
   assert.equal(entries.length, expectedEntries);
   const byId = new Map(entries.map((entry) => [entry.entry_id, entry]));
 
-  const run = byId.get(`${withLog.result_id}:run`);
+  const run = byId.get(`${withLog.robot_id}/${withLog.result_id}:run`);
   assert.equal(run?.kind, 'robot.run');
   assert.equal(run?.status, 'OK');
   assert.equal(run?.robot, 'robot-logs-it');
@@ -175,7 +175,7 @@ test('robot runs, their log lines, OTLP log records and spans are each one entry
 
   // A failed run is searchable by its status and error even though it sent no log.
   const [failedRun] = await logsql(`${filter} status:=FAIL "search box not found"`);
-  assert.equal(failedRun?.entry_id, `${failed.result_id}:run`);
+  assert.equal(failedRun?.entry_id, `${failed.robot_id}/${failed.result_id}:run`);
   assert.equal(failedRun?.error_code, '7');
   assert.equal(Date.parse(failedRun?._time ?? ''), Date.parse(failed.finished_at));
 

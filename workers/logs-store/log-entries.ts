@@ -76,6 +76,8 @@ export function robotRunEntries(result: SynthResult): LogEntry[] {
     project: result.project,
     status: result.status,
   });
+  // A run is (robot_id, result_id): another robot reusing a result_id is another run, with its own entries.
+  const runId = `${result.robot_id}/${result.result_id}`;
   const failedStep = result.steps.find((step) => step.status === 'FAIL');
   const summary = [`run ${result.status}: ${result.transaction_name}`];
   if (failedStep !== undefined) summary.push(`step ${failedStep.index} "${failedStep.name}" failed`);
@@ -85,7 +87,7 @@ export function robotRunEntries(result: SynthResult): LogEntry[] {
     ...context,
     _time: result.finished_at.toISOString(),
     _msg: summary.join(' — '),
-    entry_id: `${result.result_id}:run`,
+    entry_id: `${runId}:run`,
     ...withoutNulls({
       error_code: result.error_code,
       error_message: result.error_message,
@@ -115,9 +117,7 @@ export function robotRunEntries(result: SynthResult): LogEntry[] {
         _time: time,
         _msg: part,
         entry_id:
-          parts.length === 1
-            ? `${result.result_id}:log:${index + 1}`
-            : `${result.result_id}:log:${index + 1}.${partIndex + 1}`,
+          parts.length === 1 ? `${runId}:log:${index + 1}` : `${runId}:log:${index + 1}.${partIndex + 1}`,
         line: index + 1,
         ...(parts.length === 1 ? {} : { line_part: partIndex + 1 }),
       });

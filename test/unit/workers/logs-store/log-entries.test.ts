@@ -132,7 +132,10 @@ test('a failed run without a log is one searchable entry with its status and err
   assert.equal(entries.length, 1);
   const [run] = entries;
   assert.equal(run?.kind, 'robot.run');
-  assert.equal(run?.entry_id, '0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f:run');
+  assert.equal(
+    run?.entry_id,
+    '2d8b3f0a-5e3c-4d9a-9f4b-7c8d9e0f1a2b/0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f:run',
+  );
   assert.equal(run?.status, 'FAIL');
   assert.equal(run?.error_message, 'search box not found');
   assert.equal(run?.failed_step, 'search');
@@ -148,9 +151,9 @@ test('every log line becomes an entry of its own, numbered, with the run stream 
   assert.deepEqual(
     lines.map((entry) => [entry._msg, entry.line, entry.entry_id]),
     [
-      ['open page', 1, '0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f:log:1'],
-      ['click search', 2, '0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f:log:2'],
-      ['results: 3', 3, '0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f:log:3'],
+      ['open page', 1, '2d8b3f0a-5e3c-4d9a-9f4b-7c8d9e0f1a2b/0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f:log:1'],
+      ['click search', 2, '2d8b3f0a-5e3c-4d9a-9f4b-7c8d9e0f1a2b/0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f:log:2'],
+      ['results: 3', 3, '2d8b3f0a-5e3c-4d9a-9f4b-7c8d9e0f1a2b/0b6f1d8e-3c1a-4b7e-9d2f-5a6b7c8d9e0f:log:3'],
     ],
   );
   for (const line of lines) {
@@ -263,4 +266,12 @@ test('a span is an entry named after it, with its ids, status and duration', () 
 
 test('microsecond times are written as RFC 3339 with six fraction digits', () => {
   assert.equal(rfc3339FromMicros(1_000_000_000_000_007), '2001-09-09T01:46:40.000007Z');
+});
+
+test('two robots reusing one result_id get entries of their own (a run is robot and result)', () => {
+  const a = robotRunEntries(result({ log: 'open page' }));
+  const c = robotRunEntries(result({ log: 'open page', robot_id: '9e0f1a2b-2d8b-4f0a-8e3c-4d9a9f4b7c8d' }));
+  const idsOfA = new Set(a.map((entry) => entry.entry_id));
+  assert.equal(a.length, 2);
+  for (const entry of c) assert.ok(!idsOfA.has(entry.entry_id), `${entry.entry_id} is also one of A's`);
 });
