@@ -14,7 +14,7 @@ import { secretsFile } from './secrets.ts';
 import type { ServiceDefinition, StackContext } from './service.ts';
 import { startOrder, stopOrder } from './service-order.ts';
 import { stackServices } from './services/index.ts';
-import { exportLines, quoteForShell } from './shell-quote.ts';
+import { exportLines } from './shell-quote.ts';
 import { acquireStackLock } from './stack-lock.ts';
 import { currentPathInputs, resolveStackPaths, stateLayout } from './stack-paths.ts';
 
@@ -160,10 +160,16 @@ export function envCommand(args: string[]): Promise<number> {
       say(`no local stack in ${ctx.paths.stateDir} (run 'primoart up' first, or pass --state-dir)`);
       return 1;
     }
-    process.stdout.write(exportLines(stackVariables(ctx, startOrder(stackServices))));
     // The project's Node 24 first on PATH, so `node --test …` and `node scripts/bench/…` in the
     // same shell run TypeScript instead of the machine's older Node ("Unknown file extension .ts").
-    process.stdout.write(`export PATH=${quoteForShell(dirname(process.execPath))}:"$PATH"\n`);
+    // A plain value (this process's PATH), so `primoart test` can read the lines back as they are.
+    const nodeDir = dirname(process.execPath);
+    const rest = (process.env.PATH ?? '').split(':').filter((dir) => dir !== '' && dir !== nodeDir);
+    const variables = {
+      ...stackVariables(ctx, startOrder(stackServices)),
+      PATH: [nodeDir, ...rest].join(':'),
+    };
+    process.stdout.write(exportLines(variables));
     return 0;
   });
 }

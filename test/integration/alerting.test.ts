@@ -259,14 +259,21 @@ before(async () => {
 
 /** Upload runs through the gateway, in batches of 100, a few requests at a time. */
 async function uploadAll(runs: TransactionResultPayload[]): Promise<void> {
-  const batches: TransactionResultPayload[][] = [];
-  for (let i = 0; i < runs.length; i += 100) batches.push(runs.slice(i, i + 100));
-  const next = batches[Symbol.iterator]();
+  // One transaction's runs go in order, one batch after the other, as its robots send them; the
+  // transactions go side by side. Concurrent requests are not answered in the order they were sent
+  // (a large batch is judged off the event loop while a small one overtakes it), and the detector
+  // ignores runs that finished more than its ordering grace before a run it already judged.
+  const perTransaction = new Map<string, TransactionResultPayload[]>();
+  for (const run of runs) {
+    const own = perTransaction.get(run.transaction_id) ?? [];
+    own.push(run);
+    perTransaction.set(run.transaction_id, own);
+  }
   await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      for (let batch = next.next(); !batch.done; batch = next.next()) {
+    [...perTransaction.values()].map(async (own) => {
+      for (let i = 0; i < own.length; i += 100) {
         const answer = await upload(w.pipeline.setup.gatewayUrl, w.pipeline.setup.apiKey, {
-          results: batch.value,
+          results: own.slice(i, i + 100),
         });
         const refused = answer.body?.results?.filter(
           (item: { status: string }) => item.status !== 'accepted',

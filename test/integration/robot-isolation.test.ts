@@ -265,6 +265,14 @@ test('a robot uploading its own run again still stores it once, next to the othe
     assert.equal(object.metaData['result-id'], resultId, key);
     assert.equal(object.metaData.sha256, createHash('sha256').update(object.bytes).digest('hex'), key);
   }
+  // Served as the image it was checked to be, never sniffed into something else (issue 9).
+  const [someKey] = [...first.objects.keys()];
+  assert.ok(someKey !== undefined);
+  const served = await fetch(await minio.presignedGetObject(bucket, someKey, 60));
+  assert.equal(served.status, 200);
+  assert.match(served.headers.get('content-type') ?? '', /^image\/(png|jpeg|webp)$/);
+  assert.equal(served.headers.get('x-content-type-options'), 'nosniff');
+  await served.arrayBuffer();
 });
 
 test('a database of the earlier layout is migrated in place: runs and steps kept, keyed by robot', async () => {
