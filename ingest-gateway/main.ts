@@ -11,6 +11,7 @@ import { otlpApi } from './otlp/otlp-api.ts';
 import { createResultPublisher } from './publisher.ts';
 import { countResponses } from './response-metrics.ts';
 import { resultsApi } from './results-api.ts';
+import { createUploadJudge } from './upload-judging.ts';
 
 /** How long an upload waits for Kafka's acknowledgement before answering 503. */
 const publishTimeoutMs = 10_000;
@@ -59,6 +60,8 @@ export function runGateway(args: string[]): Promise<never> {
         publishTimeoutMs,
         bodyLimitBytes: gateway.body_limit_bytes,
       });
+      // One thread: the gateway has its OTLP decoders too, and a large upload may wait its turn.
+      const uploadJudge = createUploadJudge({ threads: 1, maxQueue: 32 });
       const keys = await createGatewayKeys({
         gateway,
         registryUrl,
@@ -77,12 +80,14 @@ export function runGateway(args: string[]): Promise<never> {
           await keys.stop();
           await producer.disconnect();
           await otlpDecoder.close();
+          await uploadJudge.close();
         },
         routes(app) {
           app.use(countResponses(context.metrics));
           app.use(definitions.api(keys.store));
           app.use(
             resultsApi({
+              judge: uploadJudge,
               keys: keys.store,
               publisher,
               bodyLimitBytes: gateway.body_limit_bytes,

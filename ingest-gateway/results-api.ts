@@ -24,9 +24,11 @@ import {
   RecordTooLargeError,
   type ResultPublisher,
 } from './publisher.ts';
-import { createUploadJudge, JudgesBusyError } from './upload-judging.ts';
+import { JudgesBusyError, type UploadJudge, UploadTooLargeError } from './upload-judging.ts';
 
 export interface ResultsApiOptions {
+  /** Judges bodies (large ones on its own threads); the gateway closes it when it stops. */
+  judge: UploadJudge;
   keys: KeyStore;
   publisher: ResultPublisher<TransactionResultRecord, SynthArtifactRecord>;
   bodyLimitBytes: number;
@@ -72,8 +74,7 @@ export function resultsApi(options: ResultsApiOptions): Router {
     registers: [options.metrics],
   });
   const router = express.Router();
-  // One thread: the gateway has its OTLP decoders too, and a large upload may wait its turn.
-  const judge = createUploadJudge({ threads: 1, maxQueue: 32 });
+  const { judge } = options;
 
   const unavailable = (response: Response, error: unknown) => {
     logger.warn({ err: (error as Error).message }, 'kafka did not acknowledge; answering 503');
@@ -121,6 +122,13 @@ export function resultsApi(options: ResultsApiOptions): Router {
           defaultEnvironment: options.defaultEnvironment,
         });
       } catch (error) {
+        if (error instanceof UploadTooLargeError) {
+          outcomes.inc({ outcome: 'too_large' });
+          response
+            .status(413)
+            .json({ error: 'too_large', message: `${error.message}; send smaller batches` });
+          return;
+        }
         if (!(error instanceof JudgesBusyError)) throw error;
         outcomes.inc({ outcome: 'busy' });
         response.status(503).set('Retry-After', String(options.retryAfterSeconds)).json({

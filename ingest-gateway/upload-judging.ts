@@ -25,6 +25,11 @@ export class JudgesBusyError extends Error {
   override readonly name = 'JudgesBusyError';
 }
 
+/** A body whose judging needed more memory than a judging thread has: too large, never a 5xx. */
+export class UploadTooLargeError extends Error {
+  override readonly name = 'UploadTooLargeError';
+}
+
 // As body-parser's JSON reader: a UTF-8 byte-order mark is skipped, an empty body is an empty object.
 const utf8 = new TextDecoder('utf-8');
 
@@ -115,6 +120,9 @@ export function createUploadJudge(options: { threads: number; maxQueue: number }
       } catch (error) {
         if (/queue is at limit|all Workers are busy/i.test((error as Error).message)) {
           throw new JudgesBusyError('every upload-judging thread is busy and the queue is full');
+        }
+        if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+          throw new UploadTooLargeError('judging the body needed more memory than a judging thread has');
         }
         throw error;
       }

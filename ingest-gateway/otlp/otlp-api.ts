@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type protobuf from 'protobufjs';
 import { type AuthErrorWriter, chargeRecords, requireScope } from '../api-keys.ts';
-import { KafkaUnavailableError } from '../publisher.ts';
+import { KafkaUnavailableError, RecordTooLargeError } from '../publisher.ts';
 import { encodingOf, type OtlpEncoding } from './decode.ts';
 import { DecoderBusyError, type OtlpDecoder } from './decode-pool.ts';
 import type { TopicPublisher } from './otel-publisher.ts';
@@ -185,6 +185,19 @@ export function otlpApi(options: OtlpApiOptions): Router {
         try {
           await options.publishers[signal.name].publish(result.packed);
         } catch (error) {
+          if (error instanceof RecordTooLargeError) {
+            // The size checks before publishing should make this impossible; if Kafka still
+            // refuses, a 503 would make the exporter retry the same request forever.
+            logger.error({ err: error.message, signal: signal.name }, 'kafka refused a record as too large');
+            refusedRequests.inc({ signal: signal.name, reason: 'too_large' });
+            sendStatus(
+              response,
+              encoding,
+              413,
+              `the message bus refused a record as too large: ${error.message}`,
+            );
+            return;
+          }
           if (!(error instanceof KafkaUnavailableError)) throw error;
           logger.warn(
             { err: error.message, signal: signal.name },

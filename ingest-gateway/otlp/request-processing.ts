@@ -130,7 +130,9 @@ export function createProcessor(options: {
       const encoded: Array<{ key: Buffer; value: Buffer }> = [];
       let totalBytes = 0;
       for (const [index, { key, record }] of records.entries()) {
-        const value = encodeOne(encode, record, index, maxValueBytes, rejections);
+        // The key travels in the same Kafka message (and is client data, e.g. service.name).
+        const keyBytes = Buffer.from(key, 'utf8');
+        const value = encodeOne(encode, record, index, keyBytes.length, maxValueBytes, rejections);
         if (value === undefined) continue;
         totalBytes += value.length;
         if (totalBytes > limits.maxRequestRecordBytes) {
@@ -141,7 +143,7 @@ export function createProcessor(options: {
               '(gateway.otlp.max_request_record_bytes); send smaller batches',
           };
         }
-        encoded.push({ key: Buffer.from(key, 'utf8'), value });
+        encoded.push({ key: keyBytes, value });
       }
       return {
         kind: 'records',
@@ -159,6 +161,7 @@ function encodeOne(
   encode: RecordEncoder,
   record: unknown,
   index: number,
+  keyBytes: number,
   maxValueBytes: number,
   rejections: Rejections,
 ): Buffer | undefined {
@@ -170,9 +173,9 @@ function encodeOne(
     rejections.add(`record ${index}`, new RecordRejection(reason));
     return undefined;
   }
-  if (value.length > maxValueBytes) {
+  if (keyBytes + value.length > maxValueBytes) {
     // A record that can never fit a Kafka message: refused for good, never a 503 to retry.
-    const reason = `is ${value.length} bytes encoded, over the ${maxValueBytes} a record may be`;
+    const reason = `is ${keyBytes + value.length} bytes encoded, over the ${maxValueBytes} a record may be (key included)`;
     rejections.add(`record ${index}`, new RecordRejection(reason));
     return undefined;
   }

@@ -224,6 +224,31 @@ test('a record too large for its topic is counted in partialSuccess; the others 
   assert.equal(sentToKafka[0]?.[0]?.value?.readInt32BE(1), 13);
 });
 
+test('the key counts: a record whose service.name makes key and value too large together is refused', async () => {
+  sentToKafka.length = 0;
+  // The value holds the name twice (~1,800 bytes, under the 2,000 limit); with the key it is over.
+  const service = 's'.repeat(900);
+  const request = otlpTypes.logsRequest.fromObject({
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeLogs: [{ logRecords: [{ severityText: 'INFO', body: { stringValue: 'hello' } }] }],
+      },
+    ],
+  });
+  const { status, body } = await post(
+    '/v1/logs',
+    Buffer.from(otlpTypes.logsRequest.encode(request).finish()),
+  );
+  assert.equal(status, 200);
+  const answer = otlpTypes.logsResponse.toObject(otlpTypes.logsResponse.decode(body), { longs: String }) as {
+    partialSuccess: { rejectedLogRecords: string; errorMessage: string };
+  };
+  assert.equal(answer.partialSuccess.rejectedLogRecords, '1');
+  assert.match(answer.partialSuccess.errorMessage, /over the 2000 a record may be \(key included\)/);
+  assert.equal(sentToKafka.flat().length, 0);
+});
+
 test('over the records- or values-per-request limit is 413 naming the limit, and nothing is published', async () => {
   publishedMetrics.length = 0;
   const refused = await post('/v1/metrics', protoGauge(maxRecordsPerRequest + 1));
