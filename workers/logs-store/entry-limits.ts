@@ -96,7 +96,7 @@ export function withinLineLimits(
     fitted.fields_dropped = dropped;
     count('field_over_limit_dropped', dropped);
   }
-  if (Buffer.byteLength(JSON.stringify(fitted), 'utf8') <= entryLimits.maxLineBytes) return fitted;
+  if (lineBytes(fitted) <= entryLimits.maxLineBytes) return fitted;
   fitted = structuredClone(fitted);
   const texts = stringFields(fitted)
     .map((field) => ({ ...field, bytes: Buffer.byteLength(field.holder[field.key] as string, 'utf8') }))
@@ -104,11 +104,32 @@ export function withinLineLimits(
     .sort((a, b) => b.bytes - a.bytes);
   for (const { holder, key, bytes } of texts) {
     // Keep as much as fits (JSON escaping can make a text longer on the line than in bytes).
-    const over = Buffer.byteLength(JSON.stringify(fitted), 'utf8') - entryLimits.maxLineBytes;
+    const over = lineBytes(fitted) - entryLimits.maxLineBytes;
     const keep = Math.max(shortenedFieldBytes, Math.floor((bytes - over) / 2));
     holder[key] = shortenedText(holder[key] as string, keep);
     count('field_shortened');
-    if (Buffer.byteLength(JSON.stringify(fitted), 'utf8') <= entryLimits.maxLineBytes) break;
+    if (lineBytes(fitted) <= entryLimits.maxLineBytes) break;
+  }
+  if (lineBytes(fitted) <= entryLimits.maxLineBytes) return fitted;
+  // Many texts each too short to shorten (64 attributes of 4 KiB): client fields go, largest first.
+  let dropped = 0;
+  for (const group of ['attributes', 'resource'] as const) {
+    const fields = fitted[group];
+    if (typeof fields !== 'object' || fields === null) continue;
+    const bySize = Object.entries(fields as Record<string, unknown>)
+      .map(([key, value]) => ({ key, bytes: Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8') }))
+      .sort((a, b) => b.bytes - a.bytes);
+    for (const { key } of bySize) {
+      if (lineBytes(fitted) <= entryLimits.maxLineBytes) break;
+      delete (fields as Record<string, unknown>)[key];
+      dropped += 1;
+    }
+  }
+  if (dropped > 0) {
+    fitted.fields_dropped = Number(fitted.fields_dropped ?? 0) + dropped;
+    count('field_over_limit_dropped', dropped);
   }
   return fitted;
 }
+
+const lineBytes = (entry: LogEntry): number => Buffer.byteLength(JSON.stringify(entry), 'utf8');

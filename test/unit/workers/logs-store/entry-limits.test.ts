@@ -69,3 +69,22 @@ test('a line over the size VictoriaLogs reads has its longest texts shortened un
   assert.equal((result.attributes as Record<string, string>).note, 'n'.repeat(100));
   assert.deepEqual(counted, { field_shortened: 1 });
 });
+
+test('many texts each too short to shorten: client fields go, largest first, counted, until the line fits', () => {
+  // 64 attributes of 1,000 four-byte characters (4,000 bytes, under the 4 KiB kept when shortening):
+  // within the contract, over 256 KB on one line.
+  const attributes = Object.fromEntries(
+    Array.from({ length: 64 }, (_, i) => [
+      `k${String(i).padStart(2, '0')}`,
+      '\u{1F600}'.repeat(1000 + (i % 3)),
+    ]),
+  );
+  const { result, counted } = fitted({ _msg: 'run FAIL', attributes });
+  assert.ok(Buffer.byteLength(JSON.stringify(result), 'utf8') <= entryLimits.maxLineBytes);
+  const kept = Object.keys(result.attributes as Record<string, unknown>);
+  const dropped = 64 - kept.length;
+  assert.ok(dropped > 0 && kept.length > 0, `${dropped} dropped, ${kept.length} kept`);
+  assert.equal(result.fields_dropped, dropped);
+  assert.equal(counted.field_over_limit_dropped, dropped);
+  assert.equal(result._msg, 'run FAIL');
+});
