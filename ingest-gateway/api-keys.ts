@@ -197,8 +197,8 @@ function sourceOf(request: Request): string {
 }
 
 /**
- * Middleware: 429 when the request's source failed authentication too often, 401 without a known
- * key, 429 when the key is over its rate limit, 403 without the scope (`admin` allows everything).
+ * Middleware: 401 without a known key (429 instead once the request's source failed authentication
+ * too often; a known key is never throttled that way), 429 when the key is over its rate limit, 403 without the scope (`admin` allows everything).
  * A request let through costs one record of its key's rate limit unless the handler counts its
  * records with `chargeRecords`.
  */
@@ -210,29 +210,32 @@ export function requireScope(store: KeyStore, scope: ApiKeyScope, options: Requi
   };
   return (request: Request, response: Response, next: NextFunction): void => {
     const source = sourceOf(request);
-    const throttle = store.failures?.check(source) ?? { allowed: true };
-    if (!throttle.allowed) {
-      const message = `too many failed authentications from this address; retry after ${throttle.retryAfterSeconds} s`;
-      response.set('Retry-After', String(throttle.retryAfterSeconds));
-      writeError(response, {
-        status: 429,
-        message,
-        body: {
-          error: 'too_many_failed_authentications',
-          message,
-          retry_after_seconds: throttle.retryAfterSeconds,
-        },
-      });
-      return;
-    }
     const presented = presentedKey(request);
-    if (presented === undefined) {
-      store.failures?.record({ source, reason: 'missing_key', keyId: undefined });
-      unauthorized(response, 'missing API key');
-      return;
-    }
-    const key = store.lookup(presented);
+    const key = presented === undefined ? undefined : store.lookup(presented);
     if (key === undefined) {
+      // Only failures are throttled: a right key always passes, so clients sharing an address (NAT,
+      // a proxy) with someone who keeps guessing are never locked out; secrets are long enough that
+      // slowing the guesser down is what matters, not hiding a right guess.
+      const throttle = store.failures?.check(source) ?? { allowed: true };
+      if (!throttle.allowed) {
+        const message = `too many failed authentications from this address; retry after ${throttle.retryAfterSeconds} s`;
+        response.set('Retry-After', String(throttle.retryAfterSeconds));
+        writeError(response, {
+          status: 429,
+          message,
+          body: {
+            error: 'too_many_failed_authentications',
+            message,
+            retry_after_seconds: throttle.retryAfterSeconds,
+          },
+        });
+        return;
+      }
+      if (presented === undefined) {
+        store.failures?.record({ source, reason: 'missing_key', keyId: undefined });
+        unauthorized(response, 'missing API key');
+        return;
+      }
       if (store.failures !== undefined) store.failures.record({ source, ...store.explain(presented) });
       unauthorized(response, 'unknown or revoked API key');
       return;
