@@ -190,7 +190,7 @@ test('a service named like our gateway cannot write series that pass for the gat
   assert.ok((await adjustedReaching('reserved_job_renamed', 1)) >= 1);
 });
 
-test('a point with 60 attributes is stored with 39 labels, the rest counted, never ignored', async () => {
+test('a point with 60 attributes is stored with 39 labels (one a hash of the rest), the rest counted, never ignored', async () => {
   const attributes = Array.from({ length: 60 }, (_, i) =>
     text(`attribute.${String(i).padStart(2, '0')}`, 'v'),
   );
@@ -210,7 +210,8 @@ test('a point with 60 attributes is stored with 39 labels, the rest counted, nev
   assert.equal(wide?.metric.instance, 'i-1');
   assert.equal(wide?.metric.attribute_00, 'v');
   const dropped = await adjustedReaching('label_over_limit_dropped', droppedBefore + 1);
-  assert.equal(dropped - droppedBefore, 60 + 2 - 39);
+  assert.match(wide?.metric.dropped_labels_sha256 ?? '', /^[0-9a-f]{16}$/);
+  assert.equal(dropped - droppedBefore, 60 + 2 - 38);
 });
 
 const burstService = `${service}-burst`;

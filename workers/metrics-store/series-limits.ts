@@ -6,6 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { Sample } from './sample.ts';
 
+/** Set when labels were left out: a hash of the names and values that were (README "Metrics"). */
+export const droppedLabelsLabel = 'dropped_labels_sha256';
+
 /** VictoriaMetrics' defaults (single node v1.143: -maxLabelsPerTimeseries etc.); the stack keeps them. */
 export const seriesLimits = {
   /** Labels per series, `__name__` included. */
@@ -121,9 +124,16 @@ export function withinSeriesLimits(sample: Sample, count: AdjustmentCounter, now
     const [rankB, nameB] = rank(b);
     return rankA - rankB || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0);
   });
-  const kept = ordered.slice(0, seriesLimits.maxLabels - 1);
-  if (kept.length < ordered.length) count('label_over_limit_dropped', ordered.length - kept.length);
+  // Over the limit, one slot goes to a hash of what was left out: points that differ only in
+  // dropped labels stay distinct series instead of overwriting each other at one timestamp.
+  const overLimit = ordered.length > seriesLimits.maxLabels - 1;
+  const kept = ordered.slice(0, seriesLimits.maxLabels - (overLimit ? 2 : 1));
   const labels: Record<string, string> = {};
+  if (overLimit) {
+    const left = ordered.slice(kept.length).map((label) => `${label}=${sample.labels[label] ?? ''}`);
+    count('label_over_limit_dropped', left.length);
+    labels[droppedLabelsLabel] = createHash('sha256').update(left.join('\n')).digest('hex').slice(0, 16);
+  }
   for (const label of kept) {
     let labelName = label;
     let value = sample.labels[label] ?? '';

@@ -77,3 +77,17 @@ test('a NaN value, which VictoriaMetrics does not store, is left out and counted
   assert.equal(sample(Number.POSITIVE_INFINITY)?.value, Number.POSITIVE_INFINITY);
   assert.deepEqual(counted, ['nan_value_dropped']);
 });
+
+test('points that differ only in labels left out stay two series: a hash of what was left out', () => {
+  const wide = (last: string) =>
+    Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [`a${String(i).padStart(2, '0')}`, i === 49 ? last : 'v']),
+    );
+  const one = fitted(wide('x'));
+  const other = fitted(wide('y'));
+  assert.equal(Object.keys(one.sample?.labels ?? {}).length, seriesLimits.maxLabels - 1);
+  assert.equal(one.sample?.labels.a49, undefined, 'a49 was left out');
+  assert.notEqual(one.sample?.labels.dropped_labels_sha256, other.sample?.labels.dropped_labels_sha256);
+  assert.deepEqual(fitted(wide('x')).sample, one.sample, 'the same on every replay');
+  assert.equal(one.counted.label_over_limit_dropped, 50 - (seriesLimits.maxLabels - 2));
+});
