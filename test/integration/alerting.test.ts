@@ -18,7 +18,6 @@ import { parse, stringify } from 'yaml';
 import type { TransactionResultPayload } from '../../schemas/record-types.ts';
 import { defaultSeasonality, type FleetPlan, fleetTransactions } from '../../scripts/fleet/fleet-plan.ts';
 import { generateFleetResults } from '../../scripts/fleet/generator.ts';
-import { groupLag } from '../../topics/admin.ts';
 import { topics } from '../../topics/catalog.ts';
 import { hourOfWeek } from '../../workers/baseline/hour-of-week.ts';
 import { type AlertaAlert, alerta, alertaKey, alertaUrl } from './alerta.ts';
@@ -29,7 +28,7 @@ import {
   startPipeline,
   startReady,
   upload,
-  waitFor,
+  waitCaughtUp,
   withAdmin,
 } from './stack.ts';
 
@@ -158,23 +157,6 @@ async function startWorker(which: keyof typeof cliName): Promise<void> {
 async function stopWorker(which: keyof typeof cliName): Promise<void> {
   await w.running[which]?.stop();
   w.running[which] = undefined;
-}
-
-async function caughtUp(group: string, topic: string): Promise<boolean> {
-  const lag = await withAdmin((admin) => groupLag(admin, group, topic));
-  return lag.every((partition) => partition.lag === 0);
-}
-
-async function waitCaughtUp(what: Array<[string, string]>, timeoutMs = 60_000): Promise<void> {
-  await waitFor(
-    `${what.map(([group]) => group).join(', ')} to catch up`,
-    async () => {
-      for (const [group, topic] of what) if (!(await caughtUp(group, topic))) return false;
-      return true;
-    },
-    timeoutMs,
-    200,
-  );
 }
 
 before(async () => {
@@ -443,7 +425,7 @@ test('a simulated fleet raises and clears the right alerts in Alerta, and a repl
   });
   await startWorker('baseline');
   await startWorker('detector');
-  await waitCaughtUp(pipelineGroups(), 180_000);
+  await waitCaughtUp(pipelineGroups());
   await waitCaughtUp([
     [w.pipeline.setup.groupId, topics.baselines.name],
     [w.pipeline.setup.groupId, topics.events.name],

@@ -12,7 +12,7 @@ import { parse, stringify } from 'yaml';
 import { createLogger } from '../../core/logging.ts';
 import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
 import { gatewayEnv, gatewayNodeArgs } from '../../ingest-gateway/launch-settings.ts';
-import { resetGroupOffsets } from '../../topics/admin.ts';
+import { groupLag, resetGroupOffsets } from '../../topics/admin.ts';
 import { connectKafka, type KafkaSettings } from '../../topics/kafkajs-adapter.ts';
 import type { Admin, KafkaConnection } from '../../topics/port.ts';
 import { synthStoreTopics } from '../../workers/synth-store/definition.ts';
@@ -330,6 +330,44 @@ export async function waitFor<T>(
   }
   throw new Error(
     `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+  );
+}
+
+/**
+ * Wait until every (group, topic) has no lag. Consumers on a loaded machine may take minutes to
+ * work through a large upload, so this fails when the total lag stops going down for `stallMs`
+ * (a stuck consumer), not after a fixed time; `timeoutMs` only bounds a test that crawls. The
+ * failure names the lag of each group that was behind.
+ */
+export async function waitCaughtUp(
+  what: ReadonlyArray<readonly [group: string, topic: string]>,
+  { stallMs = 60_000, timeoutMs = 15 * 60_000, intervalMs = 250 } = {},
+): Promise<void> {
+  const started = Date.now();
+  let lowest = Number.POSITIVE_INFINITY;
+  let progressAt = started;
+  let behind: string[] = [];
+  for (;;) {
+    const lags = await withAdmin((admin) =>
+      Promise.all(what.map(([group, topic]) => groupLag(admin, group, topic))),
+    );
+    behind = lags.flatMap((partitions, i) => {
+      const lag = partitions.reduce((sum, partition) => sum + partition.lag, 0);
+      return lag === 0 ? [] : [`${what[i]?.[0]} on ${what[i]?.[1]}: ${lag}`];
+    });
+    const total = lags.flat().reduce((sum, partition) => sum + partition.lag, 0);
+    if (total === 0) return;
+    const now = Date.now();
+    if (total < lowest) {
+      lowest = total;
+      progressAt = now;
+    }
+    if (now - progressAt > stallMs || now - started > timeoutMs) break;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(
+    `consumers did not catch up (no progress for ${stallMs} ms or over ${timeoutMs} ms in all); ` +
+      `still behind: ${behind.join('; ')}`,
   );
 }
 
