@@ -119,6 +119,16 @@ export const configSchema = z.strictObject({
     client_id: z.string().min(1).default('primoart'),
     connect_timeout_ms: positiveInt.default(3000),
     request_timeout_ms: positiveInt.default(30_000),
+    consumer: z
+      .strictObject({
+        /**
+         * How long the group coordinator waits for a silent consumer (a crashed worker) before it
+         * hands its partitions to the others. Kafka accepts 6 s to 30 min unless the broker's
+         * group.min/max.session.timeout.ms say otherwise.
+         */
+        session_timeout_ms: z.number().int().min(6000).max(1_800_000).default(30_000),
+      })
+      .prefault({}),
     /** The identity of every process without one in `identities`, and of the CLI; none = no authentication. */
     sasl: kafkaCredentialsSchema.optional(),
     /**

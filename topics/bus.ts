@@ -45,6 +45,7 @@ export function kafkaFromConfig(
       clientId: kafka.client_id,
       connectTimeoutMs: kafka.connect_timeout_ms,
       requestTimeoutMs: kafka.request_timeout_ms,
+      sessionTimeoutMs: kafka.consumer.session_timeout_ms,
       ...(sasl === undefined ? {} : { sasl }),
     },
     logger,

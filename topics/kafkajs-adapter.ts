@@ -44,6 +44,8 @@ export interface KafkaSettings {
   clientId: string;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Consumers' group session timeout unless a consumer asks for its own (default 30 s). */
+  sessionTimeoutMs?: number;
   /** SASL/SCRAM credentials; without them the client connects unauthenticated. */
   sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
@@ -130,7 +132,7 @@ export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConn
     },
 
     async consumer(options: ConsumerOptions): Promise<Consumer> {
-      return createConsumer(kafka, options);
+      return createConsumer(kafka, options, options.sessionTimeoutMs ?? settings.sessionTimeoutMs ?? 30_000);
     },
 
     async admin(): Promise<Admin> {
@@ -141,11 +143,16 @@ export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConn
   };
 }
 
-async function createConsumer(kafka: KafkaClient, options: ConsumerOptions): Promise<Consumer> {
+async function createConsumer(
+  kafka: KafkaClient,
+  options: ConsumerOptions,
+  sessionTimeout: number,
+): Promise<Consumer> {
   const consumer: KafkajsConsumer = kafka.consumer({
     groupId: options.groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: 3_000,
+    sessionTimeout,
+    // Kafka's advice: at most a third of the session timeout, so one late heartbeat is not an eviction.
+    heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
     maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
     ...(options.minBytes === undefined ? {} : { minBytes: options.minBytes }),
     ...(options.maxWaitMs === undefined ? {} : { maxWaitTimeInMs: options.maxWaitMs }),
@@ -176,7 +183,7 @@ async function createConsumer(kafka: KafkaClient, options: ConsumerOptions): Pro
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 1,
-        eachBatch: async ({ batch, isRunning, isStale, resolveOffset, pause }) => {
+        eachBatch: async ({ batch, isRunning, isStale, resolveOffset, pause, heartbeat }) => {
           if (batch.messages.length === 0) return;
           await handle(
             {
@@ -200,6 +207,9 @@ async function createConsumer(kafka: KafkaClient, options: ConsumerOptions): Pro
                 ]);
                 // kafkajs fetches from its own "resolved" position, which commitOffsets does not move.
                 resolveOffset((BigInt(nextOffset) - 1n).toString());
+                // kafkajs heartbeats only between batches; a batch of many chunks written one by one
+                // could outlast a short session timeout. Sent only once the interval has passed.
+                await heartbeat();
               },
               markProcessed: (offset) => resolveOffset(offset),
               pauseFor(ms) {

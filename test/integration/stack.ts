@@ -65,6 +65,8 @@ export const stack = {
   kafkaSection: (clientId: string) => ({
     brokers: stack.kafkaBrokers(),
     client_id: clientId,
+    // The broker's minimum: a worker a test SIGKILLs hands its partitions on in seconds, not 30.
+    consumer: { session_timeout_ms: 6000 },
     ...stackKafkaIdentities(),
   }),
   registryUrl: () => required('PRIMOART_REGISTRY_URL'),

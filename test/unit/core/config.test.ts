@@ -62,6 +62,7 @@ test('omitted keys take their documented defaults', () => {
   assert.equal(config.log.level, 'info');
   assert.equal(config.kafka.client_id, 'primoart');
   assert.equal(config.kafka.request_timeout_ms, 30_000);
+  assert.equal(config.kafka.consumer.session_timeout_ms, 30_000);
   assert.equal(config.startup.dependency_timeout_ms, 30_000);
   assert.equal(config.startup.shutdown_timeout_ms, 15_000);
   assert.equal(config.postgres, undefined);
@@ -116,6 +117,14 @@ test('an unknown key is an error at its line, with the key it was probably meant
   assert.equal(problems[0]?.path, 'startup.shutdown_timout_ms');
   assert.equal(problems[0]?.line, 7);
   assert.match(problems[0]?.message ?? '', /unknown key \(did you mean "shutdown_timeout_ms"\?\)/);
+});
+
+test('a consumer session timeout outside what Kafka accepts is an error at its line', () => {
+  const text = minimal.replace('kafka:\n', 'kafka:\n  consumer: { session_timeout_ms: 1000 }\n');
+  const problems = problemsOf(() => parseConfig(text, 'primoart.yml', { env: {} }));
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0]?.path, 'kafka.consumer.session_timeout_ms');
+  assert.equal(problems[0]?.line, 3);
 });
 
 test('a missing file is one line naming the path', async () => {
