@@ -18,10 +18,6 @@ export interface AuthenticatedKey {
   recordsPerSecond?: number | undefined;
 }
 
-export function sha256Hex(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
-}
-
 /** The id of a key from the config file: its name, marked so it never clashes with a managed id. */
 export function configKeyId(name: string): string {
   return `config:${name}`;

@@ -6,7 +6,7 @@
 // is stored (topic primoart.auth.keys.v1); the key itself is printed once, by `primoart keys create`.
 import { randomBytes } from 'node:crypto';
 import { type ApiKeyScope, apiKeyScopes } from '../core/config-schema.ts';
-import { sha256Hex } from './api-keys.ts';
+import { sha256Hex } from '../core/sha256.ts';
 
 /** The value of primoart.auth.keys.v1 (schemas/api-key.avsc), keyed by `id`. */
 export interface ApiKeyRecord {

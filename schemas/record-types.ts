@@ -267,3 +267,227 @@ export const synthArtifactFields = {
   captured_at: true,
   received_at: true,
 } as const satisfies Record<keyof SynthArtifact, true>;
+
+// The three OpenTelemetry Avro records (otel-*.avsc): what the gateway's mappers build and the
+// logs and metrics stores read. Times are epoch microseconds (see ingest-gateway/README.md "OpenTelemetry").
+
+export interface AnyValueRecord {
+  string_value: string | null;
+  bool_value: boolean | null;
+  int_value: number | null;
+  double_value: number | null;
+  bytes_value: Buffer | null;
+  array_value: AnyValueRecord[] | null;
+  kvlist_value: KeyValueRecord[] | null;
+}
+
+export interface KeyValueRecord {
+  key: string;
+  value: AnyValueRecord;
+}
+
+export interface ResourceRecord {
+  attributes: KeyValueRecord[];
+  dropped_attributes_count: number;
+  schema_url: string;
+}
+
+export interface ScopeRecord {
+  name: string;
+  version: string;
+  attributes: KeyValueRecord[];
+  dropped_attributes_count: number;
+  schema_url: string;
+}
+
+/** What every record carries about where it came from. */
+export interface OriginFields {
+  service_name: string | null;
+  resource: ResourceRecord;
+  scope: ScopeRecord;
+  received_at: number;
+}
+
+export interface SpanEventRecord {
+  time_unix_micros: number;
+  name: string;
+  attributes: KeyValueRecord[];
+  dropped_attributes_count: number;
+}
+
+export interface SpanLinkRecord {
+  trace_id: string;
+  span_id: string;
+  trace_state: string;
+  attributes: KeyValueRecord[];
+  dropped_attributes_count: number;
+  flags: number;
+}
+
+export interface OtelSpanRecord extends OriginFields {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  trace_state: string;
+  flags: number;
+  name: string;
+  kind: string;
+  start_time_unix_micros: number;
+  end_time_unix_micros: number;
+  attributes: KeyValueRecord[];
+  dropped_attributes_count: number;
+  events: SpanEventRecord[];
+  dropped_events_count: number;
+  links: SpanLinkRecord[];
+  dropped_links_count: number;
+  status_code: string;
+  status_message: string;
+}
+
+export interface ExponentialBucketsRecord {
+  scale: number;
+  zero_count: number;
+  zero_threshold: number;
+  positive_offset: number;
+  positive_bucket_counts: number[];
+  negative_offset: number;
+  negative_bucket_counts: number[];
+}
+
+export interface QuantileRecord {
+  quantile: number;
+  value: number;
+}
+
+export interface OtelMetricPointRecord extends OriginFields {
+  series_id: string;
+  metric_name: string;
+  metric_description: string;
+  metric_unit: string;
+  metric_type: 'GAUGE' | 'SUM' | 'HISTOGRAM' | 'EXPONENTIAL_HISTOGRAM' | 'SUMMARY';
+  aggregation_temporality: string | null;
+  is_monotonic: boolean | null;
+  attributes: KeyValueRecord[];
+  start_time_unix_micros: number | null;
+  time_unix_micros: number;
+  flags: number;
+  value_double: number | null;
+  value_int: number | null;
+  count: number | null;
+  sum: number | null;
+  min: number | null;
+  max: number | null;
+  explicit_bounds: number[];
+  bucket_counts: number[];
+  exponential: ExponentialBucketsRecord | null;
+  quantile_values: QuantileRecord[];
+}
+
+export interface OtelLogRecord extends OriginFields {
+  time_unix_micros: number | null;
+  observed_time_unix_micros: number | null;
+  severity_number: number;
+  severity_text: string;
+  body: AnyValueRecord | null;
+  attributes: KeyValueRecord[];
+  dropped_attributes_count: number;
+  flags: number;
+  trace_id: string | null;
+  span_id: string | null;
+  event_name: string;
+}
+
+// The baseline worker's records: a series' baselines on primoart.baselines.v1 (baseline.avsc) and a
+// transaction's forecast on primoart.forecasts.v1 (transaction-forecast.avsc).
+
+export interface BandRecord {
+  runs: number;
+  duration_samples: number;
+  p10_ms: number | null;
+  p50_ms: number | null;
+  p90_ms: number | null;
+  availability: number | null;
+}
+
+export interface SeriesBaselineRecord {
+  series_key: string;
+  transaction_id: string;
+  transaction_name: string;
+  step_index: number | null;
+  step_name: string | null;
+  location: string | null;
+  state: 'learning' | 'ready';
+  window_runs: number;
+  /** Epoch milliseconds. */
+  newest_run_at: number;
+  all_hours: BandRecord;
+  hours: Array<{ hour_of_week: number; source: 'hour-of-week' | 'all-hours'; band: BandRecord }>;
+  /** Epoch milliseconds. */
+  updated_at: number;
+}
+
+export interface TrendRecord {
+  fitted_days: number;
+  slope_per_day: number;
+  /** Monday first. */
+  weekday_index: number[];
+}
+
+export interface TransactionForecastRecord {
+  transaction_id: string;
+  transaction_name: string;
+  /** Epoch milliseconds. */
+  computed_at: number;
+  based_on_days: number;
+  method: string;
+  days: Array<{ date: string; p50_ms: number | null; availability: number | null }>;
+  p50_trend: TrendRecord | null;
+  availability_trend: TrendRecord | null;
+}
+
+// The event detector's record on primoart.events.v1 (detected-event.avsc): a problem opening (or
+// changing severity) and a problem clearing.
+
+export const eventKinds = ['availability', 'performance', 'degraded', 'no_data'] as const;
+export type EventKind = (typeof eventKinds)[number];
+
+export type ProblemSeverity = 'critical' | 'major' | 'warning';
+
+/** The band a run was judged against (`JudgedBand` in the schema). */
+export interface BaselineBand {
+  /** `learning` until the baseline has enough samples; no performance judgement is made then. */
+  state: 'learning' | 'ready';
+  p10_ms: number;
+  p50_ms: number;
+  p90_ms: number;
+  /** How many runs the band was computed from. */
+  samples: number;
+}
+
+export interface DetectedEvent {
+  /** Deterministic: the same judgement of the same run always has the same id (idempotent sinks). */
+  event_id: string;
+  /** `open` also announces a severity change, or a problem that outlived its maintenance window. */
+  action: 'open' | 'clear';
+  kind: EventKind;
+  severity: ProblemSeverity | 'normal';
+  transaction_id: string;
+  transaction_name: string;
+  service: string;
+  environment: string;
+  /** Null for the transaction over all locations. */
+  location: string | null;
+  occurred_at: Date;
+  /** The run that caused the event; null for no-data events. */
+  result_id: string | null;
+  value: string;
+  text: string;
+  /** The band the run was judged against, when there was one. */
+  baseline: BaselineBand | null;
+  /** Recorded but not to be alerted: inside a maintenance window, or closing a problem never alerted. */
+  suppressed: boolean;
+  maintenance_window_id: string | null;
+}
+
+/** The event as avsc encodes it: the same fields, `occurred_at` in epoch milliseconds. */
+export type DetectedEventRecord = Omit<DetectedEvent, 'occurred_at'> & { occurred_at: number };

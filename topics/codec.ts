@@ -4,8 +4,8 @@
 // what makes BACKWARD_TRANSITIVE evolution and replays of old data work.
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
-import { PoisonRecordError } from '../workers/failures.ts';
 import { valueSubject } from './catalog.ts';
+import { PoisonRecordError } from './poison-record.ts';
 import { lookupSchemaId } from './registry.ts';
 
 export interface ValueCodec<T> {

@@ -1,9 +1,5 @@
 // How the harness tells a failure it should wait out from one it must set aside.
-
-/** The record itself can never be written (bad data for this store): dead-letter it. */
-export class PoisonRecordError extends Error {
-  override readonly name = 'PoisonRecordError';
-}
+import { PoisonRecordError } from '../topics/poison-record.ts';
 
 export type FailureKind = 'transient' | 'poison';
 

@@ -1,6 +1,11 @@
 // Mapping the parts every signal shares: attributes and values, resource, scope, ids and times.
 
-import type { AnyValueRecord, KeyValueRecord, ResourceRecord, ScopeRecord } from './otel-records.ts';
+import type {
+  AnyValueRecord,
+  KeyValueRecord,
+  ResourceRecord,
+  ScopeRecord,
+} from '../../schemas/record-types.ts';
 import {
   bigIntField,
   has,

@@ -1,4 +1,5 @@
 // ExportLogsServiceRequest → one OtelLogRecord per log record, keyed by service.name.
+import type { OtelLogRecord } from '../../schemas/record-types.ts';
 import {
   anyValue,
   attributesOf,
@@ -9,7 +10,6 @@ import {
   scopeOf,
   serviceNameOf,
 } from './common-mapping.ts';
-import type { OtelLogRecord } from './otel-records.ts';
 import { message, messages, numberField, type PlainMessage, text } from './plain-message.ts';
 import type { Mapped } from './trace-mapping.ts';
 

@@ -1,6 +1,7 @@
 // ExportMetricsServiceRequest → one OtelMetricPointRecord per data point of every gauge, sum,
 // histogram, exponential histogram and summary, keyed by a stable series id.
 import { createHash } from 'node:crypto';
+import type { KeyValueRecord, OriginFields, OtelMetricPointRecord } from '../../schemas/record-types.ts';
 import {
   attributesOf,
   micros,
@@ -12,7 +13,6 @@ import {
   scopeOf,
   serviceNameOf,
 } from './common-mapping.ts';
-import type { KeyValueRecord, OriginFields, OtelMetricPointRecord } from './otel-records.ts';
 import {
   bigIntField,
   bigIntList,

@@ -1,4 +1,5 @@
 // ExportTraceServiceRequest → one OtelSpanRecord per span, keyed by trace id.
+import type { OtelSpanRecord } from '../../schemas/record-types.ts';
 import {
   attributesOf,
   idHex,
@@ -9,7 +10,6 @@ import {
   scopeOf,
   serviceNameOf,
 } from './common-mapping.ts';
-import type { OtelSpanRecord } from './otel-records.ts';
 import { message, messages, numberField, type PlainMessage, text } from './plain-message.ts';
 
 export const spanKinds = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'] as const;

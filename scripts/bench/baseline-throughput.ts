@@ -8,14 +8,18 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PrimoartConfig } from '../../core/config-schema.ts';
 import { fromAvroResult, toAvroResult } from '../../schemas/index.ts';
-import type { TransactionResultRecord } from '../../schemas/record-types.ts';
+import type {
+  SeriesBaselineRecord,
+  TransactionForecastRecord,
+  TransactionResultRecord,
+} from '../../schemas/record-types.ts';
 import { validateTransactionResult } from '../../schemas/transaction-result.ts';
 import { topics } from '../../topics/catalog.ts';
 import { createValueCodec, type ValueCodec } from '../../topics/codec.ts';
-import { type SeriesBaselineRecord, toBaselineRecord } from '../../workers/baseline/baseline-record.ts';
+import { toBaselineRecord } from '../../workers/baseline/baseline-record.ts';
 import { BaselineStore } from '../../workers/baseline/baseline-store.ts';
 import { forecastTransaction } from '../../workers/baseline/forecast.ts';
-import { type TransactionForecastRecord, toForecastRecord } from '../../workers/baseline/forecast-record.ts';
+import { toForecastRecord } from '../../workers/baseline/forecast-record.ts';
 import { observationsOf } from '../../workers/baseline/series.ts';
 import { defaultSeasonality, fleetTransactions } from '../fleet/fleet-plan.ts';
 import { generateFleetResults } from '../fleet/generator.ts';

@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../../core/config.ts';
 import type { PrimoartConfig } from '../../core/config-schema.ts';
 import { createLogger } from '../../core/logging.ts';
-import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
+import { sha256Hex } from '../../core/sha256.ts';
 import { toAvroResult, validateTransactionResult } from '../../schemas/index.ts';
 import type { TransactionResultRecord } from '../../schemas/record-types.ts';
 import { resetGroupOffsets } from '../../topics/admin.ts';

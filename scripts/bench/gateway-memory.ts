@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
+import { sha256Hex } from '../../core/sha256.ts';
 import { gatewayLaunchEnv } from '../../ingest-gateway/launch-settings.ts';
 import {
   buildRequest,

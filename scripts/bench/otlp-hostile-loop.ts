@@ -3,7 +3,7 @@
 // A benchmark, not a test: it prints figures and asserts nothing. See README.md here.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
+import { sha256Hex } from '../../core/sha256.ts';
 import { otlpTypes } from '../../ingest-gateway/otlp/protobuf-types.ts';
 import {
   benchConfigBase,

@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { PrimoartConfig } from '../../core/config-schema.ts';
-import { migrate } from '../../infra/migrations/migrate.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
 import { topics } from '../../topics/catalog.ts';
 import { synthStoreTopics } from '../../workers/synth-store/definition.ts';
+import { migrate } from '../../workers/synth-store/migrate.ts';
 import { writeRuns } from '../../workers/synth-store/writer.ts';
 import {
   atSteadyRate,

@@ -14,7 +14,7 @@
 //
 // multiplier(t) is 1 except under a slow-regression scenario. Step i takes share_i of the run (the
 // steps of one run are proportional), so a step's quantiles are share_i × the run's.
-import { hourOfWeek } from '../../workers/baseline/hour-of-week.ts';
+import { hourOfWeek } from '../../schemas/hour-of-week.ts';
 import type { FleetLocation, FleetTransaction, Seasonality } from './fleet-plan.ts';
 
 /** Standard normal quantile at 0.9 (and minus it at 0.1). */

@@ -6,12 +6,11 @@
 //   node scripts/fleet/false-alarms.ts --days 28 --seed 2026
 import { parseArgs } from 'node:util';
 import { fromAvroResult, toAvroResult } from '../../schemas/avro-mapping.ts';
-import type { SynthResult } from '../../schemas/record-types.ts';
+import { hourOfWeek } from '../../schemas/hour-of-week.ts';
+import type { BaselineBand, SynthResult } from '../../schemas/record-types.ts';
+import { locationKey } from '../../schemas/series-key.ts';
 import { validateTransactionResult } from '../../schemas/transaction-result.ts';
 import { type Baseline, BaselineStore } from '../../workers/baseline/baseline-store.ts';
-import { hourOfWeek } from '../../workers/baseline/hour-of-week.ts';
-import { locationKey } from '../../workers/baseline/series.ts';
-import type { BaselineBand } from '../../workers/event-detector/baseline-band.ts';
 import { detectorOptions } from '../../workers/event-detector/detector-options.ts';
 import { type DetectorState, emptyDetectorState } from '../../workers/event-detector/detector-state.ts';
 import { observedRunOf } from '../../workers/event-detector/observed-run.ts';

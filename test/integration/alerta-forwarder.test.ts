@@ -9,11 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { toEventRecord } from '../../schemas/event-records.ts';
+import type { DetectedEvent, DetectedEventRecord } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import { createValueCodec } from '../../topics/codec.ts';
 import { defaultForwarderOptions } from '../../workers/alerta-forwarder/forwarder-options.ts';
-import type { DetectedEvent } from '../../workers/event-detector/detected-event.ts';
-import { type DetectedEventRecord, toEventRecord } from '../../workers/event-detector/event-record.ts';
 import { heartbeatOriginOf } from '../../workers/heartbeats.ts';
 import { type AlertaAlert, alerta, alertaKey, alertaUrl } from './alerta.ts';
 import {

@@ -15,11 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
+import { hourOfWeek } from '../../schemas/hour-of-week.ts';
 import type { TransactionResultPayload } from '../../schemas/record-types.ts';
 import { defaultSeasonality, type FleetPlan, fleetTransactions } from '../../scripts/fleet/fleet-plan.ts';
 import { generateFleetResults } from '../../scripts/fleet/generator.ts';
 import { topics } from '../../topics/catalog.ts';
-import { hourOfWeek } from '../../workers/baseline/hour-of-week.ts';
 import { type AlertaAlert, alerta, alertaKey, alertaUrl } from './alerta.ts';
 import {
   freePort,

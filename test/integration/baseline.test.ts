@@ -10,14 +10,13 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ValidTransactionResult } from '../../schemas/index.ts';
 import { toAvroResult } from '../../schemas/index.ts';
-import type { TransactionResultRecord } from '../../schemas/record-types.ts';
+import type { SeriesBaselineRecord, TransactionResultRecord } from '../../schemas/record-types.ts';
 import { validateTransactionResult } from '../../schemas/transaction-result.ts';
 import { trueDurationQuantiles } from '../../scripts/fleet/duration-model.ts';
 import { defaultSeasonality, type FleetPlan, fleetTransactions } from '../../scripts/fleet/fleet-plan.ts';
 import { generateFleetResults } from '../../scripts/fleet/generator.ts';
 import { topics } from '../../topics/catalog.ts';
 import { createValueCodec } from '../../topics/codec.ts';
-import type { SeriesBaselineRecord } from '../../workers/baseline/baseline-record.ts';
 import { BaselineStore } from '../../workers/baseline/baseline-store.ts';
 import {
   freePort,

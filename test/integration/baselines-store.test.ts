@@ -10,16 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
+import { toEventRecord } from '../../schemas/event-records.ts';
+import { hourOfWeek } from '../../schemas/hour-of-week.ts';
 import type { ValidTransactionResult } from '../../schemas/index.ts';
+import type { DetectedEvent, DetectedEventRecord } from '../../schemas/record-types.ts';
 import { validateTransactionResult } from '../../schemas/transaction-result.ts';
 import { topics } from '../../topics/catalog.ts';
 import { createValueCodec } from '../../topics/codec.ts';
 import type { Producer } from '../../topics/port.ts';
 import { BaselineStore } from '../../workers/baseline/baseline-store.ts';
 import { forecastTransaction } from '../../workers/baseline/forecast.ts';
-import { hourOfWeek } from '../../workers/baseline/hour-of-week.ts';
-import type { DetectedEvent } from '../../workers/event-detector/detected-event.ts';
-import { type DetectedEventRecord, toEventRecord } from '../../workers/event-detector/event-record.ts';
 import {
   freePort,
   kafkaConnection,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
+import { sha256Hex } from '../../core/sha256.ts';
 import { topics } from '../../topics/catalog.ts';
 import {
   freePort,

@@ -10,13 +10,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { fromEventRecord } from '../../schemas/event-records.ts';
+import type { DetectedEvent, DetectedEventRecord, SeriesBaselineRecord } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import { createValueCodec } from '../../topics/codec.ts';
 import type { ConsumedMessage } from '../../topics/port.ts';
-import type { SeriesBaselineRecord } from '../../workers/baseline/baseline-record.ts';
 import { detectorHeader } from '../../workers/event-detector/definition.ts';
-import type { DetectedEvent } from '../../workers/event-detector/detected-event.ts';
-import { type DetectedEventRecord, fromEventRecord } from '../../workers/event-detector/event-record.ts';
 import {
   freePort,
   freshResult,

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
-import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
+import { sha256Hex } from '../../core/sha256.ts';
 import { otlpTypes } from '../../ingest-gateway/otlp/protobuf-types.ts';
 import { catalog, type TopicSpec, topics } from '../../topics/catalog.ts';
 import type { Admin } from '../../topics/port.ts';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import type { AnyValueRecord, OtelLogRecord } from '../../ingest-gateway/otlp/otel-records.ts';
+import type { AnyValueRecord, OtelLogRecord } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import { createValueCodec } from '../../topics/codec.ts';
 import type { Producer } from '../../topics/port.ts';

@@ -12,7 +12,7 @@ import type {
   OtelMetricPointRecord,
   OtelSpanRecord,
   ResourceRecord,
-} from '../../ingest-gateway/otlp/otel-records.ts';
+} from '../../schemas/record-types.ts';
 import { groupLag } from '../../topics/admin.ts';
 import { type TopicSpec, topics } from '../../topics/catalog.ts';
 import { createValueCodec } from '../../topics/codec.ts';

@@ -38,14 +38,14 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { compressSync as snappyCompress } from 'snappy';
+import { otlpTypes } from '../../ingest-gateway/otlp/protobuf-types.ts';
 import type {
   AnyValueRecord,
   KeyValueRecord,
   OtelLogRecord,
   OtelMetricPointRecord,
   OtelSpanRecord,
-} from '../../ingest-gateway/otlp/otel-records.ts';
-import { otlpTypes } from '../../ingest-gateway/otlp/protobuf-types.ts';
+} from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import { createValueCodec } from '../../topics/codec.ts';
 import type { Consumer } from '../../topics/port.ts';

@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Client } from 'minio';
-import { listMigrations, migrate } from '../../infra/migrations/migrate.ts';
-import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
+import { sha256Hex } from '../../core/sha256.ts';
 import { topics } from '../../topics/catalog.ts';
 import { minioClientFromConfig } from '../../workers/artifact-store/object-store.ts';
+import { listMigrations, migrate } from '../../workers/synth-store/migrate.ts';
 import {
   type Pipeline,
   type RunningProcess,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { createLogger } from '../../core/logging.ts';
-import { sha256Hex } from '../../ingest-gateway/api-keys.ts';
+import { sha256Hex } from '../../core/sha256.ts';
 import { gatewayEnv, gatewayNodeArgs } from '../../ingest-gateway/launch-settings.ts';
 import { groupLag, resetGroupOffsets } from '../../topics/admin.ts';
 import { connectKafka, type KafkaSettings } from '../../topics/kafkajs-adapter.ts';

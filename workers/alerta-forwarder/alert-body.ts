@@ -5,7 +5,7 @@
 // names the series by transaction id (stable across renames) and location, the event names the kind.
 // Robot-supplied text is normalised on the way (alert-text.ts): key fields to one deterministic
 // form, shown text HTML-escaped, the environment one Alerta accepts.
-import type { DetectedEvent, EventKind } from '../event-detector/detected-event.ts';
+import type { DetectedEvent, EventKind } from '../../schemas/record-types.ts';
 import { alertaEnvironmentOf, attributeMaxLength, keyField, shownText } from './alert-text.ts';
 import type { AlertaForwarderOptions } from './forwarder-options.ts';
 

@@ -5,7 +5,7 @@
 // (PoisonRecordError: dead-letter it), a 5xx, a 429 or a connection failure or timeout may pass
 // (retry with lag).
 import { Agent, request } from 'undici';
-import { PoisonRecordError } from '../failures.ts';
+import { PoisonRecordError } from '../../topics/poison-record.ts';
 import type { AlertaAlert } from './alert-body.ts';
 import type { AlertaForwarderOptions } from './forwarder-options.ts';
 

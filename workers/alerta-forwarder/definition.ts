@@ -5,11 +5,11 @@
 // an Alerta outage in the middle of a batch re-sends at most what Alerta may not have taken.
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { fromEventRecord } from '../../schemas/event-records.ts';
+import type { DetectedEvent, DetectedEventRecord } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
-import type { DetectedEvent } from '../event-detector/detected-event.ts';
-import { type DetectedEventRecord, fromEventRecord } from '../event-detector/event-record.ts';
-import { PoisonRecordError } from '../failures.ts';
+import { PoisonRecordError } from '../../topics/poison-record.ts';
 import type { WorkerDefinition } from '../harness.ts';
 import { alertOf, deduplicationKeyOf, forwardingDecisionFor } from './alert-body.ts';
 import type { AlertaClient } from './alerta-client.ts';

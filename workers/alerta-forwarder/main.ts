@@ -2,9 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { requireSection, runProcess, workerSection } from '../../core/index.ts';
+import type { DetectedEventRecord } from '../../schemas/record-types.ts';
 import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
-import type { DetectedEventRecord } from '../event-detector/event-record.ts';
 import { heartbeatOriginOf } from '../heartbeats.ts';
 import { workerComponent } from '../worker-component.ts';
 import { createAlertaClient } from './alerta-client.ts';

@@ -4,7 +4,7 @@ import type { Client } from 'minio';
 import type { SynthArtifact, SynthArtifactRecord } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
-import { PoisonRecordError } from '../failures.ts';
+import { PoisonRecordError } from '../../topics/poison-record.ts';
 import type { WorkerDefinition } from '../harness.ts';
 import { classifyStoreFailure } from './object-store.ts';
 import { defaultStoreArtifactsOptions, type StoreArtifactsOptions, storeArtifacts } from './writer.ts';

@@ -1,32 +1,7 @@
 // A series' baselines as the Avro record of primoart.baselines.v1 (schemas/baseline.avsc).
+import type { BandRecord, SeriesBaselineRecord } from '../../schemas/record-types.ts';
 import type { BandStatistics } from './band.ts';
 import type { SeriesBaselines } from './baseline-store.ts';
-
-export interface BandRecord {
-  runs: number;
-  duration_samples: number;
-  p10_ms: number | null;
-  p50_ms: number | null;
-  p90_ms: number | null;
-  availability: number | null;
-}
-
-export interface SeriesBaselineRecord {
-  series_key: string;
-  transaction_id: string;
-  transaction_name: string;
-  step_index: number | null;
-  step_name: string | null;
-  location: string | null;
-  state: 'learning' | 'ready';
-  window_runs: number;
-  /** Epoch milliseconds. */
-  newest_run_at: number;
-  all_hours: BandRecord;
-  hours: Array<{ hour_of_week: number; source: 'hour-of-week' | 'all-hours'; band: BandRecord }>;
-  /** Epoch milliseconds. */
-  updated_at: number;
-}
 
 function bandRecord(band: BandStatistics): BandRecord {
   return {

@@ -7,9 +7,10 @@
 // time, not wall clock, so replaying old data rebuilds the same state). Deleting the file and
 // replaying the results topic therefore gives identical baselines.
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { hoursPerWeek } from '../../schemas/hour-of-week.ts';
+import { seriesKey } from '../../schemas/series-key.ts';
 import { type BandStatistics, bandStatistics, type SampleRow } from './band.ts';
-import { hoursPerWeek } from './hour-of-week.ts';
-import { type BaselineRun, observationsOf, type SeriesInfo, seriesKey } from './series.ts';
+import { type BaselineRun, observationsOf, type SeriesInfo } from './series.ts';
 import { type BaselineSettings, baselineSettings } from './settings.ts';
 
 const dayMs = 24 * 60 * 60 * 1000;

@@ -3,17 +3,21 @@
 // forecast of every transaction it touched onto the compacted primoart.forecasts.v1. The harness
 // commits only after all of it: a crash in between replays the batch, which the model ignores
 // (samples are keyed by robot and result id) and which republishes the same baselines and forecasts.
-import type { SynthResult, TransactionResultRecord } from '../../schemas/record-types.ts';
+import type {
+  SeriesBaselineRecord,
+  SynthResult,
+  TransactionForecastRecord,
+  TransactionResultRecord,
+} from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
+import { PoisonRecordError } from '../../topics/poison-record.ts';
 import type { Producer } from '../../topics/port.ts';
-import { PoisonRecordError } from '../failures.ts';
 import type { WorkerDefinition } from '../harness.ts';
-import type { SeriesBaselineRecord } from './baseline-record.ts';
 import { toBaselineRecord } from './baseline-record.ts';
 import type { BaselineStore, SeriesBaselines } from './baseline-store.ts';
 import { forecastTransaction } from './forecast.ts';
-import { type TransactionForecastRecord, toForecastRecord } from './forecast-record.ts';
+import { toForecastRecord } from './forecast-record.ts';
 import { observationsOf } from './series.ts';
 
 // Half the topic's limit: headroom for keys and record framing.

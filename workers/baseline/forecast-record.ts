@@ -1,27 +1,9 @@
 // A transaction's forecast as the Avro record of primoart.forecasts.v1 (schemas/transaction-forecast.avsc).
+import type { TransactionForecastRecord, TrendRecord } from '../../schemas/record-types.ts';
 import type { DailyForecast, TransactionForecast } from './forecast.ts';
 
 export const forecastMethod =
   'least-squares linear trend x weekday index (multiplicative), partial days left out; workers/baseline/README.md "Forecast"';
-
-export interface TrendRecord {
-  fitted_days: number;
-  slope_per_day: number;
-  /** Monday first. */
-  weekday_index: number[];
-}
-
-export interface TransactionForecastRecord {
-  transaction_id: string;
-  transaction_name: string;
-  /** Epoch milliseconds. */
-  computed_at: number;
-  based_on_days: number;
-  method: string;
-  days: Array<{ date: string; p50_ms: number | null; availability: number | null }>;
-  p50_trend: TrendRecord | null;
-  availability_trend: TrendRecord | null;
-}
 
 function trendRecord(forecast: DailyForecast | undefined): TrendRecord | null {
   if (forecast === undefined) return null;

@@ -3,14 +3,16 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { runProcess, workerSection } from '../../core/index.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
-import type { TransactionResultRecord } from '../../schemas/record-types.ts';
+import type {
+  SeriesBaselineRecord,
+  TransactionForecastRecord,
+  TransactionResultRecord,
+} from '../../schemas/record-types.ts';
 import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
 import { workerComponent } from '../worker-component.ts';
-import type { SeriesBaselineRecord } from './baseline-record.ts';
 import { BaselineStore } from './baseline-store.ts';
 import { baselineDefinition } from './definition.ts';
-import type { TransactionForecastRecord } from './forecast-record.ts';
 import { baselineSettingsFromConfig } from './settings.ts';
 
 const name = 'baseline';

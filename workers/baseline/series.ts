@@ -1,7 +1,8 @@
 // What the model keeps apart: one series per transaction and per step of it, each overall and per
 // location; and how one run becomes one observation per series it belongs to.
+import { hourOfWeek } from '../../schemas/hour-of-week.ts';
 import type { SynthResult } from '../../schemas/record-types.ts';
-import { hourOfWeek } from './hour-of-week.ts';
+import { locationKey, type SeriesId, seriesKey } from '../../schemas/series-key.ts';
 
 /** The fields of a run the model reads; a stored SynthResult and a validated upload both fit. */
 export type BaselineRun = Pick<
@@ -16,14 +17,6 @@ export type BaselineRun = Pick<
   | 'status'
   | 'steps'
 >;
-
-export interface SeriesId {
-  transactionId: string;
-  /** null: the whole run; else the step's index (stable while steps get renamed). */
-  stepIndex: number | null;
-  /** null: every location together; else `country/region/city` of the robot. */
-  location: string | null;
-}
 
 export interface SeriesInfo extends SeriesId {
   key: string;
@@ -41,20 +34,6 @@ export interface Observation {
   /** null for a FAIL: its time says how long it took to fail, not how fast the journey is. */
   durationMs: number | null;
   failed: boolean;
-}
-
-/** The compacted-topic key of a series: `<transaction_id>|run|<location or *>` or `…|step-<i>|…`. */
-export function seriesKey(id: SeriesId): string {
-  return `${id.transactionId}|${id.stepIndex === null ? 'run' : `step-${id.stepIndex}`}|${id.location ?? '*'}`;
-}
-
-/** `country/region/city` with the known parts; null when the run names no location. */
-export function locationKey(location: BaselineRun['location']): string | null {
-  if (location === null) return null;
-  const parts = [location.country, location.region, location.city].filter(
-    (part): part is string => part !== null && part.length > 0,
-  );
-  return parts.length === 0 ? null : parts.join('/');
 }
 
 /** One observation per series the run belongs to: the run and each step, overall and at its location. */

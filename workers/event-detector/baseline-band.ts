@@ -1,15 +1,6 @@
 // What the event detector needs from a baseline: the band a run's duration is judged against.
 // The baseline worker supplies one per series (transaction × location, and transaction overall).
-
-export interface BaselineBand {
-  /** `learning` until the baseline has enough samples; no performance judgement is made then. */
-  state: 'learning' | 'ready';
-  p10_ms: number;
-  p50_ms: number;
-  p90_ms: number;
-  /** How many runs the band was computed from. */
-  samples: number;
-}
+import type { BaselineBand } from '../../schemas/record-types.ts';
 
 /** The bands that apply to one run: its location's, and its transaction's over all locations. */
 export interface RunBaselines {

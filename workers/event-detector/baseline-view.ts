@@ -4,13 +4,14 @@
 // bytes: decoding 168 hour bands of every series at start costs more than reading the topic, and
 // the bytes are smaller than the decoded bands. A series is decoded when a run needs it, and the
 // most recently used ones stay decoded.
-import type { SeriesBaselineRecord } from '../baseline/baseline-record.ts';
-import { hourOfWeek } from '../baseline/hour-of-week.ts';
-import { seriesKey } from '../baseline/series.ts';
+import { hourOfWeek } from '../../schemas/hour-of-week.ts';
+import type { SeriesBaselineRecord } from '../../schemas/record-types.ts';
+import { parseSeriesKey, seriesKey } from '../../schemas/series-key.ts';
 import { bandOf, type ComputedBaseline, type RunBaselines } from './baseline-band.ts';
 
 export function isRunSeriesKey(key: string): boolean {
-  return key.split('|')[1] === 'run';
+  const series = parseSeriesKey(key);
+  return series !== undefined && series.stepIndex === null;
 }
 
 export function hourBaselinesOf(record: SeriesBaselineRecord): ComputedBaseline[] {

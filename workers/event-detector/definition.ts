@@ -7,19 +7,24 @@
 // The no-data check (`checkSilence`) works on the same state from a timer; both go through one
 // queue, so a batch and a check never judge from the same state and overwrite each other.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { SynthResult, TransactionResultRecord } from '../../schemas/record-types.ts';
+import { toEventRecord } from '../../schemas/event-records.ts';
+import type {
+  DetectedEvent,
+  DetectedEventRecord,
+  SynthResult,
+  TransactionResultRecord,
+} from '../../schemas/record-types.ts';
+import { locationKey } from '../../schemas/series-key.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
+import { PoisonRecordError } from '../../topics/poison-record.ts';
 import type { Producer } from '../../topics/port.ts';
-import { PoisonRecordError } from '../failures.ts';
 import type { WorkerDefinition } from '../harness.ts';
 import { type BaselineLookup, runBaselinesAt, runSeriesKeys } from './baseline-view.ts';
-import type { DetectedEvent } from './detected-event.ts';
 import type { DetectionSettings } from './detection-config.ts';
 import { type DetectorState, type SeriesState, seriesKey } from './detector-state.ts';
-import { type DetectedEventRecord, toEventRecord } from './event-record.ts';
 import type { MaintenanceWindow } from './maintenance-windows.ts';
-import { locationKey, observedRunOf } from './observed-run.ts';
+import { observedRunOf } from './observed-run.ts';
 import { detectRun, type JudgementContext } from './run-judgement.ts';
 import { scheduleIntervalMs } from './schedule-interval.ts';
 import { detectSilence } from './silence-check.ts';

@@ -1,7 +1,6 @@
 // The detector's whole memory, as plain data: it can be written to a store after every batch and
 // read back after a restart (`serialiseDetectorState` / `parseDetectorState`).
-import type { RunStatus } from '../../schemas/record-types.ts';
-import type { EventKind, ProblemSeverity } from './detected-event.ts';
+import type { EventKind, ProblemSeverity, RunStatus } from '../../schemas/record-types.ts';
 
 /** How a run's duration compared with its band; `unjudged` for FAIL runs and learning baselines. */
 export type PerformanceJudgement = 'unjudged' | 'within' | 'slow' | 'very_slow';

@@ -9,19 +9,18 @@ import {
   type TransactionDefinitionRecord,
   type TransactionResultRecord,
 } from '../../schemas/index.ts';
+import type { DetectedEventRecord, SeriesBaselineRecord } from '../../schemas/record-types.ts';
 import { groupLag } from '../../topics/admin.ts';
 import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
 import { startCompactedView } from '../../topics/compacted-view.ts';
 import type { KafkaConnection } from '../../topics/port.ts';
-import type { SeriesBaselineRecord } from '../baseline/baseline-record.ts';
 import { describeError } from '../failures.ts';
 import { harnessSettingsFor } from '../harness.ts';
 import { workerComponent } from '../worker-component.ts';
 import { baselineLookup, isRunSeriesKey } from './baseline-view.ts';
 import { eventDetector } from './definition.ts';
 import { defaultDetectionSettings } from './detection-config.ts';
-import type { DetectedEventRecord } from './event-record.ts';
 import { DetectorStateStore } from './state-store.ts';
 
 const name = 'event-detector';

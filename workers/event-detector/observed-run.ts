@@ -1,5 +1,6 @@
 // A run as the detector sees it: only what the rules judge and what events name.
-import type { Location, RunStatus, SynthResult } from '../../schemas/record-types.ts';
+import type { RunStatus, SynthResult } from '../../schemas/record-types.ts';
+import { locationKey } from '../../schemas/series-key.ts';
 
 export interface ObservedRun {
   result_id: string;
@@ -14,18 +15,6 @@ export interface ObservedRun {
   status: RunStatus;
   duration_ms: number;
   finished_at: Date;
-}
-
-/**
- * `country/region/city` with the known parts; null when the run names no location. The baseline
- * worker must name its series the same way, or no band is found for a location.
- */
-export function locationKey(location: Location | null): string | null {
-  if (location === null) return null;
-  const parts = [location.country, location.region, location.city].filter(
-    (part): part is string => part !== null && part.length > 0,
-  );
-  return parts.length === 0 ? null : parts.join('/');
 }
 
 export function observedRunOf(result: SynthResult): ObservedRun {

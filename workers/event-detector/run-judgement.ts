@@ -2,8 +2,8 @@
 //
 // Problems open on "N of the last M runs" and clear on a run of clean runs, so a series alternating
 // between FAIL and OK opens once and stays open instead of paging on every run.
-import type { BaselineBand, RunBaselines } from './baseline-band.ts';
-import type { DetectedEvent, EventKind } from './detected-event.ts';
+import type { BaselineBand, DetectedEvent, EventKind } from '../../schemas/record-types.ts';
+import type { RunBaselines } from './baseline-band.ts';
 import type { DetectorOptions } from './detector-options.ts';
 import {
   type DetectorState,

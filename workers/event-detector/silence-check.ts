@@ -1,5 +1,5 @@
 // No data: series that stopped reporting for longer than their schedule allows.
-import type { DetectedEvent } from './detected-event.ts';
+import type { DetectedEvent } from '../../schemas/record-types.ts';
 import type { DetectorOptions } from './detector-options.ts';
 import type { DetectorState, SeriesState } from './detector-state.ts';
 import { type MaintenanceWindow, maintenanceWindowAt } from './maintenance-windows.ts';

@@ -1,10 +1,14 @@
 // logs-store: robot run logs and results, OpenTelemetry log records and spans into VictoriaLogs.
-import type { OtelLogRecord, OtelSpanRecord } from '../../ingest-gateway/otlp/otel-records.ts';
-import type { SynthResult, TransactionResultRecord } from '../../schemas/record-types.ts';
+import type {
+  OtelLogRecord,
+  OtelSpanRecord,
+  SynthResult,
+  TransactionResultRecord,
+} from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
+import { PoisonRecordError } from '../../topics/poison-record.ts';
 import type { ConsumedMessage } from '../../topics/port.ts';
-import { PoisonRecordError } from '../failures.ts';
 import type { WorkerDefinition } from '../harness.ts';
 import { type EntryAdjustment, withinLineLimits } from './entry-limits.ts';
 import { type LogEntry, otelLogEntry, otelSpanEntry, robotRunEntries } from './log-entries.ts';

@@ -7,8 +7,8 @@ import type {
   KeyValueRecord,
   OtelLogRecord,
   OtelSpanRecord,
-} from '../../ingest-gateway/otlp/otel-records.ts';
-import type { SynthResult } from '../../schemas/record-types.ts';
+  SynthResult,
+} from '../../schemas/record-types.ts';
 
 /** One VictoriaLogs entry: flat string-ish fields, nested objects are flattened by VictoriaLogs. */
 export type LogEntry = Record<string, unknown> & { _time: string; _msg: string; entry_id: string };

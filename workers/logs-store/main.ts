@@ -1,9 +1,8 @@
 // The logs-store worker process.
 import { Counter } from 'prom-client';
 import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
-import type { OtelLogRecord, OtelSpanRecord } from '../../ingest-gateway/otlp/otel-records.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
-import type { TransactionResultRecord } from '../../schemas/record-types.ts';
+import type { OtelLogRecord, OtelSpanRecord, TransactionResultRecord } from '../../schemas/record-types.ts';
 import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
 import { workerComponent } from '../worker-component.ts';

@@ -1,6 +1,6 @@
 // Writes entries to VictoriaLogs as NDJSON through /insert/jsonline, resolving once it answered 2xx.
 import { Agent, request } from 'undici';
-import { PoisonRecordError } from '../failures.ts';
+import { PoisonRecordError } from '../../topics/poison-record.ts';
 import { type LogEntry, streamFields } from './log-entries.ts';
 
 export interface VictoriaLogsWriterOptions {

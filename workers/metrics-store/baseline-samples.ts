@@ -3,8 +3,8 @@
 // (run time, not the time of publishing): a replayed or compressed history draws the band where its
 // runs are, and a record published again for the same run writes the same samples.
 // See the README "Metrics" for every name and label.
-import type { SeriesBaselineRecord } from '../baseline/baseline-record.ts';
-import { hourOfWeek } from '../baseline/hour-of-week.ts';
+import { hourOfWeek } from '../../schemas/hour-of-week.ts';
+import type { SeriesBaselineRecord } from '../../schemas/record-types.ts';
 import type { Sample } from './sample.ts';
 
 export function baselineSamples(record: SeriesBaselineRecord): Sample[] {

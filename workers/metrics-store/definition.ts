@@ -1,11 +1,15 @@
 // metrics-store: robot results, OTLP metric points, spans and baseline bands → VictoriaMetrics samples.
-import type { OtelMetricPointRecord, OtelSpanRecord } from '../../ingest-gateway/otlp/otel-records.ts';
-import type { SynthResult, TransactionResultRecord } from '../../schemas/record-types.ts';
+import type {
+  OtelMetricPointRecord,
+  OtelSpanRecord,
+  SeriesBaselineRecord,
+  SynthResult,
+  TransactionResultRecord,
+} from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
+import { PoisonRecordError } from '../../topics/poison-record.ts';
 import type { ConsumedMessage } from '../../topics/port.ts';
-import type { SeriesBaselineRecord } from '../baseline/baseline-record.ts';
-import { PoisonRecordError } from '../failures.ts';
 import type { WorkerDefinition } from '../harness.ts';
 import { baselineSamples } from './baseline-samples.ts';
 import { metricPointSamples } from './metric-point-samples.ts';

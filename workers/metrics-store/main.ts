@@ -2,12 +2,15 @@
 import { Counter } from 'prom-client';
 import { request } from 'undici';
 import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
-import type { OtelMetricPointRecord, OtelSpanRecord } from '../../ingest-gateway/otlp/otel-records.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
-import type { TransactionResultRecord } from '../../schemas/record-types.ts';
+import type {
+  OtelMetricPointRecord,
+  OtelSpanRecord,
+  SeriesBaselineRecord,
+  TransactionResultRecord,
+} from '../../schemas/record-types.ts';
 import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
-import type { SeriesBaselineRecord } from '../baseline/baseline-record.ts';
 import { workerComponent } from '../worker-component.ts';
 import { metricsStoreDefinition } from './definition.ts';
 import { victoriaMetricsWriter } from './writer.ts';

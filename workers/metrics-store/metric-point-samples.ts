@@ -1,9 +1,6 @@
 // An OTLP metric point (primoart.otel.metrics.v1) → Prometheus samples at the point's time,
 // after the OpenTelemetry "Prometheus and OpenMetrics compatibility" spec. See README "Metrics".
-import type {
-  ExponentialBucketsRecord,
-  OtelMetricPointRecord,
-} from '../../ingest-gateway/otlp/otel-records.ts';
+import type { ExponentialBucketsRecord, OtelMetricPointRecord } from '../../schemas/record-types.ts';
 import {
   attributeLabels,
   identifyingKeys,

@@ -5,7 +5,7 @@ import type {
   KeyValueRecord,
   ResourceRecord,
   ScopeRecord,
-} from '../../ingest-gateway/otlp/otel-records.ts';
+} from '../../schemas/record-types.ts';
 import { labelName } from './prometheus-names.ts';
 
 function plainValue(value: AnyValueRecord): unknown {

@@ -16,7 +16,7 @@
 // stored, bigger one stays. What this cannot count is a tally split by a restart or a rebalance
 // (the part before it and the part after are each kept, only the bigger counts) and a span arriving
 // after its tally was let go (`idleMs`); README "Metrics" states both.
-import type { OtelSpanRecord } from '../../ingest-gateway/otlp/otel-records.ts';
+import type { OtelSpanRecord } from '../../schemas/record-types.ts';
 import { resourceLabels } from './otel-attributes.ts';
 import type { Sample } from './sample.ts';
 

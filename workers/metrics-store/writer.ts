@@ -4,7 +4,7 @@
 // Idempotent: the same sample re-sent lands on the same series and timestamp, and
 // `-dedup.minScrapeInterval=1ms` keeps one of them.
 import { Agent, request } from 'undici';
-import { PoisonRecordError } from '../failures.ts';
+import { PoisonRecordError } from '../../topics/poison-record.ts';
 import { exposition, type Sample } from './sample.ts';
 
 export interface VictoriaMetricsWriterOptions {

@@ -3,8 +3,11 @@
 // per transaction and day). A record is applied only when it is newer (by partition offset) than
 // what the row holds, so re-deliveries and replays change nothing (migration 0003).
 import type { Pool } from 'pg';
-import type { BandRecord, SeriesBaselineRecord } from '../baseline/baseline-record.ts';
-import type { TransactionForecastRecord } from '../baseline/forecast-record.ts';
+import type {
+  BandRecord,
+  SeriesBaselineRecord,
+  TransactionForecastRecord,
+} from '../../schemas/record-types.ts';
 import { latestByKey, newerThanRow, type SourcePosition } from './source-order.ts';
 
 export interface Sourced<T> {

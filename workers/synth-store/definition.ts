@@ -5,14 +5,17 @@
 // synth_events. One worker, five topics: a message is decoded by the topic it came from.
 import type { Pool } from 'pg';
 import type { TransactionDefinitionRecord } from '../../schemas/definition-records.ts';
-import type { SynthResult, TransactionResultRecord } from '../../schemas/record-types.ts';
+import type {
+  DetectedEventRecord,
+  SeriesBaselineRecord,
+  SynthResult,
+  TransactionForecastRecord,
+  TransactionResultRecord,
+} from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
+import { PoisonRecordError } from '../../topics/poison-record.ts';
 import type { ConsumedMessage } from '../../topics/port.ts';
-import type { SeriesBaselineRecord } from '../baseline/baseline-record.ts';
-import type { TransactionForecastRecord } from '../baseline/forecast-record.ts';
-import type { DetectedEventRecord } from '../event-detector/event-record.ts';
-import { PoisonRecordError } from '../failures.ts';
 import type { WorkerDefinition } from '../harness.ts';
 import { writeBaselines, writeForecasts } from './baselines-writer.ts';
 import { type DefinitionChange, writeDefinitions } from './definitions-writer.ts';

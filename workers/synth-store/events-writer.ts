@@ -2,7 +2,7 @@
 // deterministic (the same judgement of the same run), so an event delivered twice or replayed is
 // one row; a copy at a later offset only moves the row's source (migration 0003).
 import type { Pool } from 'pg';
-import type { DetectedEventRecord } from '../event-detector/event-record.ts';
+import type { DetectedEventRecord } from '../../schemas/record-types.ts';
 import { latestByKey, newerThanRow } from './source-order.ts';
 import type { RunSource } from './writer.ts';
 

@@ -1,17 +1,19 @@
 // The synth-store worker process.
 import pg from 'pg';
 import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
-import { migrate } from '../../infra/migrations/migrate.ts';
 import type { TransactionDefinitionRecord } from '../../schemas/definition-records.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
-import type { TransactionResultRecord } from '../../schemas/record-types.ts';
+import type {
+  DetectedEventRecord,
+  SeriesBaselineRecord,
+  TransactionForecastRecord,
+  TransactionResultRecord,
+} from '../../schemas/record-types.ts';
 import { codecFor, openKafka } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
-import type { SeriesBaselineRecord } from '../baseline/baseline-record.ts';
-import type { TransactionForecastRecord } from '../baseline/forecast-record.ts';
-import type { DetectedEventRecord } from '../event-detector/event-record.ts';
 import { workerComponent } from '../worker-component.ts';
 import { synthStoreDefinition } from './definition.ts';
+import { migrate } from './migrate.ts';
 
 const name = 'synth-store';
 

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { sha256Hex } from '../../../ingest-gateway/api-keys.ts';
+import { sha256Hex } from '../../../core/sha256.ts';
 import { kafkaAdminIdentity, kafkaProcessIdentities } from '../kafka-identities.ts';
 import { host } from '../ports.ts';
 import type { StackContext } from '../service.ts';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { hourOfWeek } from '../../../schemas/hour-of-week.ts';
 import { validateTransactionResult } from '../../../schemas/index.ts';
 import type { TransactionResultPayload } from '../../../schemas/record-types.ts';
 import { trueDurationQuantiles } from '../../../scripts/fleet/duration-model.ts';
@@ -12,7 +13,6 @@ import {
 } from '../../../scripts/fleet/fleet-plan.ts';
 import { generateFleetResults, plannedRunCount } from '../../../scripts/fleet/generator.ts';
 import { demoScenarios } from '../../../scripts/fleet/scenarios.ts';
-import { hourOfWeek } from '../../../workers/baseline/hour-of-week.ts';
 
 const dayMs = 24 * 60 * 60 * 1000;
 const to = new Date('2026-11-23T00:00:00.000Z');

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import express from 'express';
 import pino from 'pino';
+import { sha256Hex } from '../../../core/sha256.ts';
 import {
   type AuthenticatedKey,
   chargeRecords,
@@ -10,7 +11,6 @@ import {
   createManagedKeyIndex,
   type KeyStore,
   requireScope,
-  sha256Hex,
 } from '../../../ingest-gateway/api-keys.ts';
 import { type AuthFailure, createAuthFailureGuard } from '../../../ingest-gateway/auth-failures.ts';
 import { generateApiKey, parseRateLimit, parseScopes } from '../../../ingest-gateway/key-records.ts';

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { S3Error } from 'minio';
 import type { SynthArtifact, SynthArtifactRecord } from '../../../schemas/record-types.ts';
 import type { ValueCodec } from '../../../topics/codec.ts';
+import { PoisonRecordError } from '../../../topics/poison-record.ts';
 import { artifactStoreDefinition } from '../../../workers/artifact-store/definition.ts';
 import {
   classifyStoreFailure,
@@ -14,7 +15,6 @@ import {
   minioClientFromConfig,
 } from '../../../workers/artifact-store/object-store.ts';
 import { storeArtifacts } from '../../../workers/artifact-store/writer.ts';
-import { PoisonRecordError } from '../../../workers/failures.ts';
 import { consumedMessage } from './fake-kafka.ts';
 
 function artifact(ordinal: number, overrides: Partial<SynthArtifact> = {}): SynthArtifact {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyFailure, describeError, PoisonRecordError } from '../../../workers/failures.ts';
+import { PoisonRecordError } from '../../../topics/poison-record.ts';
+import { classifyFailure, describeError } from '../../../workers/failures.ts';
 
 const withCode = (code: string, message = 'failed') => Object.assign(new Error(message), { code });
 

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { PoisonRecordError } from '../../../topics/poison-record.ts';
 import type { ConsumedMessage } from '../../../topics/port.ts';
-import { type FailureKind, PoisonRecordError } from '../../../workers/failures.ts';
+import type { FailureKind } from '../../../workers/failures.ts';
 import {
   chunkMessages,
   type DecodedRecord,

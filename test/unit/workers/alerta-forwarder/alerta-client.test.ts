@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
+import { PoisonRecordError } from '../../../../topics/poison-record.ts';
 import { alertOf } from '../../../../workers/alerta-forwarder/alert-body.ts';
 import {
   AlertaStatusError,
@@ -10,7 +11,7 @@ import {
   heartbeatOf,
 } from '../../../../workers/alerta-forwarder/alerta-client.ts';
 import { forwarderOptions } from '../../../../workers/alerta-forwarder/forwarder-options.ts';
-import { classifyFailure, PoisonRecordError } from '../../../../workers/failures.ts';
+import { classifyFailure } from '../../../../workers/failures.ts';
 import { slowEvent } from './event-fixtures.ts';
 
 const received: Array<{ method: string; url: string; headers: IncomingHttpHeaders; body: string }> = [];

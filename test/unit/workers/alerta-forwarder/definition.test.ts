@@ -5,14 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { Registry } from 'prom-client';
+import { toEventRecord } from '../../../../schemas/event-records.ts';
+import type { DetectedEvent, DetectedEventRecord } from '../../../../schemas/record-types.ts';
+import { PoisonRecordError } from '../../../../topics/poison-record.ts';
 import type { ConsumedMessage } from '../../../../topics/port.ts';
 import type { AlertaAlert } from '../../../../workers/alerta-forwarder/alert-body.ts';
 import { alertaForwarderDefinition } from '../../../../workers/alerta-forwarder/definition.ts';
 import { DeliveredEvents } from '../../../../workers/alerta-forwarder/delivered-events.ts';
 import { forwarderOptions } from '../../../../workers/alerta-forwarder/forwarder-options.ts';
-import type { DetectedEvent } from '../../../../workers/event-detector/detected-event.ts';
-import { type DetectedEventRecord, toEventRecord } from '../../../../workers/event-detector/event-record.ts';
-import { classifyFailure, PoisonRecordError } from '../../../../workers/failures.ts';
+import { classifyFailure } from '../../../../workers/failures.ts';
 import type { DecodedRecord } from '../../../../workers/harness.ts';
 import { slowEvent } from './event-fixtures.ts';
 

@@ -1,5 +1,5 @@
 // One detected event, as the forwarder tests use it.
-import type { DetectedEvent } from '../../../../workers/event-detector/detected-event.ts';
+import type { DetectedEvent } from '../../../../schemas/record-types.ts';
 
 export const slowEvent: DetectedEvent = {
   event_id: '0f6c3c1e-9a51-4d0e-8c5e-3a4b5c6d7e8f',

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { type TestContext, test } from 'node:test';
 import { probit } from 'simple-statistics';
+import { hoursPerWeek } from '../../../../schemas/hour-of-week.ts';
+import { locationKey, seriesKey } from '../../../../schemas/series-key.ts';
 import { trueDurationQuantiles, z90 } from '../../../../scripts/fleet/duration-model.ts';
 import {
   defaultSeasonality,
@@ -13,8 +15,6 @@ import {
 } from '../../../../scripts/fleet/fleet-plan.ts';
 import { seededRandom } from '../../../../scripts/fleet/random.ts';
 import { BaselineStore, type HourBaseline } from '../../../../workers/baseline/baseline-store.ts';
-import { hoursPerWeek } from '../../../../workers/baseline/hour-of-week.ts';
-import { locationKey, seriesKey } from '../../../../workers/baseline/series.ts';
 import { dayMs, fleetPlan, handRobot, handRun, validatedRuns } from './fleet-runs.ts';
 
 function temporaryDirectory(t: TestContext): string {

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SynthResult } from '../../../../schemas/record-types.ts';
+import type {
+  SeriesBaselineRecord,
+  SynthResult,
+  TransactionForecastRecord,
+} from '../../../../schemas/record-types.ts';
+import { seriesKey } from '../../../../schemas/series-key.ts';
 import { fleetTransactions } from '../../../../scripts/fleet/fleet-plan.ts';
 import { topics } from '../../../../topics/catalog.ts';
 import type { OutgoingMessage, Producer } from '../../../../topics/port.ts';
-import type { SeriesBaselineRecord } from '../../../../workers/baseline/baseline-record.ts';
 import { BaselineStore } from '../../../../workers/baseline/baseline-store.ts';
 import { baselineDefinition } from '../../../../workers/baseline/definition.ts';
 import { forecastTransaction } from '../../../../workers/baseline/forecast.ts';
-import {
-  forecastMethod,
-  type TransactionForecastRecord,
-} from '../../../../workers/baseline/forecast-record.ts';
-import { seriesKey } from '../../../../workers/baseline/series.ts';
+import { forecastMethod } from '../../../../workers/baseline/forecast-record.ts';
 import { consumedMessage } from '../fake-kafka.ts';
 import { fleetPlan, validatedRuns } from './fleet-runs.ts';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { errorFunction } from 'simple-statistics';
+import { hourOfWeek } from '../../../../schemas/hour-of-week.ts';
 import { medianDurationMs } from '../../../../scripts/fleet/duration-model.ts';
 import {
   defaultSeasonality,
@@ -14,7 +15,6 @@ import {
   forecastDaily,
   forecastTransaction,
 } from '../../../../workers/baseline/forecast.ts';
-import { hourOfWeek } from '../../../../workers/baseline/hour-of-week.ts';
 import { dayMs, fleetPlan, fleetStart, validatedRuns } from './fleet-runs.ts';
 
 const monday = fleetStart.getTime();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SeriesBaselineRecord } from '../../../../workers/baseline/baseline-record.ts';
-import { hourOfWeek } from '../../../../workers/baseline/hour-of-week.ts';
+import { hourOfWeek } from '../../../../schemas/hour-of-week.ts';
+import type { SeriesBaselineRecord } from '../../../../schemas/record-types.ts';
 import {
   baselineLookup,
   isRunSeriesKey,

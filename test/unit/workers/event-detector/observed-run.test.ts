@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SynthResult } from '../../../../schemas/record-types.ts';
+import { locationKey } from '../../../../schemas/series-key.ts';
 import { bandOf } from '../../../../workers/event-detector/baseline-band.ts';
-import { locationKey, observedRunOf } from '../../../../workers/event-detector/observed-run.ts';
+import { observedRunOf } from '../../../../workers/event-detector/observed-run.ts';
 
 const location = { city: 'Munich', region: null, country: 'DE', latitude: null, longitude: null };
 

@@ -1,6 +1,5 @@
 // Runs and baselines for the detector tests: one transaction at one location, a run a minute.
-import type { BaselineBand } from '../../../../workers/event-detector/baseline-band.ts';
-import type { DetectedEvent } from '../../../../workers/event-detector/detected-event.ts';
+import type { BaselineBand, DetectedEvent } from '../../../../schemas/record-types.ts';
 import { detectorOptions } from '../../../../workers/event-detector/detector-options.ts';
 import { type DetectorState, emptyDetectorState } from '../../../../workers/event-detector/detector-state.ts';
 import type { MaintenanceWindow } from '../../../../workers/event-detector/maintenance-windows.ts';

@@ -7,15 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Registry } from 'prom-client';
-import type { RunStatus, SynthResult } from '../../../../schemas/record-types.ts';
+import { hourOfWeek } from '../../../../schemas/hour-of-week.ts';
+import type { DetectedEventRecord, RunStatus, SynthResult } from '../../../../schemas/record-types.ts';
 import { topics } from '../../../../topics/catalog.ts';
 import type { OutgoingMessage, Producer } from '../../../../topics/port.ts';
-import { hourOfWeek } from '../../../../workers/baseline/hour-of-week.ts';
 import type { ComputedBaseline } from '../../../../workers/event-detector/baseline-band.ts';
-
 import { eventDetector } from '../../../../workers/event-detector/definition.ts';
 import { defaultDetectionSettings } from '../../../../workers/event-detector/detection-config.ts';
-import type { DetectedEventRecord } from '../../../../workers/event-detector/event-record.ts';
 import { DetectorStateStore } from '../../../../workers/event-detector/state-store.ts';
 import { consumedMessage } from '../fake-kafka.ts';
 

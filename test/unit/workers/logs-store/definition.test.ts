@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { OtelLogRecord } from '../../../../ingest-gateway/otlp/otel-records.ts';
-import type { SynthResult } from '../../../../schemas/record-types.ts';
+import type { OtelLogRecord, SynthResult } from '../../../../schemas/record-types.ts';
 import { topics } from '../../../../topics/catalog.ts';
 import type { ValueCodec } from '../../../../topics/codec.ts';
 import { logsStoreDefinition } from '../../../../workers/logs-store/definition.ts';

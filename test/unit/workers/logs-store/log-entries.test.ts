@@ -2,8 +2,7 @@
 // stream fields of bounded cardinality, and entry ids that a replay reproduces.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { OtelLogRecord, OtelSpanRecord } from '../../../../ingest-gateway/otlp/otel-records.ts';
-import type { SynthResult } from '../../../../schemas/record-types.ts';
+import type { OtelLogRecord, OtelSpanRecord, SynthResult } from '../../../../schemas/record-types.ts';
 import {
   maxMessageChars,
   otelLogEntry,

@@ -2,8 +2,8 @@
 // run's time, in seconds like the duration series it is drawn against.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BandRecord, SeriesBaselineRecord } from '../../../../workers/baseline/baseline-record.ts';
-import { hourOfWeek } from '../../../../workers/baseline/hour-of-week.ts';
+import { hourOfWeek } from '../../../../schemas/hour-of-week.ts';
+import type { BandRecord, SeriesBaselineRecord } from '../../../../schemas/record-types.ts';
 import { baselineSamples } from '../../../../workers/metrics-store/baseline-samples.ts';
 import { exposition } from '../../../../workers/metrics-store/sample.ts';
 

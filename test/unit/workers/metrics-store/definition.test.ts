@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { SynthResult } from '../../../../schemas/record-types.ts';
 import { topics } from '../../../../topics/catalog.ts';
 import type { ValueCodec } from '../../../../topics/codec.ts';
-import { PoisonRecordError } from '../../../../workers/failures.ts';
+import { PoisonRecordError } from '../../../../topics/poison-record.ts';
 import { metricsStoreDefinition } from '../../../../workers/metrics-store/definition.ts';
 import type { Sample } from '../../../../workers/metrics-store/sample.ts';
 import { consumedMessage } from '../fake-kafka.ts';

@@ -4,7 +4,7 @@ import type {
   OtelMetricPointRecord,
   OtelSpanRecord,
   ResourceRecord,
-} from '../../../../ingest-gateway/otlp/otel-records.ts';
+} from '../../../../schemas/record-types.ts';
 
 export function stringAttribute(key: string, value: string): KeyValueRecord {
   return {

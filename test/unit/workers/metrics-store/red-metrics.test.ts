@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { OtelSpanRecord } from '../../../../ingest-gateway/otlp/otel-records.ts';
+import type { OtelSpanRecord } from '../../../../schemas/record-types.ts';
 import {
   RedAggregator,
   redMetric,

@@ -3,13 +3,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Pool } from 'pg';
-import type { SynthResult } from '../../../../schemas/record-types.ts';
+import { toEventRecord } from '../../../../schemas/event-records.ts';
+import type {
+  BandRecord,
+  SeriesBaselineRecord,
+  SynthResult,
+  TransactionForecastRecord,
+} from '../../../../schemas/record-types.ts';
 import { topics } from '../../../../topics/catalog.ts';
 import type { ValueCodec } from '../../../../topics/codec.ts';
-import type { BandRecord, SeriesBaselineRecord } from '../../../../workers/baseline/baseline-record.ts';
-import type { TransactionForecastRecord } from '../../../../workers/baseline/forecast-record.ts';
-import { toEventRecord } from '../../../../workers/event-detector/event-record.ts';
-import { PoisonRecordError } from '../../../../workers/failures.ts';
+import { PoisonRecordError } from '../../../../topics/poison-record.ts';
 import { baselineRow, forecastRows } from '../../../../workers/synth-store/baselines-writer.ts';
 import { synthStoreDefinition } from '../../../../workers/synth-store/definition.ts';
 import { eventRow } from '../../../../workers/synth-store/events-writer.ts';

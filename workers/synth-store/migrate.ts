@@ -1,11 +1,11 @@
-// Versioned PostgreSQL migrations: files `NNNN_name.sql` in infra/migrations/postgres, applied in
-// order, each in its own transaction, recorded in schema_migrations. An advisory lock lets several
+// Versioned PostgreSQL migrations of synth-store's database: files `NNNN_name.sql` in migrations/,
+// applied in order, each in its own transaction, recorded in schema_migrations. An advisory lock lets several
 // worker instances start at once without racing.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 
-const directory = join(import.meta.dirname, 'postgres');
+const directory = join(import.meta.dirname, 'migrations');
 // Any fixed 64-bit number: the lock that serialises migrators of one database.
 const lockKey = 7_311_190_402;
 

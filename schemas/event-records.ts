@@ -1,8 +1,6 @@
-// A detected event as the Avro record of primoart.events.v1 (schemas/detected-event.avsc), and back.
-import { type DetectedEvent, eventKinds } from './detected-event.ts';
-
-/** The event as avsc encodes it: the same fields, `occurred_at` in epoch milliseconds. */
-export type DetectedEventRecord = Omit<DetectedEvent, 'occurred_at'> & { occurred_at: number };
+// A detected event as the Avro record of primoart.events.v1 (detected-event.avsc), and back: the
+// event detector writes it, synth-store and the Alerta forwarder read it.
+import { type DetectedEvent, type DetectedEventRecord, eventKinds } from './record-types.ts';
 
 export function toEventRecord(event: DetectedEvent): DetectedEventRecord {
   return { ...event, occurred_at: event.occurred_at.getTime() };
