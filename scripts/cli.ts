@@ -76,6 +76,11 @@ const commands: Record<string, Command> = {
       });
     },
   },
+  'deployments generate': {
+    summary: 'write the compose services, container config and systemd units from the process list',
+    usage: 'primoart deployments generate [--check]',
+    run: async (args) => (await import('../infra/deployments/generate.ts')).deploymentsGenerateCommand(args),
+  },
   'topics apply': {
     summary: "create or alter topics to match the catalog, and the processes' ACLs (idempotent)",
     usage: 'primoart topics apply [--config.file F]',

@@ -27,8 +27,12 @@ const configFile = (ctx: StackContext): string => join(configDir(ctx), 'alertman
 /** Alerta's admin key, read by Alertmanager at each notification: never in the config or on a command line. */
 const alertaKeyFile = (ctx: StackContext): string => join(configDir(ctx), 'alerta.key');
 
-export function alertmanagerConfig(ctx: StackContext): string {
-  const alertaUrl = alerta.env(ctx).PRIMOART_ALERTA_URL;
+/**
+ * Alertmanager's config: every alert to Alerta's Prometheus webhook, authenticated with the key
+ * Alertmanager reads from `alertaKeyFile` at each notification. For the local stack and the
+ * compose service (infra/deployments/) alike.
+ */
+export function alertmanagerConfigFor(alertaUrl: string, alertaKeyFile: string): string {
   return stringify({
     route: {
       receiver: 'alerta',
@@ -47,12 +51,33 @@ export function alertmanagerConfig(ctx: StackContext): string {
           {
             url: `${alertaUrl}/webhooks/prometheus`,
             send_resolved: true,
-            http_config: { authorization: { type: 'Key', credentials_file: alertaKeyFile(ctx) } },
+            http_config: { authorization: { type: 'Key', credentials_file: alertaKeyFile } },
           },
         ],
       },
     ],
   });
+}
+
+export function alertmanagerConfig(ctx: StackContext): string {
+  return alertmanagerConfigFor(String(alerta.env(ctx).PRIMOART_ALERTA_URL), alertaKeyFile(ctx));
+}
+
+/** Alertmanager's flags, for the local stack and the compose service alike. */
+export function alertmanagerFlags(settings: {
+  configFile: string;
+  storagePath: string;
+  listen: string;
+  externalUrl: string;
+}): string[] {
+  return [
+    `--config.file=${settings.configFile}`,
+    `--storage.path=${settings.storagePath}`,
+    `--web.listen-address=${settings.listen}`,
+    `--web.external-url=${settings.externalUrl}`,
+    // A single instance: no gossip cluster, so nothing listens on the cluster port 9094.
+    '--cluster.listen-address=',
+  ];
 }
 
 export const alertmanager: ServiceDefinition = {
@@ -71,14 +96,12 @@ export const alertmanager: ServiceDefinition = {
   },
   launch: (ctx) => ({
     command: goBinaryPath(ctx.paths.cacheDir, alertmanagerBinary),
-    args: [
-      `--config.file=${configFile(ctx)}`,
-      `--storage.path=${stateLayout.dataDir(ctx.paths, 'alertmanager')}`,
-      `--web.listen-address=${host}:${ctx.ports.alertmanager}`,
-      `--web.external-url=${baseUrl(ctx)}`,
-      // A single instance: no gossip cluster, so nothing listens on the cluster port 9094.
-      '--cluster.listen-address=',
-    ],
+    args: alertmanagerFlags({
+      configFile: configFile(ctx),
+      storagePath: stateLayout.dataDir(ctx.paths, 'alertmanager'),
+      listen: `${host}:${ctx.ports.alertmanager}`,
+      externalUrl: baseUrl(ctx),
+    }),
   }),
   probe: (ctx) => probeHttpOk(`${baseUrl(ctx)}/-/ready`),
   url: baseUrl,

@@ -7,16 +7,7 @@ import { apicurio } from './apicurio.ts';
 import { kafka } from './kafka.ts';
 import { minio } from './minio.ts';
 import { postgres } from './postgres.ts';
-import {
-  alertaForwarder,
-  artifactStore,
-  baseline,
-  eventDetector,
-  gateway,
-  logsStore,
-  metricsStore,
-  synthStore,
-} from './primoart-processes.ts';
+import { projectProcesses, projectProcessServices } from './primoart-processes.ts';
 import { victoriaLogs } from './victoria-logs.ts';
 import { victoriaMetrics } from './victoria-metrics.ts';
 import { vmalert } from './vmalert.ts';
@@ -31,24 +22,9 @@ export const stackServices: ServiceDefinition[] = [
   alerta,
   alertmanager,
   vmalert,
-  gateway,
-  synthStore,
-  artifactStore,
-  logsStore,
-  metricsStore,
-  baseline,
-  eventDetector,
-  alertaForwarder,
+  // The gateway and every worker (process-list.ts).
+  ...projectProcessServices,
 ];
 
 /** The project's own processes (not third-party services): tests stop them to run their own. */
-export const projectProcessNames: string[] = [
-  gateway,
-  synthStore,
-  artifactStore,
-  logsStore,
-  metricsStore,
-  baseline,
-  eventDetector,
-  alertaForwarder,
-].map((service) => service.name);
+export const projectProcessNames: string[] = projectProcesses.map((process) => process.name);

@@ -13,6 +13,7 @@ import { apicurio } from './apicurio.ts';
 import { kafka, kafkaAuthenticated, kafkaCredentials } from './kafka.ts';
 import { minio } from './minio.ts';
 import { postgres } from './postgres.ts';
+import { projectProcesses } from './process-list.ts';
 import { victoriaLogs } from './victoria-logs.ts';
 import { victoriaMetrics } from './victoria-metrics.ts';
 
@@ -66,24 +67,19 @@ export function stackConfig(ctx: StackContext): Record<string, unknown> {
       listen: `${host}:${ctx.ports.gateway}`,
       api_keys: [{ name: 'admin', sha256: sha256Hex(ctx.secrets.adminApiKey), scopes: ['admin'] }],
     },
-    workers: {
-      'synth-store': { listen: `${host}:${ctx.ports.synthStore}` },
-      'artifact-store': { listen: `${host}:${ctx.ports.artifactStore}` },
-      'logs-store': { listen: `${host}:${ctx.ports.logsStore}` },
-      'metrics-store': { listen: `${host}:${ctx.ports.metricsStore}` },
-      baseline: {
-        listen: `${host}:${ctx.ports.baseline}`,
-        state_file: join(stateLayout.dataDir(ctx.paths, 'baseline'), 'baseline.sqlite'),
-      },
-      'event-detector': {
-        listen: `${host}:${ctx.ports.eventDetector}`,
-        state_file: join(stateLayout.dataDir(ctx.paths, 'event-detector'), 'detector.sqlite'),
-      },
-      'alerta-forwarder': {
-        listen: `${host}:${ctx.ports.alertaForwarder}`,
-        state_file: join(stateLayout.dataDir(ctx.paths, 'alerta-forwarder'), 'forwarder.sqlite'),
-      },
-    },
+    workers: Object.fromEntries(
+      projectProcesses
+        .filter((process) => process.kind === 'worker')
+        .map((worker) => [
+          worker.name,
+          {
+            listen: `${host}:${ctx.ports[worker.port]}`,
+            ...(worker.stateFile === undefined
+              ? {}
+              : { state_file: join(stateLayout.dataDir(ctx.paths, worker.name), worker.stateFile) }),
+          },
+        ]),
+    ),
   };
 }
 

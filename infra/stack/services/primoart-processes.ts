@@ -1,11 +1,13 @@
 // The project's own processes, run by the stack like any other service: the ingest gateway and
-// the workers, each `node scripts/cli.ts …` with the generated stack config.
+// the workers of process-list.ts, each `node scripts/cli.ts …` with the generated stack config.
 import { join } from 'node:path';
-import { gatewayEnv, gatewayNodeArgs } from '../../../ingest-gateway/launch-settings.ts';
 import { host } from '../ports.ts';
 import type { ServiceDefinition, StackContext } from '../service.ts';
 import { probeHttpOk } from './http-probe.ts';
 import { stackConfigFile, writeStackConfig } from './primoart-config.ts';
+import { type ProjectProcess, projectProcess, projectProcesses } from './process-list.ts';
+
+export { type ProjectProcess, projectProcesses } from './process-list.ts';
 
 const cli = (ctx: StackContext) => join(ctx.paths.repoDir, 'scripts', 'cli.ts');
 const projectVersion = '0.1.0';
@@ -16,74 +18,49 @@ function cliStep(ctx: StackContext, args: string[]): Promise<string> {
   });
 }
 
-export const gateway: ServiceDefinition = {
-  name: 'gateway',
-  version: projectVersion,
-  dependsOn: ['kafka', 'registry'],
-  async install() {},
-  async init(ctx) {
-    writeStackConfig(ctx);
-    // The bus the gateway publishes to: topics as the catalog says, schemas registered.
-    ctx.progress('gateway: applying the topic catalog and registering schemas');
-    await cliStep(ctx, ['topics', 'apply']);
-    await cliStep(ctx, ['schemas', 'register']);
-  },
-  launch: (ctx) => ({
-    command: process.execPath,
-    args: [...gatewayNodeArgs, cli(ctx), 'gateway', '--config.file', stackConfigFile(ctx)],
-    env: { ...gatewayEnv },
-  }),
-  probe: (ctx) => probeHttpOk(`http://${host}:${ctx.ports.gateway}/-/ready`),
-  env: (ctx) => ({
-    PRIMOART_GATEWAY_URL: `http://${host}:${ctx.ports.gateway}`,
-    PRIMOART_CONFIG_FILE: stackConfigFile(ctx),
-  }),
-  url: (ctx) => `http://${host}:${ctx.ports.gateway}`,
-  startTimeoutMs: 60_000,
-};
-
-/** A worker of the project run by the stack: `primoart worker <name>` with the stack config. */
-export function workerService(
-  name: string,
-  port: (ctx: StackContext) => number,
-  dependsOn: string[],
-  startTimeoutMs = 60_000,
-): ServiceDefinition {
+/** A process of the list as a stack service: its launch settings, port, dependencies and probe. */
+export function processService(definition: ProjectProcess): ServiceDefinition {
+  const port = (ctx: StackContext) => ctx.ports[definition.port];
   return {
-    name,
+    name: definition.name,
     version: projectVersion,
-    // The gateway's init applies the topic catalog and registers the schemas workers read with.
-    dependsOn: ['kafka', 'registry', 'gateway', ...dependsOn],
+    dependsOn: ['kafka', 'registry', ...definition.needs],
     async install() {},
     async init(ctx) {
       writeStackConfig(ctx);
+      if (definition.kind !== 'gateway') return;
+      // The bus the gateway publishes to: topics as the catalog says, schemas registered.
+      ctx.progress('gateway: applying the topic catalog and registering schemas');
+      await cliStep(ctx, ['topics', 'apply']);
+      await cliStep(ctx, ['schemas', 'register']);
     },
     launch: (ctx) => ({
       command: process.execPath,
-      args: [cli(ctx), 'worker', name, '--config.file', stackConfigFile(ctx)],
+      args: [...definition.nodeArgs, cli(ctx), ...definition.cliArgs, '--config.file', stackConfigFile(ctx)],
+      ...(Object.keys(definition.env).length === 0 ? {} : { env: { ...definition.env } }),
     }),
     probe: (ctx) => probeHttpOk(`http://${host}:${port(ctx)}/-/ready`),
-    env: () => ({}),
+    env: (ctx): Record<string, string> =>
+      definition.kind === 'gateway'
+        ? { PRIMOART_GATEWAY_URL: `http://${host}:${port(ctx)}`, PRIMOART_CONFIG_FILE: stackConfigFile(ctx) }
+        : {},
     url: (ctx) => `http://${host}:${port(ctx)}`,
-    startTimeoutMs,
+    startTimeoutMs: definition.startTimeoutMs,
   };
 }
 
-export const synthStore = workerService('synth-store', (ctx) => ctx.ports.synthStore, ['postgres']);
-export const artifactStore = workerService('artifact-store', (ctx) => ctx.ports.artifactStore, ['minio']);
-export const logsStore = workerService('logs-store', (ctx) => ctx.ports.logsStore, ['victoria-logs']);
-export const baseline = workerService('baseline', (ctx) => ctx.ports.baseline, ['kafka']);
-// Ready only once it has read the whole compacted baselines topic: one record per series ever seen
-// (a few KiB each), which takes a while on a long-lived stack.
-export const eventDetector = workerService(
-  'event-detector',
-  (ctx) => ctx.ports.eventDetector,
-  ['kafka'],
-  5 * 60_000,
-);
-export const alertaForwarder = workerService('alerta-forwarder', (ctx) => ctx.ports.alertaForwarder, [
-  'alerta',
-]);
-export const metricsStore = workerService('metrics-store', (ctx) => ctx.ports.metricsStore, [
-  'victoria-metrics',
-]);
+/** Every process of the list, in its order. */
+export const projectProcessServices: ServiceDefinition[] = projectProcesses.map(processService);
+
+const service = (name: string): ServiceDefinition => {
+  const index = projectProcesses.indexOf(projectProcess(name));
+  return projectProcessServices[index] as ServiceDefinition;
+};
+export const gateway = service('gateway');
+export const synthStore = service('synth-store');
+export const artifactStore = service('artifact-store');
+export const logsStore = service('logs-store');
+export const metricsStore = service('metrics-store');
+export const baseline = service('baseline');
+export const eventDetector = service('event-detector');
+export const alertaForwarder = service('alerta-forwarder');

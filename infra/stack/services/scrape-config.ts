@@ -25,12 +25,17 @@ export function scrapeTargets(ctx: StackContext): Record<string, string> {
   return targets;
 }
 
-export function scrapeConfig(ctx: StackContext): string {
-  const jobs = Object.entries(scrapeTargets(ctx)).map(([job, target]) => ({
+/** The scrape config for `host:port` targets by process name (the compose one too: infra/deployments/). */
+export function scrapeConfigFor(targets: Record<string, string>): string {
+  const jobs = Object.entries(targets).map(([job, target]) => ({
     job_name: job,
     static_configs: [{ targets: [target] }],
   }));
   return stringify({ global: { scrape_interval: scrapeInterval }, scrape_configs: jobs });
+}
+
+export function scrapeConfig(ctx: StackContext): string {
+  return scrapeConfigFor(scrapeTargets(ctx));
 }
 
 export function writeScrapeConfig(ctx: StackContext): void {

@@ -25,25 +25,47 @@ const baseUrl = (ctx: StackContext): string => `http://${host}:${ctx.ports.vmale
 export const pipelineHealthRules = (repoDir: string): string =>
   join(repoDir, 'infra', 'vmalert', 'pipeline-health.rules.yml');
 
-export function vmalertArgs(ctx: StackContext): string[] {
-  const store = victoriaMetrics.env(ctx).PRIMOART_VM_URL;
-  // Alerta files alerts under an environment; the processes' own config says which one this is.
-  const environment = String(stackConfig(ctx).environment);
+/** Where vmalert finds its rules, store and Alertmanager, and how it is reached. */
+export interface VmalertSettings {
+  rulesFile: string;
+  /** VictoriaMetrics: the datasource, and where alert state is written to and restored from. */
+  storeUrl: string;
+  alertmanagerUrl: string;
+  listen: string;
+  externalUrl: string;
+  /** The processes' config `environment`: Alerta files alerts under it. */
+  environment: string;
+}
+
+/** vmalert's flags, for the local stack and the compose service (infra/deployments/) alike. */
+export function vmalertFlags(settings: VmalertSettings): string[] {
   return [
-    `-rule=${pipelineHealthRules(ctx.paths.repoDir)}`,
-    `-datasource.url=${store}`,
-    `-remoteWrite.url=${store}`,
-    `-remoteRead.url=${store}`,
-    `-notifier.url=${alertmanager.env(ctx).PRIMOART_ALERTMANAGER_URL}`,
-    `-httpListenAddr=${host}:${ctx.ports.vmalert}`,
-    `-external.url=${baseUrl(ctx)}`,
-    `-external.label=environment=${environment}`,
+    `-rule=${settings.rulesFile}`,
+    `-datasource.url=${settings.storeUrl}`,
+    `-remoteWrite.url=${settings.storeUrl}`,
+    `-remoteRead.url=${settings.storeUrl}`,
+    `-notifier.url=${settings.alertmanagerUrl}`,
+    `-httpListenAddr=${settings.listen}`,
+    `-external.url=${settings.externalUrl}`,
+    `-external.label=environment=${settings.environment}`,
     // Groups without an `interval:` of their own; a scrape interval is 10 s.
     '-evaluationInterval=15s',
     // Should equal VictoriaMetrics' -search.latencyOffset, which the stack sets to 0 s (default 30 s,
     // which would make every rule look at data half a minute old).
     '-rule.evalDelay=0s',
   ];
+}
+
+export function vmalertArgs(ctx: StackContext): string[] {
+  return vmalertFlags({
+    rulesFile: pipelineHealthRules(ctx.paths.repoDir),
+    storeUrl: String(victoriaMetrics.env(ctx).PRIMOART_VM_URL),
+    alertmanagerUrl: String(alertmanager.env(ctx).PRIMOART_ALERTMANAGER_URL),
+    listen: `${host}:${ctx.ports.vmalert}`,
+    externalUrl: baseUrl(ctx),
+    // Alerta files alerts under an environment; the processes' own config says which one this is.
+    environment: String(stackConfig(ctx).environment),
+  });
 }
 
 export const vmalert: ServiceDefinition = {

@@ -1,0 +1,350 @@
+// The deployments (infra/compose.yaml with its container files, infra/systemd/) follow the local
+// stack's process list: the checked-in files are what `primoart deployments generate` writes, and
+// their structure is what a container engine or systemd needs to run every process. No engine runs
+// here (`docker compose config` cannot), so the structure is checked on the parsed files.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { containerConfigFile, parseCompose } from '../../../infra/deployments/compose.ts';
+import { staleDeploymentFiles } from '../../../infra/deployments/generate.ts';
+import { indent, replaceRegion } from '../../../infra/deployments/regions.ts';
+import { gatewayUnitName, targetName, workerUnitName } from '../../../infra/deployments/systemd.ts';
+import {
+  kafkaIdentities,
+  kafkaProcessIdentities,
+  kafkaUsername,
+} from '../../../infra/stack/kafka-identities.ts';
+import { defaultPorts } from '../../../infra/stack/ports.ts';
+import { stackServices } from '../../../infra/stack/services/index.ts';
+import { projectProcesses } from '../../../infra/stack/services/process-list.ts';
+import { gatewayProcessName } from '../../../ingest-gateway/bus-access.ts';
+import { gatewayEnv, gatewayNodeArgs } from '../../../ingest-gateway/launch-settings.ts';
+import { workerNames } from '../../../workers/bus-access.ts';
+
+const repoDir = join(import.meta.dirname, '..', '..', '..');
+const infraDir = join(repoDir, 'infra');
+const read = (path: string) => readFileSync(join(repoDir, path), 'utf8');
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  restart?: string;
+  entrypoint?: string[];
+  command?: string[];
+  environment?: Record<string, string>;
+  secrets?: string[];
+  volumes?: (string | { type: string; source: string; target: string })[];
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[]; start_period?: string };
+}
+interface Compose {
+  services: Record<string, ComposeService>;
+  secrets: Record<string, { environment: string }>;
+  volumes: Record<string, unknown>;
+}
+const compose = parseCompose(read('infra/compose.yaml')) as Compose;
+const containerConfig = parse(read('infra/container/primoart.yml')) as {
+  environment: string;
+  alerta: { url: string };
+  kafka: { identities: Record<string, { username: string; password_file: string }> };
+  gateway: { listen: string };
+  workers: Record<string, { listen: string; state_file?: string }>;
+};
+
+const serviceOf = (name: string): ComposeService => {
+  const service = compose.services[name];
+  assert.ok(service, `compose has a service ${name}`);
+  return service;
+};
+const bindMounts = (service: ComposeService) =>
+  (service.volumes ?? []).flatMap((volume) => {
+    if (typeof volume !== 'string')
+      return volume.type === 'bind' ? [{ source: volume.source, target: volume.target }] : [];
+    const [source = '', target = ''] = volume.split(':');
+    return /^[./]/.test(source) ? [{ source, target }] : [];
+  });
+const namedVolumes = (service: ComposeService) =>
+  (service.volumes ?? []).flatMap((volume) => {
+    if (typeof volume !== 'string')
+      return volume.type === 'volume' ? [{ source: volume.source, target: volume.target }] : [];
+    const [source = '', target = ''] = volume.split(':');
+    return /^[./]/.test(source) ? [] : [{ source, target }];
+  });
+
+test('the checked-in deployment files are what `primoart deployments generate` writes from the list', () => {
+  assert.deepEqual(staleDeploymentFiles(), [], 'stale: run scripts/primoart deployments generate');
+});
+
+test('a generated region is replaced whole, and a file without its markers is an error', () => {
+  const text = 'a: 1\n  # BEGIN GENERATED x (note)\nold: 1\n  # END GENERATED x\nb: 2\n';
+  assert.equal(
+    replaceRegion(text, 'f.yml', 'x', 'new: 2\n'),
+    'a: 1\n  # BEGIN GENERATED x (note)\nnew: 2\n  # END GENERATED x\nb: 2\n',
+  );
+  assert.equal(indent('a\n\nb\n', 2), '  a\n\n  b\n');
+  assert.throws(
+    () => replaceRegion('x: 1\n', 'f.yml', 'services', ''),
+    /f\.yml: no region "# BEGIN GENERATED services"/,
+  );
+});
+
+test('the list holds the gateway and every worker the bus knows, each with its own identity and port', () => {
+  assert.deepEqual(
+    projectProcesses.filter((process) => process.kind === 'worker').map((worker) => worker.name),
+    workerNames,
+  );
+  assert.equal(
+    projectProcesses.find((process) => process.kind === 'gateway')?.kafkaIdentity,
+    gatewayProcessName,
+  );
+  assert.deepEqual(
+    projectProcesses.map((process) => process.kafkaIdentity),
+    [...kafkaProcessIdentities],
+  );
+  const ports = projectProcesses.map((process) => defaultPorts[process.port]);
+  assert.equal(new Set(ports).size, ports.length, `ports ${ports.join(', ')} are distinct`);
+  // The local stack runs exactly these.
+  for (const process of projectProcesses)
+    assert.ok(stackServices.some((service) => service.name === process.name));
+});
+
+test('compose runs every process of the list: command, launch settings, config, identity, port, health check', () => {
+  for (const process of projectProcesses) {
+    const service = serviceOf(process.name);
+    const port = defaultPorts[process.port];
+    assert.equal(service.build?.dockerfile, 'infra/container/Dockerfile', process.name);
+    assert.equal(service.restart, 'unless-stopped', process.name);
+    assert.deepEqual(service.command, [...process.cliArgs, '--config.file', containerConfigFile]);
+    assert.ok(
+      bindMounts(service).some(
+        (mount) => mount.source === './container/primoart.yml' && mount.target === containerConfigFile,
+      ),
+      `${process.name} mounts the container config`,
+    );
+    assert.deepEqual(
+      service.secrets,
+      [`kafka-${process.kafkaIdentity}`],
+      `${process.name}: its own identity only`,
+    );
+    assert.deepEqual(service.ports, [`127.0.0.1:${port}:${port}`]);
+    assert.ok(
+      service.healthcheck?.test.some((part) => part.includes(`http://127.0.0.1:${port}/-/ready`)),
+      `${process.name}: health check on /-/ready`,
+    );
+    // Not healthy before the stack would give up on it.
+    assert.ok(Number.parseInt(service.healthcheck?.start_period ?? '0', 10) * 1000 >= process.startTimeoutMs);
+    for (const need of ['kafka', 'registry', ...process.needs]) {
+      assert.equal(
+        service.depends_on?.[need]?.condition,
+        'service_healthy',
+        `${process.name} waits for ${need}`,
+      );
+    }
+  }
+});
+
+test('compose starts the gateway with the launch settings of ingest-gateway/launch-settings.ts', () => {
+  const gateway = serviceOf('gateway');
+  const entrypoint = gateway.entrypoint ?? [];
+  const script = entrypoint.indexOf('scripts/cli.ts');
+  assert.equal(entrypoint[0], 'node');
+  assert.deepEqual(entrypoint.slice(1, script), [...gatewayNodeArgs], 'Node options before the script');
+  for (const [name, value] of Object.entries(gatewayEnv))
+    assert.equal(gateway.environment?.[name], value, name);
+  // The bus is prepared (topics, ACLs, schemas) before the gateway starts, as the local stack's init does.
+  assert.equal(gateway.depends_on?.['primoart-init']?.condition, 'service_completed_successfully');
+});
+
+test('the container config gives each process its own Kafka identity, port and state volume', () => {
+  for (const process of projectProcesses) {
+    const service = serviceOf(process.name);
+    const identity = containerConfig.kafka.identities[process.kafkaIdentity];
+    assert.equal(identity?.username, kafkaUsername(process.kafkaIdentity));
+    assert.deepEqual(
+      service.secrets?.map((secret) => `/run/secrets/${secret}`),
+      [identity?.password_file],
+      `${process.name} is given the one secret its identity reads`,
+    );
+    const listen =
+      process.kind === 'gateway'
+        ? containerConfig.gateway.listen
+        : containerConfig.workers[process.name]?.listen;
+    assert.equal(
+      listen,
+      `0.0.0.0:${defaultPorts[process.port]}`,
+      `${process.name} listens where compose publishes`,
+    );
+    const stateFile = containerConfig.workers[process.name]?.state_file;
+    if (process.stateFile === undefined) {
+      assert.equal(stateFile, undefined);
+      continue;
+    }
+    const volume = namedVolumes(service).find((mount) => stateFile?.startsWith(`${mount.target}/`));
+    assert.ok(volume, `${process.name}: ${stateFile} is on a volume of its own`);
+    assert.ok(volume.source in compose.volumes);
+  }
+  assert.deepEqual(
+    Object.keys(containerConfig.workers),
+    projectProcesses.filter((process) => process.kind === 'worker').map((worker) => worker.name),
+  );
+});
+
+test('kafka-users creates the SCRAM user of every identity, and the bus is prepared as the admin', () => {
+  const users = serviceOf('kafka-users');
+  assert.deepEqual(new Set(users.secrets), new Set(kafkaIdentities.map((identity) => `kafka-${identity}`)));
+  const script = users.command?.join(' ') ?? '';
+  for (const identity of kafkaIdentities)
+    assert.match(script, new RegExp(`for identity in [^;\\n]*\\b${identity}\\b`));
+  const init = serviceOf('primoart-init');
+  assert.deepEqual(init.secrets, ['kafka-admin']);
+  assert.match(init.command?.join(' ') ?? '', /topics apply .* schemas register/);
+});
+
+test('every depends_on names a service, and one-shot services are waited for until they complete', () => {
+  for (const [name, service] of Object.entries(compose.services)) {
+    for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+      const target = compose.services[dependency];
+      assert.ok(target, `${name} depends on ${dependency}, a service`);
+      const oneShot = target.restart === 'no';
+      assert.equal(
+        condition,
+        oneShot ? 'service_completed_successfully' : 'service_healthy',
+        `${name} → ${dependency}`,
+      );
+      if (!oneShot) assert.ok(target.healthcheck, `${dependency} has a health check to wait for`);
+    }
+  }
+});
+
+test('every file compose mounts or builds from exists in the repository', () => {
+  for (const [name, service] of Object.entries(compose.services)) {
+    for (const mount of bindMounts(service)) {
+      assert.ok(existsSync(join(infraDir, mount.source)), `${name} mounts ${mount.source}`);
+    }
+    if (service.build !== undefined) {
+      const context = join(infraDir, service.build.context);
+      assert.ok(
+        existsSync(join(context, service.build.dockerfile)),
+        `${name} builds ${service.build.dockerfile}`,
+      );
+    }
+  }
+});
+
+test('no two services publish the same host port, and every named volume and secret is declared', () => {
+  const published = Object.values(compose.services).flatMap((service) =>
+    (service.ports ?? []).map((mapping) => mapping.split(':').slice(0, -1).join(':')),
+  );
+  assert.equal(new Set(published).size, published.length, `host ports: ${published.join(', ')}`);
+  for (const [name, service] of Object.entries(compose.services)) {
+    for (const volume of namedVolumes(service))
+      assert.ok(volume.source in compose.volumes, `${name}: ${volume.source}`);
+    for (const secret of service.secrets ?? [])
+      assert.ok(compose.secrets[secret], `${name}: secret ${secret}`);
+  }
+});
+
+test('every variable compose and the container config use is in compose.env.example', () => {
+  const example = new Set(
+    [...read('infra/compose.env.example').matchAll(/^([A-Z0-9_]+)=/gm)].map((match) => match[1] as string),
+  );
+  // Values only (comments may say `${VAR}`); $$ is compose's escape for a literal $ (shell variables
+  // inside the containers).
+  const strings = (value: unknown): string[] =>
+    typeof value === 'string'
+      ? [value]
+      : typeof value === 'object' && value !== null
+        ? Object.entries(value).flatMap(([key, item]) => [key, ...strings(item)])
+        : [];
+  const variables = (value: unknown) =>
+    strings(value).flatMap((text) => [...text.matchAll(/(?<!\$)\$\{([A-Z0-9_]+)/g)].map((match) => match[1]));
+  const used = [
+    ...variables(compose),
+    ...variables(containerConfig),
+    ...Object.values(compose.secrets).map((secret) => secret.environment),
+  ];
+  assert.ok(used.includes('POSTGRES_PASSWORD'));
+  for (const variable of used)
+    assert.ok(example.has(variable as string), `${variable} in compose.env.example`);
+});
+
+test("compose runs every third-party service of the local stack, at the local stack's version", () => {
+  const thirdParty = stackServices.filter(
+    (service) => !projectProcesses.some((process) => process.name === service.name),
+  );
+  for (const stackService of thirdParty) {
+    const image = serviceOf(stackService.name).image ?? '';
+    const tag = image.split(':').at(-1) ?? '';
+    // VictoriaLogs' local build reports v1.24.0+vm-v1.121.0: the release is before the '+'.
+    assert.ok(
+      tag.startsWith(stackService.version.split('+')[0] as string),
+      `${image} is ${stackService.version}`,
+    );
+  }
+});
+
+test('pipeline health in compose: VictoriaMetrics scrapes every process, vmalert alerts through Alertmanager to Alerta', () => {
+  const scrape = parse(read('infra/container/scrape.yml')) as {
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  };
+  assert.deepEqual(
+    scrape.scrape_configs.map((job) => [job.job_name, job.static_configs[0]?.targets]),
+    projectProcesses.map((process) => [process.name, [`${process.name}:${defaultPorts[process.port]}`]]),
+  );
+  const store = serviceOf('victoria-metrics');
+  const scrapeMount = bindMounts(store).find((mount) => mount.source === './container/scrape.yml');
+  assert.ok(store.command?.includes(`-promscrape.config=${scrapeMount?.target}`));
+
+  const vmalert = serviceOf('vmalert');
+  const rule = vmalert.command?.find((flag) => flag.startsWith('-rule='))?.slice('-rule='.length) ?? '';
+  const rules = bindMounts(vmalert).find((mount) => rule.startsWith(`${mount.target}/`));
+  assert.ok(
+    rules && existsSync(join(infraDir, rules.source, rule.slice(rules.target.length))),
+    `${rule} is mounted`,
+  );
+  assert.ok(vmalert.command?.includes('-notifier.url=http://alertmanager:9093'));
+  assert.ok(vmalert.command?.includes(`-external.label=environment=${containerConfig.environment}`));
+
+  const alertmanager = serviceOf('alertmanager');
+  assert.ok(alertmanager.command?.includes('--web.listen-address=:9093'));
+  const configMount = bindMounts(alertmanager).find(
+    (mount) => mount.source === './container/alertmanager.yml',
+  );
+  assert.ok(alertmanager.command?.includes(`--config.file=${configMount?.target}`));
+  const route = parse(read('infra/container/alertmanager.yml')) as {
+    receivers: {
+      webhook_configs: { url: string; http_config: { authorization: { credentials_file: string } } }[];
+    }[];
+  };
+  const webhook = route.receivers[0]?.webhook_configs[0];
+  assert.equal(webhook?.url, `${containerConfig.alerta.url}/webhooks/prometheus`);
+  assert.deepEqual(
+    alertmanager.secrets?.map((secret) => `/run/secrets/${secret}`),
+    [webhook?.http_config.authorization.credentials_file],
+  );
+});
+
+test('systemd: primoart.target wants every process of the list; units start it the way the list says', () => {
+  const target = read(`infra/systemd/${targetName}`);
+  const wanted = [...target.matchAll(/^Wants=(.*)$/gm)].flatMap((line) => (line[1] ?? '').split(' '));
+  assert.deepEqual(
+    wanted,
+    projectProcesses.map((process) =>
+      process.kind === 'gateway' ? gatewayUnitName : workerUnitName(process.name),
+    ),
+  );
+  const worker = read('infra/systemd/primoart-worker@.service');
+  assert.match(
+    worker,
+    /^ExecStart=\/usr\/bin\/node \/opt\/primoart\/scripts\/cli\.ts worker %i --config\.file /m,
+  );
+  const timeout = Number(/^TimeoutStartSec=(\d+)$/m.exec(worker)?.[1]);
+  for (const process of projectProcesses) assert.ok(timeout * 1000 >= process.startTimeoutMs, process.name);
+  for (const unit of [worker, read(`infra/systemd/${gatewayUnitName}`)]) {
+    assert.match(unit, /^Type=notify$/m);
+    assert.match(unit, new RegExp(`^PartOf=${targetName.replace('.', '\\.')}$`, 'm'));
+  }
+});
