@@ -3,6 +3,7 @@
 // their structure is what a container engine or systemd needs to run every process. No engine runs
 // here (`docker compose config` cannot), so the structure is checked on the parsed files.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -190,6 +191,28 @@ test('the container config gives each process its own Kafka identity, port and s
     Object.keys(containerConfig.workers),
     projectProcesses.filter((process) => process.kind === 'worker').map((worker) => worker.name),
   );
+});
+
+test('the container config is valid: `primoart check config` accepts it with the variables compose passes', () => {
+  const variables = Object.fromEntries(
+    [...read('infra/container/primoart.yml').matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((match) => [
+      match[1],
+      // A SHA-256 wherever one is expected; any value does for the rest.
+      'a'.repeat(64),
+    ]),
+  );
+  const output = execFileSync(
+    process.execPath,
+    [
+      join(repoDir, 'scripts', 'cli.ts'),
+      'check',
+      'config',
+      '--config.file',
+      join(infraDir, 'container', 'primoart.yml'),
+    ],
+    { env: { PATH: process.env.PATH ?? '', ...variables }, encoding: 'utf8' },
+  );
+  assert.match(output, /primoart\.yml: OK/);
 });
 
 test('kafka-users creates the SCRAM user of every identity, and the bus is prepared as the admin', () => {
