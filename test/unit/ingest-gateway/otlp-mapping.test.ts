@@ -21,7 +21,12 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { decodeRequest, encodingOf, OtlpDecodeError } from '../../../ingest-gateway/otlp/decode.ts';
+import {
+  decodeRequest,
+  encodingOf,
+  OtlpDecodeError,
+  OtlpLimitError,
+} from '../../../ingest-gateway/otlp/decode.ts';
 
 /** No record limit: these tests are about mapping (the limits have tests of their own). */
 const unlimited = {
@@ -461,3 +466,80 @@ test('OTLP/JSON log severity may be given by its enum name or its number', () =>
   assert.equal(severityOf(17), 17);
   assert.equal(severityOf('SEVERITY_NUMBER_WARN2'), 14);
 });
+
+test('exemplars and resource entity references are decoded and counted in both encodings, and carried by no record', () => {
+  const point = { timeUnixNano: '1763632800000000000', asDouble: 2.5 };
+  const metrics = (withExtras: boolean, ids: (hex: string) => unknown) => ({
+    resourceMetrics: [
+      {
+        resource: {
+          attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }],
+          ...(withExtras ? { entityRefs: [{ type: 'service', idKeys: ['service.name'] }] } : {}),
+        },
+        scopeMetrics: [
+          {
+            metrics: [
+              {
+                name: 'latency',
+                gauge: {
+                  dataPoints: [
+                    withExtras
+                      ? {
+                          ...point,
+                          exemplars: [
+                            {
+                              timeUnixNano: '1763632800000000000',
+                              asDouble: 2.5,
+                              traceId: ids('5b8efff798038103d269b633813fc60c'),
+                              spanId: ids('eee19b7ec3c1b174'),
+                              filteredAttributes: [{ key: 'user', value: { stringValue: 'u1' } }],
+                            },
+                          ],
+                        }
+                      : point,
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+  const bodies = (withExtras: boolean) => ({
+    json: Buffer.from(JSON.stringify(metrics(withExtras, (hex) => hex))),
+    protobuf: Buffer.from(
+      otlpTypes.metricsRequest
+        .encode(otlpTypes.metricsRequest.fromObject(metrics(withExtras, (hex) => Buffer.from(hex, 'hex'))))
+        .finish(),
+    ),
+  });
+  const limit = (maxValuesPerRequest: number) => ({ maxRecordsPerRequest: 10, maxValuesPerRequest });
+  for (const encoding of ['json', 'protobuf'] as const) {
+    const plain = bodies(false)[encoding];
+    const extras = bodies(true)[encoding];
+    const records = (body: Buffer) =>
+      metricPointsFromRequest(decodeRequest(otlpTypes.metricsRequest, body, encoding, unlimited), receivedAt)
+        .records;
+    assert.deepEqual(records(extras), records(plain), encoding);
+    assert.equal(records(plain).length, 1);
+    // The fewest messages the request without them needs: with them it is over that limit.
+    let fewest = 1;
+    while (overLimit(() => decodeRequest(otlpTypes.metricsRequest, plain, encoding, limit(fewest)))) fewest++;
+    assert.throws(
+      () => decodeRequest(otlpTypes.metricsRequest, extras, encoding, limit(fewest)),
+      /max_values_per_request/,
+      encoding,
+    );
+  }
+});
+
+function overLimit(decode: () => unknown): boolean {
+  try {
+    decode();
+    return false;
+  } catch (error) {
+    if (error instanceof OtlpLimitError) return true;
+    throw error;
+  }
+}
