@@ -2,7 +2,6 @@
 // the HTTP API. main.ts opens it while connecting dependencies, waits for `caughtUp()` before the
 // gateway reports ready (a fresh instance must not answer GET with a partial list), and stops it.
 import type { ProcessContext } from '../core/process.ts';
-import type { TransactionDefinitionRecord } from '../schemas/index.ts';
 import { codecFor } from '../topics/bus.ts';
 import { topics } from '../topics/catalog.ts';
 import type { KafkaConnection, Producer } from '../topics/port.ts';
@@ -21,11 +20,7 @@ export async function openDefinitions(options: {
   bodyLimitBytes: number;
 }) {
   const { context } = options;
-  const codec = await codecFor<TransactionDefinitionRecord>(
-    context,
-    options.registryUrl,
-    topics.synthDefinitions,
-  );
+  const codec = await codecFor(context, options.registryUrl, topics.synthDefinitions);
   const view = await context.connect(`kafka topic ${topics.synthDefinitions.name}`, () =>
     startDefinitionsView({ kafka: options.kafka, codec, logger: context.logger }),
   );

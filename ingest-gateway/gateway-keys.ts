@@ -11,7 +11,7 @@ import { type CompactedView, startCompactedView } from '../topics/compacted-view
 import type { KafkaConnection, Producer } from '../topics/port.ts';
 import { type AuthenticatedKey, createKeyStore, createManagedKeyIndex, type KeyStore } from './api-keys.ts';
 import { createAuthFailureGuard } from './auth-failures.ts';
-import { type ApiKeyRecord, type ApiKeyUsageRecord, knownScopes } from './key-records.ts';
+import { type ApiKeyRecord, knownScopes } from './key-records.ts';
 import { createKeyUsageRecorder } from './key-usage.ts';
 import { type BucketLimit, createRateLimiter } from './token-bucket.ts';
 
@@ -40,8 +40,8 @@ export interface GatewayKeys {
 export async function createGatewayKeys(options: GatewayKeysOptions): Promise<GatewayKeys> {
   const { gateway, context, producer } = options;
   const { logger } = context;
-  const keyCodec = await codecFor<ApiKeyRecord>(context, options.registryUrl, topics.apiKeys);
-  const usageCodec = await codecFor<ApiKeyUsageRecord>(context, options.registryUrl, topics.apiKeyUsage);
+  const keyCodec = await codecFor(context, options.registryUrl, topics.apiKeys);
+  const usageCodec = await codecFor(context, options.registryUrl, topics.apiKeyUsage);
 
   const managed = createManagedKeyIndex();
   const rate = gateway.rate_limit;

@@ -7,27 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { type ApiKeyScope, apiKeyScopes } from '../core/config-schema.ts';
 import { sha256Hex } from '../core/sha256.ts';
+import type { ApiKeyRecord, ApiKeyUsageRecord } from '../schemas/record-types.ts';
 
-/** The value of primoart.auth.keys.v1 (schemas/api-key.avsc), keyed by `id`. */
-export interface ApiKeyRecord {
-  id: string;
-  name: string;
-  scopes: string[];
-  robot_id: string | null;
-  sha256: string;
-  /** Epoch milliseconds. */
-  created_at: number;
-  revoked_at: number | null;
-  /** The key's own rate limit in records per second; null: the gateway's default. */
-  records_per_second: number | null;
-}
-
-/** The value of primoart.auth.key-usage.v1 (schemas/api-key-usage.avsc), keyed by `key_id`. */
-export interface ApiKeyUsageRecord {
-  key_id: string;
-  /** Epoch milliseconds. */
-  last_used_at: number;
-}
+// The values of primoart.auth.keys.v1 (keyed by `id`) and primoart.auth.key-usage.v1 (keyed by `key_id`).
+export type { ApiKeyRecord, ApiKeyUsageRecord };
 
 export const managedKeyIdPattern = /^[0-9a-f]{16}$/;
 

@@ -1,6 +1,5 @@
 // The ingest gateway process: validates, authenticates and publishes; nothing downstream talks back.
 import { requireSection, runProcess } from '../core/index.ts';
-import type { SynthArtifactRecord, TransactionResultRecord } from '../schemas/record-types.ts';
 import { codecFor, openKafka } from '../topics/bus.ts';
 import { topics } from '../topics/catalog.ts';
 import { openDefinitions } from './definitions.ts';
@@ -25,8 +24,8 @@ export function runGateway(args: string[]): Promise<never> {
       const gateway = requireSection(config, 'gateway');
       const kafka = await openKafka(context, config.kafka);
       const registryUrl = config.schema_registry.url;
-      const resultCodec = await codecFor<TransactionResultRecord>(context, registryUrl, topics.synthResults);
-      const artifactCodec = await codecFor<SynthArtifactRecord>(context, registryUrl, topics.synthArtifacts);
+      const resultCodec = await codecFor(context, registryUrl, topics.synthResults);
+      const artifactCodec = await codecFor(context, registryUrl, topics.synthArtifacts);
       const producer = await context.connect('kafka producer', () => kafka.producer());
       const publisher = createResultPublisher({
         producer,

@@ -1,28 +1,14 @@
 // The two faces of a stored transaction definition: the Avro record on
 // primoart.synth.definitions.v1, and the JSON object `GET /api/v1/transactions/` answers with.
+import type { TransactionDefinitionRecord } from './record-types.ts';
 import type { ValidTransactionDefinition } from './transaction-definition.ts';
 
-/** What avsc encodes and decodes (timestamp-millis as epoch milliseconds). */
-export interface TransactionDefinitionRecord extends ValidTransactionDefinition {
-  updated_at: number;
-}
+export type { TransactionDefinitionRecord };
 
 /** The wire shape of a stored definition: the POSTed fields plus `updated_at` (RFC 3339, UTC). */
 export interface StoredTransactionDefinition extends ValidTransactionDefinition {
   updated_at: string;
 }
-
-/** Field names of the Avro record, in the .avsc's order (the unit tests hold the two together). */
-export const transactionDefinitionRecordFields = [
-  'uuid',
-  'name',
-  'cron',
-  'code',
-  'target_duration',
-  'metadata',
-  'description',
-  'updated_at',
-] as const;
 
 export function toDefinitionRecord(
   definition: ValidTransactionDefinition,

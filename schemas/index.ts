@@ -8,8 +8,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
+import type {
+  ApiKeyRecord,
+  ApiKeyUsageRecord,
+  DetectedEventRecord,
+  OtelLogRecord,
+  OtelMetricPointRecord,
+  OtelSpanRecord,
+  SeriesBaselineRecord,
+  SynthArtifactRecord,
+  TransactionDefinitionRecord,
+  TransactionForecastRecord,
+  TransactionResultRecord,
+} from './record-types.ts';
 
-export interface RecordSchema {
+/** One record type; `Value` is the TypeScript type of its values as avsc encodes and decodes them. */
+export interface RecordSchema<Value = unknown> {
   /** The name the topic catalog uses, also the .avsc file's base name, e.g. `transaction-result`. */
   name: string;
   /** Full Avro name, e.g. `io.primoart.synth.v1.TransactionResult`. */
@@ -19,9 +33,11 @@ export interface RecordSchema {
   /** The parsed JSON of the .avsc file, as registered with the schema registry. */
   schema: avro.Schema;
   avroType: avro.Type;
+  /** Never set: carries `Value` to whoever opens a codec for the record (`codecFor`). */
+  readonly valueType?: Value;
 }
 
-function loadRecordSchema(name: string): RecordSchema {
+function loadRecordSchema<Value>(name: string): RecordSchema<Value> {
   const avscPath = path.join(import.meta.dirname, `${name}.avsc`);
   const schema = JSON.parse(readFileSync(avscPath, 'utf8')) as avro.Schema;
   const avroType = avro.Type.forSchema(schema);
@@ -29,17 +45,19 @@ function loadRecordSchema(name: string): RecordSchema {
   return { name, fullName: avroType.name, avscPath, schema, avroType };
 }
 
-export const transactionResultSchema: RecordSchema = loadRecordSchema('transaction-result');
-export const synthArtifactSchema: RecordSchema = loadRecordSchema('synth-artifact');
-export const apiKeySchema: RecordSchema = loadRecordSchema('api-key');
-export const apiKeyUsageSchema: RecordSchema = loadRecordSchema('api-key-usage');
-export const transactionDefinitionSchema: RecordSchema = loadRecordSchema('transaction-definition');
-export const otelSpanSchema: RecordSchema = loadRecordSchema('otel-span');
-export const otelMetricPointSchema: RecordSchema = loadRecordSchema('otel-metric-point');
-export const otelLogRecordSchema: RecordSchema = loadRecordSchema('otel-log-record');
-export const baselineSchema: RecordSchema = loadRecordSchema('baseline');
-export const detectedEventSchema: RecordSchema = loadRecordSchema('detected-event');
-export const transactionForecastSchema: RecordSchema = loadRecordSchema('transaction-forecast');
+// Each schema with the TypeScript type of its values (record-types.ts, generated from the same file).
+export const transactionResultSchema = loadRecordSchema<TransactionResultRecord>('transaction-result');
+export const synthArtifactSchema = loadRecordSchema<SynthArtifactRecord>('synth-artifact');
+export const apiKeySchema = loadRecordSchema<ApiKeyRecord>('api-key');
+export const apiKeyUsageSchema = loadRecordSchema<ApiKeyUsageRecord>('api-key-usage');
+export const transactionDefinitionSchema =
+  loadRecordSchema<TransactionDefinitionRecord>('transaction-definition');
+export const otelSpanSchema = loadRecordSchema<OtelSpanRecord>('otel-span');
+export const otelMetricPointSchema = loadRecordSchema<OtelMetricPointRecord>('otel-metric-point');
+export const otelLogRecordSchema = loadRecordSchema<OtelLogRecord>('otel-log-record');
+export const baselineSchema = loadRecordSchema<SeriesBaselineRecord>('baseline');
+export const detectedEventSchema = loadRecordSchema<DetectedEventRecord>('detected-event');
+export const transactionForecastSchema = loadRecordSchema<TransactionForecastRecord>('transaction-forecast');
 
 export const recordSchemas: readonly RecordSchema[] = [
   transactionResultSchema,
@@ -76,10 +94,8 @@ export {
 } from './compatibility.ts';
 export {
   type StoredTransactionDefinition,
-  type TransactionDefinitionRecord,
   toDefinitionRecord,
   toStoredDefinition,
-  transactionDefinitionRecordFields,
 } from './definition-records.ts';
 export { screenshotObjectKey } from './object-key.ts';
 export type {
@@ -91,6 +107,7 @@ export type {
   SynthArtifact,
   SynthArtifactRecord,
   SynthResult,
+  TransactionDefinitionRecord,
   TransactionResultPayload,
   TransactionResultRecord,
   ValidTransactionResult,

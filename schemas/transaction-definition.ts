@@ -4,6 +4,7 @@
 
 import { CronExpressionParser } from 'cron-parser';
 import { type Check, FieldReader, knownFieldsObject, text, utf8Text, uuid } from './field-checks.ts';
+import type { TransactionDefinitionRecord } from './record-types.ts';
 import {
   describeJsonType,
   fieldPath,
@@ -26,16 +27,8 @@ export const transactionDefinitionLimits = {
   maxDefinitionsPerRequest: 1000,
 } as const;
 
-/** A definition as an admin sends it, after validation (uuid lowercased, cron trimmed). */
-export interface ValidTransactionDefinition {
-  uuid: string;
-  name: string;
-  cron: string;
-  code: string;
-  target_duration: number;
-  metadata: Record<string, string>;
-  description: string | null;
-}
+/** A definition as an admin sends it, after validation (uuid lowercased, cron trimmed): its record less the time. */
+export type ValidTransactionDefinition = Omit<TransactionDefinitionRecord, 'updated_at'>;
 
 /** The fields an item may have, in the contract's order. */
 export const transactionDefinitionFields = [

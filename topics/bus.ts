@@ -66,11 +66,11 @@ export async function openKafka(context: ProcessContext, kafka: KafkaConfig): Pr
   return connection;
 }
 
-/** A codec for a topic's values, waiting (bounded) for the registry to answer. */
+/** A codec for a topic's values (typed by the topic), waiting (bounded) for the registry to answer. */
 export function codecFor<T>(
   context: ProcessContext,
   registryUrl: string,
-  topic: { name: string; valueSchema: RecordSchema | null },
+  topic: { name: string; valueSchema: RecordSchema<T> | null },
 ): Promise<ValueCodec<T>> {
   if (topic.valueSchema === null) throw new Error(`${topic.name} carries raw bytes, not Avro`);
   const schema = topic.valueSchema.schema;

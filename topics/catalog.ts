@@ -16,11 +16,12 @@ import {
   transactionResultSchema,
 } from '../schemas/index.ts';
 
-export interface TopicSpec {
+/** A topic; `Value` is the TypeScript type of its records, so its codec needs no type argument. */
+export interface TopicSpec<Value = unknown> {
   name: string;
   partitions: number;
   /** The Avro record type of the values, or null for raw copies (dead letters). */
-  valueSchema: RecordSchema | null;
+  valueSchema: RecordSchema<Value> | null;
   /** What the message key is; it decides ordering (one key → one partition → in order). */
   key: string;
   retentionMs: number;

@@ -9,7 +9,6 @@ import {
   toStoredDefinition,
   transactionDefinitionFields,
   transactionDefinitionLimits,
-  transactionDefinitionRecordFields,
   transactionDefinitionSchema,
   validateDefinitionUpsert,
 } from '../../../schemas/index.ts';
@@ -32,13 +31,12 @@ test('the .avsc fields are the record fields, each documented, and an item has e
     doc?: string;
     fields: Array<{ name: string; doc?: string }>;
   };
-  assert.deepEqual(
-    schema.fields.map((field) => field.name),
-    [...transactionDefinitionRecordFields],
-  );
   assert.ok((schema.doc ?? '').length > 20);
   for (const field of schema.fields) assert.ok((field.doc ?? '').length > 5, `doc of ${field.name}`);
-  assert.deepEqual([...transactionDefinitionFields, 'updated_at'], [...transactionDefinitionRecordFields]);
+  assert.deepEqual(
+    [...transactionDefinitionFields, 'updated_at'],
+    schema.fields.map((field) => field.name),
+  );
 });
 
 test('there are valid examples and at least 20 invalid ones, each with its expected paths', () => {
