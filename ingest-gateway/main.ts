@@ -4,6 +4,7 @@ import { codecFor, openKafka } from '../topics/bus.ts';
 import { topics } from '../topics/catalog.ts';
 import { openDefinitions } from './definitions.ts';
 import { createGatewayKeys } from './gateway-keys.ts';
+import { createMemorySettler, largeBodyBytes } from './memory-settle.ts';
 import { createDecodePool } from './otlp/decode-pool.ts';
 import { createOtelPublishers } from './otlp/otel-publishers.ts';
 import { otlpApi } from './otlp/otlp-api.ts';
@@ -69,6 +70,7 @@ export function runGateway(args: string[]): Promise<never> {
         context,
         catchUpTimeoutMs: config.startup.dependency_timeout_ms,
       });
+      const settler = createMemorySettler({ quietMs: 5_000 });
       return {
         // Not ready before the definitions and API keys views have read their whole topics.
         start: async () => {
@@ -80,9 +82,17 @@ export function runGateway(args: string[]): Promise<never> {
           await producer.disconnect();
           await otlpDecoder.close();
           await uploadJudge.close();
+          settler.close();
         },
         routes(app) {
           app.use(countResponses(context.metrics));
+          app.use((request, _response, next) => {
+            // A chunked body has no length: it may be large.
+            const chunked = request.headers['transfer-encoding'] !== undefined;
+            if (chunked || Number(request.headers['content-length'] ?? 0) >= largeBodyBytes)
+              settler.noteLargeRequest();
+            next();
+          });
           app.use(definitions.api(keys.store));
           app.use(
             resultsApi({

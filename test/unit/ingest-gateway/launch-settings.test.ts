@@ -37,7 +37,11 @@ test('the systemd unit runs the gateway with the same settings', () => {
 test('the container image sets the same environment and Node options', () => {
   const dockerfile = read('infra/container/Dockerfile');
   const env = new Map(
-    [...dockerfile.matchAll(/(?:ENV\s+|\\\n\s+)([A-Z_]+)=(\S+)/g)].map((match) => [match[1], match[2]]),
+    // A value is a word or a double-quoted text (NODE_OPTIONS has several options).
+    [...dockerfile.matchAll(/(?:ENV\s+|\\\n\s+)([A-Z_]+)=(?:"([^"]*)"|(\S+))/g)].map((match) => [
+      match[1],
+      match[2] ?? match[3],
+    ]),
   );
   for (const [name, value] of Object.entries(gatewayLaunchEnv())) {
     assert.equal(env.get(name), value, `ENV ${name} in the Dockerfile`);
