@@ -56,6 +56,8 @@ export async function testCommand(args: string[]): Promise<number> {
   const cli = join(repo, 'scripts', 'cli.ts');
 
   if ((await run('lint and format check (biome)', bin('biome'), ['check', '.'])) !== 0) return 1;
+  // The import boundaries of README "Layout" (core ← schemas ← topics ← gateway, console, workers).
+  if ((await run('import boundaries (dependency-cruiser)', bin('depcruise'), ['.'])) !== 0) return 1;
   if (
     (await run('type-check (tsc --noEmit, strict)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'])) !== 0
   ) {

@@ -1,0 +1,93 @@
+// The house's import boundaries (README "Layout"): an arrow only points down.
+//
+//   scripts/, test/, infra/                  may import anything
+//   console/   ingest-gateway/   workers/<name>/
+//                      topics/                the bus
+//           schemas/        core/             contracts; the ground floor
+//
+// What two workers share is a contract (schemas/) or frame (the workers/*.ts root files, core/),
+// never one worker's folder. Run by `scripts/primoart test`; alone: `npx depcruise .`
+
+const above = (...folders) => `^(${folders.join('|')})/`;
+const tools = ['infra', 'scripts', 'test'];
+const rule = (name, comment, from, to) => ({ name, comment, severity: 'error', from, to });
+
+// Temporary exceptions (issue 10), one import each: helper H2's change in progress removes both,
+// then these lines go. `except` splits a rule so that only that one file → file(s) edge passes.
+const except = (forbidden, from, to) => [
+  { ...forbidden, from: { ...forbidden.from, pathNot: from } },
+  { ...forbidden, from: { path: from }, to: { ...forbidden.to, pathNot: to } },
+];
+// core's config schema validates the event detector's section with the detector's own schemas.
+const configSchemaException = ['^core/config-schema\\.ts$', '^workers/event-detector/detection-config\\.ts$'];
+// The worker frame (worker-component.ts, heartbeats.ts) sends heartbeats with the Alerta forwarder's client.
+const heartbeatException = [
+  '^workers/(worker-component|heartbeats)\\.ts$',
+  '^workers/alerta-forwarder/(alerta-client|forwarder-options)\\.ts$',
+];
+
+export default {
+  forbidden: [
+    ...except(
+      rule(
+        'core-imports-nothing-of-ours',
+        'core/ is the ground floor: config, logs, metrics, lifecycle',
+        { path: '^core/' },
+        { path: above('schemas', 'topics', 'console', 'ingest-gateway', 'workers', ...tools) },
+      ),
+      ...configSchemaException,
+    ),
+    rule(
+      'schemas-import-only-core',
+      'the contracts stand on core/ alone',
+      { path: '^schemas/' },
+      { path: above('topics', 'console', 'ingest-gateway', 'workers', ...tools) },
+    ),
+    rule(
+      'topics-import-only-core-and-schemas',
+      'the bus knows records, not who reads or writes them',
+      { path: '^topics/' },
+      { path: above('console', 'ingest-gateway', 'workers', ...tools) },
+    ),
+    rule(
+      'gateway-imports-no-process-of-another-kind',
+      'the write API knows the bus, never a worker or the console',
+      { path: '^ingest-gateway/' },
+      { path: above('console', 'workers', ...tools) },
+    ),
+    rule(
+      'console-imports-no-process-of-another-kind',
+      'the read API knows the stores, never the gateway or a worker',
+      { path: '^console/' },
+      { path: above('ingest-gateway', 'workers', ...tools) },
+    ),
+    rule(
+      'worker-imports-no-gateway-console-or-infra',
+      'a worker stands on the frame, the bus, the contracts and core/',
+      { path: '^workers/' },
+      { path: above('ingest-gateway', 'console', ...tools) },
+    ),
+    rule(
+      'worker-imports-no-other-worker',
+      'what two workers share belongs in schemas/ (a contract) or the workers/ root (frame)',
+      { path: '^workers/([^/]+)/' },
+      { path: '^workers/[^/]+/', pathNot: '^workers/$1/' },
+    ),
+    ...except(
+      rule(
+        'worker-frame-imports-no-worker',
+        'the frame (workers/*.ts) serves every worker and knows none',
+        { path: '^workers/[^/]+\\.ts$' },
+        { path: '^workers/[^/]+/' },
+      ),
+      ...heartbeatException,
+    ),
+  ],
+  options: {
+    // swc parses TypeScript (typescript 7 has no compiler API for dependency-cruiser yet); type-only
+    // imports count as dependencies too.
+    parser: 'swc',
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)node_modules/' },
+  },
+};
