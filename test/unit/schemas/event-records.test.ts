@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fromEventRecord, toEventRecord } from '../../../../schemas/event-records.ts';
-import { detectedEventSchema } from '../../../../schemas/index.ts';
-import type { DetectedEvent } from '../../../../schemas/record-types.ts';
+import { fromEventRecord, toEventRecord } from '../../../schemas/event-records.ts';
+import { detectedEventSchema } from '../../../schemas/index.ts';
+import type { DetectedEvent } from '../../../schemas/record-types.ts';
 
 const event: DetectedEvent = {
   event_id: '0b7f6d1e-2a4c-4f7e-9a51-3c2d1e0f9a8b',

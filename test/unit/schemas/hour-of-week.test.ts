@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hourOfWeek } from '../../../../schemas/hour-of-week.ts';
+import { hourOfWeek } from '../../../schemas/hour-of-week.ts';
 
 test('hours of the week count from Monday 00:00 UTC to Sunday 23:59 UTC', () => {
   assert.equal(hourOfWeek(new Date('2026-11-23T00:00:00.000Z')), 0);
