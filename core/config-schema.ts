@@ -1,9 +1,12 @@
-// The shape of primoart.yml: every section, every default, in one place.
-// Objects are strict: an unknown key is a reported problem, so a typo is never silently ignored.
+// The shape of primoart.yml. Core states the sections every process shares (kafka, the stores'
+// addresses, log, startup, …); each component (the gateway, each worker) owns its own section, the
+// way an OpenTelemetry Collector component owns its config: its schema and defaults live with the
+// component, and the entry point hands the list of owners to the loader (`configSchemaFor`).
+// Objects are strict: an unknown key is a reported problem, so a typo is never silently ignored,
+// and a key under the wrong component is one too.
 // Sections that only some processes need (postgres, minio, …) are optional here; the process that
 // needs one asks for it with `requireSection`, which fails start-up naming the missing section.
 import { z } from 'zod';
-import { detectionSchema, maintenanceWindowsSchema } from '../workers/event-detector/detection-config.ts';
 
 const hostPortPattern = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
@@ -17,79 +20,14 @@ export function parseHostPort(value: string): { host: string; port: number } | u
   return { host, port };
 }
 
-const hostPort = z.string().refine((value) => parseHostPort(value) !== undefined, {
+/** Validators a component's schema shares with core's sections. */
+export const hostPort = z.string().refine((value) => parseHostPort(value) !== undefined, {
   message: 'expected host:port',
 });
-const positiveInt = z.number().int().min(1);
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+export const positiveInt = z.number().int().min(1);
+export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error'] as const;
-
-export const apiKeyScopes = ['results:write', 'otlp:write', 'definitions:read', 'admin'] as const;
-
-const apiKeySchema = z.strictObject({
-  name: z.string().min(1),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, { error: 'expected the SHA-256 of the key as 64 hex characters' })
-    .transform((hash) => hash.toLowerCase()),
-  scopes: z.array(z.enum(apiKeyScopes)).min(1),
-  /** Binds a robot key to the robot it may upload results for. */
-  robot_id: z.uuid({ error: 'expected a UUID' }).optional(),
-  /** This key's rate limit in records per second (default: gateway.rate_limit.records_per_second). */
-  rate_limit: z.number().positive().optional(),
-});
-
-const workerSchema = z.strictObject({
-  listen: hostPort,
-  /** Consumer group; default `primoart.<worker>`. Instances of one worker share it to split partitions. */
-  group_id: z.string().min(1).optional(),
-  batch: z
-    .strictObject({
-      max_records: positiveInt.default(500),
-      max_bytes: positiveInt.default(8 * 1024 * 1024),
-      max_wait_ms: positiveInt.default(200),
-    })
-    .prefault({}),
-  retry: z
-    .strictObject({
-      initial_ms: positiveInt.default(200),
-      max_ms: positiveInt.default(10_000),
-    })
-    .prefault({}),
-  /** A worker that keeps local state (the baseline model's SQLite file): its path. Required by such a worker. */
-  state_file: z.string().min(1).optional(),
-  /** alerta-forwarder only; defaults in workers/alerta-forwarder/forwarder-options.ts. */
-  forwarding: z
-    .strictObject({
-      /** `origin` of the alerts sent. */
-      origin: z.string().min(1).optional(),
-      /** Events older than this when read (a replay, a long outage) are not sent. */
-      max_event_age_ms: positiveInt.optional(),
-      /** How often Alerta's heartbeats are turned into HeartbeatFail/Slow/OK alerts. */
-      heartbeat_check_interval_ms: positiveInt.optional(),
-      /** Heartbeats expired for longer than this are deleted (a retired instance) and their alert closed. */
-      heartbeat_forget_after_ms: positiveInt.optional(),
-      /** Only heartbeats whose origin starts with this are watched. */
-      heartbeat_origin_prefix: z.string().min(1).optional(),
-    })
-    .optional(),
-  /** baseline: the model's knobs (defaults and why in workers/baseline/settings.ts and its README). */
-  model: z
-    .strictObject({
-      /** Runs older than this many days before their series' newest run leave the model. */
-      window_days: positiveInt.optional(),
-      /** A series is `learning` (nothing judged against it) until its window holds this many runs. */
-      learning_min_samples: positiveInt.optional(),
-      /** An hour-of-week bucket is used once it holds this many non-FAIL runs; before, all hours are. */
-      bucket_min_samples: positiveInt.optional(),
-    })
-    .optional(),
-  /** event-detector: the rules' thresholds (defaults in workers/event-detector/detector-options.ts). */
-  detection: detectionSchema.optional(),
-  /** event-detector: when problems are recorded but not alerted. */
-  maintenance_windows: maintenanceWindowsSchema.optional(),
-});
 
 /**
  * A SASL/SCRAM identity on Kafka. The password is given inline (or as `${VAR}`) or, so that a
@@ -110,7 +48,7 @@ const kafkaCredentialsSchema = z
     },
   );
 
-export const configSchema = z.strictObject({
+const sharedShape = {
   /** Environment for results that carry none. */
   environment: z.string().min(1).default('production'),
   log: z.strictObject({ level: z.enum(logLevels).default('info') }).prefault({}),
@@ -194,84 +132,65 @@ export const configSchema = z.strictObject({
       shutdown_timeout_ms: positiveInt.default(15_000),
     })
     .prefault({}),
-  gateway: z
-    .strictObject({
-      listen: hostPort,
-      body_limit_bytes: positiveInt.default(32 * 1024 * 1024),
-      api_keys: z.array(apiKeySchema).default([]),
-      /**
-       * A token bucket per API key per gateway instance counting records (results, spans, data
-       * points, log records); over it, requests are answered 429. And one per source address
-       * counting failed authentications. See ingest-gateway/README.md "Rate limit".
-       */
-      rate_limit: z
-        .strictObject({
-          records_per_second: z.number().positive().default(100_000),
-          burst: positiveInt.default(200_000),
-          requests_per_second: z
-            .unknown()
-            .refine((value) => value === undefined, {
-              error: 'replaced by records_per_second: the limit counts records, not requests',
-            })
-            .optional(),
-          failed_auth_burst: positiveInt.default(20),
-          failed_auth_per_minute: z.number().positive().default(10),
-        })
-        .prefault({}),
-      /** The OTLP/HTTP receiver's request limits and decoder threads (ingest-gateway/README.md "OpenTelemetry"). */
-      otlp: z
-        .strictObject({
-          /** Spans, data points or log records per request; more is answered 413. */
-          max_records_per_request: positiveInt.default(20_000),
-          /** Messages (attributes, values, events, links, records) per request; more is answered 413. */
-          max_values_per_request: positiveInt.default(2_000_000),
-          /** What one request's records may total once encoded (Avro); more is answered 413. */
-          max_request_record_bytes: positiveInt.default(64 * 1024 * 1024),
-          /** Worker threads that decode OTLP requests off the event loop. */
-          decode_threads: positiveInt.default(2),
-          /** Requests waiting for a decoder thread; more are answered 503 with Retry-After. */
-          decode_queue: positiveInt.default(64),
-        })
-        .prefault({}),
-    })
-    .superRefine((gateway, ctx) => {
-      const seenNames = new Set<string>();
-      const seenHashes = new Set<string>();
-      gateway.api_keys.forEach((key, index) => {
-        if (seenNames.has(key.name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['api_keys', index, 'name'],
-            message: `duplicate key name "${key.name}"`,
-          });
-        }
-        if (seenHashes.has(key.sha256)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['api_keys', index, 'sha256'],
-            message: 'the same key hash appears twice',
-          });
-        }
-        seenNames.add(key.name);
-        seenHashes.add(key.sha256);
-      });
-    })
-    .optional(),
-  /** One section per worker, keyed by the worker's name. */
-  workers: z
-    .record(
-      z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'expected a worker name in kebab-case' }),
-      workerSchema,
-    )
-    .default({}),
-});
+};
 
-export type PrimoartConfig = z.output<typeof configSchema>;
+/** Core's own sections, without any component's. */
+export const sharedConfigSchema = z.strictObject(sharedShape);
+
+/** What every component section holds: the address its process serves health and metrics on. */
+export interface ProcessSection {
+  listen: string;
+}
+
+/**
+ * A component's config section, as its owner states it (OpenTelemetry Collector's component.Config
+ * with its factory's defaults): where the section sits in the file and its schema.
+ */
+export interface ConfigOwner<S extends z.ZodType = z.ZodType> {
+  /** The process name: `ingest-gateway`, `synth-store`, … */
+  name: string;
+  /** Where its section sits: `['gateway']`, or `['workers', '<name>']` for a worker. */
+  path: readonly [string] | readonly [string, string];
+  /** Validates the section and fills in its defaults; its output has the process's `listen`. */
+  configSchema: S;
+}
+
+/**
+ * The whole file's schema: core's sections and one optional section per owner. Owners under one
+ * parent key (`workers`) share a strict mapping, so a section no owner claims is an unknown key.
+ */
+export function configSchemaFor(owners: readonly ConfigOwner[]) {
+  const shape: Record<string, z.ZodType> = { ...sharedShape };
+  const nested = new Map<string, Record<string, z.ZodType>>();
+  for (const owner of owners) {
+    const [parent, child] = owner.path;
+    if (parent in sharedShape) throw new Error(`${owner.name}: section ${parent} belongs to core`);
+    if (child === undefined) {
+      shape[parent] = owner.configSchema.optional();
+      continue;
+    }
+    const children = nested.get(parent) ?? {};
+    children[child] = owner.configSchema.optional();
+    nested.set(parent, children);
+  }
+  for (const [parent, children] of nested) shape[parent] = z.strictObject(children).prefault({});
+  // The file always has a `workers` mapping, also with no worker registered.
+  shape.workers ??= z.strictObject({}).prefault({});
+  return z.strictObject(shape);
+}
+
+export type SharedConfig = z.output<typeof sharedConfigSchema>;
+
+/**
+ * A validated file: core's sections typed; a component reads its own section with `sectionOf`
+ * (core/config.ts), typed by its schema.
+ */
+export type PrimoartConfig = SharedConfig & {
+  workers: Readonly<Record<string, ProcessSection>>;
+  readonly [section: string]: unknown;
+};
+
 export type LogLevel = (typeof logLevels)[number];
-export type ApiKeyScope = (typeof apiKeyScopes)[number];
-export type ApiKeyConfig = z.output<typeof apiKeySchema>;
-export type WorkerConfig = z.output<typeof workerSchema>;
-export type GatewayConfig = NonNullable<PrimoartConfig['gateway']>;
 export type KafkaConfig = PrimoartConfig['kafka'];
 export type KafkaCredentials = NonNullable<KafkaConfig['sasl']>;
 export type PostgresConfig = NonNullable<PrimoartConfig['postgres']>;

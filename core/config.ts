@@ -1,11 +1,18 @@
-// Loading primoart.yml: read → parse YAML → expand ${ENV_VAR} → validate against config-schema.ts.
+// Loading primoart.yml: read → parse YAML → expand ${ENV_VAR} → validate against core's sections
+// and each component's own (config-schema.ts `configSchemaFor`; the owners come from the entry point).
 // Every problem found is collected (not just the first) and reported as
 // `<file>:<line>:<col>: <dotted.path>: <what is wrong>`, the way promtool reports a bad prometheus.yml.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, type PrimoartConfig, type WorkerConfig } from './config-schema.ts';
+import {
+  type ConfigOwner,
+  configSchemaFor,
+  type PrimoartConfig,
+  type ProcessSection,
+  type SharedConfig,
+} from './config-schema.ts';
 
 export const defaultConfigFile = 'primoart.yml';
 
@@ -39,6 +46,28 @@ type Environment = Record<string, string | undefined>;
 export interface LoadConfigOptions {
   /** Variables for `${NAME}` expansion; defaults to process.env. */
   env?: Environment;
+  /**
+   * The components whose sections the file may hold (the gateway, every worker), each validated
+   * against its own schema; a section none of them owns is an unknown key. Default: the ones the
+   * entry point registered (`registerComponents`).
+   */
+  components?: readonly ConfigOwner[];
+}
+
+let registeredComponents: readonly ConfigOwner[] = [];
+
+/**
+ * Names every component whose section a config file may hold, once, from the entry point
+ * (scripts/cli.ts): core imports no component, so it learns their schemas here.
+ */
+export function registerComponents(components: readonly ConfigOwner[]): void {
+  const names = new Set<string>();
+  for (const component of components) {
+    const path = component.path.join('.');
+    if (names.has(path)) throw new Error(`two components own the config section ${path}`);
+    names.add(path);
+  }
+  registeredComponents = components;
 }
 
 /** Reads and validates a config file; throws ConfigError listing every problem. */
@@ -92,15 +121,23 @@ export function parseConfig(text: string, file: string, options: LoadConfigOptio
   }));
 
   const data: unknown = doc.toJS() ?? {};
-  const result = configSchema.safeParse(data);
-  if (result.success && problems.length === 0) return result.data;
+  const schema = configSchemaFor(options.components ?? registeredComponents);
+  const result = schema.safeParse(data);
+  if (result.success && problems.length === 0) return result.data as PrimoartConfig;
 
   const expansionPaths = new Set(problems.map((problem) => problem.path));
   for (const issue of result.error?.issues ?? []) {
     // An unset variable is already reported; the unexpanded `${NAME}` failing validation is noise.
     if (expansionPaths.has(formatPath(issue.path))) continue;
     problems.push(
-      ...issueToProblems(issue, { file, data, doc: doc.contents, expanded: expansion.expanded, at }),
+      ...issueToProblems(issue, {
+        file,
+        data,
+        doc: doc.contents,
+        expanded: expansion.expanded,
+        at,
+        schema,
+      }),
     );
   }
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
@@ -181,6 +218,7 @@ function expandEnvironment(
 
 interface IssueContext {
   file: string;
+  schema: z.ZodType;
   data: unknown;
   doc: unknown;
   expanded: Set<Node>;
@@ -232,7 +270,7 @@ function issueToProblems(issue: z.core.$ZodIssue, context: IssueContext): Config
         file,
         path: formatPath(path),
         ...at(locate(doc, path).key?.range?.[0]),
-        message: `unknown key${suggestKey(key, knownKeysAt(issue.path))}`,
+        message: `unknown key${suggestKey(key, knownKeysAt(context.schema, issue.path))}`,
       };
     });
   }
@@ -304,7 +342,7 @@ function describeValue(value: unknown): string {
 }
 
 // Walks the schema to the object at `path` to suggest the intended key for a typo.
-function knownKeysAt(path: readonly PropertyKey[]): string[] {
+function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   interface Def {
     type: string;
     shape?: Record<string, { _zod: { def: Def } }>;
@@ -313,7 +351,7 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
     valueType?: { _zod: { def: Def } };
     element?: { _zod: { def: Def } };
   }
-  let def: Def | undefined = (configSchema as unknown as { _zod: { def: Def } })._zod.def;
+  let def: Def | undefined = (schema as unknown as { _zod: { def: Def } })._zod.def;
   const unwrap = (d: Def | undefined): Def | undefined => {
     let current = d;
     while (current !== undefined) {
@@ -361,11 +399,11 @@ function editDistance(a: string, b: string): number {
 // ---- sections a process requires --------------------------------------------------------------
 
 type OptionalSection = {
-  [K in keyof PrimoartConfig]-?: undefined extends PrimoartConfig[K] ? K : never;
-}[keyof PrimoartConfig];
+  [K in keyof SharedConfig]-?: undefined extends SharedConfig[K] ? K : never;
+}[keyof SharedConfig];
 
 /**
- * A section this process needs is absent. Thrown by requireSection / workerSection; runProcess
+ * A section this process needs is absent. Thrown by requireSection / sectionOf; runProcess
  * reports it as `<config file>: <path>: <message>` and exits 1.
  */
 export class MissingSectionError extends Error {
@@ -378,22 +416,33 @@ export class MissingSectionError extends Error {
 }
 
 /**
- * The named optional section, or a MissingSectionError: a process asks for the sections it needs
- * (`requireSection(config, 'postgres')`) so a missing one fails start-up, not the first write.
+ * The named optional section of core's, or a MissingSectionError: a process asks for the sections
+ * it needs (`requireSection(config, 'postgres')`) so a missing one fails start-up, not the first write.
  */
 export function requireSection<K extends OptionalSection>(
   config: PrimoartConfig,
   section: K,
-): NonNullable<PrimoartConfig[K]> {
+): NonNullable<SharedConfig[K]> {
   const value = config[section];
   if (value === undefined || value === null) {
     throw new MissingSectionError(section, 'section required by this process is missing');
   }
-  return value as NonNullable<PrimoartConfig[K]>;
+  return value as NonNullable<SharedConfig[K]>;
 }
 
-/** The `workers.<name>` section of a worker, or a MissingSectionError naming it. */
-export function workerSection(config: PrimoartConfig, worker: string): WorkerConfig {
+/** A component's own section, typed by its schema (validated with the file), or a MissingSectionError naming it. */
+export function sectionOf<S extends z.ZodType>(config: PrimoartConfig, owner: ConfigOwner<S>): z.output<S> {
+  const [parent, child] = owner.path;
+  const value =
+    child === undefined ? config[parent] : (config[parent] as Record<string, unknown> | undefined)?.[child];
+  if (value !== undefined && value !== null) return value as z.output<S>;
+  if (child === undefined)
+    throw new MissingSectionError(parent, 'section required by this process is missing');
+  throw new MissingSectionError(`${parent}.${child}`, `section for worker "${child}" is missing`);
+}
+
+/** The `workers.<name>` section of a worker (what every section has), or a MissingSectionError naming it. */
+export function workerSection(config: PrimoartConfig, worker: string): ProcessSection {
   const section = config.workers[worker];
   if (section === undefined) {
     throw new MissingSectionError(`workers.${worker}`, `section for worker "${worker}" is missing`);
@@ -433,7 +482,10 @@ export function parseConfigArgs(args: readonly string[], env: Environment = proc
   return { configFile, rest };
 }
 
-/** `primoart check config [--config.file F]`: prints `<file>: OK` or every problem; returns the exit code. */
+/**
+ * `primoart check config [--config.file F]`: prints `<file>: OK` or every problem; returns the exit
+ * code. Every registered component's section is validated (registerComponents).
+ */
 export async function checkConfigCommand(args: string[]): Promise<number> {
   let parsed: ConfigArgs;
   try {

@@ -3,11 +3,11 @@
 //
 // A process (the gateway, each worker) is one call:
 //
-//   import { describeEndpoint, requireSection, runProcess, workerSection } from '../../core/index.ts';
+//   import { describeEndpoint, requireSection, runProcess, sectionOf } from '../../core/index.ts';
 //
 //   await runProcess({
 //     name: 'synth-store',
-//     listen: (config) => workerSection(config, 'synth-store').listen,
+//     listen: (config) => sectionOf(config, synthStoreConfig).listen,  // the component's own section
 //     async create(config, context) {
 //       const pg = requireSection(config, 'postgres');           // absent → MissingSectionError, exit 1
 //       const pool = await context.connect(`postgres at ${describeEndpoint(pg.url)}`, () => openPool(pg));
@@ -40,7 +40,11 @@
 //   ExecStart=/usr/bin/node /opt/primoart/workers/synth-store/main.ts --config.file /etc/primoart/primoart.yml
 //   TimeoutStopSec=30      # longer than startup.shutdown_timeout_ms
 //
-// Config: `primoart.example.yml` at the repository root documents every key. String values may use
+// Config: core states the shared sections (kafka, schema_registry, the stores, alerta, log,
+// startup); each component owns its section's schema and defaults (`ConfigOwner`: the gateway's in
+// ingest-gateway/config.ts, a worker's in workers/<name>/config.ts) and the entry point registers
+// them (`registerComponents`, from scripts/components.ts), so a section or key no owner states is a
+// reported problem. `primoart.example.yml` at the repository root documents every key. String values may use
 // `${ENV_VAR}` (an unset variable is a reported problem; `$${` is a literal `${`), so secrets can
 // stay out of the file. `primoart check config [--config.file F]` is checkConfigCommand.
 
@@ -54,22 +58,31 @@ export {
   MissingSectionError,
   parseConfig,
   parseConfigArgs,
+  registerComponents,
   requireSection,
+  sectionOf,
   workerSection,
 } from './config.ts';
 export type {
   AlertaConfig,
-  ApiKeyConfig,
-  ApiKeyScope,
-  GatewayConfig,
+  ConfigOwner,
   KafkaConfig,
   LogLevel,
   MinioConfig,
   PostgresConfig,
   PrimoartConfig,
-  WorkerConfig,
+  ProcessSection,
+  SharedConfig,
 } from './config-schema.ts';
-export { apiKeyScopes, configSchema, logLevels, parseHostPort } from './config-schema.ts';
+export {
+  configSchemaFor,
+  hostPort,
+  httpUrl,
+  logLevels,
+  parseHostPort,
+  positiveInt,
+  sharedConfigSchema,
+} from './config-schema.ts';
 export type { ConnectOptions } from './dependencies.ts';
 export {
   connectWithRetry,

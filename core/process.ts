@@ -58,7 +58,7 @@ export interface ProcessDefinition {
   name: string;
   /** Command-line arguments; default process.argv.slice(2). Only `--config.file` is understood. */
   args?: string[];
-  /** The `host:port` to serve on, from this process's section, e.g. `(c) => workerSection(c, 'synth-store').listen`. */
+  /** The `host:port` to serve on, from this process's section, e.g. `(c) => sectionOf(c, synthStoreConfig).listen`. */
   listen(config: PrimoartConfig): string;
   /** Build the component and connect its dependencies (through `context.connect`). */
   create(config: PrimoartConfig, context: ProcessContext): Component | Promise<Component>;

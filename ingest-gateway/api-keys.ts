@@ -4,8 +4,8 @@
 // `primoart keys create`, which every gateway reads from the compacted topic primoart.auth.keys.v1.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { ApiKeyConfig, ApiKeyScope } from '../core/config-schema.ts';
 import type { AuthFailure, AuthFailureReason } from './auth-failures.ts';
+import type { ApiKeyConfig, ApiKeyScope } from './config.ts';
 import type { RateDecision } from './token-bucket.ts';
 
 export interface AuthenticatedKey {

@@ -3,7 +3,6 @@
 // moments), a rate limit per key counted in records, failed authentication counted and slowed down
 // per source address, and "last used" published to primoart.auth.key-usage.v1.
 import { Counter } from 'prom-client';
-import type { GatewayConfig } from '../core/config-schema.ts';
 import type { ProcessContext } from '../core/process.ts';
 import { codecFor } from '../topics/bus.ts';
 import { topics } from '../topics/catalog.ts';
@@ -11,6 +10,7 @@ import { type CompactedView, startCompactedView } from '../topics/compacted-view
 import type { KafkaConnection, Producer } from '../topics/port.ts';
 import { type AuthenticatedKey, createKeyStore, createManagedKeyIndex, type KeyStore } from './api-keys.ts';
 import { createAuthFailureGuard } from './auth-failures.ts';
+import type { GatewayConfig } from './config.ts';
 import { type ApiKeyRecord, knownScopes } from './key-records.ts';
 import { createKeyUsageRecorder } from './key-usage.ts';
 import { type BucketLimit, createRateLimiter } from './token-bucket.ts';

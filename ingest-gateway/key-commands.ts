@@ -11,6 +11,7 @@ import { createValueCodec, type ValueCodec } from '../topics/codec.ts';
 import { startCompactedView } from '../topics/compacted-view.ts';
 import type { KafkaConnection } from '../topics/port.ts';
 import { configKeyId } from './api-keys.ts';
+import type { GatewayConfig } from './config.ts';
 import {
   type ApiKeyRecord,
   type ApiKeyUsageRecord,
@@ -153,7 +154,8 @@ export async function keysListCommand(args: string[]): Promise<number> {
     const at = lastUsed.get(id);
     return at === undefined ? 'never' : formatTime(at);
   };
-  const defaultRate = bus.config.gateway?.rate_limit.records_per_second;
+  const gateway = bus.config.gateway as GatewayConfig | undefined;
+  const defaultRate = gateway?.rate_limit.records_per_second;
   const rate = (perSecond: number | null | undefined): string =>
     perSecond === null || perSecond === undefined
       ? defaultRate === undefined
@@ -163,7 +165,7 @@ export async function keysListCommand(args: string[]): Promise<number> {
   const rows: string[][] = [
     ['ID', 'NAME', 'SCOPES', 'ROBOT', 'CREATED', 'LAST USED', 'REVOKED', 'RATE LIMIT'],
   ];
-  for (const key of bus.config.gateway?.api_keys ?? []) {
+  for (const key of gateway?.api_keys ?? []) {
     const id = configKeyId(key.name);
     rows.push([
       id,

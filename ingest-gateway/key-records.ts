@@ -5,9 +5,9 @@
 // `<secret>` is 32 random bytes in base64url (43 characters). Only the SHA-256 of the whole string
 // is stored (topic primoart.auth.keys.v1); the key itself is printed once, by `primoart keys create`.
 import { randomBytes } from 'node:crypto';
-import { type ApiKeyScope, apiKeyScopes } from '../core/config-schema.ts';
 import { sha256Hex } from '../core/sha256.ts';
 import type { ApiKeyRecord, ApiKeyUsageRecord } from '../schemas/record-types.ts';
+import { type ApiKeyScope, apiKeyScopes } from './config.ts';
 
 // The values of primoart.auth.keys.v1 (keyed by `id`) and primoart.auth.key-usage.v1 (keyed by `key_id`).
 export type { ApiKeyRecord, ApiKeyUsageRecord };

@@ -1,7 +1,8 @@
 // The ingest gateway process: validates, authenticates and publishes; nothing downstream talks back.
-import { requireSection, runProcess } from '../core/index.ts';
+import { runProcess, sectionOf } from '../core/index.ts';
 import { codecFor, openKafka } from '../topics/bus.ts';
 import { topics } from '../topics/catalog.ts';
+import { gatewayConfig } from './config.ts';
 import { openDefinitions } from './definitions.ts';
 import { createGatewayKeys } from './gateway-keys.ts';
 import { createMemorySettler, largeBodyBytes } from './memory-settle.ts';
@@ -20,9 +21,9 @@ export function runGateway(args: string[]): Promise<never> {
   return runProcess({
     name: 'ingest-gateway',
     args,
-    listen: (config) => requireSection(config, 'gateway').listen,
+    listen: (config) => sectionOf(config, gatewayConfig).listen,
     async create(config, context) {
-      const gateway = requireSection(config, 'gateway');
+      const gateway = sectionOf(config, gatewayConfig);
       const kafka = await openKafka(context, config.kafka);
       const registryUrl = config.schema_registry.url;
       const resultCodec = await codecFor(context, registryUrl, topics.synthResults);

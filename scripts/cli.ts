@@ -1,23 +1,21 @@
 // The operator CLI: `scripts/primoart <command>`. Each command lives in its own module and is
 // imported only when used, so `primoart status` does not load Kafka or Express.
 
-const workers: Record<string, (args: string[]) => Promise<number>> = {
-  'synth-store': async (args) => (await import('../workers/synth-store/main.ts')).runSynthStore(args),
-  'artifact-store': async (args) =>
-    (await import('../workers/artifact-store/main.ts')).runArtifactStore(args),
-  'logs-store': async (args) => (await import('../workers/logs-store/main.ts')).runLogsStore(args),
-  'metrics-store': async (args) => (await import('../workers/metrics-store/main.ts')).runMetricsStore(args),
-  baseline: async (args) => (await import('../workers/baseline/main.ts')).runBaseline(args),
-  'event-detector': async (args) =>
-    (await import('../workers/event-detector/main.ts')).runEventDetector(args),
-  'alerta-forwarder': async (args) =>
-    (await import('../workers/alerta-forwarder/main.ts')).runAlertaForwarder(args),
-};
-
 interface Command {
   summary: string;
   usage: string;
+  /** Reads primoart.yml: every component's section is registered first (scripts/components.ts). */
+  readsConfig?: boolean;
   run(args: string[]): Promise<number>;
+}
+
+/** Hands every component's config schema to core's loader: core imports no component itself. */
+async function registerComponents(): Promise<void> {
+  const [{ componentConfigs }, core] = await Promise.all([
+    import('./components.ts'),
+    import('../core/config.ts'),
+  ]);
+  core.registerComponents(componentConfigs);
 }
 
 const commands: Record<string, Command> = {
@@ -49,19 +47,24 @@ const commands: Record<string, Command> = {
   'check config': {
     summary: 'validate a config file and exit (non-zero with every problem listed)',
     usage: 'primoart check config [--config.file F]',
+    readsConfig: true,
     run: async (args) => (await import('../core/config.ts')).checkConfigCommand(args),
   },
   gateway: {
     summary: 'run the ingest gateway (what a systemd unit calls)',
     usage: 'primoart gateway [--config.file F]',
+    readsConfig: true,
     run: async (args) => (await import('../ingest-gateway/main.ts')).runGateway(args),
   },
   worker: {
-    summary: `run a worker, or N instances of it on one group: ${Object.keys(workers).join(', ')}`,
-    usage: `primoart worker <${Object.keys(workers).join('|')}> [--instances N] [--config.file F]`,
+    summary: 'run a worker by name (synth-store, baseline, …), or N instances of it on one group',
+    usage: 'primoart worker <name> [--instances N] [--config.file F]',
+    readsConfig: true,
     run: async ([name, ...args]) => {
-      const start = name === undefined ? undefined : workers[name];
-      if (start === undefined) throw new Error(`worker needs a name: ${Object.keys(workers).join(', ')}`);
+      const { workers } = await import('./components.ts');
+      const worker = name === undefined ? undefined : workers[name];
+      if (worker === undefined) throw new Error(`worker needs a name: ${Object.keys(workers).join(', ')}`);
+      const start = (startArgs: string[]) => worker.run(startArgs);
       if (!args.some((arg) => arg === '--instances' || arg.startsWith('--instances='))) return start(args);
       // N instances on one consumer group, each on its own port (README.md "Scaling").
       const supervisor = await import('../workers/instance-supervisor.ts');
@@ -84,6 +87,7 @@ const commands: Record<string, Command> = {
   'topics apply': {
     summary: "create or alter topics to match the catalog, and the processes' ACLs (idempotent)",
     usage: 'primoart topics apply [--config.file F]',
+    readsConfig: true,
     run: async (args) => {
       const [{ topicsApplyCommand }, { processBusAccess, workerNames }] = await Promise.all([
         import('../topics/commands.ts'),
@@ -95,37 +99,44 @@ const commands: Record<string, Command> = {
   'schemas register': {
     summary: 'register the working-copy schemas (subjects <topic>-value, BACKWARD_TRANSITIVE)',
     usage: 'primoart schemas register [--config.file F]',
+    readsConfig: true,
     run: async (args) => (await import('../topics/commands.ts')).schemasRegisterCommand(args),
   },
   'schemas check': {
     summary: 'check the working-copy schemas against the registered versions',
     usage: 'primoart schemas check [--config.file F]',
+    readsConfig: true,
     run: async (args) => (await import('../topics/commands.ts')).schemasCheckCommand(args),
   },
   'keys create': {
     summary: 'create an API key; prints the key once (only its hash is kept)',
     usage:
       'primoart keys create --scope results:write|otlp:write|definitions:read|admin[,…] [--robot-id UUID] [--name N] [--rate-limit RECORDS_PER_S] [--config.file F]',
+    readsConfig: true,
     run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysCreateCommand(args),
   },
   'keys list': {
     summary: 'list API keys: id, name, scopes, robot, created, last used, revoked, rate limit',
     usage: 'primoart keys list [--config.file F]',
+    readsConfig: true,
     run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysListCommand(args),
   },
   'keys revoke': {
     summary: 'revoke an API key by id (idempotent); gateways refuse it within 10 s',
     usage: 'primoart keys revoke <id> [--config.file F]',
+    readsConfig: true,
     run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysRevokeCommand(args),
   },
   lag: {
     summary: 'consumer lag per group and partition',
     usage: 'primoart lag [--group G] [--config.file F]',
+    readsConfig: true,
     run: async (args) => (await import('../topics/commands.ts')).lagCommand(args),
   },
   replay: {
     summary: "move a group's offsets back so it reprocesses (stop the group's workers first)",
     usage: 'primoart replay --group G --from <RFC3339 time|earliest|latest> [--topic T] [--config.file F]',
+    readsConfig: true,
     run: async (args) => (await import('../topics/commands.ts')).replayCommand(args),
   },
   'fleet generate': {
@@ -168,6 +179,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`usage: ${command.usage}\n\n${command.summary}\n`);
     return 0;
   }
+  if (command.readsConfig === true) await registerComponents();
   return command.run(rest);
 }
 

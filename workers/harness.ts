@@ -3,12 +3,14 @@
 // A worker supplies how to decode a message and how to write a batch idempotently; the harness
 // owns the rest, once for all: batching, retries with backoff while a store is down (lag grows,
 // nothing is lost), bisecting a failed batch to find the record that cannot be written,
-// dead-lettering that record with its error and origin, committing offsets only after the store
-// confirmed, a guard that stops the worker when most records fail (the worker is broken, not the
-// data), and graceful hand-back of partitions on shutdown or rebalance.
+// dead-lettering that record with its error and origin, producing what a write emits (its output)
+// before committing, committing offsets only after the store and Kafka confirmed, a guard that
+// stops the worker when most records fail (the worker is broken, not the data), periodic tasks,
+// and graceful hand-back of partitions on shutdown or rebalance. Steps as in Sentry's Arroyo:
+// decode → write → produce → commit.
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { WorkerConfig } from '../core/config-schema.ts';
+import { type Repeating, repeatEvery } from '../core/repeat.ts';
 import { topics } from '../topics/catalog.ts';
 import type {
   BatchControl,
@@ -19,10 +21,40 @@ import type {
   Producer,
 } from '../topics/port.ts';
 import { classifyFailure, describeError, type FailureKind } from './failures.ts';
+import { batchSchema, type HarnessSection, retrySchema } from './worker-config.ts';
 
 export interface DecodedRecord<T> {
   message: ConsumedMessage;
   record: T;
+}
+
+/** One message a worker emits, already encoded, to a topic of the catalog. */
+export interface OutputMessage {
+  topic: { name: string; maxMessageBytes: number };
+  key: string;
+  value: Buffer;
+  headers?: Record<string, string>;
+}
+
+/** What a write (or a periodic task) emits: produced by the harness before it commits. */
+export interface Output {
+  messages: OutputMessage[];
+  /**
+   * Called once Kafka acknowledged every message, before the offsets are committed: what must not
+   * be kept unless the output went out (the event detector's state) is kept here.
+   */
+  produced?(): void;
+}
+
+/** Work a worker does now and then besides its input (a no-data check, a heartbeat watch). */
+export interface PeriodicTask {
+  /** Names the task in its log lines: "<name> failed; will try again". */
+  name: string;
+  everyMs: number;
+  /** Run once as soon as the worker joined its group; default: first after `everyMs`. */
+  startNow?: boolean;
+  /** Logged and tried again next time when it fails; its output is produced like a write's. */
+  run(): Promise<Output | undefined>;
 }
 
 export interface WorkerDefinition<T> {
@@ -34,10 +66,86 @@ export interface WorkerDefinition<T> {
    * (it is dead-lettered); any other error is taken as passing (registry down) and retried.
    */
   decode(message: ConsumedMessage): Promise<T>;
-  /** Write idempotently; resolve only once the store confirmed. */
-  write(records: Array<DecodedRecord<T>>): Promise<void>;
+  /**
+   * Write idempotently; resolve only once the store confirmed, with what the records made the
+   * worker emit (produced, acknowledged and `produced()` called before the offsets are committed).
+   */
+  write(records: Array<DecodedRecord<T>>): Promise<Output | undefined> | Promise<void>;
   /** Override the default transient/poison classification of write errors. */
   classify?(error: unknown): FailureKind;
+  /** Started once the worker joined its group, stopped before it hands back its partitions. */
+  periodic?: PeriodicTask[];
+  /**
+   * One write or periodic task at a time, each with its produce step (a worker judging from one
+   * in-memory state, whose batches of different partitions must not interleave).
+   */
+  exclusive?: boolean;
+}
+
+/** Consecutive parts whose values add up to at most `limit` bytes (a bigger value goes alone). */
+export function partsBelow<T extends { value: Buffer }>(messages: T[], limit: number): T[][] {
+  const parts: T[][] = [];
+  let part: T[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    if (part.length > 0 && bytes + message.value.length > limit) {
+      parts.push(part);
+      part = [];
+      bytes = 0;
+    }
+    part.push(message);
+    bytes += message.value.length;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
+
+/** Producing an output failed: Kafka is down or slow, never the records' fault, so always retried. */
+class OutputNotProduced extends Error {
+  constructor(cause: unknown) {
+    super(`output not produced: ${describeError(cause)}`, { cause });
+    this.name = 'OutputNotProduced';
+  }
+}
+
+/**
+ * The Produce step: an output's messages (in parts Kafka takes), acknowledged, then `produced()`
+ * so the worker keeps what depended on them. The harness runs it after each write and periodic
+ * task, before committing.
+ */
+export async function produceOutput(
+  producer: Pick<Producer, 'send'>,
+  output: Output | undefined,
+): Promise<void> {
+  if (output === undefined) return;
+  const byTopic = new Map<string, OutputMessage[]>();
+  for (const message of output.messages) {
+    const list = byTopic.get(message.topic.name) ?? [];
+    list.push(message);
+    byTopic.set(message.topic.name, list);
+  }
+  try {
+    for (const [topic, messages] of byTopic) {
+      // Kafka refuses a partition's batch over the topic's max.message.bytes; half of it leaves
+      // headroom for keys and record framing.
+      const limit = (messages[0]?.topic.maxMessageBytes ?? 0) / 2;
+      for (const part of partsBelow(messages, limit)) {
+        await producer.send([
+          {
+            topic,
+            messages: part.map(({ key, value, headers }) => ({
+              key,
+              value,
+              ...(headers === undefined ? {} : { headers }),
+            })),
+          },
+        ]);
+      }
+    }
+  } catch (error) {
+    throw new OutputNotProduced(error);
+  }
+  output.produced?.();
 }
 
 export interface HarnessSettings {
@@ -52,9 +160,17 @@ export interface HarnessSettings {
   fromBeginning: boolean;
 }
 
+// The batch and retry defaults are the config section's (worker-config.ts), stated once there.
+const defaultBatch = batchSchema.parse(undefined);
+const defaultRetry = retrySchema.parse(undefined);
+
 export const defaultHarnessSettings: Omit<HarnessSettings, 'groupId' | 'deadLetterTopic'> = {
-  batch: { maxRecords: 500, maxBytes: 8 * 1024 * 1024, maxWaitMs: 200 },
-  retry: { initialMs: 200, maxMs: 10_000 },
+  batch: {
+    maxRecords: defaultBatch.max_records,
+    maxBytes: defaultBatch.max_bytes,
+    maxWaitMs: defaultBatch.max_wait_ms,
+  },
+  retry: { initialMs: defaultRetry.initial_ms, maxMs: defaultRetry.max_ms },
   poisonAttempts: 3,
   guard: { window: 100, minDeadLetters: 50 },
   fromBeginning: true,
@@ -155,7 +271,9 @@ export async function startWorker<T>(
 ): Promise<RunningWorker> {
   const { logger } = deps;
   const metrics = workerMetrics(deps.metrics);
-  const classify = definition.classify ?? classifyFailure;
+  const userClassify = definition.classify ?? classifyFailure;
+  const classify = (error: unknown): FailureKind =>
+    error instanceof OutputNotProduced ? 'transient' : userClassify(error);
   const recentOutcomes: boolean[] = []; // true = dead-lettered
   let fatal: Error | null = null;
 
@@ -169,6 +287,21 @@ export async function startWorker<T>(
     minBytes: Math.min(settings.batch.maxBytes, 256 * 1024),
     maxWaitMs: settings.batch.maxWaitMs,
   });
+
+  // Writes and periodic tasks of an `exclusive` worker run one at a time, each with its produce step.
+  let queue: Promise<unknown> = Promise.resolve();
+  function inTurn<R>(work: () => Promise<R>): Promise<R> {
+    if (definition.exclusive !== true) return work();
+    const result = queue.then(work);
+    queue = result.catch(() => undefined);
+    return result;
+  }
+
+  const produce = (output: Output | undefined) => produceOutput(producer, output);
+
+  const writeAndProduce = (records: Array<DecodedRecord<T>>): Promise<void> =>
+    // A write with nothing to emit resolves to nothing (void): no Produce step.
+    inTurn(async () => produce((await definition.write(records)) ?? undefined));
 
   const labels = (topic: string) => ({ worker: definition.name, topic });
   // Every counter exists at 0 from the start: an increase() over a series that first appears at 1
@@ -283,7 +416,7 @@ export async function startWorker<T>(
     if (records.length === 0) return 'done';
     const topic = records[0]?.message.topic ?? '';
     try {
-      await definition.write(records);
+      await writeAndProduce(records);
     } catch (error) {
       metrics.retried.inc(labels(topic));
       if (classify(error) !== 'poison') {
@@ -302,7 +435,7 @@ export async function startWorker<T>(
       for (let attempt = 2; attempt <= settings.poisonAttempts; attempt++) {
         if (!control.stillAssigned()) return 'lost';
         try {
-          await definition.write(records);
+          await writeAndProduce(records);
           metrics.written.inc(labels(topic), 1);
           recordOutcome(false);
           return 'done';
@@ -366,13 +499,44 @@ export async function startWorker<T>(
     }
   }
 
+  /** A periodic task: run in turn with the writes, its output produced; a failure waits for the next time. */
+  function startTask(task: PeriodicTask): Repeating {
+    const runOnce = async (): Promise<void> => {
+      try {
+        await inTurn(async () => produce(await task.run()));
+      } catch (error) {
+        logger.warn({ err: describeError(error) }, `${task.name} failed; will try again`);
+      }
+    };
+    if (task.startNow === true) return repeatEvery(task.everyMs, runOnce);
+    let stopped = false;
+    let repeating: Repeating | undefined;
+    const first = setTimeout(() => {
+      if (!stopped) repeating = repeatEvery(task.everyMs, runOnce);
+    }, task.everyMs);
+    return {
+      async stop() {
+        stopped = true;
+        clearTimeout(first);
+        await repeating?.stop();
+      },
+    };
+  }
+
   await consumer.run(handleBatch);
   logger.info({ group: settings.groupId, topics: definition.topics }, 'worker consuming');
+  let tasks: Repeating[] = [];
+  let stopping = false;
+  const joined = consumer.joined().then(() => {
+    if (!stopping) tasks = (definition.periodic ?? []).map(startTask);
+  });
 
   return {
-    joined: () => consumer.joined(),
+    joined: () => joined,
     assignment: () => consumer.assignment(),
     async stop() {
+      stopping = true;
+      await Promise.all(tasks.map((task) => task.stop()));
       await consumer.stop();
       await producer.disconnect();
     },
@@ -380,7 +544,7 @@ export async function startWorker<T>(
 }
 
 /** Harness settings from a worker's config section, with the harness defaults for the rest. */
-export function harnessSettingsFor(worker: string, section: WorkerConfig): HarnessSettings {
+export function harnessSettingsFor(worker: string, section: HarnessSection): HarnessSettings {
   return {
     ...defaultHarnessSettings,
     groupId: section.group_id ?? `primoart.${worker}`,

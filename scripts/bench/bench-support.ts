@@ -23,6 +23,7 @@ import { kafkaFromConfig } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
 import { createValueCodec, type ValueCodec } from '../../topics/codec.ts';
 import type { Admin, KafkaConnection, Producer } from '../../topics/port.ts';
+import { componentConfigs } from '../components.ts';
 
 // --- the command line --------------------------------------------------------------------------
 
@@ -103,7 +104,9 @@ export function runBench<const Counts extends Record<string, number>, const Flag
       process.stdout.write(command.usage);
       return 0;
     }
-    await measure({ ...options, stack: await loadConfig(options.configFile) } as BenchOptions<Counts, Flag>);
+    // The stack's file holds every component's section: validated against their owners' schemas.
+    const stack = await loadConfig(options.configFile, { components: componentConfigs });
+    await measure({ ...options, stack } as BenchOptions<Counts, Flag>);
     return 0;
   };
   main().then(

@@ -11,6 +11,7 @@ import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
 import { PoisonRecordError } from '../../topics/poison-record.ts';
 import type { WorkerDefinition } from '../harness.ts';
+import { decodeByTopic, input } from '../inputs.ts';
 import { alertOf, deduplicationKeyOf, forwardingDecisionFor } from './alert-body.ts';
 import type { AlertaClient } from './alerta-client.ts';
 import type { DeliveredEvents } from './delivered-events.ts';
@@ -39,9 +40,8 @@ function forwarderMetrics(registry: Registry) {
   };
 }
 
-export async function decodeEvent(codec: ValueCodec<DetectedEventRecord>, value: Buffer | null) {
-  if (value === null) throw new PoisonRecordError('empty message value (tombstone) on the events topic');
-  const record = await codec.decode(value);
+/** An event record as the forwarder reads it; one this code cannot read is poison. */
+function eventOf(record: DetectedEventRecord) {
   try {
     return fromEventRecord(record);
   } catch (error) {
@@ -90,8 +90,7 @@ export function alertaForwarderDefinition(deps: {
 
   return {
     name: workerName,
-    topics: [topics.events.name],
-    decode: (message) => decodeEvent(deps.codec, message.value),
+    ...decodeByTopic(workerName, [input(topics.events, deps.codec, eventOf)]),
     async write(records) {
       pruneNowAndThen();
       for (const { record } of records) metrics.events.inc({ outcome: await forward(record) });

@@ -1,6 +1,8 @@
 // The forwarder's settings, with their defaults in one place.
-import type { AlertaConfig, WorkerConfig } from '../../core/config-schema.ts';
+import type { AlertaConfig } from '../../core/config-schema.ts';
 import { topics } from '../../topics/catalog.ts';
+import { heartbeatDefaults } from '../heartbeats.ts';
+import type { ForwardingConfig } from './config.ts';
 
 export interface AlertaForwarderOptions {
   /**
@@ -65,9 +67,10 @@ export const defaultForwarderOptions: Omit<AlertaForwarderOptions, 'url' | 'apiK
   unknownEnvironment: 'production',
   fallbackService: 'PrimoART',
   maxEventAgeMs: 15 * 60_000,
-  requestTimeoutMs: 10_000,
-  heartbeatTimeoutSeconds: 120,
-  heartbeatIntervalMs: 30_000,
+  // Alerta's request timeout and the heartbeats' are the frame's (../heartbeats.ts): one `alerta` section.
+  requestTimeoutMs: heartbeatDefaults.requestTimeoutMs,
+  heartbeatTimeoutSeconds: heartbeatDefaults.timeoutSeconds,
+  heartbeatIntervalMs: heartbeatDefaults.intervalMs,
   deliveredRetentionMs: topics.events.retentionMs + 5 * 24 * 60 * 60_000,
   heartbeatCheckIntervalMs: 60_000,
   heartbeatForgetAfterMs: 24 * 60 * 60_000,
@@ -83,7 +86,7 @@ export function forwarderOptions(
 /** The forwarder's options from the config file's `alerta` section and its worker section's `forwarding`. */
 export function forwarderOptionsFromConfig(
   alerta: AlertaConfig,
-  forwarding: WorkerConfig['forwarding'] = {},
+  forwarding: ForwardingConfig = {},
 ): AlertaForwarderOptions {
   const defaults = defaultForwarderOptions;
   const allowedEnvironments = alerta.allowed_environments ?? defaults.allowedEnvironments;

@@ -6,8 +6,23 @@ import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
 import { PoisonRecordError } from '../../topics/poison-record.ts';
 import type { WorkerDefinition } from '../harness.ts';
+import { decodeByTopic, input } from '../inputs.ts';
 import { classifyStoreFailure } from './object-store.ts';
 import { defaultStoreArtifactsOptions, type StoreArtifactsOptions, storeArtifacts } from './writer.ts';
+
+/**
+ * The key promises these bytes: a record whose bytes are not the ones the gateway hashed would put
+ * something else under that key, so it is set aside instead.
+ */
+function checkedArtifact(artifact: SynthArtifact): SynthArtifact {
+  const actual = createHash('sha256').update(artifact.data).digest('hex');
+  if (actual !== artifact.sha256) {
+    throw new PoisonRecordError(
+      `screenshot ${artifact.object_key}: bytes hash to ${actual}, the record says ${artifact.sha256}`,
+    );
+  }
+  return artifact;
+}
 
 export function artifactStoreDefinition(deps: {
   client: Pick<Client, 'putObject'>;
@@ -18,21 +33,9 @@ export function artifactStoreDefinition(deps: {
 }): WorkerDefinition<SynthArtifact> {
   return {
     name: 'artifact-store',
-    topics: [topics.synthArtifacts.name],
-    async decode(message) {
-      if (message.value === null)
-        throw new PoisonRecordError('empty message value (tombstone) on the artifacts topic');
-      const artifact = deps.fromRecord(await deps.codec.decode(message.value));
-      // The key promises these bytes: a record whose bytes are not the ones the gateway hashed
-      // would put something else under that key, so it is set aside instead.
-      const actual = createHash('sha256').update(artifact.data).digest('hex');
-      if (actual !== artifact.sha256) {
-        throw new PoisonRecordError(
-          `screenshot ${artifact.object_key}: bytes hash to ${actual}, the record says ${artifact.sha256}`,
-        );
-      }
-      return artifact;
-    },
+    ...decodeByTopic('artifact-store', [
+      input(topics.synthArtifacts, deps.codec, (record) => checkedArtifact(deps.fromRecord(record))),
+    ]),
     write: (records) =>
       storeArtifacts(
         deps.client,

@@ -1,11 +1,13 @@
 // event-detector: robot results from primoart.synth.results.v1 judged by the rules (run-judgement.ts)
-// against the baselines of primoart.baselines.v1; the events go to primoart.events.v1 (acks=all),
-// then the changed series are persisted, then the harness commits. A crash between producing and
-// persisting re-judges those runs after the restart from the older state and produces the same
-// events with the same event_ids again: downstream (synth-store, the forwarder) upserts on event_id.
+// against the baselines of primoart.baselines.v1; the events are the write's output, which the
+// harness produces to primoart.events.v1 (acks=all), then the changed series are persisted (the
+// output's `produced`), then the harness commits. A crash between producing and persisting
+// re-judges those runs after the restart from the older state and produces the same events with
+// the same event_ids again: downstream (synth-store, the forwarder) upserts on event_id.
 //
-// The no-data check (`checkSilence`) works on the same state from a timer; both go through one
-// queue, so a batch and a check never judge from the same state and overwrite each other.
+// The no-data check (`checkSilence`) works on the same state as a periodic task of the harness;
+// the definition is `exclusive`, so a batch and a check never judge from the same state and
+// overwrite each other.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { toEventRecord } from '../../schemas/event-records.ts';
 import type {
@@ -17,9 +19,8 @@ import type {
 import { locationKey } from '../../schemas/series-key.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
-import { PoisonRecordError } from '../../topics/poison-record.ts';
-import type { Producer } from '../../topics/port.ts';
-import type { WorkerDefinition } from '../harness.ts';
+import type { Output, WorkerDefinition } from '../harness.ts';
+import { decodeByTopic, input } from '../inputs.ts';
 import { type BaselineLookup, runBaselinesAt, runSeriesKeys } from './baseline-view.ts';
 import type { DetectionSettings } from './detection-config.ts';
 import { type DetectorState, type SeriesState, seriesKey } from './detector-state.ts';
@@ -38,7 +39,6 @@ export interface EventDetectorDeps {
   codec: ValueCodec<TransactionResultRecord>;
   fromRecord(record: TransactionResultRecord): SynthResult;
   eventCodec: ValueCodec<DetectedEventRecord>;
-  producer: Producer;
   /** The series' baselines from the primoart.baselines.v1 view. */
   baselines: BaselineLookup;
   /** The cron of a transaction's definition (primoart.synth.definitions.v1), if it has one. */
@@ -51,13 +51,18 @@ export interface EventDetectorDeps {
    * trial of new thresholds, a test) the same run yields events with the same ids from each.
    */
   origin: string;
+  /**
+   * Whether the no-data check may run now: after a downtime the backlog is judged first, since its
+   * runs would end the silences. Default: always.
+   */
+  silenceCheckDue?(): Promise<boolean>;
   now?: () => Date;
 }
 
 export interface EventDetector {
   definition: WorkerDefinition<SynthResult>;
-  /** Opens no-data problems for series silent longer than their schedule allows. */
-  checkSilence(): Promise<void>;
+  /** Opens no-data problems for series silent longer than their schedule allows: the events to produce. */
+  checkSilence(): Promise<Output>;
 }
 
 function detectorMetrics(registry: Registry, state: () => DetectorState) {
@@ -105,35 +110,31 @@ export function eventDetector(deps: EventDetectorDeps): EventDetector {
   let state = deps.store.load();
   const metrics = detectorMetrics(deps.metrics, () => state);
 
-  let queue: Promise<unknown> = Promise.resolve();
-  function exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const result = queue.then(work);
-    queue = result.catch(() => undefined);
-    return result;
-  }
-
-  /** Produce the events, then persist the series that changed, then make `next` the state. */
-  async function publish(next: DetectorState, events: DetectedEvent[]): Promise<void> {
-    if (events.length > 0) {
-      const messages = await Promise.all(
-        events.map(async (event) => ({
-          key: event.transaction_id,
-          value: await deps.eventCodec.encode(toEventRecord(event)),
-          headers: { [detectorHeader]: deps.origin },
-        })),
-      );
-      await deps.producer.send([{ topic: topics.events.name, messages }]);
-    }
-    const changed = new Map<string, SeriesState>();
-    for (const [key, series] of Object.entries(next.series))
-      if (state.series[key] !== series) changed.set(key, series);
-    deps.store.save(changed);
-    state = next;
-    for (const event of events) {
-      const labels = { kind: event.kind, action: event.action };
-      metrics.events.inc(labels);
-      if (event.suppressed) metrics.suppressed.inc(labels);
-    }
+  /** The events to produce; once they are, persist the series that changed and make `next` the state. */
+  async function publication(next: DetectorState, events: DetectedEvent[]): Promise<Output> {
+    const messages = await Promise.all(
+      events.map(async (event) => ({
+        topic: topics.events,
+        key: event.transaction_id,
+        value: await deps.eventCodec.encode(toEventRecord(event)),
+        headers: { [detectorHeader]: deps.origin },
+      })),
+    );
+    return {
+      messages,
+      produced() {
+        const changed = new Map<string, SeriesState>();
+        for (const [key, series] of Object.entries(next.series))
+          if (state.series[key] !== series) changed.set(key, series);
+        deps.store.save(changed);
+        state = next;
+        for (const event of events) {
+          const labels = { kind: event.kind, action: event.action };
+          metrics.events.inc(labels);
+          if (event.suppressed) metrics.suppressed.inc(labels);
+        }
+      },
+    };
   }
 
   /** Judge runs in order on a working copy of the series map (one copy per batch, not per run). */
@@ -169,32 +170,36 @@ export function eventDetector(deps: EventDetectorDeps): EventDetector {
     return scheduleIntervalMs(cron, series.last_finished_at_ms, firesChecked);
   };
 
+  const checkSilence = (): Promise<Output> => {
+    const checked = detectSilence(state, now(), {
+      options,
+      maintenance: deps.maintenance,
+      expectedIntervalMs,
+    });
+    return publication(checked.state, checked.events);
+  };
+  const silenceCheckDue = deps.silenceCheckDue ?? (async () => true);
+
   return {
     definition: {
       name: 'event-detector',
-      topics: [topics.synthResults.name],
-      async decode(message): Promise<SynthResult> {
-        if (message.value === null)
-          throw new PoisonRecordError('empty message value (tombstone) on a results topic');
-        return deps.fromRecord(await deps.codec.decode(message.value));
+      ...decodeByTopic('event-detector', [input(topics.synthResults, deps.codec, deps.fromRecord)]),
+      async write(records) {
+        const runs = records.map(({ record }) => record);
+        const keys = runs.flatMap((run) => runSeriesKeys(run.transaction_id, locationKey(run.location)));
+        await deps.baselines.prepare(keys);
+        const judged = judgeAll(runs);
+        return publication(judged.state, judged.events);
       },
-      write: (records) =>
-        exclusive(async () => {
-          const runs = records.map(({ record }) => record);
-          const keys = runs.flatMap((run) => runSeriesKeys(run.transaction_id, locationKey(run.location)));
-          await deps.baselines.prepare(keys);
-          const judged = judgeAll(runs);
-          await publish(judged.state, judged.events);
-        }),
+      exclusive: true,
+      periodic: [
+        {
+          name: 'no-data check',
+          everyMs: deps.settings.noDataCheckIntervalMs,
+          run: async () => ((await silenceCheckDue()) ? checkSilence() : undefined),
+        },
+      ],
     },
-    checkSilence: () =>
-      exclusive(async () => {
-        const checked = detectSilence(state, now(), {
-          options,
-          maintenance: deps.maintenance,
-          expectedIntervalMs,
-        });
-        await publish(checked.state, checked.events);
-      }),
+    checkSilence,
   };
 }

@@ -7,9 +7,8 @@ import type {
 } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
-import { PoisonRecordError } from '../../topics/poison-record.ts';
-import type { ConsumedMessage } from '../../topics/port.ts';
 import type { WorkerDefinition } from '../harness.ts';
+import { decodeByTopic, input } from '../inputs.ts';
 import { type EntryAdjustment, withinLineLimits } from './entry-limits.ts';
 import { type LogEntry, otelLogEntry, otelSpanEntry, robotRunEntries } from './log-entries.ts';
 import type { VictoriaLogsWriter } from './victoria-logs-writer.ts';
@@ -29,26 +28,15 @@ export interface LogsStoreDeps {
 
 /** Each message decodes straight into the entries it becomes; a batch is written in one request. */
 export function logsStoreDefinition(deps: LogsStoreDeps): WorkerDefinition<LogEntry[]> {
-  const toEntries: Record<string, (value: Buffer, message: ConsumedMessage) => Promise<LogEntry[]>> = {
-    [topics.synthResults.name]: async (value) =>
-      robotRunEntries(deps.fromResultRecord(await deps.codecs.results.decode(value))),
-    [topics.otelLogs.name]: async (value, message) => [
-      otelLogEntry(await deps.codecs.logs.decode(value), message),
-    ],
-    [topics.otelSpans.name]: async (value, message) => [
-      otelSpanEntry(await deps.codecs.spans.decode(value), message),
-    ],
-  };
   return {
     name: 'logs-store',
-    topics: Object.keys(toEntries),
-    async decode(message) {
-      if (message.value === null)
-        throw new PoisonRecordError(`empty message value (tombstone) on ${message.topic}`);
-      const decode = toEntries[message.topic];
-      if (decode === undefined) throw new PoisonRecordError(`logs-store does not read ${message.topic}`);
-      return decode(message.value, message);
-    },
+    ...decodeByTopic('logs-store', [
+      input(topics.synthResults, deps.codecs.results, (record) =>
+        robotRunEntries(deps.fromResultRecord(record)),
+      ),
+      input(topics.otelLogs, deps.codecs.logs, (record, message) => [otelLogEntry(record, message)]),
+      input(topics.otelSpans, deps.codecs.spans, (record, message) => [otelSpanEntry(record, message)]),
+    ]),
     async write(records) {
       const now = (deps.now ?? Date.now)();
       const adjustments: Array<[EntryAdjustment, number]> = [];

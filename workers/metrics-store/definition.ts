@@ -8,9 +8,8 @@ import type {
 } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
-import { PoisonRecordError } from '../../topics/poison-record.ts';
-import type { ConsumedMessage } from '../../topics/port.ts';
 import type { WorkerDefinition } from '../harness.ts';
+import { decodeByTopic, input } from '../inputs.ts';
 import { baselineSamples } from './baseline-samples.ts';
 import { metricPointSamples } from './metric-point-samples.ts';
 import { RedAggregator, type SpanAtOffset } from './red-metrics.ts';
@@ -70,26 +69,17 @@ export function metricsStoreDefinition(deps: MetricsStoreDeps): WorkerDefinition
   const aggregator = deps.red ?? new RedAggregator();
   const ownJobs = deps.ownJobs ?? new Set<string>();
   const now = deps.now ?? Date.now;
-  async function decode(message: ConsumedMessage): Promise<MetricsSource> {
-    if (message.value === null)
-      throw new PoisonRecordError(`empty message value (tombstone) on ${message.topic}`);
-    switch (message.topic) {
-      case topics.synthResults.name:
-        return { kind: 'run', run: deps.fromResultRecord(await deps.codecs.results.decode(message.value)) };
-      case topics.otelMetrics.name:
-        return { kind: 'point', point: await deps.codecs.metrics.decode(message.value) };
-      case topics.otelSpans.name:
-        return { kind: 'span', span: await deps.codecs.spans.decode(message.value) };
-      case topics.baselines.name:
-        return { kind: 'baseline', baseline: await deps.codecs.baselines.decode(message.value) };
-      default:
-        throw new PoisonRecordError(`metrics-store does not read topic ${message.topic}`);
-    }
-  }
   return {
     name: 'metrics-store',
-    topics: [topics.synthResults.name, topics.otelMetrics.name, topics.otelSpans.name, topics.baselines.name],
-    decode,
+    ...decodeByTopic<MetricsSource>('metrics-store', [
+      input(topics.synthResults, deps.codecs.results, (record) => ({
+        kind: 'run',
+        run: deps.fromResultRecord(record),
+      })),
+      input(topics.otelMetrics, deps.codecs.metrics, (point) => ({ kind: 'point', point })),
+      input(topics.otelSpans, deps.codecs.spans, (span) => ({ kind: 'span', span })),
+      input(topics.baselines, deps.codecs.baselines, (baseline) => ({ kind: 'baseline', baseline })),
+    ]),
     async write(records) {
       // Counted once the samples are stored, so a retried batch is not counted twice.
       const adjustments: Array<[MetricsAdjustment, number]> = [];

@@ -17,6 +17,7 @@ import type { ValueCodec } from '../../topics/codec.ts';
 import { PoisonRecordError } from '../../topics/poison-record.ts';
 import type { ConsumedMessage } from '../../topics/port.ts';
 import type { WorkerDefinition } from '../harness.ts';
+import { decodeByTopic, input } from '../inputs.ts';
 import { writeBaselines, writeForecasts } from './baselines-writer.ts';
 import { type DefinitionChange, writeDefinitions } from './definitions-writer.ts';
 import { writeEvents } from './events-writer.ts';
@@ -37,29 +38,24 @@ export const synthStoreTopics: readonly string[] = [
   topics.events.name,
 ];
 
-/** A record of a compacted topic the baseline worker publishes, checked against its message key. */
-async function decodeKeyed<T>(
-  message: ConsumedMessage,
-  codec: ValueCodec<T>,
-  keyOf: (record: T) => string,
-): Promise<T> {
-  // The baseline worker never deletes a key; a tombstone is not something it wrote.
-  if (message.value === null) throw new PoisonRecordError(`a tombstone on ${message.topic}`);
-  const record = await codec.decode(message.value);
+/**
+ * A record of a compacted topic the baseline worker publishes, checked against its message key.
+ * The baseline worker never deletes a key: a tombstone is not something it wrote (poison).
+ */
+function keyed<T>(record: T, message: ConsumedMessage, keyOf: (record: T) => string): T {
   const key = message.key?.toString('utf8');
   if (keyOf(record) !== key)
     throw new PoisonRecordError(`record of ${keyOf(record)} published under key ${String(key)}`);
   return record;
 }
 
-/** A definition or its deletion (a tombstone), keyed by uuid. */
-async function definitionChange(
+/** A definition or its deletion (a tombstone, `null`), keyed by uuid. */
+function definitionChange(
+  definition: TransactionDefinitionRecord | null,
   message: ConsumedMessage,
-  codec: ValueCodec<TransactionDefinitionRecord>,
-): Promise<DefinitionChange> {
+): DefinitionChange {
   const uuid = message.key?.toString('utf8');
   if (uuid === undefined || uuid === '') throw new PoisonRecordError('a definition without a key (the uuid)');
-  const definition = message.value === null ? null : await codec.decode(message.value);
   if (definition !== null && definition.uuid !== uuid)
     throw new PoisonRecordError(`definition ${definition.uuid} published under key ${uuid}`);
   return {
@@ -82,31 +78,27 @@ export function synthStoreDefinition(deps: {
 }): WorkerDefinition<SynthStoreRecord> {
   return {
     name: 'synth-store',
-    topics: [...synthStoreTopics],
-    async decode(message): Promise<SynthStoreRecord> {
-      switch (message.topic) {
-        case topics.baselines.name:
-          return {
-            kind: 'baseline',
-            baseline: await decodeKeyed(message, deps.baselineCodec, (record) => record.series_key),
-          };
-        case topics.forecasts.name:
-          return {
-            kind: 'forecast',
-            forecast: await decodeKeyed(message, deps.forecastCodec, (record) => record.transaction_id),
-          };
-        case topics.events.name:
-          if (message.value === null)
-            throw new PoisonRecordError('empty message value (tombstone) on the events topic');
-          return { kind: 'event', event: await deps.eventCodec.decode(message.value) };
-        case topics.synthDefinitions.name:
-          return { kind: 'definition', change: await definitionChange(message, deps.definitionCodec) };
-        default:
-          if (message.value === null)
-            throw new PoisonRecordError('empty message value (tombstone) on a results topic');
-          return { kind: 'result', result: deps.fromRecord(await deps.codec.decode(message.value)) };
-      }
-    },
+    ...decodeByTopic<SynthStoreRecord>('synth-store', [
+      input(topics.synthResults, deps.codec, (record) => ({
+        kind: 'result',
+        result: deps.fromRecord(record),
+      })),
+      input(
+        topics.synthDefinitions,
+        deps.definitionCodec,
+        (record, message) => ({ kind: 'definition', change: definitionChange(record, message) }),
+        { tombstone: (message) => ({ kind: 'definition', change: definitionChange(null, message) }) },
+      ),
+      input(topics.baselines, deps.baselineCodec, (record, message) => ({
+        kind: 'baseline',
+        baseline: keyed(record, message, (baseline) => baseline.series_key),
+      })),
+      input(topics.forecasts, deps.forecastCodec, (record, message) => ({
+        kind: 'forecast',
+        forecast: keyed(record, message, (forecast) => forecast.transaction_id),
+      })),
+      input(topics.events, deps.eventCodec, (record) => ({ kind: 'event', event: record })),
+    ]),
     async write(records) {
       const runs = [];
       const changes = [];

@@ -10,9 +10,17 @@ import {
   loadConfig,
   parseConfig,
   parseConfigArgs,
+  registerComponents,
   requireSection,
+  sectionOf,
   workerSection,
 } from '../../../core/index.ts';
+import { gatewayConfig } from '../../../ingest-gateway/config.ts';
+import { componentConfigs } from '../../../scripts/components.ts';
+import { synthStoreConfig } from '../../../workers/synth-store/config.ts';
+
+// As the entry point does (scripts/cli.ts): core learns every component's section from this list.
+registerComponents(componentConfigs);
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const exampleFile = join(repoRoot, 'primoart.example.yml');
@@ -51,9 +59,12 @@ test('the committed example config loads, with its values and secrets from the e
   const config = await loadConfig(exampleFile, { env: exampleEnv });
   assert.equal(config.kafka.brokers[0], '127.0.0.1:19092');
   assert.equal(config.postgres?.url, exampleEnv.PRIMOART_PG_URL);
-  assert.equal(config.gateway?.listen, '127.0.0.1:18080');
-  assert.deepEqual(config.gateway?.api_keys[1]?.scopes, ['results:write', 'definitions:read']);
-  assert.equal(workerSection(config, 'synth-store').batch.max_records, 500);
+  assert.equal(sectionOf(config, gatewayConfig).listen, '127.0.0.1:18080');
+  assert.deepEqual(sectionOf(config, gatewayConfig).api_keys[1]?.scopes, [
+    'results:write',
+    'definitions:read',
+  ]);
+  assert.equal(sectionOf(config, synthStoreConfig).batch.max_records, 500);
 });
 
 test('omitted keys take their documented defaults', () => {
@@ -101,6 +112,58 @@ test('a file with several problems reports every one with its path and line', ()
     assert.match(problem.message, message);
   }
   assert.equal(problems.length, expected.length);
+});
+
+test('a key one component owns under another component is an error naming its path', () => {
+  const text = `${minimal}workers:
+  synth-store:
+    listen: "127.0.0.1:18101"
+    detection: { availability: { open: 2 } }
+  baseline:
+    listen: "127.0.0.1:18105"
+    state_file: "b.sqlite"
+    forwarding: { origin: o }
+`;
+  const problems = problemsOf(() => parseConfig(text, 'primoart.yml', { env: {} }));
+  assert.deepEqual(
+    problems.map((p) => [p.path, p.line]),
+    [
+      ['workers.synth-store.detection', 9],
+      ['workers.baseline.forwarding', 13],
+    ],
+  );
+  for (const problem of problems) assert.match(problem.message, /^unknown key/);
+});
+
+test('a worker section no component owns is an unknown key, with the worker it was probably meant to be', () => {
+  const text = `${minimal}workers:
+  synth-stor: { listen: "127.0.0.1:0" }
+`;
+  const problems = problemsOf(() => parseConfig(text, 'primoart.yml', { env: {} }));
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0]?.path, 'workers.synth-stor');
+  assert.equal(problems[0]?.line, 7);
+  assert.match(problems[0]?.message ?? '', /unknown key \(did you mean "synth-store"\?\)/);
+});
+
+test("each section is validated against its owner's schema: the components handed to the loader decide", () => {
+  const text = `${minimal}gateway: { listen: "127.0.0.1:0" }
+`;
+  assert.equal(
+    sectionOf(parseConfig(text, 'primoart.yml', { env: {}, components: [gatewayConfig] }), gatewayConfig)
+      .body_limit_bytes,
+    32 * 1024 * 1024,
+  );
+  const problems = problemsOf(() => parseConfig(text, 'primoart.yml', { env: {}, components: [] }));
+  assert.deepEqual(
+    problems.map((p) => [p.path, p.message]),
+    [
+      [
+        'gateway',
+        'unknown key (expected one of: environment, log, kafka, schema_registry, postgres, minio, victoria_metrics, victoria_logs, alerta, startup, workers)',
+      ],
+    ],
+  );
 });
 
 test('the error message prints each problem as file:line:col: path: message', () => {

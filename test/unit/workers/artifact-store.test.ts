@@ -6,6 +6,7 @@ import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { S3Error } from 'minio';
 import type { SynthArtifact, SynthArtifactRecord } from '../../../schemas/record-types.ts';
+import { topics } from '../../../topics/catalog.ts';
 import type { ValueCodec } from '../../../topics/codec.ts';
 import { PoisonRecordError } from '../../../topics/poison-record.ts';
 import { artifactStoreDefinition } from '../../../workers/artifact-store/definition.ts';
@@ -143,11 +144,16 @@ function definitionFor(decoded: SynthArtifact) {
 }
 
 test('a record whose bytes do not match its sha256 is poison; a matching one decodes', async () => {
+  // Decoded by the topic it came from, as every worker's input.
+  const onTopic = { topic: topics.synthArtifacts.name };
   const good = artifact(0);
-  assert.equal(await definitionFor(good).decode(consumedMessage(0)), good);
+  assert.equal(await definitionFor(good).decode(consumedMessage(0, onTopic)), good);
   const corrupt = artifact(0, { data: Buffer.from('other bytes') });
-  await assert.rejects(definitionFor(corrupt).decode(consumedMessage(0)), PoisonRecordError);
-  await assert.rejects(definitionFor(good).decode(consumedMessage(0, { value: null })), PoisonRecordError);
+  await assert.rejects(definitionFor(corrupt).decode(consumedMessage(0, onTopic)), PoisonRecordError);
+  await assert.rejects(
+    definitionFor(good).decode(consumedMessage(0, { ...onTopic, value: null })),
+    PoisonRecordError,
+  );
 });
 
 test('a bucket another instance created first counts as there; other failures propagate', async () => {

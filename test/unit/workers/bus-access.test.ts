@@ -16,8 +16,8 @@ import { logsStoreDefinition } from '../../../workers/logs-store/definition.ts';
 import { metricsStoreDefinition } from '../../../workers/metrics-store/definition.ts';
 import { synthStoreDefinition } from '../../../workers/synth-store/definition.ts';
 
-// Definitions only capture their collaborators; nothing here is called.
-const stub = {} as never;
+// Definitions only capture their collaborators (the stores' codecs by topic); nothing here is called.
+const stub = { codecs: {} } as never;
 
 const definitions: Record<string, WorkerDefinition<unknown>> = {
   'synth-store': synthStoreDefinition(stub),

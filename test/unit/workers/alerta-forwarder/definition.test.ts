@@ -7,6 +7,7 @@ import { afterEach, beforeEach, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { toEventRecord } from '../../../../schemas/event-records.ts';
 import type { DetectedEvent, DetectedEventRecord } from '../../../../schemas/record-types.ts';
+import { topics } from '../../../../topics/catalog.ts';
 import { PoisonRecordError } from '../../../../topics/poison-record.ts';
 import type { ConsumedMessage } from '../../../../topics/port.ts';
 import type { AlertaAlert } from '../../../../workers/alerta-forwarder/alert-body.ts';
@@ -146,7 +147,8 @@ test('delivered ids are kept for longer than the events topic keeps events, then
 
 test('decode: a record with a value this code does not know, or a tombstone, is poison', async () => {
   const definition = forwarder();
-  const message = (value: Buffer | null) => ({ value }) as ConsumedMessage;
+  // Decoded by the topic it came from, as every worker's input.
+  const message = (value: Buffer | null) => ({ topic: topics.events.name, value }) as ConsumedMessage;
   const good = await definition.decode(message(await jsonCodec.encode(toEventRecord(open))));
   assert.deepEqual(good, open);
   const unknownKind = { ...toEventRecord(open), kind: 'teleported' } as unknown as DetectedEventRecord;

@@ -1,7 +1,9 @@
 // The forwarder's options from primoart.yml: what is left out takes the defaults of forwarder-options.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, parseConfig, requireSection, workerSection } from '../../../../core/config.ts';
+import { ConfigError, parseConfig, requireSection, sectionOf } from '../../../../core/config.ts';
+import { componentConfigs } from '../../../../scripts/components.ts';
+import { alertaForwarderConfig } from '../../../../workers/alerta-forwarder/config.ts';
 import {
   defaultForwarderOptions,
   forwarderOptionsFromConfig,
@@ -14,13 +16,13 @@ workers:
   alerta-forwarder: { listen: "127.0.0.1:0", state_file: "f.sqlite" }
 `;
 
-const parse = (text: string) => parseConfig(text, 'primoart.yml', { env: {} });
+const parse = (text: string) => parseConfig(text, 'primoart.yml', { env: {}, components: componentConfigs });
 
 test('only url and api_key: every other option is its default', () => {
   const config = parse(`${base}alerta: { url: "http://alerta:8080/api", api_key: "k" }\n`);
   const options = forwarderOptionsFromConfig(
     requireSection(config, 'alerta'),
-    workerSection(config, 'alerta-forwarder').forwarding,
+    sectionOf(config, alertaForwarderConfig).forwarding,
   );
   assert.deepEqual(options, { ...defaultForwarderOptions, url: 'http://alerta:8080/api', apiKey: 'k' });
 });
@@ -42,7 +44,7 @@ test('every key set is used, the heartbeat timeout converted to the seconds Aler
   );
   const options = forwarderOptionsFromConfig(
     requireSection(config, 'alerta'),
-    workerSection(config, 'alerta-forwarder').forwarding,
+    sectionOf(config, alertaForwarderConfig).forwarding,
   );
   assert.equal(options.environment, 'staging');
   assert.equal(options.fallbackService, 'Shop');

@@ -13,6 +13,7 @@ import { BaselineStore } from '../../../../workers/baseline/baseline-store.ts';
 import { baselineDefinition } from '../../../../workers/baseline/definition.ts';
 import { forecastTransaction } from '../../../../workers/baseline/forecast.ts';
 import { forecastMethod } from '../../../../workers/baseline/forecast-record.ts';
+import { type DecodedRecord, produceOutput } from '../../../../workers/harness.ts';
 import { consumedMessage } from '../fake-kafka.ts';
 import { fleetPlan, validatedRuns } from './fleet-runs.ts';
 
@@ -45,9 +46,10 @@ function recordingProducer() {
   return producer;
 }
 
+/** The definition, its write followed by the harness's Produce step to `producer`. */
 function definitionWith(producer: Producer, valueBytes?: number) {
   const store = new BaselineStore(':memory:');
-  const definition = baselineDefinition({
+  const inner = baselineDefinition({
     store,
     codec: { schemaId: 1, encode: async () => Buffer.alloc(0), decode: async () => ({}) as never },
     fromRecord: () => ({}) as SynthResult,
@@ -67,9 +69,12 @@ function definitionWith(producer: Producer, valueBytes?: number) {
       encode: async (record: TransactionForecastRecord) => Buffer.from(JSON.stringify(record)),
       decode: async () => ({}) as never,
     },
-    producer,
     now: () => updatedAt,
   });
+  const definition = {
+    write: async (records: Array<DecodedRecord<SynthResult>>) =>
+      produceOutput(producer, (await inner.write(records)) ?? undefined),
+  };
   return { store, definition };
 }
 

@@ -15,6 +15,7 @@ import type { ComputedBaseline } from '../../../../workers/event-detector/baseli
 import { eventDetector } from '../../../../workers/event-detector/definition.ts';
 import { defaultDetectionSettings } from '../../../../workers/event-detector/detection-config.ts';
 import { DetectorStateStore } from '../../../../workers/event-detector/state-store.ts';
+import { produceOutput } from '../../../../workers/harness.ts';
 import { consumedMessage } from '../fake-kafka.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'primoart-detector-'));
@@ -78,7 +79,6 @@ function detectorOn(
       encode: async (record: DetectedEventRecord) => Buffer.from(JSON.stringify(record)),
       decode: async () => ({}) as never,
     },
-    producer,
     baselines: { prepare: async () => {}, get: (key) => options.baselines?.get(key) },
     cronOf: (id) => (id === transactionId ? options.cron : undefined),
     settings: defaultDetectionSettings(),
@@ -87,11 +87,18 @@ function detectorOn(
     origin: 'primoart.event-detector',
     now: () => options.now ?? new Date(),
   });
-  const write = (results: SynthResult[]) =>
-    detector.definition.write(results.map((record, i) => ({ message: consumedMessage(i), record })));
+  // As the harness runs them: each write or check, then its output produced, then produced().
+  const write = async (results: SynthResult[]) =>
+    produceOutput(
+      producer,
+      (await detector.definition.write(
+        results.map((record, i) => ({ message: consumedMessage(i), record })),
+      )) ?? undefined,
+    );
+  const checkSilence = async () => produceOutput(producer, await detector.checkSilence());
   const events = () =>
     producer.sent.map((message) => JSON.parse(String(message.value)) as DetectedEventRecord);
-  return { detector, store, producer, timeline, write, events };
+  return { detector, store, producer, timeline, write, checkSilence, events };
 }
 
 test('events are produced before the state is saved, and a new detector on the same file goes on from it', async () => {
@@ -168,8 +175,8 @@ test('no data opens for a transaction with a schedule only, once, and is persist
   const now = new Date(start + 20 * 60_000);
   const scheduled = detectorOn(file, { cron: '*/5 * * * *', now });
   await scheduled.write([result(0, 'OK')]);
-  await scheduled.detector.checkSilence();
-  await scheduled.detector.checkSilence();
+  await scheduled.checkSilence();
+  await scheduled.checkSilence();
   assert.deepEqual(
     scheduled.events().map((e) => `${e.action} ${e.kind} ${e.severity}`),
     ['open no_data major', 'open no_data major'],
@@ -179,7 +186,7 @@ test('no data opens for a transaction with a schedule only, once, and is persist
 
   const unscheduled = detectorOn(join(dir, 'unscheduled.sqlite'), { now });
   await unscheduled.write([result(0, 'OK')]);
-  await unscheduled.detector.checkSilence();
+  await unscheduled.checkSilence();
   assert.deepEqual(unscheduled.events(), []);
   unscheduled.store.close();
 });

@@ -2,8 +2,12 @@
 // detector-options.ts, and maintenance windows validated with a problem at their path.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, parseConfig, workerSection } from '../../../core/index.ts';
-import { defaultDetectorOptions } from '../../../workers/event-detector/detector-options.ts';
+import { ConfigError, parseConfig, sectionOf } from '../../../../core/index.ts';
+import { componentConfigs } from '../../../../scripts/components.ts';
+import { eventDetectorConfig } from '../../../../workers/event-detector/config.ts';
+import { defaultDetectorOptions } from '../../../../workers/event-detector/detector-options.ts';
+
+const options = { env: {}, components: componentConfigs };
 
 const base = `
 kafka:
@@ -18,7 +22,7 @@ workers:
 
 function problemsOf(text: string): ConfigError['problems'] {
   try {
-    parseConfig(text, 'primoart.yml', { env: {} });
+    parseConfig(text, 'primoart.yml', options);
   } catch (error) {
     assert.ok(error instanceof ConfigError, String(error));
     return error.problems;
@@ -32,7 +36,7 @@ test('detection settings replace only the thresholds given; the rest are the def
       performance: { major_factor: 2 }
       no_data: { check_interval_ms: 5000 }
 `;
-  const section = workerSection(parseConfig(text, 'primoart.yml', { env: {} }), 'event-detector');
+  const section = sectionOf(parseConfig(text, 'primoart.yml', options), eventDetectorConfig);
   assert.deepEqual(section.detection, {
     options: {
       ...defaultDetectorOptions,
@@ -58,9 +62,9 @@ test('maintenance windows become schedules; bad ones are problems naming their p
       - { id: release, service: webshop, once: { from: "2026-12-01T22:00:00Z", to: "2026-12-01T23:30:00+01:00" } }
       - { id: nightly, transaction_id: tx-1, weekly: { days: [mon, tue], start: "23:30", end: "00:30", time_zone: Europe/Berlin } }
 `;
-  const windows = workerSection(
-    parseConfig(good, 'primoart.yml', { env: {} }),
-    'event-detector',
+  const windows = sectionOf(
+    parseConfig(good, 'primoart.yml', options),
+    eventDetectorConfig,
   ).maintenance_windows;
   assert.deepEqual(windows, [
     {

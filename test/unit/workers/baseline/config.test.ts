@@ -1,8 +1,15 @@
 // The baseline worker's `model` keys: each replaces one default of workers/baseline/settings.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, parseConfig, workerSection } from '../../../core/index.ts';
-import { baselineSettingsFromConfig, defaultBaselineSettings } from '../../../workers/baseline/settings.ts';
+import { ConfigError, parseConfig, sectionOf } from '../../../../core/index.ts';
+import { componentConfigs } from '../../../../scripts/components.ts';
+import { baselineConfig } from '../../../../workers/baseline/config.ts';
+import {
+  baselineSettingsFromConfig,
+  defaultBaselineSettings,
+} from '../../../../workers/baseline/settings.ts';
+
+const options = { env: {}, components: componentConfigs };
 
 const base = `
 kafka:
@@ -19,25 +26,23 @@ test('model settings replace only the values given; the rest are the defaults', 
   const config = parseConfig(
     `${base}    model: { window_days: 14, learning_min_samples: 50 }\n`,
     'primoart.yml',
-    {
-      env: {},
-    },
+    options,
   );
-  assert.deepEqual(baselineSettingsFromConfig(workerSection(config, 'baseline').model), {
+  assert.deepEqual(baselineSettingsFromConfig(sectionOf(config, baselineConfig).model), {
     ...defaultBaselineSettings,
     windowDays: 14,
     learningMinSamples: 50,
   });
-  const plain = parseConfig(base, 'primoart.yml', { env: {} });
+  const plain = parseConfig(base, 'primoart.yml', options);
   assert.deepEqual(
-    baselineSettingsFromConfig(workerSection(plain, 'baseline').model),
+    baselineSettingsFromConfig(sectionOf(plain, baselineConfig).model),
     defaultBaselineSettings,
   );
 });
 
 test('a model value that is not a positive integer, or an unknown key, is a problem at its path', () => {
   try {
-    parseConfig(`${base}    model: { window_days: 0, bucket_min: 3 }\n`, 'primoart.yml', { env: {} });
+    parseConfig(`${base}    model: { window_days: 0, bucket_min: 3 }\n`, 'primoart.yml', options);
     assert.fail('expected the config to be rejected');
   } catch (error) {
     assert.ok(error instanceof ConfigError, String(error));
