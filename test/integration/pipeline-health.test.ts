@@ -1,7 +1,9 @@
 // Pipeline health against the real stack: VictoriaMetrics scrapes the gateway and the workers,
 // vmalert evaluates infra/vmalert/pipeline-health.rules.yml over it, Alertmanager delivers to
-// Alerta's Prometheus webhook. Each alert here has a resource of its own (a random id), so runs
-// in parallel or in sequence never see each other's alerts; each is deleted from Alerta at the end.
+// Alerta's Prometheus webhook. When each rule fires, and with which labels and text, is
+// vmalert-rules.test.ts (vmalert-tool unittest); here one rule goes the whole way, opened and
+// closed in Alerta. Each alert here has a resource of its own (a random id), so runs in parallel
+// or in sequence never see each other's alerts; each is deleted from Alerta at the end.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -38,15 +40,6 @@ async function deleteAlertaAlert(resource: string, event: string): Promise<void>
   const alert = await alertaAlert(resource, event);
   if (alert === undefined) return;
   await alerta('DELETE', `/alert/${alert.id}`);
-}
-
-async function postToAlertmanager(alert: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${required('PRIMOART_ALERTMANAGER_URL')}/api/v2/alerts`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify([alert]),
-  });
-  assert.equal(response.status, 200, await response.text());
 }
 
 async function vmQuery(
@@ -95,45 +88,6 @@ test('VictoriaMetrics scrapes the gateway and every worker the stack runs', asyn
   }
 });
 
-test('an alert sent to Alertmanager opens in Alerta, and its resolution closes it', async () => {
-  const resource = `pipeline-health-it-${randomUUID()}`;
-  const event = 'PipelineHealthDeliveryTest';
-  const labels = {
-    alertname: event,
-    instance: resource,
-    severity: 'minor',
-    service: 'PrimoART',
-    environment: 'test',
-    group: 'pipeline-health',
-  };
-  const annotations = { summary: 'delivery test', description: `delivery test ${resource}` };
-  try {
-    await postToAlertmanager({ labels, annotations, startsAt: new Date().toISOString() });
-    const opened = await waitFor(
-      'the alert in Alerta',
-      async () => (await alertaAlert(resource, event)) ?? false,
-      deliveryTimeoutMs,
-      1000,
-    );
-    assert.equal(opened.status, 'open');
-    assert.equal(opened.severity, 'minor');
-    assert.equal(opened.environment, 'test');
-    assert.deepEqual(opened.service, ['PrimoART']);
-    assert.equal(opened.group, 'pipeline-health');
-    assert.equal(opened.text, `delivery test ${resource}`);
-
-    await postToAlertmanager({ labels, annotations, endsAt: new Date(Date.now() - 1000).toISOString() });
-    await waitFor(
-      'the alert closed in Alerta',
-      async () => closed((await alertaAlert(resource, event)) ?? assert.fail('alert vanished')),
-      deliveryTimeoutMs,
-      1000,
-    );
-  } finally {
-    await deleteAlertaAlert(resource, event);
-  }
-});
-
 test('a worker that dead-letters trips DeadLettersIncreasing through to Alerta, and it closes once gone', async () => {
   // A worker of its own, as the harness exports it: the counter at 0, then one dead letter.
   const worker = `it-dead-letters-${randomUUID()}`;
@@ -161,6 +115,7 @@ test('a worker that dead-letters trips DeadLettersIncreasing through to Alerta, 
     assert.equal(opened.severity, 'minor');
     assert.equal(opened.environment, environment);
     assert.deepEqual(opened.service, ['PrimoART']);
+    assert.equal(opened.group, 'pipeline-health');
     assert.match(opened.text, new RegExp(`Worker ${worker} sent 1 message`));
 
     // Without its samples the worker's increase is gone: vmalert resolves, Alerta closes.

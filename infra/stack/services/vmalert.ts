@@ -20,6 +20,17 @@ export const vmalertBinary = {
   versionStamp: [`github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=vmalert-${version}`],
 };
 
+/**
+ * vmalert-tool, from the same module and version: `vmalert-tool unittest` runs the rules files
+ * against series given in a test file (infra/vmalert/*.test.yml), without a store.
+ */
+export const vmalertToolBinary = {
+  name: 'vmalert-tool',
+  version,
+  target: `github.com/VictoriaMetrics/VictoriaMetrics/app/vmalert-tool@${version}`,
+  versionStamp: [`github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=vmalert-tool-${version}`],
+};
+
 const baseUrl = (ctx: StackContext): string => `http://${host}:${ctx.ports.vmalert}`;
 
 export const pipelineHealthRules = (repoDir: string): string =>
@@ -72,7 +83,11 @@ export const vmalert: ServiceDefinition = {
   name: 'vmalert',
   version,
   dependsOn: ['victoria-metrics', 'alertmanager'],
-  install: (ctx) => installGoBinary(ctx, vmalertBinary),
+  async install(ctx) {
+    await installGoBinary(ctx, vmalertBinary);
+    // Not run by the stack: the test suite runs it over the rules (test/integration/vmalert-rules.test.ts).
+    await installGoBinary(ctx, vmalertToolBinary);
+  },
   launch: (ctx) => ({ command: goBinaryPath(ctx.paths.cacheDir, vmalertBinary), args: vmalertArgs(ctx) }),
   probe: (ctx) => probeHttpOk(`${baseUrl(ctx)}/health`, { bodyContains: 'OK' }),
   url: baseUrl,
