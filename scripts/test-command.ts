@@ -1,7 +1,9 @@
 // `primoart test`: everything a contributor or CI runs, in order, failing early:
-// lint + format check → type-check → start the stack the integration tests need → one run of
-// node's test runner over unit and integration tests (its closing summary is what CI reads).
+// lint + format check → type-check → start the stack the integration tests need → node's test
+// runner over unit and integration tests in two phases: most files side by side, then the few that
+// must run alone (serialIntegrationTests), one at a time. Each phase ends with a closing summary.
 import { spawn } from 'node:child_process';
+import { globSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -35,6 +37,39 @@ function capture(command: string, args: string[]): Promise<{ code: number; stdou
   });
 }
 
+/**
+ * Integration files that run alone, after the others: each stops a service of the shared stack
+ * (tests running meanwhile would fail) or measures the machine (their load would be its figures).
+ * Every other integration file uses databases, consumer groups, buckets and processes of its own,
+ * so they run side by side.
+ */
+export const serialIntegrationTests = [
+  // Stops the stack's Kafka.
+  'test/integration/kafka-outage.test.ts',
+  // Stop the stack's MinIO, VictoriaLogs and VictoriaMetrics.
+  'test/integration/minio-outage.test.ts',
+  'test/integration/victoria-logs-outage.test.ts',
+  // The gateway's memory and event-loop delay under a soak: figures of this process alone.
+  'test/integration/gateway-soak.test.ts',
+];
+
+/** How many test files run at once in the first phase: on two cores, three keeps both busy. */
+const defaultConcurrency = 3;
+
+/** The test files of each phase, relative to the repository, sorted. */
+export function testPhases(integration: boolean): { concurrent: string[]; serial: string[] } {
+  const files = (pattern: string) => globSync(pattern, { cwd: repo }).sort();
+  const unit = files('test/unit/**/*.test.ts');
+  if (!integration) return { concurrent: unit, serial: [] };
+  const all = files('test/integration/**/*.test.ts');
+  const missing = serialIntegrationTests.filter((file) => !all.includes(file));
+  if (missing.length > 0) throw new Error(`serialIntegrationTests names no such file: ${missing.join(', ')}`);
+  return {
+    concurrent: [...unit, ...all.filter((file) => !serialIntegrationTests.includes(file))],
+    serial: serialIntegrationTests,
+  };
+}
+
 /** Read `export NAME=value` lines as printed by `primoart env` (values single-quoted when needed). */
 export function parseExportLines(text: string): Record<string, string> {
   const variables: Record<string, string> = {};
@@ -50,8 +85,19 @@ export function parseExportLines(text: string): Record<string, string> {
 export async function testCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { 'unit-only': { type: 'boolean', default: false }, 'state-dir': { type: 'string' } },
+    options: {
+      'unit-only': { type: 'boolean', default: false },
+      'state-dir': { type: 'string' },
+      concurrency: { type: 'string', default: String(defaultConcurrency) },
+    },
   });
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    process.stderr.write(
+      `primoart test: --concurrency expects a whole number ≥ 1, got ${values.concurrency}\n`,
+    );
+    return 2;
+  }
   const stateArgs = values['state-dir'] ? ['--state-dir', values['state-dir']] : [];
   const cli = join(repo, 'scripts', 'cli.ts');
 
@@ -64,7 +110,6 @@ export async function testCommand(args: string[]): Promise<number> {
     return 1;
   }
 
-  const suites = ['test/unit/**/*.test.ts'];
   let env: NodeJS.ProcessEnv = process.env;
   if (!values['unit-only']) {
     if ((await run('start the local stack (primoart up)', node, [cli, 'up', ...stateArgs])) !== 0) return 1;
@@ -82,7 +127,21 @@ export async function testCommand(args: string[]): Promise<number> {
     const printed = await capture(node, [cli, 'env', ...stateArgs]);
     if (printed.code !== 0) return 1;
     env = { ...process.env, ...parseExportLines(printed.stdout) };
-    suites.push('test/integration/**/*.test.ts');
   }
-  return run(`tests: ${suites.join(' ')}`, node, ['--test', '--test-concurrency=1', ...suites], env);
+  const phases = testPhases(!values['unit-only']);
+  const concurrent = await run(
+    `tests, ${concurrency} files at a time: ${phases.concurrent.length} files`,
+    node,
+    ['--test', `--test-concurrency=${concurrency}`, ...phases.concurrent],
+    env,
+  );
+  if (phases.serial.length === 0) return concurrent;
+  // Run even after a failure above: the serial phase is short, and CI then reports every failure.
+  const serial = await run(
+    `tests that run alone, one at a time: ${phases.serial.join(' ')}`,
+    node,
+    ['--test', '--test-concurrency=1', ...phases.serial],
+    env,
+  );
+  return concurrent !== 0 ? concurrent : serial;
 }

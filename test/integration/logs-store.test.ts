@@ -1,13 +1,15 @@
 // The logs-store against the real stack: robot results (with and without a log) uploaded through a
 // gateway of the test's own, OTLP log records and spans posted as OTLP/JSON, all read back from
 // VictoriaLogs' own query API; a replay writes everything again and the documented query still
-// counts each entry once; a VictoriaLogs outage is lag, never loss.
+// counts each entry once. A VictoriaLogs outage is victoria-logs-outage.test.ts (it stops the
+// shared VictoriaLogs, so it runs alone).
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { topics } from '../../topics/catalog.ts';
-import { freshResult, stack, type TestSetup, waitFor } from './stack.ts';
+import { freshResult, type TestSetup, waitFor } from './stack.ts';
 import { type StoreWorkerTest, startStoreWorkerTest } from './store-worker.ts';
+import { counts, logsql, uniqueEntries } from './victoria-logs.ts';
 
 let store: StoreWorkerTest;
 let setup: TestSetup;
@@ -23,31 +25,6 @@ before(async () => {
 });
 
 after(() => store?.close());
-
-type Entry = Record<string, string>;
-
-/** Run a LogsQL query against VictoriaLogs itself. */
-async function logsql(query: string): Promise<Entry[]> {
-  const response = await fetch(`${stack.victoriaLogsUrl()}/select/logsql/query`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ query }),
-  });
-  const text = await response.text();
-  assert.equal(response.status, 200, text);
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Entry);
-}
-
-/** The documented de-duplicating query (README "Logs"): each entry once, however often it was written. */
-const uniqueEntries = (filter: string) => logsql(`${filter} | first 1 by (_time) partition by (entry_id)`);
-
-async function counts(filter: string): Promise<{ raw: number; unique: number }> {
-  const [row] = await logsql(`${filter} | stats count() raw, count_uniq(entry_id) unique_entries`);
-  return { raw: Number(row?.raw ?? 0), unique: Number(row?.unique_entries ?? 0) };
-}
 
 const resource = (service: string) => ({
   attributes: [
@@ -219,27 +196,4 @@ test('a replay writes every entry again; the de-duplicating query still returns 
   await waitFor('the replayed entries', async () => (await counts(filter)).raw >= 2 * expectedEntries);
   assert.deepEqual(await counts(filter), { raw: 2 * expectedEntries, unique: expectedEntries });
   assert.equal((await uniqueEntries(filter)).length, expectedEntries);
-});
-
-test('a VictoriaLogs outage under steady uploads is lag: every entry arrives once it is back', async (t) => {
-  const outageService = `logs-it-outage-${randomUUID().slice(0, 8)}`;
-  const uploaded: string[] = [];
-  // About four uploads a second (a run entry and one log line each) before, during and after the outage.
-  const upAt = await store.outageUnderUploads(async (i) => {
-    const result = freshResult({ service: outageService, robot_id: setup.robotId, log: `attempt ${i}` });
-    await store.uploadAccepted(result);
-    uploaded.push(result.result_id as string);
-  });
-
-  const outageFilter = `service:=${JSON.stringify(outageService)}`;
-  await waitFor(
-    `all ${uploaded.length * 2} entries of the outage run`,
-    async () => (await counts(outageFilter)).unique === uploaded.length * 2,
-    90_000,
-    500,
-  );
-  t.diagnostic(`${uploaded.length} uploads; caught up ${Date.now() - upAt} ms after VictoriaLogs was back`);
-  const runs = await uniqueEntries(`${outageFilter} kind:="robot.run"`);
-  assert.deepEqual(runs.map((entry) => entry.result_id).sort(), [...uploaded].sort());
-  assert.equal(store.worker()?.child.exitCode, null, 'the worker survived the outage');
 });

@@ -1,7 +1,7 @@
 // What the tests of a store worker (logs-store, metrics-store) share: a gateway and the worker of
 // the test's own, its group started at the end of every topic it reads (kept, so a replay goes back
-// there), its backend stopped and started for an outage test (and never left stopped), and the
-// worker's counters and lag.
+// there), its backend stopped and started for an outage test (victoria-logs-outage.test.ts; never
+// left stopped), and the worker's counters and lag.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { groupLag } from '../../topics/admin.ts';
@@ -100,9 +100,10 @@ export async function startStoreWorkerTest(options: StoreWorkerOptions) {
     },
 
     /**
-     * The backend down for about 22 s while `uploadOne` runs about four times a second, from 3 s
-     * before until 3 s after: the worker retries, its group lags, it stays up. Resolves when the
-     * backend was back up, with when that was (ms since the epoch).
+     * The backend down for about 8 s (several retries: tests retry at most every second) while
+     * `uploadOne` runs about four times a second, from 3 s before until 3 s after: the worker
+     * retries, its group lags, it stays up. Resolves when the backend was back up, with when that
+     * was (ms since the epoch).
      */
     async outageUnderUploads(uploadOne: (i: number) => Promise<void>): Promise<number> {
       let uploading = true;
@@ -127,7 +128,7 @@ export async function startStoreWorkerTest(options: StoreWorkerOptions) {
         await waitFor(`the ${options.worker} group to lag`, async () => (await resultsLag()) > 0);
         assert.equal(worker?.child.exitCode, null, 'the worker is still running');
 
-        await sleep(Math.max(0, 22_000 - (Date.now() - stoppedAt)));
+        await sleep(Math.max(0, 8_000 - (Date.now() - stoppedAt)));
         const up = await runCli(['up', '--only', options.backend]);
         assert.equal(up.code, 0, up.output);
         backendStopped = false;

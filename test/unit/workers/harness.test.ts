@@ -139,6 +139,55 @@ test(
   },
 );
 
+test(
+  'a store outage mid-batch: what was written stays committed, the rest waits uncommitted and is written once when the store is back',
+  bounded,
+  async () => {
+    // What the integration outage tests (PostgreSQL, MinIO, VictoriaLogs) prove of the harness, here
+    // for any store: many failed attempts are lag (the lag gauge), never loss, doubles, dead letters
+    // or a stopped worker.
+    const failedAttempts = 20;
+    let failuresLeft = failedAttempts;
+    let lagDuringOutage: number | undefined;
+    const { consumer, producer, kafka, metrics, written, fatalErrors } = await startTestWorker({
+      settings: { batch: { maxRecords: 2, maxBytes: 1024 * 1024, maxWaitMs: 10 } },
+      async write(records) {
+        if (offsetsOf(records)[0] === 0 || failuresLeft <= 0) return;
+        failuresLeft--;
+        if (failuresLeft === 0) {
+          const lag = await metrics.getSingleMetric('primoart_worker_lag')?.get();
+          lagDuringOutage = lag?.values[0]?.value;
+        }
+        throw connectionRefused();
+      },
+    });
+
+    await consumer.deliver(partitionBatch(0, 6));
+
+    assert.deepEqual(written, [0, 1, 2, 3, 4, 5], 'every record confirmed once, in order');
+    assert.deepEqual(
+      kafka.timeline,
+      [
+        'write 0,1',
+        'commit 2',
+        ...Array(failedAttempts).fill('pause'),
+        'write 2,3',
+        'commit 4',
+        'write 4,5',
+        'commit 6',
+      ],
+      'nothing committed while the store was down',
+    );
+    assert.equal(lagDuringOutage, 4, 'the records behind the outage show as lag');
+    const lagAfter = await metrics.getSingleMetric('primoart_worker_lag')?.get();
+    assert.equal(lagAfter?.values[0]?.value, 0);
+    const retried = await metrics.getSingleMetric('primoart_worker_retries_total')?.get();
+    assert.equal(retried?.values[0]?.value, failedAttempts);
+    assert.equal(producer.sent.length, 0, 'nothing dead-lettered for a store outage');
+    assert.deepEqual(fatalErrors, [], 'the worker keeps running');
+  },
+);
+
 test('a partition revoked during write retries is given up without a commit', bounded, async () => {
   const { consumer, producer, writeAttempts } = await startTestWorker({
     async write() {
