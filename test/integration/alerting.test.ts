@@ -1,9 +1,11 @@
 // The whole alerting path against the real stack: a simulated fleet (three transactions, three
 // locations, 15 days every 5 minutes, with an outage, a slow regression, a flapping robot and a
-// weekly maintenance window in the last days) uploaded through the gateway; the baseline worker,
-// the event detector, the synth-store and the Alerta forwarder turn it into alerts in the real
-// Alerta. Then the results are replayed from the test's first offset (and the baseline model
-// rebuilt from nothing): the same baselines, and not one alert re-opened.
+// weekly maintenance window in the last days) published to the results topic as the gateway
+// publishes an accepted upload (validated, mapped, encoded; the upload path itself is proven by
+// upload-flow, fleet-upload and result-limits); the baseline worker, the event detector, the
+// synth-store and the Alerta forwarder turn it into alerts in the real Alerta. Then the results
+// are replayed from the test's first offset (and the baseline model rebuilt from nothing): the
+// same baselines, and not one alert re-opened.
 //
 // With PRIMOART_WEEK_CHART_OUT=<file.json> the test also writes the last week of the outage
 // transaction at Frankfurt (runs, baseline band from VictoriaMetrics, alert timeline) as the input
@@ -16,18 +18,23 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { hourOfWeek } from '../../schemas/hour-of-week.ts';
-import type { TransactionResultPayload } from '../../schemas/record-types.ts';
+import { toAvroResult } from '../../schemas/index.ts';
+import type { TransactionResultPayload, TransactionResultRecord } from '../../schemas/record-types.ts';
+import { validateTransactionResult } from '../../schemas/transaction-result.ts';
 import { defaultSeasonality, type FleetPlan, fleetTransactions } from '../../scripts/fleet/fleet-plan.ts';
 import { generateFleetResults } from '../../scripts/fleet/generator.ts';
 import { topics } from '../../topics/catalog.ts';
+import { createValueCodec, type ValueCodec } from '../../topics/codec.ts';
+import type { Producer } from '../../topics/port.ts';
 import { type AlertaAlert, alerta, alertaKey, alertaUrl } from './alerta.ts';
 import {
   freePort,
+  kafkaConnection,
   type Pipeline,
   type RunningProcess,
+  stack,
   startPipeline,
   startReady,
-  upload,
   waitCaughtUp,
   withAdmin,
 } from './stack.ts';
@@ -139,6 +146,8 @@ interface Workers {
 }
 
 let w: Workers;
+/** Where the fleet's runs are published: the results topic, as the gateway writes it. */
+let bus: { producer: Producer; resultCodec: ValueCodec<TransactionResultRecord> };
 
 const cliName = {
   baseline: 'baseline',
@@ -236,37 +245,38 @@ before(async () => {
     for (const which of Object.keys(cliName) as Array<keyof typeof cliName>) await stopWorker(which);
     await forgetTestTraces([...Object.values(urls), pipeline.setup.workerUrl, pipeline.setup.gatewayUrl]);
   });
+  const producer = await kafkaConnection().producer();
+  cleanups.push(() => producer.disconnect());
+  const resultCodec = await createValueCodec<TransactionResultRecord>({
+    registryUrl: stack.registryUrl(),
+    topic: topics.synthResults.name,
+    schema: topics.synthResults.valueSchema.schema,
+  });
+  bus = { producer, resultCodec };
   for (const which of Object.keys(cliName) as Array<keyof typeof cliName>) await startWorker(which);
 });
 
-/** Upload runs through the gateway, in batches of 100, a few requests at a time. */
-async function uploadAll(runs: TransactionResultPayload[]): Promise<void> {
-  // One transaction's runs go in order, one batch after the other, as its robots send them; the
-  // transactions go side by side. Concurrent requests are not answered in the order they were sent
-  // (a large batch is judged off the event loop while a small one overtakes it), and the detector
-  // ignores runs that finished more than its ordering grace before a run it already judged.
-  const perTransaction = new Map<string, TransactionResultPayload[]>();
-  for (const run of runs) {
-    const own = perTransaction.get(run.transaction_id) ?? [];
-    own.push(run);
-    perTransaction.set(run.transaction_id, own);
-  }
-  await Promise.all(
-    [...perTransaction.values()].map(async (own) => {
-      for (let i = 0; i < own.length; i += 100) {
-        const answer = await upload(w.pipeline.setup.gatewayUrl, w.pipeline.setup.apiKey, {
-          results: own.slice(i, i + 100),
-        });
-        const refused = answer.body?.results?.filter(
-          (item: { status: string }) => item.status !== 'accepted',
-        );
-        assert.ok(
-          answer.status === 200 && refused?.length === 0,
-          JSON.stringify(refused ?? answer.body).slice(0, 2000),
-        );
-      }
+/**
+ * Publish runs as the gateway publishes accepted uploads: each validated (every run must pass, as
+ * it would be accepted), mapped to its Avro record, keyed by transaction_id. In the runs' order, so
+ * one transaction's runs reach its partition in order, as its robots send them: the detector
+ * ignores runs that finished more than its ordering grace before a run it already judged.
+ */
+async function publishAll(runs: TransactionResultPayload[]): Promise<void> {
+  const receivedAt = new Date();
+  const messages = await Promise.all(
+    runs.map(async (run) => {
+      const validation = validateTransactionResult(run, { now: receivedAt, defaultEnvironment: 'test' });
+      assert.ok(validation.ok, JSON.stringify(validation).slice(0, 2000));
+      return {
+        key: run.transaction_id,
+        value: await bus.resultCodec.encode(toAvroResult(validation.value, { receivedAt }).result),
+      };
     }),
   );
+  for (let i = 0; i < messages.length; i += 500) {
+    await bus.producer.send([{ topic: topics.synthResults.name, messages: messages.slice(i, i + 500) }]);
+  }
 }
 
 const pipelineGroups = (): Array<[string, string]> => [
@@ -279,7 +289,7 @@ const pipelineGroups = (): Array<[string, string]> => [
  * the last two days, each slice judged before the next is sent. So a run is judged against the
  * baseline of the runs before it, as it would be live (a robot does not upload days at once).
  */
-async function uploadFleet(runs: TransactionResultPayload[]): Promise<void> {
+async function publishFleet(runs: TransactionResultPayload[]): Promise<void> {
   const detailFrom = to.getTime() - 2 * dayMs;
   let sliceEnd = from.getTime();
   let index = 0;
@@ -291,7 +301,7 @@ async function uploadFleet(runs: TransactionResultPayload[]): Promise<void> {
       index += 1;
     }
     if (slice.length === 0) continue;
-    await uploadAll(slice);
+    await publishAll(slice);
     await waitCaughtUp(pipelineGroups());
   }
 }
@@ -321,7 +331,7 @@ const resourceOf = (transactionId: string, robot?: string) =>
 test('a simulated fleet raises and clears the right alerts in Alerta, and a replay re-opens none', async () => {
   const runs = fleetRuns();
   const started = Date.now();
-  await uploadFleet(runs);
+  await publishFleet(runs);
   const uploadSeconds = (Date.now() - started) / 1000;
   await waitCaughtUp([
     ...pipelineGroups(),
@@ -329,7 +339,7 @@ test('a simulated fleet raises and clears the right alerts in Alerta, and a repl
     [w.pipeline.setup.groupId, topics.events.name],
     [w.groups.forwarder, topics.events.name],
   ]);
-  process.stderr.write(`# ${runs.length} runs uploaded and judged in ${uploadSeconds.toFixed(0)} s\n`);
+  process.stderr.write(`# ${runs.length} runs published and judged in ${uploadSeconds.toFixed(0)} s\n`);
 
   // The outage: exactly one critical alert, at Frankfurt, closed on recovery.
   const outage = await alertsOf(resourceOf(ids.outage, frankfurt), 'TransactionUnavailable');
