@@ -6,19 +6,12 @@
 // (retry with lag).
 import { Agent, request } from 'undici';
 import { PoisonRecordError } from '../../topics/poison-record.ts';
+import { type AlertaHeartbeat, heartbeatOf } from '../heartbeats.ts';
 import type { AlertaAlert } from './alert-body.ts';
 import type { AlertaForwarderOptions } from './forwarder-options.ts';
 
-/** The fields of Alerta's heartbeat format we send (https://docs.alerta.io/api/heartbeat.html). */
-export interface AlertaHeartbeat {
-  origin: string;
-  tags: string[];
-  attributes: Record<string, string>;
-  type: 'Heartbeat';
-  createTime: string;
-  /** Seconds without a heartbeat before Alerta considers the origin stale. */
-  timeout: number;
-}
+// The heartbeat format is the frame's (every worker sends one); the forwarder's client sends it too.
+export { type AlertaHeartbeat, heartbeatOf };
 
 /** A heartbeat as `GET /heartbeats` lists it; `status` and `since` are computed by Alerta at query time. */
 export interface ListedHeartbeat {
@@ -69,21 +62,6 @@ export interface AlertaClient {
   listAlerts(filter: AlertaFilter): Promise<ListedAlert[]>;
   deleteHeartbeat(id: string): Promise<void>;
   close(): Promise<void>;
-}
-
-export function heartbeatOf(
-  options: Pick<AlertaForwarderOptions, 'origin' | 'heartbeatTimeoutSeconds'>,
-  now: Date,
-  tags: string[] = [],
-): AlertaHeartbeat {
-  return {
-    origin: options.origin,
-    tags,
-    attributes: {},
-    type: 'Heartbeat',
-    createTime: now.toISOString(),
-    timeout: options.heartbeatTimeoutSeconds,
-  };
 }
 
 function endpoint(baseUrl: string, path: string): string {

@@ -1,13 +1,12 @@
-// Worker heartbeats against a stand-in Alerta: sent every interval, failures logged once per
-// streak and never thrown, nothing after stop().
+// Worker heartbeats (the frame's own sender) against a stand-in Alerta: sent every interval,
+// failures logged once per streak and never thrown, nothing after stop().
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
-import { createAlertaClient } from '../../../workers/alerta-forwarder/alerta-client.ts';
-import { heartbeatOriginOf, startHeartbeats } from '../../../workers/heartbeats.ts';
+import { createHeartbeatSender, heartbeatOriginOf, startHeartbeats } from '../../../workers/heartbeats.ts';
 
 const received: Array<{ url: string; authorization: string | undefined; body: Record<string, unknown> }> = [];
 /** Status of each next answer, in order; 201 once used up. */
@@ -53,7 +52,7 @@ function logger() {
 }
 
 function start(log = logger()) {
-  const client = createAlertaClient({ url, apiKey: 'hb-key', requestTimeoutMs: 2000 });
+  const client = createHeartbeatSender({ url, apiKey: 'hb-key', requestTimeoutMs: 2000 });
   const heartbeats = startHeartbeats({
     client,
     settings: { origin: 'primoart/synth-store/host-18101', intervalMs: 10, timeoutSeconds: 120, tags: [] },
@@ -104,7 +103,7 @@ test('failures are logged once per streak, never thrown, and the recovery is log
 
 test('Alerta unreachable is logged, not thrown', async () => {
   const log = logger();
-  const client = createAlertaClient({ url: 'http://127.0.0.1:1', apiKey: 'k', requestTimeoutMs: 500 });
+  const client = createHeartbeatSender({ url: 'http://127.0.0.1:1', apiKey: 'k', requestTimeoutMs: 500 });
   const heartbeats = startHeartbeats({
     client,
     settings: { origin: 'o', intervalMs: 10, timeoutSeconds: 120, tags: [] },
