@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { KafkaConfig, KafkaCredentials } from '../core/config-schema.ts';
 import type { ProcessContext } from '../core/process.ts';
 import type { RecordSchema } from '../schemas/index.ts';
-import { createValueCodec, type ValueCodec } from './codec.ts';
+import { createTopicCodec, type ValueCodec } from './codec.ts';
 import { connectKafka, type KafkaSettings } from './kafkajs-adapter.ts';
 import type { KafkaConnection } from './port.ts';
 
@@ -73,8 +73,7 @@ export function codecFor<T>(
   topic: { name: string; valueSchema: RecordSchema<T> | null },
 ): Promise<ValueCodec<T>> {
   if (topic.valueSchema === null) throw new Error(`${topic.name} carries raw bytes, not Avro`);
-  const schema = topic.valueSchema.schema;
   return context.connect(`schema registry at ${new URL(registryUrl).host}`, () =>
-    createValueCodec<T>({ registryUrl, topic: topic.name, schema }),
+    createTopicCodec(registryUrl, topic),
   );
 }

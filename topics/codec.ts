@@ -4,6 +4,7 @@
 // what makes BACKWARD_TRANSITIVE evolution and replays of old data work.
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
+import type { RecordSchema } from '../schemas/index.ts';
 import { valueSubject } from './catalog.ts';
 import { PoisonRecordError } from './poison-record.ts';
 import { lookupSchemaId } from './registry.ts';
@@ -19,6 +20,15 @@ export interface CodecOptions {
   topic: string;
   /** The parsed .avsc of this process's version of the record. */
   schema: unknown;
+}
+
+/** The codec of a topic's values, typed by the topic's record schema (no type argument needed). */
+export function createTopicCodec<T>(
+  registryUrl: string,
+  topic: { name: string; valueSchema: RecordSchema<T> | null },
+): Promise<ValueCodec<T>> {
+  if (topic.valueSchema === null) throw new Error(`${topic.name} carries raw bytes, not Avro`);
+  return createValueCodec<T>({ registryUrl, topic: topic.name, schema: topic.valueSchema.schema });
 }
 
 export async function createValueCodec<T>(options: CodecOptions): Promise<ValueCodec<T>> {

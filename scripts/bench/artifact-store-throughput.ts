@@ -12,7 +12,7 @@ import { screenshotObjectKey } from '../../schemas/index.ts';
 import type { ScreenshotContentType, SynthArtifactRecord } from '../../schemas/record-types.ts';
 import { groupLag } from '../../topics/admin.ts';
 import { topics } from '../../topics/catalog.ts';
-import { createValueCodec } from '../../topics/codec.ts';
+import { createTopicCodec } from '../../topics/codec.ts';
 import type { KafkaConnection } from '../../topics/port.ts';
 import { ensureBucket, minioClientFromConfig } from '../../workers/artifact-store/object-store.ts';
 import { defaultStoreArtifactsOptions, objectMetadata } from '../../workers/artifact-store/writer.ts';
@@ -128,11 +128,7 @@ const totalLag = async (kafka: KafkaConnection, group: string): Promise<number> 
 };
 
 async function produceBacklog(kafka: KafkaConnection, registryUrl: string, records: SynthArtifactRecord[]) {
-  const codec = await createValueCodec<SynthArtifactRecord>({
-    registryUrl,
-    topic: topics.synthArtifacts.name,
-    schema: topics.synthArtifacts.valueSchema.schema,
-  });
+  const codec = await createTopicCodec(registryUrl, topics.synthArtifacts);
   const producer = await kafka.producer();
   try {
     for (let i = 0; i < records.length; i += 50) {

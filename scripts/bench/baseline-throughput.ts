@@ -15,7 +15,7 @@ import type {
 } from '../../schemas/record-types.ts';
 import { validateTransactionResult } from '../../schemas/transaction-result.ts';
 import { topics } from '../../topics/catalog.ts';
-import { createValueCodec, type ValueCodec } from '../../topics/codec.ts';
+import { createTopicCodec, type ValueCodec } from '../../topics/codec.ts';
 import { toBaselineRecord } from '../../workers/baseline/baseline-record.ts';
 import { BaselineStore } from '../../workers/baseline/baseline-store.ts';
 import { forecastTransaction } from '../../workers/baseline/forecast.ts';
@@ -227,16 +227,8 @@ runBench(
     const stateDir = mkdtempSync(join(tmpdir(), 'primoart-bench-baseline-'));
     try {
       const records = simulatedRecords(options.days);
-      const baselineCodec = await createValueCodec<SeriesBaselineRecord>({
-        registryUrl: stack.schema_registry.url,
-        topic: topics.baselines.name,
-        schema: topics.baselines.valueSchema.schema,
-      });
-      const forecastCodec = await createValueCodec<TransactionForecastRecord>({
-        registryUrl: stack.schema_registry.url,
-        topic: topics.forecasts.name,
-        schema: topics.forecasts.valueSchema.schema,
-      });
+      const baselineCodec = await createTopicCodec(stack.schema_registry.url, topics.baselines);
+      const forecastCodec = await createTopicCodec(stack.schema_registry.url, topics.forecasts);
       const { rate: worker, setup } = await throughWorker(stack, records, stateDir);
       try {
         process.stdout.write('(b) the model alone on the same runs\n');

@@ -21,7 +21,7 @@ import type { TransactionResultRecord } from '../../schemas/record-types.ts';
 import { resetGroupOffsets } from '../../topics/admin.ts';
 import { kafkaFromConfig } from '../../topics/bus.ts';
 import { topics } from '../../topics/catalog.ts';
-import { createValueCodec, type ValueCodec } from '../../topics/codec.ts';
+import { createTopicCodec, type ValueCodec } from '../../topics/codec.ts';
 import type { Admin, KafkaConnection, Producer } from '../../topics/port.ts';
 import { componentConfigs } from '../components.ts';
 
@@ -266,11 +266,7 @@ export async function startGroupAtEnd(kafka: KafkaConnection, groupId: string, t
 }
 
 export function synthResultsCodec(stack: PrimoartConfig): Promise<ValueCodec<TransactionResultRecord>> {
-  return createValueCodec<TransactionResultRecord>({
-    registryUrl: stack.schema_registry.url,
-    topic: topics.synthResults.name,
-    schema: topics.synthResults.valueSchema.schema,
-  });
+  return createTopicCodec(stack.schema_registry.url, topics.synthResults);
 }
 
 // --- payloads ----------------------------------------------------------------------------------

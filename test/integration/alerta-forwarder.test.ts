@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { toEventRecord } from '../../schemas/event-records.ts';
-import type { DetectedEvent, DetectedEventRecord } from '../../schemas/record-types.ts';
+import type { DetectedEvent } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
-import { createValueCodec } from '../../topics/codec.ts';
+import { createTopicCodec } from '../../topics/codec.ts';
 import { defaultForwarderOptions } from '../../workers/alerta-forwarder/forwarder-options.ts';
 import { heartbeatOriginOf } from '../../workers/heartbeats.ts';
 import { type AlertaAlert, alerta, alertaKey, alertaUrl } from './alerta.ts';
@@ -122,11 +122,7 @@ test('events become one alert per problem, closed by the clear, never re-opened 
       if (beat.origin === origin) await alerta('DELETE', `/heartbeat/${beat.id}`);
   });
 
-  const codec = await createValueCodec<DetectedEventRecord>({
-    registryUrl: stack.registryUrl(),
-    topic: topics.events.name,
-    schema: topics.events.valueSchema.schema,
-  });
+  const codec = await createTopicCodec(stack.registryUrl(), topics.events);
   const producer = await kafkaConnection().producer();
   cleanups.push(() => producer.disconnect());
   // Keyed by transaction like the detector's: one partition, so the worker sees them in this order.
@@ -364,11 +360,7 @@ test('failed runs in an environment Alerta does not list (qa) open an alert; rob
       if (beat.origin === origin) await alerta('DELETE', `/heartbeat/${beat.id}`);
   });
 
-  const codec = await createValueCodec<DetectedEventRecord>({
-    registryUrl: stack.registryUrl(),
-    topic: topics.events.name,
-    schema: topics.events.valueSchema.schema,
-  });
+  const codec = await createTopicCodec(stack.registryUrl(), topics.events);
   const producer = await kafkaConnection().producer();
   cleanups.push(() => producer.disconnect());
   const produce = async (...events: DetectedEvent[]) => {

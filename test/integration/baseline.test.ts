@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ValidTransactionResult } from '../../schemas/index.ts';
 import { toAvroResult } from '../../schemas/index.ts';
-import type { SeriesBaselineRecord, TransactionResultRecord } from '../../schemas/record-types.ts';
+import type { SeriesBaselineRecord } from '../../schemas/record-types.ts';
 import { validateTransactionResult } from '../../schemas/transaction-result.ts';
 import { trueDurationQuantiles } from '../../scripts/fleet/duration-model.ts';
 import { defaultSeasonality, type FleetPlan, fleetTransactions } from '../../scripts/fleet/fleet-plan.ts';
 import { generateFleetResults } from '../../scripts/fleet/generator.ts';
 import { topics } from '../../topics/catalog.ts';
-import { createValueCodec } from '../../topics/codec.ts';
+import { createTopicCodec } from '../../topics/codec.ts';
 import { BaselineStore } from '../../workers/baseline/baseline-store.ts';
 import {
   freePort,
@@ -110,11 +110,7 @@ test('results become ready baselines matching the true quantiles, and a replay i
 
   // Read the baselines topic from its current end, keeping the newest record of every key.
   const latest = new Map<string, SeriesBaselineRecord>();
-  const baselineCodec = await createValueCodec<SeriesBaselineRecord>({
-    registryUrl: stack.registryUrl(),
-    topic: topics.baselines.name,
-    schema: topics.baselines.valueSchema.schema,
-  });
+  const baselineCodec = await createTopicCodec(stack.registryUrl(), topics.baselines);
   const readerGroup = `primoart.it.baseline-reader.${randomUUID().slice(0, 8)}`;
   await startGroupAtEnd(readerGroup, topics.baselines.name);
   const reader = await kafkaConnection().consumer({
@@ -139,11 +135,7 @@ test('results become ready baselines matching the true quantiles, and a replay i
   let worker: RunningProcess = await startWorker();
   cleanups.push(() => worker.stop());
 
-  const resultCodec = await createValueCodec<TransactionResultRecord>({
-    registryUrl: stack.registryUrl(),
-    topic: topics.synthResults.name,
-    schema: topics.synthResults.valueSchema.schema,
-  });
+  const resultCodec = await createTopicCodec(stack.registryUrl(), topics.synthResults);
   const producer = await kafkaConnection().producer();
   cleanups.push(() => producer.disconnect());
   const receivedAt = new Date();

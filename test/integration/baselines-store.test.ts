@@ -13,10 +13,10 @@ import { parse, stringify } from 'yaml';
 import { toEventRecord } from '../../schemas/event-records.ts';
 import { hourOfWeek } from '../../schemas/hour-of-week.ts';
 import type { ValidTransactionResult } from '../../schemas/index.ts';
-import type { DetectedEvent, DetectedEventRecord } from '../../schemas/record-types.ts';
+import type { DetectedEvent } from '../../schemas/record-types.ts';
 import { validateTransactionResult } from '../../schemas/transaction-result.ts';
 import { topics } from '../../topics/catalog.ts';
-import { createValueCodec } from '../../topics/codec.ts';
+import { createTopicCodec } from '../../topics/codec.ts';
 import type { Producer } from '../../topics/port.ts';
 import { BaselineStore } from '../../workers/baseline/baseline-store.ts';
 import { forecastTransaction } from '../../workers/baseline/forecast.ts';
@@ -289,11 +289,7 @@ test('events on primoart.events.v1 become synth_events rows, one per event howev
     suppressed: true,
     maintenance_window_id: 'maintenance-1',
   };
-  const codec = await createValueCodec<DetectedEventRecord>({
-    registryUrl: stack.registryUrl(),
-    topic: topics.events.name,
-    schema: topics.events.valueSchema.schema,
-  });
+  const codec = await createTopicCodec(stack.registryUrl(), topics.events);
   const produce = async () => {
     const messages = await Promise.all(
       [opened, cleared].map(async (event) => ({

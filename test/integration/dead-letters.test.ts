@@ -4,10 +4,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { toAvroResult } from '../../schemas/index.ts';
-import type { TransactionResultRecord } from '../../schemas/record-types.ts';
 import { validateTransactionResult } from '../../schemas/transaction-result.ts';
 import { topics } from '../../topics/catalog.ts';
-import { createValueCodec } from '../../topics/codec.ts';
+import { createTopicCodec } from '../../topics/codec.ts';
 import type { ConsumedMessage } from '../../topics/port.ts';
 import { deadLetterHeaders } from '../../workers/harness.ts';
 import {
@@ -91,11 +90,7 @@ async function publishUnchecked(result: Record<string, unknown>): Promise<void> 
     { ...validation.value, transaction_name: String(result.transaction_name) },
     { receivedAt: new Date() },
   ).result;
-  const codec = await createValueCodec<TransactionResultRecord>({
-    registryUrl: stack.registryUrl(),
-    topic: topics.synthResults.name,
-    schema: topics.synthResults.valueSchema.schema,
-  });
+  const codec = await createTopicCodec(stack.registryUrl(), topics.synthResults);
   const producer = await kafkaConnection().producer();
   try {
     await producer.send([

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fromEventRecord } from '../../schemas/event-records.ts';
-import type { DetectedEvent, DetectedEventRecord, SeriesBaselineRecord } from '../../schemas/record-types.ts';
+import type { DetectedEvent } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
-import { createValueCodec } from '../../topics/codec.ts';
+import { createTopicCodec } from '../../topics/codec.ts';
 import type { ConsumedMessage } from '../../topics/port.ts';
 import { detectorHeader } from '../../workers/event-detector/definition.ts';
 import {
@@ -121,16 +121,8 @@ test('availability, performance, maintenance and no-data events from uploaded ru
   const events: DetectedEvent[] = [];
   const readyBaselines = new Set<string>();
   const ours = new Set<string>(Object.values(transactions));
-  const eventCodec = await createValueCodec<DetectedEventRecord>({
-    registryUrl: stack.registryUrl(),
-    topic: topics.events.name,
-    schema: topics.events.valueSchema.schema,
-  });
-  const baselineCodec = await createValueCodec<SeriesBaselineRecord>({
-    registryUrl: stack.registryUrl(),
-    topic: topics.baselines.name,
-    schema: topics.baselines.valueSchema.schema,
-  });
+  const eventCodec = await createTopicCodec(stack.registryUrl(), topics.events);
+  const baselineCodec = await createTopicCodec(stack.registryUrl(), topics.baselines);
   for (const [group, topic, keep] of [
     [
       groups.events,

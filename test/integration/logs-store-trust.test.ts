@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { AnyValueRecord, OtelLogRecord } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
-import { createValueCodec } from '../../topics/codec.ts';
+import { createTopicCodec } from '../../topics/codec.ts';
 import type { Producer } from '../../topics/port.ts';
 import { kafkaConnection, stack, waitFor } from './stack.ts';
 import { type StoreWorkerTest, startStoreWorkerTest } from './store-worker.ts';
@@ -95,11 +95,7 @@ function logRecord(overrides: Partial<OtelLogRecord> = {}): OtelLogRecord {
 }
 
 async function publish(records: OtelLogRecord[]): Promise<void> {
-  const codec = await createValueCodec<OtelLogRecord>({
-    registryUrl: stack.registryUrl(),
-    topic: topics.otelLogs.name,
-    schema: topics.otelLogs.valueSchema?.schema,
-  });
+  const codec = await createTopicCodec(stack.registryUrl(), topics.otelLogs);
   const messages = [];
   for (const record of records) messages.push({ key: service, value: await codec.encode(record) });
   await producer.send([{ topic: topics.otelLogs.name, messages }]);

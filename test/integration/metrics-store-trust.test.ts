@@ -15,7 +15,7 @@ import type {
 } from '../../schemas/record-types.ts';
 import { groupLag } from '../../topics/admin.ts';
 import { type TopicSpec, topics } from '../../topics/catalog.ts';
-import { createValueCodec } from '../../topics/codec.ts';
+import { createTopicCodec } from '../../topics/codec.ts';
 import type { Producer } from '../../topics/port.ts';
 import { metricPoint, span } from '../unit/workers/metrics-store/otel-fixtures.ts';
 import { kafkaConnection, stack, waitFor, withAdmin } from './stack.ts';
@@ -47,12 +47,8 @@ after(async () => {
   await store?.close();
 });
 
-async function publish<R>(topic: TopicSpec, records: Array<{ key: string; record: R }>): Promise<void> {
-  const codec = await createValueCodec<R>({
-    registryUrl: stack.registryUrl(),
-    topic: topic.name,
-    schema: topic.valueSchema?.schema,
-  });
+async function publish<R>(topic: TopicSpec<R>, records: Array<{ key: string; record: R }>): Promise<void> {
+  const codec = await createTopicCodec(stack.registryUrl(), topic);
   const messages = [];
   for (const { key, record } of records) messages.push({ key, value: await codec.encode(record) });
   await producer.send([{ topic: topic.name, messages }]);

@@ -47,7 +47,7 @@ import type {
   OtelSpanRecord,
 } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
-import { createValueCodec } from '../../topics/codec.ts';
+import { createTopicCodec } from '../../topics/codec.ts';
 import type { Consumer } from '../../topics/port.ts';
 import {
   kafkaConnection,
@@ -78,21 +78,9 @@ before(async () => {
   setup = await testConfig(stack.pgUrl());
   const registryUrl = stack.registryUrl();
   const codecs: Record<string, { decode(buffer: Buffer): Promise<unknown> }> = {
-    [topics.otelSpans.name]: await createValueCodec<OtelSpanRecord>({
-      registryUrl,
-      topic: topics.otelSpans.name,
-      schema: topics.otelSpans.valueSchema.schema,
-    }),
-    [topics.otelMetrics.name]: await createValueCodec<OtelMetricPointRecord>({
-      registryUrl,
-      topic: topics.otelMetrics.name,
-      schema: topics.otelMetrics.valueSchema.schema,
-    }),
-    [topics.otelLogs.name]: await createValueCodec<OtelLogRecord>({
-      registryUrl,
-      topic: topics.otelLogs.name,
-      schema: topics.otelLogs.valueSchema.schema,
-    }),
+    [topics.otelSpans.name]: await createTopicCodec(registryUrl, topics.otelSpans),
+    [topics.otelMetrics.name]: await createTopicCodec(registryUrl, topics.otelMetrics),
+    [topics.otelLogs.name]: await createTopicCodec(registryUrl, topics.otelLogs),
   };
   // Read the three topics from their current ends: only what is published from now on.
   const readerGroup = `primoart.it.otlp-reader.${randomUUID().slice(0, 8)}`;
