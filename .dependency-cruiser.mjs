@@ -12,30 +12,13 @@ const above = (...folders) => `^(${folders.join('|')})/`;
 const tools = ['infra', 'scripts', 'test'];
 const rule = (name, comment, from, to) => ({ name, comment, severity: 'error', from, to });
 
-// Temporary exceptions (issue 10), one import each: helper H2's change in progress removes both,
-// then these lines go. `except` splits a rule so that only that one file → file(s) edge passes.
-const except = (forbidden, from, to) => [
-  { ...forbidden, from: { ...forbidden.from, pathNot: from } },
-  { ...forbidden, from: { path: from }, to: { ...forbidden.to, pathNot: to } },
-];
-// core's config schema validates the event detector's section with the detector's own schemas.
-const configSchemaException = ['^core/config-schema\\.ts$', '^workers/event-detector/detection-config\\.ts$'];
-// The worker frame (worker-component.ts, heartbeats.ts) sends heartbeats with the Alerta forwarder's client.
-const heartbeatException = [
-  '^workers/(worker-component|heartbeats)\\.ts$',
-  '^workers/alerta-forwarder/(alerta-client|forwarder-options)\\.ts$',
-];
-
 export default {
   forbidden: [
-    ...except(
-      rule(
-        'core-imports-nothing-of-ours',
-        'core/ is the ground floor: config, logs, metrics, lifecycle',
-        { path: '^core/' },
-        { path: above('schemas', 'topics', 'console', 'ingest-gateway', 'workers', ...tools) },
-      ),
-      ...configSchemaException,
+    rule(
+      'core-imports-nothing-of-ours',
+      'core/ is the ground floor: config, logs, metrics, lifecycle',
+      { path: '^core/' },
+      { path: above('schemas', 'topics', 'console', 'ingest-gateway', 'workers', ...tools) },
     ),
     rule(
       'schemas-import-only-core',
@@ -73,14 +56,11 @@ export default {
       { path: '^workers/([^/]+)/' },
       { path: '^workers/[^/]+/', pathNot: '^workers/$1/' },
     ),
-    ...except(
-      rule(
-        'worker-frame-imports-no-worker',
-        'the frame (workers/*.ts) serves every worker and knows none',
-        { path: '^workers/[^/]+\\.ts$' },
-        { path: '^workers/[^/]+/' },
-      ),
-      ...heartbeatException,
+    rule(
+      'worker-frame-imports-no-worker',
+      'the frame (workers/*.ts) serves every worker and knows none',
+      { path: '^workers/[^/]+\\.ts$' },
+      { path: '^workers/[^/]+/' },
     ),
   ],
   options: {
