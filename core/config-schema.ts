@@ -99,8 +99,8 @@ const sharedShape = {
   victoria_metrics: z.strictObject({ url: httpUrl }).optional(),
   victoria_logs: z.strictObject({ url: httpUrl }).optional(),
   /**
-   * Alerta: where the alerta-forwarder sends alerts and every process its heartbeats. Keys left out
-   * take their defaults from workers/alerta-forwarder/forwarder-options.ts.
+   * Alerta: where alerts are sent and every worker sends its heartbeats. A key left out takes the
+   * default of the component that reads it (the heartbeats' and the forwarder's own).
    */
   alerta: z
     .strictObject({

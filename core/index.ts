@@ -1,7 +1,8 @@
 // core: what every PrimoART process shares — the config file, logging, metrics, health endpoints
 // and the one start-up/shutdown sequence (modelled on Prometheus under systemd).
 //
-// A process (the gateway, each worker) is one call:
+// A process is one call (the gateway makes it in ingest-gateway/main.ts, a worker through
+// `defineWorker`, workers/define-worker.ts):
 //
 //   import { describeEndpoint, requireSection, runProcess, sectionOf } from '../../core/index.ts';
 //
@@ -37,7 +38,7 @@
 //   [Service]
 //   Type=notify
 //   NotifyAccess=all
-//   ExecStart=/usr/bin/node /opt/primoart/workers/synth-store/main.ts --config.file /etc/primoart/primoart.yml
+//   ExecStart=/usr/bin/node /opt/primoart/scripts/cli.ts worker synth-store --config.file /etc/primoart/primoart.yml
 //   TimeoutStopSec=30      # longer than startup.shutdown_timeout_ms
 //
 // Config: core states the shared sections (kafka, schema_registry, the stores, alerta, log,

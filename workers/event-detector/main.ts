@@ -1,6 +1,5 @@
 // The event-detector worker: the state file, the baselines and definitions views (read to their
 // end before judging), the harness over the results; the no-data check is its periodic task.
-import type { TransactionDefinitionRecord } from '../../schemas/index.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
 import { groupLag } from '../../topics/admin.ts';
 import { topics } from '../../topics/catalog.ts';
@@ -28,7 +27,7 @@ export const eventDetectorWorker = defineWorker({
   config: eventDetectorConfig,
   async create({ section, context, kafka, groupId, codec }) {
     const store = new DetectorStateStore(prepareStateFile(section.state_file));
-    const definitionCodec = await codec<TransactionDefinitionRecord>(topics.synthDefinitions);
+    const definitionCodec = await codec(topics.synthDefinitions);
     const baselines = await startCompactedView<Buffer | null>({
       kafka,
       topic: topics.baselines.name,
