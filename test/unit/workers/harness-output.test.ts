@@ -59,6 +59,17 @@ async function startOutputWorker(options: {
   return { kafka, worker, consumer, producer, warnings };
 }
 
+/** A task that runs every millisecond from the moment the worker joined. */
+const everyMs = (run: () => Promise<void>): PeriodicTask => ({
+  name: 'test check',
+  everyMs: 1,
+  startNow: true,
+  async run() {
+    await run();
+    return undefined;
+  },
+});
+
 const outputOf = (records: Array<DecodedRecord<string>>, produced?: () => void): Output => ({
   messages: records.map(({ record }) => ({
     topic: outputTopic,
@@ -192,16 +203,10 @@ test('an exclusive worker never runs a periodic task while a write is in flight'
       return undefined;
     },
     periodic: [
-      {
-        name: 'test check',
-        everyMs: 1,
-        startNow: true,
-        async run() {
-          taskRuns++;
-          await busy();
-          return undefined;
-        },
-      },
+      everyMs(async () => {
+        taskRuns++;
+        await busy();
+      }),
     ],
   });
   for (let i = 0; i < 20; i++) await consumer.deliver(partitionBatch(i, 1));
@@ -216,15 +221,9 @@ test('stop() stops the periodic tasks: nothing runs after it', bounded, async ()
       return undefined;
     },
     periodic: [
-      {
-        name: 'test check',
-        everyMs: 1,
-        startNow: true,
-        async run() {
-          runs++;
-          return undefined;
-        },
-      },
+      everyMs(async () => {
+        runs++;
+      }),
     ],
   });
   while (runs === 0) await new Promise((resolve) => setTimeout(resolve, 1));
