@@ -6,19 +6,13 @@ import { loadConfig, parseConfigArgs } from '../core/config.ts';
 import type { PrimoartConfig } from '../core/config-schema.ts';
 import { createLogger } from '../core/logging.ts';
 import { kafkaFromConfig } from '../topics/bus.ts';
-import { topics } from '../topics/catalog.ts';
-import { createValueCodec, type ValueCodec } from '../topics/codec.ts';
+import { type TopicSpec, topics } from '../topics/catalog.ts';
+import { createTopicCodec, type ValueCodec } from '../topics/codec.ts';
 import { startCompactedView } from '../topics/compacted-view.ts';
 import type { KafkaConnection } from '../topics/port.ts';
 import { configKeyId } from './api-keys.ts';
 import type { GatewayConfig } from './config.ts';
-import {
-  type ApiKeyRecord,
-  type ApiKeyUsageRecord,
-  generateApiKey,
-  parseRateLimit,
-  parseScopes,
-} from './key-records.ts';
+import { type ApiKeyRecord, generateApiKey, parseRateLimit, parseScopes } from './key-records.ts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -27,7 +21,7 @@ interface KeysBus {
   config: PrimoartConfig;
   kafka: KafkaConnection;
   rest: string[];
-  codec<T>(topic: { name: string; valueSchema: { schema: unknown } }): Promise<ValueCodec<T>>;
+  codec<T>(topic: TopicSpec<T>): Promise<ValueCodec<T>>;
 }
 
 async function openBus(args: string[]): Promise<KeysBus> {
@@ -39,12 +33,7 @@ async function openBus(args: string[]): Promise<KeysBus> {
     config,
     kafka,
     rest,
-    codec: (topic) =>
-      createValueCodec({
-        registryUrl: config.schema_registry.url,
-        topic: topic.name,
-        schema: topic.valueSchema.schema,
-      }),
+    codec: (topic) => createTopicCodec(config.schema_registry.url, topic),
   };
 }
 
@@ -114,7 +103,7 @@ export async function keysCreateCommand(args: string[]): Promise<number> {
   }
   if (values.name !== undefined && values.name.trim() === '') throw new Error('--name must not be empty');
   const rateLimit = values['rate-limit'] === undefined ? undefined : parseRateLimit(values['rate-limit']);
-  const codec = await bus.codec<ApiKeyRecord>(topics.apiKeys);
+  const codec = await bus.codec(topics.apiKeys);
   const created = generateApiKey({
     scopes,
     robotId,
@@ -139,8 +128,8 @@ const formatTime = (ms: number | null | undefined): string =>
 export async function keysListCommand(args: string[]): Promise<number> {
   const bus = await openBus(args);
   if (bus.rest.length > 0) throw new Error(`unexpected argument ${bus.rest[0]}`);
-  const keyCodec = await bus.codec<ApiKeyRecord>(topics.apiKeys);
-  const usageCodec = await bus.codec<ApiKeyUsageRecord>(topics.apiKeyUsage);
+  const keyCodec = await bus.codec(topics.apiKeys);
+  const usageCodec = await bus.codec(topics.apiKeyUsage);
   const [keys, usages] = await Promise.all([
     readKeys(bus, keyCodec),
     readTopic(bus, topics.apiKeyUsage.name, usageCodec),
@@ -214,7 +203,7 @@ export async function keysRevokeCommand(args: string[]): Promise<number> {
     );
     return 1;
   }
-  const codec = await bus.codec<ApiKeyRecord>(topics.apiKeys);
+  const codec = await bus.codec(topics.apiKeys);
   const key = (await readKeys(bus, codec)).get(id);
   if (key === undefined) {
     process.stderr.write(`keys revoke: no API key with id '${id}' (see primoart keys list)\n`);

@@ -24,7 +24,7 @@ import { validateTransactionResult } from '../../schemas/transaction-result.ts';
 import { defaultSeasonality, type FleetPlan, fleetTransactions } from '../../scripts/fleet/fleet-plan.ts';
 import { generateFleetResults } from '../../scripts/fleet/generator.ts';
 import { topics } from '../../topics/catalog.ts';
-import { createValueCodec, type ValueCodec } from '../../topics/codec.ts';
+import { createTopicCodec, type ValueCodec } from '../../topics/codec.ts';
 import type { Producer } from '../../topics/port.ts';
 import { type AlertaAlert, alerta, alertaKey, alertaUrl } from './alerta.ts';
 import {
@@ -247,11 +247,7 @@ before(async () => {
   });
   const producer = await kafkaConnection().producer();
   cleanups.push(() => producer.disconnect());
-  const resultCodec = await createValueCodec<TransactionResultRecord>({
-    registryUrl: stack.registryUrl(),
-    topic: topics.synthResults.name,
-    schema: topics.synthResults.valueSchema.schema,
-  });
+  const resultCodec = await createTopicCodec(stack.registryUrl(), topics.synthResults);
   bus = { producer, resultCodec };
   for (const which of Object.keys(cliName) as Array<keyof typeof cliName>) await startWorker(which);
 });
