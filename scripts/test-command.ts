@@ -39,16 +39,24 @@ function capture(command: string, args: string[]): Promise<{ code: number; stdou
 
 /**
  * Integration files that run alone, after the others: each stops a service of the shared stack
- * (tests running meanwhile would fail) or measures the machine (their load would be its figures).
- * Every other integration file uses databases, consumer groups, buckets and processes of its own,
- * so they run side by side.
+ * (tests running meanwhile would fail), asserts what a shared topic holds (others publish to it),
+ * or depends on timing or measures the machine (others' load would change it). Every other
+ * integration file uses databases, consumer groups, buckets and processes of its own, so they run
+ * side by side.
  */
 export const serialIntegrationTests = [
   // Stops the stack's Kafka.
   'test/integration/kafka-outage.test.ts',
-  // Stop the stack's MinIO, VictoriaLogs and VictoriaMetrics.
+  // Stop the stack's MinIO and VictoriaLogs.
   'test/integration/minio-outage.test.ts',
   'test/integration/victoria-logs-outage.test.ts',
+  // Refused requests publish nothing: the end offsets of shared topics must not move meanwhile.
+  'test/integration/hostile-input.test.ts',
+  'test/integration/upload-flow.test.ts',
+  // Counts the records on the shared definitions topic (synth-store-catalogue publishes there).
+  'test/integration/definitions.test.ts',
+  // Rate limits: two requests must reach a token bucket within a second of each other.
+  'test/integration/api-keys.test.ts',
   // The gateway's memory and event-loop delay under a soak: figures of this process alone.
   'test/integration/gateway-soak.test.ts',
 ];

@@ -3,12 +3,15 @@
 // (a lost run) or if a redelivered write were not idempotent.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { freshResult, type Pipeline, startPipeline, upload, waitFor } from './stack.ts';
+import { freshResult, type Pipeline, stack, startPipeline, upload, waitFor } from './stack.ts';
 
 let pipeline: Pipeline;
 
 before(async () => {
-  pipeline = await startPipeline({ worker: false });
+  pipeline = await startPipeline({
+    worker: false,
+    configOverrides: { kafka: stack.kafkaSectionForKills('primoart-it') },
+  });
 });
 
 after(async () => {

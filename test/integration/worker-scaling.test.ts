@@ -12,6 +12,7 @@ import {
   freshResult,
   type RunningProcess,
   scratchDatabase,
+  stack,
   startCli,
   startReady,
   startSynthStoreGroupAtEnd,
@@ -69,6 +70,7 @@ test('two instances share the partitions; killing one moves them to the other wi
   const instanceConfig = async () => {
     const port = await freePort();
     const setup = await testConfig(database.url, {
+      kafka: stack.kafkaSectionForKills('primoart-it'),
       workers: {
         'synth-store': {
           listen: `127.0.0.1:${port}`,
@@ -154,6 +156,7 @@ test('`worker synth-store --instances 2` runs two instances on port and port+1, 
   const port = await consecutivePorts();
   const groupId = `primoart.it.scale.${randomUUID().slice(0, 8)}`;
   const setup = await testConfig(database.url, {
+    kafka: stack.kafkaSectionForKills('primoart-it'),
     workers: { 'synth-store': { listen: `127.0.0.1:${port}`, group_id: groupId } },
   });
   await startSynthStoreGroupAtEnd(groupId);
