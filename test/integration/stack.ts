@@ -357,24 +357,26 @@ export async function waitCaughtUp(
   let lowest = Number.POSITIVE_INFINITY;
   let progressAt = started;
   let behind: string[] = [];
-  for (;;) {
-    const lags = await withAdmin((admin) =>
-      Promise.all(what.map(([group, topic]) => groupLag(admin, group, topic))),
-    );
-    behind = lags.flatMap((partitions, i) => {
-      const lag = partitions.reduce((sum, partition) => sum + partition.lag, 0);
-      return lag === 0 ? [] : [`${what[i]?.[0]} on ${what[i]?.[1]}: ${lag}`];
-    });
-    const total = lags.flat().reduce((sum, partition) => sum + partition.lag, 0);
-    if (total === 0) return;
-    const now = Date.now();
-    if (total < lowest) {
-      lowest = total;
-      progressAt = now;
+  // One admin connection for every poll: a new one logs in with SCRAM each time (~10x the query).
+  const caughtUp = await withAdmin(async (admin) => {
+    for (;;) {
+      const lags = await Promise.all(what.map(([group, topic]) => groupLag(admin, group, topic)));
+      behind = lags.flatMap((partitions, i) => {
+        const lag = partitions.reduce((sum, partition) => sum + partition.lag, 0);
+        return lag === 0 ? [] : [`${what[i]?.[0]} on ${what[i]?.[1]}: ${lag}`];
+      });
+      const total = lags.flat().reduce((sum, partition) => sum + partition.lag, 0);
+      if (total === 0) return true;
+      const now = Date.now();
+      if (total < lowest) {
+        lowest = total;
+        progressAt = now;
+      }
+      if (now - progressAt > stallMs || now - started > timeoutMs) return false;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
-    if (now - progressAt > stallMs || now - started > timeoutMs) break;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  });
+  if (caughtUp) return;
   throw new Error(
     `consumers did not catch up (no progress for ${stallMs} ms or over ${timeoutMs} ms in all); ` +
       `still behind: ${behind.join('; ')}`,
