@@ -13,6 +13,7 @@ import { createTopicCodec } from '../../topics/codec.ts';
 import type { Producer } from '../../topics/port.ts';
 import { kafkaConnection, stack, waitFor } from './stack.ts';
 import { type StoreWorkerTest, startStoreWorkerTest } from './store-worker.ts';
+import { counts, logsql } from './victoria-logs.ts';
 
 let store: StoreWorkerTest;
 let producer: Producer;
@@ -31,27 +32,6 @@ after(async () => {
   await producer?.disconnect();
   await store?.close();
 });
-
-type Entry = Record<string, string>;
-
-async function logsql(query: string): Promise<Entry[]> {
-  const response = await fetch(`${stack.victoriaLogsUrl()}/select/logsql/query`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ query }),
-  });
-  const text = await response.text();
-  assert.equal(response.status, 200, text);
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Entry);
-}
-
-async function counts(filter: string): Promise<{ raw: number; unique: number }> {
-  const [row] = await logsql(`${filter} | stats count() raw, count_uniq(entry_id) unique_entries`);
-  return { raw: Number(row?.raw ?? 0), unique: Number(row?.unique_entries ?? 0) };
-}
 
 const noValue: AnyValueRecord = {
   string_value: null,
