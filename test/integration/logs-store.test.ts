@@ -188,12 +188,19 @@ test('robot runs, their log lines, OTLP log records and spans are each one entry
 });
 
 test('a replay writes every entry again; the de-duplicating query still returns each once', async () => {
+  // Delivery is at least once: a rebalance on a loaded machine may already have written a batch
+  // twice, which VictoriaLogs keeps (the de-duplicating query is the answer to that). So the raw
+  // count is at least one per entry, and the replay adds every entry once more on top of it.
   const before = await counts(filter);
-  assert.deepEqual(before, { raw: expectedEntries, unique: expectedEntries });
+  assert.equal(before.unique, expectedEntries);
+  assert.ok(before.raw >= expectedEntries, `${before.raw} raw entries before the replay`);
 
   await store.replayFromStart();
 
-  await waitFor('the replayed entries', async () => (await counts(filter)).raw >= 2 * expectedEntries);
-  assert.deepEqual(await counts(filter), { raw: 2 * expectedEntries, unique: expectedEntries });
+  const replayed = before.raw + expectedEntries;
+  await waitFor('the replayed entries', async () => (await counts(filter)).raw >= replayed);
+  const after = await counts(filter);
+  assert.equal(after.unique, expectedEntries);
+  assert.ok(after.raw >= replayed, `${after.raw} raw entries after the replay`);
   assert.equal((await uniqueEntries(filter)).length, expectedEntries);
 });
