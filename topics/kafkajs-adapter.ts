@@ -44,7 +44,10 @@ export interface KafkaSettings {
   clientId: string;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
-  /** Consumers' group session timeout unless a consumer asks for its own (default 30 s). */
+  /**
+   * Consumers' group session timeout: `kafka.consumer.session_timeout_ms`, whose default is the
+   * config schema's; a client opened without config (tests' helpers) keeps kafkajs's own.
+   */
   sessionTimeoutMs?: number;
   /** SASL/SCRAM credentials; without them the client connects unauthenticated. */
   sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
@@ -132,7 +135,7 @@ export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConn
     },
 
     async consumer(options: ConsumerOptions): Promise<Consumer> {
-      return createConsumer(kafka, options, options.sessionTimeoutMs ?? settings.sessionTimeoutMs ?? 30_000);
+      return createConsumer(kafka, options, settings.sessionTimeoutMs);
     },
 
     async admin(): Promise<Admin> {
@@ -146,13 +149,17 @@ export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConn
 async function createConsumer(
   kafka: KafkaClient,
   options: ConsumerOptions,
-  sessionTimeout: number,
+  sessionTimeout: number | undefined,
 ): Promise<Consumer> {
   const consumer: KafkajsConsumer = kafka.consumer({
     groupId: options.groupId,
-    sessionTimeout,
-    // Kafka's advice: at most a third of the session timeout, so one late heartbeat is not an eviction.
-    heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
+    ...(sessionTimeout === undefined
+      ? {}
+      : {
+          sessionTimeout,
+          // Kafka's advice: at most a third of the session timeout, so one late heartbeat is not an eviction.
+          heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
+        }),
     maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
     ...(options.minBytes === undefined ? {} : { minBytes: options.minBytes }),
     ...(options.maxWaitMs === undefined ? {} : { maxWaitTimeInMs: options.maxWaitMs }),

@@ -71,7 +71,6 @@ export interface ConsumerOptions {
   topics: string[];
   /** Where a group without committed offsets starts. */
   fromBeginning: boolean;
-  sessionTimeoutMs?: number;
   maxBytesPerPartition?: number;
   /** A fetch waits until this many bytes are available or maxWaitMs passed (batching by time). */
   minBytes?: number;

@@ -100,10 +100,14 @@ export function partsBelow<T extends { value: Buffer }>(messages: T[], limit: nu
   return parts;
 }
 
-/** Producing an output failed: Kafka is down or slow, never the records' fault, so always retried. */
+/**
+ * Producing an output failed (Kafka down or slow), or keeping what depended on it did (`produced()`:
+ * the event detector's state file): never the records' fault, so always retried, never
+ * dead-lettered — a record whose output is already out must not be split off as poison.
+ */
 class OutputNotProduced extends Error {
-  constructor(cause: unknown) {
-    super(`output not produced: ${describeError(cause)}`, { cause });
+  constructor(what: string, cause: unknown) {
+    super(`${what}: ${describeError(cause)}`, { cause });
     this.name = 'OutputNotProduced';
   }
 }
@@ -143,9 +147,13 @@ export async function produceOutput(
       }
     }
   } catch (error) {
-    throw new OutputNotProduced(error);
+    throw new OutputNotProduced('output not produced', error);
   }
-  output.produced?.();
+  try {
+    output.produced?.();
+  } catch (error) {
+    throw new OutputNotProduced('output produced, but not kept', error);
+  }
 }
 
 export interface HarnessSettings {

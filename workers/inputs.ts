@@ -39,6 +39,8 @@ export function decodeByTopic<T>(
   inputs: ReadonlyArray<Input<T>>,
 ): Pick<WorkerDefinition<T>, 'topics' | 'decode'> {
   const byTopic = new Map(inputs.map((entry) => [entry.topic.name, entry]));
+  // Two inputs on one topic would leave one of them never used, silently.
+  if (byTopic.size !== inputs.length) throw new Error(`${worker}: an input topic is named twice`);
   return {
     topics: [...byTopic.keys()],
     async decode(message) {

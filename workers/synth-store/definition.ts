@@ -30,6 +30,7 @@ export type SynthStoreRecord =
   | { kind: 'forecast'; forecast: TransactionForecastRecord }
   | { kind: 'event'; event: DetectedEventRecord };
 
+/** The topics synth-store consumes, for tests and benches that reset its group (a unit test keeps them equal). */
 export const synthStoreTopics: readonly string[] = [
   topics.synthResults.name,
   topics.synthDefinitions.name,

@@ -14,7 +14,7 @@ import { defaultDetectionSettings } from '../../../workers/event-detector/detect
 import type { WorkerDefinition } from '../../../workers/harness.ts';
 import { logsStoreDefinition } from '../../../workers/logs-store/definition.ts';
 import { metricsStoreDefinition } from '../../../workers/metrics-store/definition.ts';
-import { synthStoreDefinition } from '../../../workers/synth-store/definition.ts';
+import { synthStoreDefinition, synthStoreTopics } from '../../../workers/synth-store/definition.ts';
 
 // Definitions only capture their collaborators (the stores' codecs by topic); nothing here is called.
 const stub = { codecs: {} } as never;
@@ -45,6 +45,10 @@ for (const [name, definition] of Object.entries(definitions)) {
     for (const topic of definition.topics) assert.ok(reads.includes(topic), `${name} consumes ${topic}`);
   });
 }
+
+test('synthStoreTopics (what tests and benches reset) are the topics synth-store consumes', () => {
+  assert.deepEqual([...synthStoreTopics], definitions['synth-store']?.topics);
+});
 
 test('the local stack gives the gateway and every worker an identity of its own', () => {
   assert.deepEqual([...kafkaProcessIdentities].sort(), [gatewayProcessName, ...workerNames].sort());

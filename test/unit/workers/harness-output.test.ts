@@ -136,6 +136,35 @@ test('a failed produce means no commit, no produced(), and the batch written aga
   assert.equal(consumer.commits.length, 1);
 });
 
+test(
+  'produced() failing (the state kept after the output) is retried, never dead-lettered',
+  bounded,
+  async () => {
+    let producedCalls = 0;
+    const { kafka, consumer, producer } = await startOutputWorker({
+      async write(records) {
+        kafka.timeline.push('write');
+        return outputOf(records, () => {
+          producedCalls++;
+          // What a worker's classify would call poison: the records' output is already out, so
+          // splitting them off to the dead letters would lose them.
+          // More failures than the harness's poison attempts (3), then it works.
+          if (producedCalls <= 3) throw new PoisonRecordError('state file not saved');
+        });
+      },
+    });
+    await consumer.deliver(partitionBatch(0, 1));
+    assert.equal(producedCalls, 4);
+    assert.equal(consumer.commits.length, 1);
+    assert.deepEqual(
+      producer.sent.filter(({ topic }) => topic !== outputTopic.name),
+      [],
+      'nothing dead-lettered',
+    );
+    assert.equal(kafka.timeline.filter((entry) => entry === 'write').length, 4);
+  },
+);
+
 test('a write without output commits as before', bounded, async () => {
   const { kafka, consumer, producer } = await startOutputWorker({
     async write() {

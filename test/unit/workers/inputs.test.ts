@@ -49,3 +49,14 @@ test('a message of a topic the worker does not read is poison, as a rejection', 
       error instanceof PoisonRecordError && /test-worker does not read primoart\.c\.v1/.test(error.message),
   );
 });
+
+test('a topic named by two inputs is refused when the worker is defined', () => {
+  assert.throws(
+    () =>
+      decodeByTopic('test-worker', [
+        input({ name: 'primoart.a.v1' }, textCodec, (value) => value),
+        input({ name: 'primoart.a.v1' }, textCodec, (value) => value.toUpperCase()),
+      ]),
+    /test-worker: an input topic is named twice/,
+  );
+});
