@@ -53,6 +53,11 @@ export interface PeriodicTask {
   everyMs: number;
   /** Run once as soon as the worker joined its group; default: first after `everyMs`. */
   startNow?: boolean;
+  /**
+   * Whether to run this time, asked before the task waits for its turn: a slow question (one to
+   * Kafka's admin API) must not hold an `exclusive` worker's writes back. Default: always.
+   */
+  due?(): Promise<boolean>;
   /** Logged and tried again next time when it fails; its output is produced like a write's. */
   run(): Promise<Output | undefined>;
 }
@@ -511,6 +516,7 @@ export async function startWorker<T>(
   function startTask(task: PeriodicTask): Repeating {
     const runOnce = async (): Promise<void> => {
       try {
+        if (task.due !== undefined && !(await task.due())) return;
         await inTurn(async () => produce(await task.run()));
       } catch (error) {
         logger.warn({ err: describeError(error) }, `${task.name} failed; will try again`);

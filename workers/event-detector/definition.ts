@@ -196,7 +196,8 @@ export function eventDetector(deps: EventDetectorDeps): EventDetector {
         {
           name: 'no-data check',
           everyMs: deps.settings.noDataCheckIntervalMs,
-          run: async () => ((await silenceCheckDue()) ? checkSilence() : undefined),
+          due: silenceCheckDue,
+          run: async () => checkSilence(),
         },
       ],
     },

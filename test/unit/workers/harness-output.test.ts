@@ -243,6 +243,48 @@ test('an exclusive worker never runs a periodic task while a write is in flight'
   assert.equal(overlapped, false);
 });
 
+test(
+  'a periodic task asks whether it is due before its turn: a slow answer holds no write back',
+  bounded,
+  async () => {
+    let answer: (due: boolean) => void = () => {};
+    let asked = false;
+    let runs = 0;
+    const { consumer } = await startOutputWorker({
+      exclusive: true,
+      async write() {
+        return undefined;
+      },
+      periodic: [
+        {
+          name: 'slow check',
+          everyMs: 60_000,
+          startNow: true,
+          due: () => {
+            asked = true;
+            return new Promise<boolean>((resolve) => {
+              answer = resolve;
+            });
+          },
+          async run() {
+            runs++;
+            return undefined;
+          },
+        },
+      ],
+    });
+    while (!asked) await new Promise((resolve) => setTimeout(resolve, 1));
+    // The question is still open: the writes go on and commit meanwhile.
+    await consumer.deliver(partitionBatch(0, 1));
+    await consumer.deliver(partitionBatch(1, 1));
+    assert.equal(consumer.commits.length, 2);
+    assert.equal(runs, 0);
+    answer(true);
+    while (runs === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.equal(runs, 1);
+  },
+);
+
 test('stop() stops the periodic tasks: nothing runs after it', bounded, async () => {
   let runs = 0;
   const { worker } = await startOutputWorker({
