@@ -1,17 +1,14 @@
-// A small client for Alerta's `POST /alert` and `POST /heartbeat`, and for what the heartbeat watch
-// reads and deletes (`GET /heartbeats`, `GET /alerts`, `DELETE /heartbeat/<id>`).
+// A small client for Alerta's `POST /alert`, and for what the heartbeat watch reads and deletes
+// (`GET /heartbeats`, `GET /alerts`, `DELETE /heartbeat/<id>`). Heartbeats are sent by the worker
+// frame with a sender of its own (../heartbeats.ts), not by this client.
 //
 // Failures are classified for the worker harness: a 4xx other than 429 is about what was sent
 // (PoisonRecordError: dead-letter it), a 5xx, a 429 or a connection failure or timeout may pass
 // (retry with lag).
 import { Agent, request } from 'undici';
 import { PoisonRecordError } from '../../topics/poison-record.ts';
-import { type AlertaHeartbeat, heartbeatOf } from '../heartbeats.ts';
 import type { AlertaAlert } from './alert-body.ts';
 import type { AlertaForwarderOptions } from './forwarder-options.ts';
-
-// The heartbeat format is the frame's (every worker sends one); the forwarder's client sends it too.
-export { type AlertaHeartbeat, heartbeatOf };
 
 /** A heartbeat as `GET /heartbeats` lists it; `status` and `since` are computed by Alerta at query time. */
 export interface ListedHeartbeat {
@@ -55,7 +52,6 @@ export class AlertaStatusError extends Error {
 export interface AlertaClient {
   /** Resolves with the alert id Alerta answered, once it accepted the alert. */
   sendAlert(alert: AlertaAlert): Promise<string | null>;
-  sendHeartbeat(heartbeat: AlertaHeartbeat): Promise<void>;
   /** Every heartbeat matching `filter`, all pages. */
   listHeartbeats(filter: AlertaFilter): Promise<ListedHeartbeat[]>;
   /** Every alert matching `filter`, all pages. */
@@ -130,9 +126,6 @@ export function createAlertaClient(
       } catch {
         return null;
       }
-    },
-    async sendHeartbeat(heartbeat) {
-      await post('heartbeat', heartbeat);
     },
     listHeartbeats: (filter) => listAll<ListedHeartbeat>('heartbeats', 'heartbeats', filter),
     listAlerts: (filter) => listAll<ListedAlert>('alerts', 'alerts', filter),

@@ -28,10 +28,6 @@ export interface AlertaForwarderOptions {
   maxEventAgeMs: number;
   /** Per request: connect, headers and body. */
   requestTimeoutMs: number;
-  /** `timeout` of heartbeats: Alerta reports the pipeline stale once no heartbeat came for this long. */
-  heartbeatTimeoutSeconds: number;
-  /** How often every worker sends its heartbeat: a quarter of the timeout, so one lost beat is no alert. */
-  heartbeatIntervalMs: number;
   /**
    * How long the ids of delivered events are kept (by `occurred_at`): longer than the events topic's
    * retention, so any event a replay can bring back is still known as delivered.
@@ -67,10 +63,9 @@ export const defaultForwarderOptions: Omit<AlertaForwarderOptions, 'url' | 'apiK
   unknownEnvironment: 'production',
   fallbackService: 'PrimoART',
   maxEventAgeMs: 15 * 60_000,
-  // Alerta's request timeout and the heartbeats' are the frame's (../heartbeats.ts): one `alerta` section.
+  // Alerta's request timeout is the frame's too (../heartbeats.ts): one `alerta` section. The
+  // heartbeats' interval and timeout are read by the frame alone (startWorkerHeartbeats).
   requestTimeoutMs: heartbeatDefaults.requestTimeoutMs,
-  heartbeatTimeoutSeconds: heartbeatDefaults.timeoutSeconds,
-  heartbeatIntervalMs: heartbeatDefaults.intervalMs,
   deliveredRetentionMs: topics.events.retentionMs + 5 * 24 * 60 * 60_000,
   heartbeatCheckIntervalMs: 60_000,
   heartbeatForgetAfterMs: 24 * 60 * 60_000,
@@ -110,11 +105,6 @@ export function forwarderOptionsFromConfig(
     fallbackService: alerta.fallback_service ?? defaults.fallbackService,
     maxEventAgeMs: forwarding.max_event_age_ms ?? defaults.maxEventAgeMs,
     requestTimeoutMs: alerta.request_timeout_ms ?? defaults.requestTimeoutMs,
-    heartbeatTimeoutSeconds:
-      alerta.heartbeat_timeout_ms === undefined
-        ? defaults.heartbeatTimeoutSeconds
-        : alerta.heartbeat_timeout_ms / 1000,
-    heartbeatIntervalMs: alerta.heartbeat_interval_ms ?? defaults.heartbeatIntervalMs,
     deliveredRetentionMs: defaults.deliveredRetentionMs,
     heartbeatCheckIntervalMs: forwarding.heartbeat_check_interval_ms ?? defaults.heartbeatCheckIntervalMs,
     heartbeatForgetAfterMs: forwarding.heartbeat_forget_after_ms ?? defaults.heartbeatForgetAfterMs,

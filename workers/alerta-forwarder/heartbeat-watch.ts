@@ -15,7 +15,6 @@
 // open is read from Alerta each check, not remembered: a restart or a second forwarder changes nothing.
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { type Repeating, repeatEvery } from '../../core/repeat.ts';
 import { describeError } from '../failures.ts';
 import type { AlertaAlert } from './alert-body.ts';
 import type { AlertaClient, ListedAlert, ListedHeartbeat } from './alerta-client.ts';
@@ -36,7 +35,6 @@ export interface HeartbeatWatchSettings {
   environment: string;
   /** Only heartbeats whose origin starts with this are watched. */
   originPrefix: string;
-  intervalMs: number;
   forgetAfterMs: number;
 }
 
@@ -123,7 +121,7 @@ function isExpiredBeyond(heartbeat: ListedHeartbeat, forgetAfterMs: number): boo
 export function watchStepsFor(
   heartbeats: ListedHeartbeat[],
   openAlerts: ReadonlySet<string>,
-  settings: Omit<HeartbeatWatchSettings, 'intervalMs' | 'originPrefix'>,
+  settings: Omit<HeartbeatWatchSettings, 'originPrefix'>,
   now: Date,
 ): WatchStep[] {
   const steps: WatchStep[] = [];
@@ -247,11 +245,4 @@ export function heartbeatCheck(deps: HeartbeatWatchDeps): () => Promise<void> {
       }
     }
   };
-}
-
-export type HeartbeatWatch = Repeating;
-
-/** Checks now and then every `intervalMs` until stopped. */
-export function startHeartbeatWatch(deps: HeartbeatWatchDeps): HeartbeatWatch {
-  return repeatEvery(deps.settings.intervalMs, heartbeatCheck(deps));
 }

@@ -32,7 +32,6 @@ export const alertaForwarderWorker = defineWorker({
         origin: heartbeatOriginOf(workerName, section.listen),
         environment: options.environment ?? defaultHeartbeatEnvironment,
         originPrefix: options.heartbeatOriginPrefix,
-        intervalMs: options.heartbeatCheckIntervalMs,
         forgetAfterMs: options.heartbeatForgetAfterMs,
       },
       logger: context.logger,

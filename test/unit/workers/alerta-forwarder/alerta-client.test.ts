@@ -5,11 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import { PoisonRecordError } from '../../../../topics/poison-record.ts';
 import { alertOf } from '../../../../workers/alerta-forwarder/alert-body.ts';
-import {
-  AlertaStatusError,
-  createAlertaClient,
-  heartbeatOf,
-} from '../../../../workers/alerta-forwarder/alerta-client.ts';
+import { AlertaStatusError, createAlertaClient } from '../../../../workers/alerta-forwarder/alerta-client.ts';
 import { forwarderOptions } from '../../../../workers/alerta-forwarder/forwarder-options.ts';
 import { classifyFailure } from '../../../../workers/failures.ts';
 import { slowEvent } from './event-fixtures.ts';
@@ -69,23 +65,6 @@ test('an alert is POSTed to /alert as JSON with the API key, and the id Alerta g
   assert.deepEqual(JSON.parse(request?.body ?? ''), alert);
 });
 
-test('a heartbeat is POSTed to /heartbeat with its origin and timeout', async () => {
-  const alerta = client();
-  const options = forwarderOptions({ url: baseUrl, apiKey: 's3cret', origin: 'primoart/synth-store' });
-  await alerta.sendHeartbeat(heartbeatOf(options, new Date('2026-11-23T10:00:00Z'), ['Production']));
-  await alerta.close();
-  assert.equal(received[0]?.url, '/api/heartbeat');
-  assert.equal(received[0]?.headers.authorization, 'Key s3cret');
-  assert.deepEqual(JSON.parse(received[0]?.body ?? ''), {
-    origin: 'primoart/synth-store',
-    tags: ['Production'],
-    attributes: {},
-    type: 'Heartbeat',
-    createTime: '2026-11-23T10:00:00.000Z',
-    timeout: 120,
-  });
-});
-
 test('a refusal (400, 403) is poison: the alert will never be accepted', async () => {
   const alerta = client();
   for (const status of [400, 403]) {
@@ -108,7 +87,7 @@ test('a server error and a rate limit (429) are transient', async () => {
   for (const status of [500, 503, 429]) {
     answer = { status, body: 'busy' };
     const error = await alerta
-      .sendHeartbeat(heartbeatOf(forwarderOptions({ url: baseUrl, apiKey: 'k' }), new Date()))
+      .sendAlert(alertOf(slowEvent, forwarderOptions({ url: baseUrl, apiKey: 'k' })))
       .then(
         () => undefined,
         (e: unknown) => e,
@@ -127,7 +106,7 @@ test('Alerta unreachable is transient', async () => {
   await new Promise<void>((resolve) => closed.close(() => resolve()));
   const alerta = client({ url: `http://127.0.0.1:${port}/api` });
   const error = await alerta
-    .sendHeartbeat(heartbeatOf(forwarderOptions({ url: baseUrl, apiKey: 'k' }), new Date()))
+    .sendAlert(alertOf(slowEvent, forwarderOptions({ url: baseUrl, apiKey: 'k' })))
     .then(
       () => undefined,
       (e: unknown) => e,
@@ -141,7 +120,7 @@ test('Alerta that never answers fails after the request timeout, as transient', 
   answer = 'never';
   const alerta = client({ requestTimeoutMs: 200 });
   const error = await alerta
-    .sendHeartbeat(heartbeatOf(forwarderOptions({ url: baseUrl, apiKey: 'k' }), new Date()))
+    .sendAlert(alertOf(slowEvent, forwarderOptions({ url: baseUrl, apiKey: 'k' })))
     .then(
       () => undefined,
       (e: unknown) => e,

@@ -121,7 +121,6 @@ function watch() {
       origin: 'primoart/alerta-forwarder/host-18107',
       environment: 'production',
       originPrefix: 'primoart/',
-      intervalMs: 60_000,
       forgetAfterMs,
     },
     logger: {
