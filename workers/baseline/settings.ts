@@ -1,4 +1,6 @@
-// The baseline model's knobs, with their defaults in one place (see README.md for why these values).
+// The baseline model's knobs in camelCase; their defaults are the `model` schema's (config.ts, and
+// README.md for why these values).
+import { type ModelConfig, modelSchema } from './config.ts';
 
 export interface BaselineSettings {
   /** Runs older than this before the newest run of their series drop out of the model. */
@@ -9,11 +11,19 @@ export interface BaselineSettings {
   bucketMinSamples: number;
 }
 
-export const defaultBaselineSettings: BaselineSettings = {
-  windowDays: 28,
-  learningMinSamples: 30,
-  bucketMinSamples: 10,
-};
+/** The settings a worker section's parsed `model` holds (its schema filled in the defaults). */
+export function baselineSettingsFromConfig(model: ModelConfig): BaselineSettings {
+  return {
+    windowDays: model.window_days,
+    learningMinSamples: model.learning_min_samples,
+    bucketMinSamples: model.bucket_min_samples,
+  };
+}
+
+/** Every default: an empty `model` parsed by its schema. */
+export const defaultBaselineSettings: BaselineSettings = baselineSettingsFromConfig(
+  modelSchema.parse(undefined),
+);
 
 export function baselineSettings(overrides: Partial<BaselineSettings> = {}): BaselineSettings {
   const settings = { ...defaultBaselineSettings, ...overrides };
@@ -22,15 +32,4 @@ export function baselineSettings(overrides: Partial<BaselineSettings> = {}): Bas
       throw new Error(`baseline ${name} must be a positive number, got ${value}`);
   }
   return settings;
-}
-
-/** The settings a worker section's `model` asks for (snake_case keys), the defaults for the rest. */
-export function baselineSettingsFromConfig(
-  model: { window_days?: number; learning_min_samples?: number; bucket_min_samples?: number } = {},
-): BaselineSettings {
-  const overrides: Partial<BaselineSettings> = {};
-  if (model.window_days !== undefined) overrides.windowDays = model.window_days;
-  if (model.learning_min_samples !== undefined) overrides.learningMinSamples = model.learning_min_samples;
-  if (model.bucket_min_samples !== undefined) overrides.bucketMinSamples = model.bucket_min_samples;
-  return baselineSettings(overrides);
 }

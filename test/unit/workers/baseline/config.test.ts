@@ -1,4 +1,4 @@
-// The baseline worker's `model` keys: each replaces one default of workers/baseline/settings.ts.
+// The baseline worker's `model` keys: each replaces one default of its schema (workers/baseline/config.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, parseConfig, sectionOf } from '../../../../core/index.ts';
@@ -29,15 +29,14 @@ test('model settings replace only the values given; the rest are the defaults', 
     options,
   );
   assert.deepEqual(baselineSettingsFromConfig(sectionOf(config, baselineConfig).model), {
-    ...defaultBaselineSettings,
     windowDays: 14,
     learningMinSamples: 50,
+    bucketMinSamples: 10,
   });
   const plain = parseConfig(base, 'primoart.yml', options);
-  assert.deepEqual(
-    baselineSettingsFromConfig(sectionOf(plain, baselineConfig).model),
-    defaultBaselineSettings,
-  );
+  const defaults = { windowDays: 28, learningMinSamples: 30, bucketMinSamples: 10 };
+  assert.deepEqual(baselineSettingsFromConfig(sectionOf(plain, baselineConfig).model), defaults);
+  assert.deepEqual(defaultBaselineSettings, defaults);
 });
 
 test('a model value that is not a positive integer, or an unknown key, is a problem at its path', () => {
