@@ -48,6 +48,57 @@ const kafkaCredentialsSchema = z
     },
   );
 
+/**
+ * Alerta: where alerts are sent and every worker sends its heartbeats (the heartbeats' and the
+ * forwarder's keys). A key left out takes the default stated here, and only here.
+ */
+export const alertaSchema = z.strictObject({
+  url: httpUrl,
+  api_key: z.string().min(1),
+  /** Replaces every alert's environment (it must be in Alerta's ALLOWED_ENVIRONMENTS); none by default. */
+  environment: z.string().min(1).optional(),
+  /**
+   * Alerta's ALLOWED_ENVIRONMENTS; an event's environment is sent as one of them
+   * (workers/alerta-forwarder/README.md). The default is Alerta's own (the stack's Alerta uses it too).
+   */
+  allowed_environments: z
+    .array(z.string().min(1))
+    .min(1)
+    .default(['production', 'staging', 'development', 'test']),
+  /** Environment names robots send → one of allowed_environments; the entries given add to (or replace) these. */
+  environment_map: z
+    .record(z.string().min(1), z.string().min(1))
+    .default({})
+    .transform(
+      (given): Record<string, string> => ({
+        prod: 'production',
+        prd: 'production',
+        live: 'production',
+        stage: 'staging',
+        stg: 'staging',
+        preprod: 'staging',
+        'pre-prod': 'staging',
+        uat: 'staging',
+        dev: 'development',
+        qa: 'test',
+        testing: 'test',
+        ...given,
+      }),
+    ),
+  /** Where an environment neither allowed nor mapped goes: Alerta's own DEFAULT_ENVIRONMENT, so it is shown. */
+  unknown_environment: z.string().min(1).default('production'),
+  /** The service of alerts whose events carry none (Alerta refuses an empty list). */
+  fallback_service: z.string().min(1).default('PrimoART'),
+  /** Per request to Alerta (alerts and heartbeats): connect, headers and body. */
+  request_timeout_ms: positiveInt.default(10_000),
+  /** A quarter of the timeout, so one lost beat is no alert. */
+  heartbeat_interval_ms: positiveInt.default(30_000),
+  /** Alerta reports an origin stale once no heartbeat came for this long; whole seconds (Alerta's unit). */
+  heartbeat_timeout_ms: positiveInt
+    .refine((ms) => ms % 1000 === 0, { error: 'expected whole seconds (a multiple of 1000)' })
+    .default(120_000),
+});
+
 const sharedShape = {
   /** Environment for results that carry none. */
   environment: z.string().min(1).default('production'),
@@ -98,32 +149,7 @@ const sharedShape = {
     .optional(),
   victoria_metrics: z.strictObject({ url: httpUrl }).optional(),
   victoria_logs: z.strictObject({ url: httpUrl }).optional(),
-  /**
-   * Alerta: where alerts are sent and every worker sends its heartbeats. A key left out takes the
-   * default of the component that reads it (the heartbeats' and the forwarder's own).
-   */
-  alerta: z
-    .strictObject({
-      url: httpUrl,
-      api_key: z.string().min(1),
-      /** Replaces every alert's environment (it must be in Alerta's ALLOWED_ENVIRONMENTS). */
-      environment: z.string().min(1).optional(),
-      /** Alerta's ALLOWED_ENVIRONMENTS; an event's environment is sent as one of them (workers/alerta-forwarder/README.md). */
-      allowed_environments: z.array(z.string().min(1)).min(1).optional(),
-      /** Environment names robots send → one of allowed_environments; added to the forwarder's defaults. */
-      environment_map: z.record(z.string().min(1), z.string().min(1)).optional(),
-      /** Where an environment neither allowed nor mapped goes (default production). */
-      unknown_environment: z.string().min(1).optional(),
-      /** The service of alerts whose events carry none. */
-      fallback_service: z.string().min(1).optional(),
-      request_timeout_ms: positiveInt.optional(),
-      heartbeat_interval_ms: positiveInt.optional(),
-      /** Whole seconds: Alerta's heartbeat timeout is in seconds. */
-      heartbeat_timeout_ms: positiveInt
-        .refine((ms) => ms % 1000 === 0, { error: 'expected whole seconds (a multiple of 1000)' })
-        .optional(),
-    })
-    .optional(),
+  alerta: alertaSchema.optional(),
   startup: z
     .strictObject({
       /** How long start-up keeps retrying a dependency before giving up with a named error. */

@@ -16,16 +16,6 @@ import { type AlertaConfig, parseHostPort } from '../core/config-schema.ts';
 import { type Repeating, repeatEvery } from '../core/repeat.ts';
 import { describeError } from './failures.ts';
 
-/** When the `alerta` section leaves them out (Alerta's heartbeat timeout is in seconds). */
-export const heartbeatDefaults = {
-  /** Per request: connect, headers and body. */
-  requestTimeoutMs: 10_000,
-  /** Alerta reports the pipeline stale once no heartbeat came for this long. */
-  timeoutSeconds: 120,
-  /** A quarter of the timeout, so one lost beat is no alert. */
-  intervalMs: 30_000,
-} as const;
-
 /** The fields of Alerta's heartbeat format we send (https://docs.alerta.io/api/heartbeat.html). */
 export interface AlertaHeartbeat {
   origin: string;
@@ -84,7 +74,7 @@ export function createHeartbeatSender(options: {
   };
 }
 
-/** Every worker's heartbeats from the `alerta` section, or none without one. */
+/** Every worker's heartbeats from the parsed `alerta` section (its defaults: core/config-schema.ts), or none without one. */
 export function startWorkerHeartbeats(deps: {
   worker: string;
   listen: string;
@@ -97,17 +87,15 @@ export function startWorkerHeartbeats(deps: {
   const sender = createHeartbeatSender({
     url: alerta.url,
     apiKey: alerta.api_key,
-    requestTimeoutMs: alerta.request_timeout_ms ?? heartbeatDefaults.requestTimeoutMs,
+    requestTimeoutMs: alerta.request_timeout_ms,
   });
   const running = startHeartbeats({
     client: sender,
     settings: {
       origin: heartbeatOriginOf(deps.worker, deps.listen),
-      intervalMs: alerta.heartbeat_interval_ms ?? heartbeatDefaults.intervalMs,
-      timeoutSeconds:
-        alerta.heartbeat_timeout_ms === undefined
-          ? heartbeatDefaults.timeoutSeconds
-          : alerta.heartbeat_timeout_ms / 1000,
+      intervalMs: alerta.heartbeat_interval_ms,
+      // Alerta's heartbeat timeout is in seconds; the schema accepts only whole ones.
+      timeoutSeconds: alerta.heartbeat_timeout_ms / 1000,
       tags: [],
     },
     logger: deps.logger,

@@ -1,8 +1,8 @@
-// The forwarder's settings, with their defaults in one place.
-import type { AlertaConfig } from '../../core/config-schema.ts';
+// The forwarder's settings, read from the parsed `alerta` section and the worker's `forwarding`:
+// their defaults are those sections' schemas' (core/config-schema.ts, config.ts).
+import { type AlertaConfig, alertaSchema } from '../../core/config-schema.ts';
 import { topics } from '../../topics/catalog.ts';
-import { heartbeatDefaults } from '../heartbeats.ts';
-import type { ForwardingConfig } from './config.ts';
+import { type ForwardingConfig, forwardingSchema } from './config.ts';
 
 export interface AlertaForwarderOptions {
   /**
@@ -41,52 +41,16 @@ export interface AlertaForwarderOptions {
   heartbeatOriginPrefix: string;
 }
 
-export const defaultForwarderOptions: Omit<AlertaForwarderOptions, 'url' | 'apiKey'> = {
-  origin: 'primoart/event-detector',
-  environment: undefined,
-  // Alerta's own default ALLOWED_ENVIRONMENTS (the stack's and compose's Alerta use it as well).
-  allowedEnvironments: ['production', 'staging', 'development', 'test'],
-  environmentMap: {
-    prod: 'production',
-    prd: 'production',
-    live: 'production',
-    stage: 'staging',
-    stg: 'staging',
-    preprod: 'staging',
-    'pre-prod': 'staging',
-    uat: 'staging',
-    dev: 'development',
-    qa: 'test',
-    testing: 'test',
-  },
-  // Alerta's own DEFAULT_ENVIRONMENT: an alert of an environment nobody mapped is shown, not lost.
-  unknownEnvironment: 'production',
-  fallbackService: 'PrimoART',
-  maxEventAgeMs: 15 * 60_000,
-  // Alerta's request timeout is the frame's too (../heartbeats.ts): one `alerta` section. The
-  // heartbeats' interval and timeout are read by the frame alone (startWorkerHeartbeats).
-  requestTimeoutMs: heartbeatDefaults.requestTimeoutMs,
-  deliveredRetentionMs: topics.events.retentionMs + 5 * 24 * 60 * 60_000,
-  heartbeatCheckIntervalMs: 60_000,
-  heartbeatForgetAfterMs: 24 * 60 * 60_000,
-  heartbeatOriginPrefix: 'primoart/',
-};
+/** What the forwarder reads of the parsed `alerta` section, but where Alerta is. */
+type AlertaSettings = Omit<AlertaConfig, 'url' | 'api_key'>;
 
-export function forwarderOptions(
-  required: Pick<AlertaForwarderOptions, 'url' | 'apiKey'> & Partial<AlertaForwarderOptions>,
-): AlertaForwarderOptions {
-  return { ...defaultForwarderOptions, ...required };
-}
-
-/** The forwarder's options from the config file's `alerta` section and its worker section's `forwarding`. */
-export function forwarderOptionsFromConfig(
-  alerta: AlertaConfig,
-  forwarding: ForwardingConfig = {},
-): AlertaForwarderOptions {
-  const defaults = defaultForwarderOptions;
-  const allowedEnvironments = alerta.allowed_environments ?? defaults.allowedEnvironments;
-  const environmentMap = { ...defaults.environmentMap, ...alerta.environment_map };
-  const unknownEnvironment = alerta.unknown_environment ?? defaults.unknownEnvironment;
+/** The options but Alerta's address, from the parsed sections; throws when a mapping is not allowed. */
+function optionsOf(
+  alerta: AlertaSettings,
+  forwarding: ForwardingConfig,
+): Omit<AlertaForwarderOptions, 'url' | 'apiKey'> {
+  const { allowed_environments: allowedEnvironments, environment_map: environmentMap } = alerta;
+  const unknownEnvironment = alerta.unknown_environment;
   for (const [from, to] of [...Object.entries(environmentMap), ['unknown_environment', unknownEnvironment]]) {
     if (!allowedEnvironments.includes(to as string)) {
       throw new Error(
@@ -95,19 +59,43 @@ export function forwarderOptionsFromConfig(
     }
   }
   return {
-    url: alerta.url,
-    apiKey: alerta.api_key,
-    origin: forwarding.origin ?? defaults.origin,
-    environment: alerta.environment ?? defaults.environment,
+    origin: forwarding.origin,
+    environment: alerta.environment,
     allowedEnvironments,
     environmentMap,
     unknownEnvironment,
-    fallbackService: alerta.fallback_service ?? defaults.fallbackService,
-    maxEventAgeMs: forwarding.max_event_age_ms ?? defaults.maxEventAgeMs,
-    requestTimeoutMs: alerta.request_timeout_ms ?? defaults.requestTimeoutMs,
-    deliveredRetentionMs: defaults.deliveredRetentionMs,
-    heartbeatCheckIntervalMs: forwarding.heartbeat_check_interval_ms ?? defaults.heartbeatCheckIntervalMs,
-    heartbeatForgetAfterMs: forwarding.heartbeat_forget_after_ms ?? defaults.heartbeatForgetAfterMs,
-    heartbeatOriginPrefix: forwarding.heartbeat_origin_prefix ?? defaults.heartbeatOriginPrefix,
+    fallbackService: alerta.fallback_service,
+    maxEventAgeMs: forwarding.max_event_age_ms,
+    requestTimeoutMs: alerta.request_timeout_ms,
+    deliveredRetentionMs,
+    heartbeatCheckIntervalMs: forwarding.heartbeat_check_interval_ms,
+    heartbeatForgetAfterMs: forwarding.heartbeat_forget_after_ms,
+    heartbeatOriginPrefix: forwarding.heartbeat_origin_prefix,
   };
+}
+
+/**
+ * Not a config key: longer than the events topic's retention, so any event a replay can bring back
+ * is still known as delivered.
+ */
+const deliveredRetentionMs = topics.events.retentionMs + 5 * 24 * 60 * 60_000;
+
+/** Every default: an `alerta` section with only its address, and no `forwarding`, parsed by their schemas. */
+export const defaultForwarderOptions: Omit<AlertaForwarderOptions, 'url' | 'apiKey'> = optionsOf(
+  alertaSchema.omit({ url: true, api_key: true }).parse({}),
+  forwardingSchema.parse(undefined),
+);
+
+export function forwarderOptions(
+  required: Pick<AlertaForwarderOptions, 'url' | 'apiKey'> & Partial<AlertaForwarderOptions>,
+): AlertaForwarderOptions {
+  return { ...defaultForwarderOptions, ...required };
+}
+
+/** The forwarder's options from the config file's parsed `alerta` section and its worker section's `forwarding`. */
+export function forwarderOptionsFromConfig(
+  alerta: AlertaConfig,
+  forwarding: ForwardingConfig = forwardingSchema.parse(undefined),
+): AlertaForwarderOptions {
+  return { url: alerta.url, apiKey: alerta.api_key, ...optionsOf(alerta, forwarding) };
 }

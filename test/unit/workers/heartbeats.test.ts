@@ -8,10 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
-import type { AlertaConfig } from '../../../core/config-schema.ts';
+import { alertaSchema } from '../../../core/config-schema.ts';
 import {
   createHeartbeatSender,
-  heartbeatDefaults,
   heartbeatOf,
   heartbeatOriginOf,
   startHeartbeats,
@@ -192,8 +191,8 @@ for (const { name, alerta, intervalMs, timeoutSeconds } of [
   {
     name: 'the defaults when the section leaves them out',
     alerta: {},
-    intervalMs: heartbeatDefaults.intervalMs,
-    timeoutSeconds: heartbeatDefaults.timeoutSeconds,
+    intervalMs: 30_000,
+    timeoutSeconds: 120,
   },
 ]) {
   test(`startWorkerHeartbeats: at once, then every interval, from the alerta section: ${name}`, async (t) => {
@@ -202,7 +201,7 @@ for (const { name, alerta, intervalMs, timeoutSeconds } of [
     const heartbeats = startWorkerHeartbeats({
       worker: 'synth-store',
       listen: '127.0.0.1:18101',
-      alerta: { url, api_key: 'hb-key', ...alerta } as AlertaConfig,
+      alerta: alertaSchema.parse({ url, api_key: 'hb-key', ...alerta }),
       logger: logger() as never,
       metrics,
     });
@@ -232,12 +231,12 @@ test('startWorkerHeartbeats: request_timeout_ms bounds a heartbeat Alerta never 
   const heartbeats = startWorkerHeartbeats({
     worker: 'synth-store',
     listen: '127.0.0.1:18101',
-    alerta: {
+    alerta: alertaSchema.parse({
       url,
       api_key: 'hb-key',
       request_timeout_ms: 300,
       heartbeat_interval_ms: 60_000,
-    } as AlertaConfig,
+    }),
     logger: log as never,
     metrics: new Registry(),
   });
@@ -253,7 +252,7 @@ test('startWorkerHeartbeats: request_timeout_ms bounds a heartbeat Alerta never 
   // Failed by its own timeout (300 ms; undici checks timeouts on a coarse tick, so up to about a
   // second), long before the default (10 s).
   assert.ok(
-    elapsed >= 250 && elapsed < heartbeatDefaults.requestTimeoutMs / 2,
+    elapsed >= 250 && elapsed < alertaSchema.parse({ url, api_key: 'k' }).request_timeout_ms / 2,
     `failed after ${Math.round(elapsed)} ms`,
   );
   assert.match(JSON.stringify(log.lines[0]?.details), /timeout/i);

@@ -1,6 +1,7 @@
 // The normaliser of what robots send into Alerta's key fields and shown text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { alertaSchema } from '../../../../core/config-schema.ts';
 import { alertaEnvironments } from '../../../../infra/stack/services/alerta.ts';
 import {
   alertaEnvironmentOf,
@@ -78,19 +79,20 @@ test("the forwarder's default allowed environments are the stack Alerta's, and e
 
 test('a config that maps an environment to one Alerta does not allow is refused at start', () => {
   const alerta = { url: 'http://alerta', api_key: 'k' };
-  const options = forwarderOptionsFromConfig({ ...alerta, environment_map: { QA: 'staging', perf: 'test' } });
+  const fromSection = (section: object) =>
+    forwarderOptionsFromConfig(alertaSchema.parse({ ...alerta, ...section }));
+  const options = fromSection({ environment_map: { QA: 'staging', perf: 'test' } });
   assert.equal(options.environmentMap.QA, 'staging');
   assert.equal(options.environmentMap.dev, 'development', 'the defaults stay');
   assert.throws(
-    () => forwarderOptionsFromConfig({ ...alerta, environment_map: { qa: 'qa' } }),
+    () => fromSection({ environment_map: { qa: 'qa' } }),
     /environment qa maps to 'qa', which is not one of allowed_environments/,
   );
   assert.throws(
-    () => forwarderOptionsFromConfig({ ...alerta, allowed_environments: ['prod'], environment_map: {} }),
+    () => fromSection({ allowed_environments: ['prod'], environment_map: {} }),
     /not one of allowed_environments \(prod\)/,
   );
-  const custom = forwarderOptionsFromConfig({
-    ...alerta,
+  const custom = fromSection({
     allowed_environments: ['Prod', 'QA'],
     environment_map: Object.fromEntries(
       Object.keys(defaultForwarderOptions.environmentMap).map((name) => [name, 'QA']),

@@ -1,8 +1,10 @@
-// The forwarder's options from primoart.yml: what is left out takes the defaults of forwarder-options.ts.
+// The forwarder's options from primoart.yml: what is left out takes the defaults of the `alerta` and
+// `forwarding` schemas (core/config-schema.ts, workers/alerta-forwarder/config.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, parseConfig, requireSection, sectionOf } from '../../../../core/config.ts';
 import { componentConfigs } from '../../../../scripts/components.ts';
+import { topics } from '../../../../topics/catalog.ts';
 import { alertaForwarderConfig } from '../../../../workers/alerta-forwarder/config.ts';
 import {
   defaultForwarderOptions,
@@ -25,6 +27,42 @@ test('only url and api_key: every other option is its default', () => {
     sectionOf(config, alertaForwarderConfig).forwarding,
   );
   assert.deepEqual(options, { ...defaultForwarderOptions, url: 'http://alerta:8080/api', apiKey: 'k' });
+  // The default values, as they were before the schemas held them.
+  assert.deepEqual(
+    { ...options, deliveredRetentionMs: undefined },
+    {
+      url: 'http://alerta:8080/api',
+      apiKey: 'k',
+      origin: 'primoart/event-detector',
+      environment: undefined,
+      allowedEnvironments: ['production', 'staging', 'development', 'test'],
+      environmentMap: {
+        prod: 'production',
+        prd: 'production',
+        live: 'production',
+        stage: 'staging',
+        stg: 'staging',
+        preprod: 'staging',
+        'pre-prod': 'staging',
+        uat: 'staging',
+        dev: 'development',
+        qa: 'test',
+        testing: 'test',
+      },
+      unknownEnvironment: 'production',
+      fallbackService: 'PrimoART',
+      maxEventAgeMs: 15 * 60_000,
+      requestTimeoutMs: 10_000,
+      deliveredRetentionMs: undefined,
+      heartbeatCheckIntervalMs: 60_000,
+      heartbeatForgetAfterMs: 24 * 60 * 60_000,
+      heartbeatOriginPrefix: 'primoart/',
+    },
+  );
+  assert.equal(options.deliveredRetentionMs, topics.events.retentionMs + 5 * 24 * 60 * 60_000);
+  const alerta = requireSection(config, 'alerta');
+  assert.equal(alerta.heartbeat_interval_ms, 30_000);
+  assert.equal(alerta.heartbeat_timeout_ms, 120_000);
 });
 
 test('every key set is used', () => {
