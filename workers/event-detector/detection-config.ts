@@ -1,12 +1,10 @@
 // The event detector's part of its worker section (`workers.event-detector.detection` and
-// `.maintenance_windows`), validated with the rest of primoart.yml by core/config-schema.ts. The
-// thresholds' defaults and cross-checks (open ≤ window, …) stay in detector-options.ts: this only
-// reads the file's snake_case keys and hands what was set to `detectorOptions`.
+// `.maintenance_windows`), validated with the rest of primoart.yml by core/config-schema.ts. Every
+// threshold's default is stated here, in the schema, and only here; the cross-checks (open ≤
+// window, …) are `checkDetectorOptions`, which detector-options.ts uses for thresholds set in code.
 import { z } from 'zod';
-import { type DetectorOptions, type DetectorOptionsOverrides, detectorOptions } from './detector-options.ts';
+import type { DetectorOptions } from './detector-options.ts';
 import { type MaintenanceWindow, weekdays } from './maintenance-windows.ts';
-
-export const defaultNoDataCheckIntervalMs = 30_000;
 
 export interface DetectionSettings {
   options: DetectorOptions;
@@ -14,57 +12,96 @@ export interface DetectionSettings {
   noDataCheckIntervalMs: number;
 }
 
-const count = z.number().int().min(1).optional();
-
-/** Only the keys that were given: an explicit undefined would replace a default. */
-function given<T extends Record<string, unknown>>(values: T | undefined): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(values ?? {}).filter(([, value]) => value !== undefined),
-  ) as Partial<T>;
+/** The options unchanged; throws naming the first threshold that makes no sense. */
+export function checkDetectorOptions(options: DetectorOptions): DetectorOptions {
+  for (const name of ['availability', 'performance', 'degraded'] as const) {
+    const rule = options[name];
+    if (!Number.isInteger(rule.window) || rule.window < 1)
+      throw new RangeError(`${name}.window must be an integer ≥ 1`);
+    if (!Number.isInteger(rule.open) || rule.open < 1 || rule.open > rule.window) {
+      throw new RangeError(`${name}.open must be an integer between 1 and ${name}.window`);
+    }
+  }
+  for (const name of ['availability', 'degraded'] as const) {
+    const clearAfter = options[name].clearAfter;
+    if (!Number.isInteger(clearAfter) || clearAfter < 1)
+      throw new RangeError(`${name}.clearAfter must be an integer ≥ 1`);
+  }
+  if (!(options.performance.majorFactor > 1)) throw new RangeError('performance.majorFactor must be > 1');
+  if (!(options.noData.missedIntervals > 0)) throw new RangeError('noData.missedIntervals must be > 0');
+  if (!Number.isInteger(options.ordering.graceMs) || options.ordering.graceMs < 0)
+    throw new RangeError('ordering.graceMs must be an integer ≥ 0');
+  return options;
 }
 
+const count = z.number().int().min(1);
+
+/** A missing `detection` (or part of it, or key) takes the defaults stated here. */
 export const detectionSchema = z
   .strictObject({
-    availability: z.strictObject({ open: count, window: count, clear_after: count }).optional(),
+    /** FAIL in 3 of the last 5 runs: critical; clears after 3 non-FAIL runs in a row. */
+    availability: z
+      .strictObject({ open: count.default(3), window: count.default(5), clear_after: count.default(3) })
+      .prefault({}),
+    /** Above p90 in 5 of the last 5 judged runs: warning; above p90 × 1.5: major. */
     performance: z
-      .strictObject({ open: count, window: count, major_factor: z.number().gt(1).optional() })
-      .optional(),
-    degraded: z.strictObject({ open: count, window: count, clear_after: count }).optional(),
-    no_data: z
       .strictObject({
-        missed_intervals: z.number().positive().optional(),
-        check_interval_ms: z.number().int().min(1).default(defaultNoDataCheckIntervalMs),
+        open: count.default(5),
+        window: count.default(5),
+        major_factor: z.number().gt(1).default(1.5),
       })
       .prefault({}),
-    ordering: z.strictObject({ grace_ms: z.number().int().min(0).optional() }).optional(),
+    /** WARNING in 3 of the last 5 runs: warning; clears after 3 OK runs in a row. */
+    degraded: z
+      .strictObject({ open: count.default(3), window: count.default(5), clear_after: count.default(3) })
+      .prefault({}),
+    no_data: z
+      .strictObject({
+        /** Silent once nothing arrived for this many schedule intervals. */
+        missed_intervals: z.number().positive().default(3),
+        /** How often the no-data check runs. */
+        check_interval_ms: count.default(30_000),
+      })
+      .prefault({}),
+    /** A run finished up to this long before the newest judged run of its series is still judged. */
+    ordering: z
+      .strictObject({
+        grace_ms: z
+          .number()
+          .int()
+          .min(0)
+          .default(2 * 60_000),
+      })
+      .prefault({}),
   })
+  .prefault({})
   .transform((detection, ctx): DetectionSettings => {
     const { availability, performance, degraded, no_data, ordering } = detection;
-    const overrides: DetectorOptionsOverrides = {
-      availability: given({
-        open: availability?.open,
-        window: availability?.window,
-        clearAfter: availability?.clear_after,
-      }),
-      performance: given({
-        open: performance?.open,
-        window: performance?.window,
-        majorFactor: performance?.major_factor,
-      }),
-      degraded: given({ open: degraded?.open, window: degraded?.window, clearAfter: degraded?.clear_after }),
-      noData: given({ missedIntervals: no_data.missed_intervals }),
-      ordering: given({ graceMs: ordering?.grace_ms }),
-    };
     try {
-      return { options: detectorOptions(overrides), noDataCheckIntervalMs: no_data.check_interval_ms };
+      const options = checkDetectorOptions({
+        availability: {
+          open: availability.open,
+          window: availability.window,
+          clearAfter: availability.clear_after,
+        },
+        performance: {
+          open: performance.open,
+          window: performance.window,
+          majorFactor: performance.major_factor,
+        },
+        degraded: { open: degraded.open, window: degraded.window, clearAfter: degraded.clear_after },
+        noData: { missedIntervals: no_data.missed_intervals },
+        ordering: { graceMs: ordering.grace_ms },
+      });
+      return { options, noDataCheckIntervalMs: no_data.check_interval_ms };
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: (error as Error).message });
       return z.NEVER;
     }
   });
 
-/** The detection settings when the section has no `detection`: every default. */
-export const defaultDetectionSettings = (): DetectionSettings => detectionSchema.parse({});
+/** The detection settings when the section has no `detection`: every default, parsed by the schema. */
+export const defaultDetectionSettings = (): DetectionSettings => detectionSchema.parse(undefined);
 
 function isTimeZone(name: string): boolean {
   try {
@@ -127,11 +164,14 @@ const maintenanceWindowSchema = z
     };
   });
 
-export const maintenanceWindowsSchema = z.array(maintenanceWindowSchema).superRefine((windows, ctx) => {
-  const seen = new Set<string>();
-  windows.forEach((window, index) => {
-    if (seen.has(window.id))
-      ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate window id "${window.id}"` });
-    seen.add(window.id);
+export const maintenanceWindowsSchema = z
+  .array(maintenanceWindowSchema)
+  .default([])
+  .superRefine((windows, ctx) => {
+    const seen = new Set<string>();
+    windows.forEach((window, index) => {
+      if (seen.has(window.id))
+        ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate window id "${window.id}"` });
+      seen.add(window.id);
+    });
   });
-});

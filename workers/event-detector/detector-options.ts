@@ -1,4 +1,6 @@
-// Every threshold of the detection rules, with its default in one place.
+// Every threshold of the detection rules; their defaults are the `detection` schema's
+// (detection-config.ts), and thresholds set in code are checked the same way.
+import { checkDetectorOptions, defaultDetectionSettings } from './detection-config.ts';
 
 export interface CountRule {
   /** Open when at least `open` of the last `window` runs match. */
@@ -27,13 +29,8 @@ export interface DetectorOptions {
   ordering: { graceMs: number };
 }
 
-export const defaultDetectorOptions: DetectorOptions = {
-  availability: { open: 3, window: 5, clearAfter: 3 },
-  performance: { open: 5, window: 5, majorFactor: 1.5 },
-  degraded: { open: 3, window: 5, clearAfter: 3 },
-  noData: { missedIntervals: 3 },
-  ordering: { graceMs: 2 * 60_000 },
-};
+/** Every default: an empty `detection` parsed by its schema (detection-config.ts). */
+export const defaultDetectorOptions: DetectorOptions = defaultDetectionSettings().options;
 
 export interface DetectorOptionsOverrides {
   availability?: Partial<DetectorOptions['availability']>;
@@ -45,29 +42,11 @@ export interface DetectorOptionsOverrides {
 
 /** The defaults with some thresholds replaced; throws naming the first threshold that makes no sense. */
 export function detectorOptions(overrides: DetectorOptionsOverrides = {}): DetectorOptions {
-  const options: DetectorOptions = {
+  return checkDetectorOptions({
     availability: { ...defaultDetectorOptions.availability, ...overrides.availability },
     performance: { ...defaultDetectorOptions.performance, ...overrides.performance },
     degraded: { ...defaultDetectorOptions.degraded, ...overrides.degraded },
     noData: { ...defaultDetectorOptions.noData, ...overrides.noData },
     ordering: { ...defaultDetectorOptions.ordering, ...overrides.ordering },
-  };
-  for (const name of ['availability', 'performance', 'degraded'] as const) {
-    const rule = options[name];
-    if (!Number.isInteger(rule.window) || rule.window < 1)
-      throw new RangeError(`${name}.window must be an integer ≥ 1`);
-    if (!Number.isInteger(rule.open) || rule.open < 1 || rule.open > rule.window) {
-      throw new RangeError(`${name}.open must be an integer between 1 and ${name}.window`);
-    }
-  }
-  for (const name of ['availability', 'degraded'] as const) {
-    const clearAfter = options[name].clearAfter;
-    if (!Number.isInteger(clearAfter) || clearAfter < 1)
-      throw new RangeError(`${name}.clearAfter must be an integer ≥ 1`);
-  }
-  if (!(options.performance.majorFactor > 1)) throw new RangeError('performance.majorFactor must be > 1');
-  if (!(options.noData.missedIntervals > 0)) throw new RangeError('noData.missedIntervals must be > 0');
-  if (!Number.isInteger(options.ordering.graceMs) || options.ordering.graceMs < 0)
-    throw new RangeError('ordering.graceMs must be an integer ≥ 0');
-  return options;
+  });
 }

@@ -9,7 +9,6 @@ import { defineWorker, prepareStateFile } from '../define-worker.ts';
 import { baselineLookup, isRunSeriesKey } from './baseline-view.ts';
 import { eventDetectorConfig } from './config.ts';
 import { eventDetector } from './definition.ts';
-import { defaultDetectionSettings } from './detection-config.ts';
 import { DetectorStateStore } from './state-store.ts';
 
 /** Whether the worker's group is within one batch of the results' end (the backlog is judged). */
@@ -55,8 +54,8 @@ export const eventDetectorWorker = defineWorker({
         Math.max(10_000, 4 * section.batch.max_records),
       ),
       cronOf: (transactionId) => crons.get(transactionId),
-      settings: section.detection ?? defaultDetectionSettings(),
-      maintenance: section.maintenance_windows ?? [],
+      settings: section.detection,
+      maintenance: section.maintenance_windows,
       metrics: context.metrics,
       origin: groupId,
       // After a downtime the backlog is judged first: its runs would end the silences.

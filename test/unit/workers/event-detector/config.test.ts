@@ -1,11 +1,20 @@
-// The event detector's keys of its worker section: thresholds over the defaults of
-// detector-options.ts, and maintenance windows validated with a problem at their path.
+// The event detector's keys of its worker section: thresholds over the defaults of their schema
+// (detection-config.ts), and maintenance windows validated with a problem at their path.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, parseConfig, sectionOf } from '../../../../core/index.ts';
 import { componentConfigs } from '../../../../scripts/components.ts';
 import { eventDetectorConfig } from '../../../../workers/event-detector/config.ts';
 import { defaultDetectorOptions } from '../../../../workers/event-detector/detector-options.ts';
+
+/** The defaults, as they were before the schema held them. */
+const defaults = {
+  availability: { open: 3, window: 5, clearAfter: 3 },
+  performance: { open: 5, window: 5, majorFactor: 1.5 },
+  degraded: { open: 3, window: 5, clearAfter: 3 },
+  noData: { missedIntervals: 3 },
+  ordering: { graceMs: 2 * 60_000 },
+};
 
 const options = { env: {}, components: componentConfigs };
 
@@ -39,12 +48,19 @@ test('detection settings replace only the thresholds given; the rest are the def
   const section = sectionOf(parseConfig(text, 'primoart.yml', options), eventDetectorConfig);
   assert.deepEqual(section.detection, {
     options: {
-      ...defaultDetectorOptions,
-      availability: { ...defaultDetectorOptions.availability, open: 2 },
-      performance: { ...defaultDetectorOptions.performance, majorFactor: 2 },
+      ...defaults,
+      availability: { ...defaults.availability, open: 2 },
+      performance: { ...defaults.performance, majorFactor: 2 },
     },
     noDataCheckIntervalMs: 5000,
   });
+});
+
+test('no detection and no maintenance_windows: every default', () => {
+  const section = sectionOf(parseConfig(base, 'primoart.yml', options), eventDetectorConfig);
+  assert.deepEqual(section.detection, { options: defaults, noDataCheckIntervalMs: 30_000 });
+  assert.deepEqual(section.maintenance_windows, []);
+  assert.deepEqual(defaultDetectorOptions, defaults);
 });
 
 test('a threshold that makes no sense with the defaults is a problem at detection', () => {
