@@ -357,6 +357,8 @@ test('a simulated fleet raises and clears the right alerts in Alerta, and a repl
       ['open', 'critical'],
       ['clear', 'normal'],
     ],
+    `the outage's events at Frankfurt (the simulated outage ran ${scenarioTimes.outage.from.toISOString()} – ` +
+      `${scenarioTimes.outage.to.toISOString()}): ${JSON.stringify(outageEvents)}`,
   );
   const opened = outageEvents[0]?.occurred_at.getTime() ?? 0;
   assert.ok(opened > scenarioTimes.outage.from.getTime() && opened < scenarioTimes.outage.to.getTime());
