@@ -9,13 +9,14 @@
 import type { TransactionDefinitionRecord } from '../schemas/index.ts';
 import { topics } from '../topics/catalog.ts';
 import type { ValueCodec } from '../topics/codec.ts';
-import type { OutgoingMessage, Producer } from '../topics/port.ts';
+import type { Headers, OutgoingMessage, Producer } from '../topics/port.ts';
 import { sendWithin } from './publisher.ts';
 
+/** `provenance`: the headers every record (tombstones too) carries (provenance.ts). */
 export interface DefinitionPublisher {
-  upsert(records: TransactionDefinitionRecord[]): Promise<void>;
+  upsert(records: TransactionDefinitionRecord[], provenance: Headers): Promise<void>;
   /** Publish a tombstone for `uuid`. */
-  remove(uuid: string): Promise<void>;
+  remove(uuid: string, provenance: Headers): Promise<void>;
 }
 
 export function createDefinitionPublisher(options: {
@@ -32,11 +33,15 @@ export function createDefinitionPublisher(options: {
   };
 
   return {
-    async upsert(records) {
+    async upsert(records, provenance) {
       // Encoding never waits on the registry (the codec's cache is warm); a failure here is a bug,
       // answered as a 500, never with a status a library attached to its own error.
       const messages = await Promise.all(
-        records.map(async (record) => ({ key: record.uuid, value: await codec.encode(record) })),
+        records.map(async (record) => ({
+          key: record.uuid,
+          value: await codec.encode(record),
+          headers: provenance,
+        })),
       ).catch((error: unknown) => {
         throw new Error(`encoding a transaction definition failed: ${(error as Error).message}`);
       });
@@ -53,6 +58,6 @@ export function createDefinitionPublisher(options: {
       }
       if (chunk.length > 0) await send(chunk);
     },
-    remove: (uuid) => send([{ key: uuid, value: null }]),
+    remove: (uuid, provenance) => send([{ key: uuid, value: null, headers: provenance }]),
   };
 }

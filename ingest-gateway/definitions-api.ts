@@ -16,6 +16,7 @@ import { type KeyStore, requireScope } from './api-keys.ts';
 import { jsonBody, jsonBodyErrors } from './body-errors.ts';
 import type { DefinitionPublisher } from './definition-publisher.ts';
 import type { DefinitionsView } from './definitions-view.ts';
+import { provenanceOf } from './provenance.ts';
 import { KafkaUnavailableError } from './publisher.ts';
 
 export interface DefinitionsApiOptions {
@@ -106,7 +107,8 @@ export function definitionsApi(options: DefinitionsApiOptions): Router {
       }
       const updatedAt = new Date();
       const records = validation.value.map((definition) => toDefinitionRecord(definition, updatedAt));
-      if (!(await published('upsert', response, () => publisher.upsert(records)))) return;
+      if (!(await published('upsert', response, () => publisher.upsert(records, provenanceOf(request)))))
+        return;
       const uuids = records.map((record) => record.uuid);
       logger.info({ key: request.apiKey?.name, uuids }, `upserted ${uuids.length} transaction definition(s)`);
       changes.inc({ operation: 'upsert', outcome: 'accepted' });
@@ -132,7 +134,7 @@ export function definitionsApi(options: DefinitionsApiOptions): Router {
       response.status(404).json({ error: 'not_found', message: `no transaction definition ${uuid}` });
       return;
     }
-    if (!(await published('delete', response, () => publisher.remove(uuid)))) return;
+    if (!(await published('delete', response, () => publisher.remove(uuid, provenanceOf(request))))) return;
     logger.info({ key: request.apiKey?.name, uuid }, 'deleted a transaction definition');
     changes.inc({ operation: 'delete', outcome: 'accepted' });
     // Gone, or replaced by a newer upsert that overtook the delete.

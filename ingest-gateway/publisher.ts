@@ -4,7 +4,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { topics } from '../topics/catalog.ts';
 import type { ValueCodec } from '../topics/codec.ts';
-import type { OutgoingMessage, Producer } from '../topics/port.ts';
+import type { Headers, OutgoingMessage, Producer } from '../topics/port.ts';
 
 export interface PreparedResult<R, A> {
   /** The TransactionResult record, keyed by transaction_id so one transaction's runs stay in order. */
@@ -94,7 +94,8 @@ export function groupedBySize(messages: OutgoingMessage[], maxBytes: number): Ou
 const batchOverheadBytes = 64 * 1024;
 
 export interface ResultPublisher<R, A> {
-  publish(results: Array<PreparedResult<R, A>>): Promise<void>;
+  /** `provenance`: the headers every record carries (provenance.ts). */
+  publish(results: Array<PreparedResult<R, A>>, provenance: Headers): Promise<void>;
 }
 
 export function createResultPublisher<R, A>(options: {
@@ -106,7 +107,7 @@ export function createResultPublisher<R, A>(options: {
 }): ResultPublisher<R, A> {
   const { producer, resultCodec, artifactCodec, timeoutMs } = options;
   return {
-    async publish(results) {
+    async publish(results, provenance) {
       if (results.length === 0) return;
       // One record encoded per event-loop turn: a batch of a hundred large results encoded in one
       // go would hold the loop for all of them.
@@ -114,7 +115,7 @@ export function createResultPublisher<R, A>(options: {
         const messages: OutgoingMessage[] = [];
         for (const item of items) {
           if (messages.length > 0) await nextTurn();
-          messages.push({ key: item.key, value: await codec.encode(item.record) });
+          messages.push({ key: item.key, value: await codec.encode(item.record), headers: provenance });
         }
         return messages;
       };

@@ -18,6 +18,7 @@ import { oversizedResult } from '../schemas/result-record-size.ts';
 import type { Validation, ValidationError } from '../schemas/validation-problems.ts';
 import { chargeRecords, type KeyStore, requireScope } from './api-keys.ts';
 import { jsonBodyErrors, jsonBytesBody } from './body-errors.ts';
+import { provenanceOf } from './provenance.ts';
 import {
   KafkaUnavailableError,
   type PreparedResult,
@@ -86,9 +87,9 @@ export function resultsApi(options: ResultsApiOptions): Router {
   };
 
   /** Publish; false when Kafka did not acknowledge and the 503 (or 413) was sent. */
-  const publish = async (prepared: Prepared[], response: Response): Promise<boolean> => {
+  const publish = async (prepared: Prepared[], request: Request, response: Response): Promise<boolean> => {
     try {
-      await options.publisher.publish(prepared);
+      await options.publisher.publish(prepared, provenanceOf(request));
       return true;
     } catch (error) {
       if (error instanceof RecordTooLargeError) {
@@ -178,7 +179,7 @@ export function resultsApi(options: ResultsApiOptions): Router {
           response.status(413).json({ error: 'result_too_large', details: [oversized], error_count: 1 });
           return;
         }
-        if (!(await publish([prepared], response))) return;
+        if (!(await publish([prepared], request, response))) return;
         outcomes.inc({ outcome: 'accepted' });
         response.status(202).json({ result_id: validation.value.result_id, status: 'accepted' });
         return;
@@ -209,7 +210,7 @@ export function resultsApi(options: ResultsApiOptions): Router {
         );
       }
       const accepted = judged.flatMap((item) => (item.prepared === undefined ? [] : [item.prepared]));
-      if (!(await publish(accepted, response))) return;
+      if (!(await publish(accepted, request, response))) return;
       outcomes.inc({ outcome: 'accepted' }, accepted.length);
       outcomes.inc({ outcome: 'rejected' }, judged.length - accepted.length);
       response.status(200).json({

@@ -6,7 +6,7 @@
 // partition) is published whole. If a later send fails the exporter gets 503 and sends the whole
 // request again: the records of earlier sends are then in the topic twice (at least once).
 import type { TopicSpec } from '../../topics/catalog.ts';
-import type { OutgoingMessage, Producer } from '../../topics/port.ts';
+import type { Headers, OutgoingMessage, Producer } from '../../topics/port.ts';
 import { sendWithin } from '../publisher.ts';
 import { unpackRecords } from './request-processing.ts';
 
@@ -26,8 +26,11 @@ export function maxValueBytes(topic: TopicSpec): number {
 }
 
 export interface TopicPublisher {
-  /** Publish the records of request-processing's packRecords; throws KafkaUnavailableError. */
-  publish(packed: Uint8Array): Promise<void>;
+  /**
+   * Publish the records of request-processing's packRecords, each with the `provenance` headers
+   * (provenance.ts); throws KafkaUnavailableError.
+   */
+  publish(packed: Uint8Array, provenance: Headers): Promise<void>;
 }
 
 export function createTopicPublisher(options: {
@@ -40,7 +43,7 @@ export function createTopicPublisher(options: {
   const { producer, topic, timeoutMs } = options;
   const chunkBytes = Math.min(options.chunkBytes ?? defaultChunkBytes, maxValueBytes(topic));
   return {
-    async publish(packed) {
+    async publish(packed, provenance) {
       let chunk: OutgoingMessage[] = [];
       let size = 0;
       for (const { key, value } of unpackRecords(packed)) {
@@ -51,7 +54,7 @@ export function createTopicPublisher(options: {
           chunk = [];
           size = 0;
         }
-        chunk.push({ key, value });
+        chunk.push({ key, value, headers: provenance });
         size += recordBytes;
       }
       if (chunk.length > 0) await sendWithin(producer, [{ topic: topic.name, messages: chunk }], timeoutMs);

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type protobuf from 'protobufjs';
 import { type AuthErrorWriter, chargeRecords, requireScope } from '../api-keys.ts';
+import { provenanceOf } from '../provenance.ts';
 import { KafkaUnavailableError, RecordTooLargeError } from '../publisher.ts';
 import { encodingOf, type OtlpEncoding } from './decode.ts';
 import { DecoderBusyError, type OtlpDecoder } from './decode-pool.ts';
@@ -183,7 +184,7 @@ export function otlpApi(options: OtlpApiOptions): Router {
           return;
         }
         try {
-          await options.publishers[signal.name].publish(result.packed);
+          await options.publishers[signal.name].publish(result.packed, provenanceOf(request));
         } catch (error) {
           if (error instanceof RecordTooLargeError) {
             // The size checks before publishing should make this impossible; if Kafka still

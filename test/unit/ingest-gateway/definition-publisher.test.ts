@@ -3,12 +3,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createDefinitionPublisher } from '../../../ingest-gateway/definition-publisher.ts';
+import { apiKeyIdHeader } from '../../../ingest-gateway/provenance.ts';
 import { KafkaUnavailableError } from '../../../ingest-gateway/publisher.ts';
 import { type TransactionDefinitionRecord, transactionDefinitionSchema } from '../../../schemas/index.ts';
 import { topics } from '../../../topics/catalog.ts';
 import type { ValueCodec } from '../../../topics/codec.ts';
 import type { OutgoingMessage } from '../../../topics/port.ts';
 import { FakeProducer } from '../workers/fake-kafka.ts';
+
+/** What the API passes: the key that authenticated the request (provenance.ts). */
+const provenance = { [apiKeyIdHeader]: 'config:definitions-admin' };
 
 const codec: ValueCodec<TransactionDefinitionRecord> = {
   schemaId: 1,
@@ -46,7 +50,7 @@ test('every record is sent keyed by its uuid, and a large request in chunks unde
   const { producer, calls } = recordingProducer();
   const publisher = createDefinitionPublisher({ producer, codec, timeoutMs: 1000, chunkBytes: 10_000 });
   const records = Array.from({ length: 7 }, (_, index) => record(index, 3000));
-  await publisher.upsert(records);
+  await publisher.upsert(records, provenance);
   assert.deepEqual(
     producer.sent.map((message) => message.key),
     records.map((r) => r.uuid),
@@ -56,6 +60,10 @@ test('every record is sent keyed by its uuid, and a large request in chunks unde
     const size = call.reduce((sum, message) => sum + (message.value?.length ?? 0), 0);
     assert.ok(size <= 10_000, `a produce call of ${size} bytes`);
   }
+  assert.ok(
+    producer.sent.every((message) => message.headers?.[apiKeyIdHeader] === 'config:definitions-admin'),
+    'every record names the key',
+  );
   const decoded = await codec.decode(producer.sent[6]?.value as Buffer);
   assert.equal(decoded.name, 'definition 6');
 });
@@ -63,20 +71,20 @@ test('every record is sent keyed by its uuid, and a large request in chunks unde
 test('a record larger than the chunk size still goes out, alone', async () => {
   const { producer, calls } = recordingProducer();
   const publisher = createDefinitionPublisher({ producer, codec, timeoutMs: 1000, chunkBytes: 1000 });
-  await publisher.upsert([record(1, 5000), record(2, 10)]);
+  await publisher.upsert([record(1, 5000), record(2, 10)], provenance);
   assert.deepEqual(
     calls.map((call) => call.length),
     [1, 1],
   );
 });
 
-test('remove sends a tombstone: the uuid as key and a null value', async () => {
+test('remove sends a tombstone: the uuid as key, a null value and the key that asked', async () => {
   const { producer } = recordingProducer();
   const publisher = createDefinitionPublisher({ producer, codec, timeoutMs: 1000 });
-  await publisher.remove('00000000-0000-4000-8000-000000000001');
+  await publisher.remove('00000000-0000-4000-8000-000000000001', provenance);
   assert.deepEqual(
-    producer.sent.map((m) => [m.key, m.value]),
-    [['00000000-0000-4000-8000-000000000001', null]],
+    producer.sent.map((m) => [m.key, m.value, m.headers]),
+    [['00000000-0000-4000-8000-000000000001', null, provenance]],
   );
 });
 
@@ -84,12 +92,15 @@ test('a send Kafka refuses becomes KafkaUnavailableError (answered 503)', async 
   const { producer } = recordingProducer();
   producer.failNextSends(1, new Error('broker unavailable'));
   const publisher = createDefinitionPublisher({ producer, codec, timeoutMs: 1000 });
-  await assert.rejects(publisher.upsert([record(1, 10)]), KafkaUnavailableError);
+  await assert.rejects(publisher.upsert([record(1, 10)], provenance), KafkaUnavailableError);
 });
 
 test('a send Kafka never acknowledges becomes KafkaUnavailableError after the timeout', async () => {
   const { producer } = recordingProducer();
   producer.send = () => new Promise(() => {});
   const publisher = createDefinitionPublisher({ producer, codec, timeoutMs: 50 });
-  await assert.rejects(publisher.remove('00000000-0000-4000-8000-000000000001'), KafkaUnavailableError);
+  await assert.rejects(
+    publisher.remove('00000000-0000-4000-8000-000000000001', provenance),
+    KafkaUnavailableError,
+  );
 });

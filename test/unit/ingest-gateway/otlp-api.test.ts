@@ -20,6 +20,7 @@ import { createTopicPublisher, type TopicPublisher } from '../../../ingest-gatew
 import { otlpApi } from '../../../ingest-gateway/otlp/otlp-api.ts';
 import { otlpTypes } from '../../../ingest-gateway/otlp/protobuf-types.ts';
 import { unpackRecords } from '../../../ingest-gateway/otlp/request-processing.ts';
+import { apiKeyIdHeader } from '../../../ingest-gateway/provenance.ts';
 import { KafkaUnavailableError } from '../../../ingest-gateway/publisher.ts';
 import { topics } from '../../../topics/catalog.ts';
 import type { OutgoingMessage, Producer } from '../../../topics/port.ts';
@@ -82,7 +83,7 @@ before(async () => {
         },
       ),
       publishers: {
-        traces: { publish: (packed) => nextPublish(packed) },
+        traces: { publish: (packed, provenance) => nextPublish(packed, provenance) },
         metrics: {
           publish: async (packed) => {
             publishedMetrics.push([...unpackRecords(packed)].length);
@@ -223,6 +224,11 @@ test('a record too large for its topic is counted in partialSuccess; the others 
   assert.equal(String(sentToKafka[0]?.[0]?.key), 'svc');
   // The value is in the Confluent wire format with the schema id the decoder was given.
   assert.equal(sentToKafka[0]?.[0]?.value?.readInt32BE(1), 13);
+  assert.deepEqual(
+    sentToKafka[0]?.[0]?.headers,
+    { [apiKeyIdHeader]: 'config:otlp' },
+    'names the key that sent it',
+  );
 });
 
 test('the key counts: a record whose service.name makes key and value too large together is refused', async () => {

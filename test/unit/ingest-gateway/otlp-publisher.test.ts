@@ -6,9 +6,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTopicPublisher, maxValueBytes } from '../../../ingest-gateway/otlp/otel-publisher.ts';
 import { packRecords } from '../../../ingest-gateway/otlp/request-processing.ts';
+import { apiKeyIdHeader } from '../../../ingest-gateway/provenance.ts';
 import { KafkaUnavailableError } from '../../../ingest-gateway/publisher.ts';
 import { type TopicSpec, topics } from '../../../topics/catalog.ts';
 import type { OutgoingMessage, Producer } from '../../../topics/port.ts';
+
+/** What the API passes: the key that authenticated the request (provenance.ts). */
+const provenance = { [apiKeyIdHeader]: 'config:otlp' };
 
 const smallTopic: TopicSpec = { ...topics.otelSpans, maxMessageBytes: 64 * 1024 };
 
@@ -35,7 +39,10 @@ test('5,000 records of one key (one trace, one partition) go in sends that each 
     value: Buffer.concat([Buffer.from(String(i).padStart(8, '0')), Buffer.alloc(900, 1)]),
   }));
   const { producer, sends } = recordingProducer();
-  await createTopicPublisher({ producer, topic: smallTopic, timeoutMs: 1000 }).publish(packRecords(records));
+  await createTopicPublisher({ producer, topic: smallTopic, timeoutMs: 1000 }).publish(
+    packRecords(records),
+    provenance,
+  );
   assert.ok(sends.length > 1, 'more than one send');
   for (const send of sends)
     assert.ok(batchBytes(send) <= maxValueBytes(smallTopic), `${batchBytes(send)} bytes`);
@@ -47,6 +54,10 @@ test('5,000 records of one key (one trace, one partition) go in sends that each 
     'every record once, in order',
   );
   assert.ok(sent.every((m) => Buffer.isBuffer(m.key) && m.key.equals(traceId)));
+  assert.ok(
+    sent.every((m) => m.headers?.[apiKeyIdHeader] === 'config:otlp'),
+    'every record names the key',
+  );
 });
 
 test('a record larger than a chunk but within the topic goes alone; the default chunk is 1 MiB at most', async () => {
@@ -55,6 +66,7 @@ test('a record larger than a chunk but within the topic goes alone; the default 
   const { producer, sends } = recordingProducer();
   await createTopicPublisher({ producer, topic: smallTopic, timeoutMs: 1000, chunkBytes: 1000 }).publish(
     packRecords([small, big, small]),
+    provenance,
   );
   assert.deepEqual(
     sends.map((send) => send.length),
@@ -64,6 +76,7 @@ test('a record larger than a chunk but within the topic goes alone; the default 
   const many = Array.from({ length: 3000 }, () => ({ key: Buffer.from('k'), value: Buffer.alloc(1000) }));
   await createTopicPublisher({ producer: producer4m, topic: topics.otelSpans, timeoutMs: 1000 }).publish(
     packRecords(many),
+    provenance,
   );
   for (const send of sends4m) assert.ok(batchBytes(send) <= 1024 * 1024);
   assert.equal(sends4m.flat().length, 3000);
@@ -71,13 +84,17 @@ test('a record larger than a chunk but within the topic goes alone; the default 
 
 test('no records, no send; a failing send is a KafkaUnavailableError', async () => {
   const { producer, sends } = recordingProducer();
-  await createTopicPublisher({ producer, topic: smallTopic, timeoutMs: 1000 }).publish(packRecords([]));
+  await createTopicPublisher({ producer, topic: smallTopic, timeoutMs: 1000 }).publish(
+    packRecords([]),
+    provenance,
+  );
   assert.equal(sends.length, 0);
   const failing = recordingProducer(1);
   const records = Array.from({ length: 200 }, () => ({ key: Buffer.from('k'), value: Buffer.alloc(1000) }));
   await assert.rejects(
     createTopicPublisher({ producer: failing.producer, topic: smallTopic, timeoutMs: 1000 }).publish(
       packRecords(records),
+      provenance,
     ),
     KafkaUnavailableError,
   );

@@ -2,6 +2,7 @@
 // results, and Kafka's own "too large" told apart from "unavailable".
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { apiKeyIdHeader } from '../../../ingest-gateway/provenance.ts';
 import {
   createResultPublisher,
   groupedBySize,
@@ -11,6 +12,9 @@ import {
 } from '../../../ingest-gateway/publisher.ts';
 import { topics } from '../../../topics/catalog.ts';
 import type { OutgoingMessage, Producer } from '../../../topics/port.ts';
+
+/** What the API passes: the key that authenticated the request (provenance.ts). */
+const provenance = { [apiKeyIdHeader]: 'config:robot' };
 
 type Sent = Array<{ topic: string; messages: OutgoingMessage[] }>;
 
@@ -57,6 +61,7 @@ test('a batch of six 900 KB results is published in sends that each fit the topi
       transactionId,
       artifacts: [{ objectKey: `screenshot-${i}`, record: { bytes: 3_000_000 } }],
     })),
+    provenance,
   );
   const sent = producer.sends.map((batches) => {
     assert.equal(batches.length, 1, 'one topic per send');
@@ -64,6 +69,10 @@ test('a batch of six 900 KB results is published in sends that each fit the topi
     const bytes = batch?.messages.reduce((sum, m) => sum + (m.value?.length ?? 0), 0) ?? 0;
     return { topic: batch?.topic, count: batch?.messages.length ?? 0, bytes };
   });
+  assert.ok(
+    producer.sends.flat().every((batch) => batch.messages.every((m) => m.headers === provenance)),
+    'every record, screenshots too, names the key',
+  );
   const byTopic = (name: string) => sent.filter((send) => send.topic === name);
   const results = byTopic(topics.synthResults.name);
   const artifacts = byTopic(topics.synthArtifacts.name);
