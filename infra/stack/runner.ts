@@ -26,7 +26,7 @@ export const defaultTiming: RunnerTiming = {
   failureLogLines: 30,
 };
 const defaultStartTimeoutMs = 60_000;
-const defaultStopTimeoutMs = 30_000;
+export const defaultStopTimeoutMs = 30_000;
 
 export class ServiceStartError extends Error {
   readonly service: string;

@@ -1,6 +1,7 @@
 // What the artifact-store tests share: a pipeline of the test's own (gateway, synth-store) with an
-// artifact-store writing to a bucket of its own, results carrying the contract example's real
-// screenshots, and the checks that every screenshot is in MinIO once, as uploaded.
+// artifact-store writing to a bucket of its own (in the stack's MinIO, or in another MinIO server
+// given as `minio`), results carrying the contract example's real screenshots, and the checks that
+// every screenshot is in MinIO once, as uploaded.
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -43,10 +44,11 @@ export const resultWithScreenshots = (transactionId: string = randomUUID()) => (
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-export async function startArtifactStoreTest() {
-  const pipeline = await startPipeline();
+export async function startArtifactStoreTest(options: { minio?: ReturnType<typeof stack.minio> } = {}) {
+  const server = options.minio ?? stack.minio();
+  const pipeline = await startPipeline({ configOverrides: { minio: server } });
   const bucket = pipeline.setup.artifactStore.bucket;
-  const minio = minioClientFromConfig({ ...stack.minio(), bucket, region: 'us-east-1' });
+  const minio = minioClientFromConfig({ ...server, bucket, region: 'us-east-1' });
   let artifactStore: RunningProcess | undefined;
   const startArtifactStore = async () => {
     artifactStore = await startReady(

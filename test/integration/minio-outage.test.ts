@@ -2,8 +2,12 @@
 // instead of committing past the outage, and once MinIO is back every screenshot is there, once,
 // as uploaded. The harness's side of an outage (pause, retry, commit only after the write, nothing
 // lost, nothing doubled) is unit-tested (test/unit/workers/harness.test.ts); this is how the MinIO
-// client reports a stopped MinIO (S3 requests refused mid-stream) meeting it. It stops the
-// shared MinIO, so `primoart test` runs it alone (scripts/test-command.ts).
+// client reports a stopped MinIO (S3 requests refused mid-stream) meeting it.
+//
+// The MinIO stopped is one of the test's own (private-store.ts: the stack's binary, flags and
+// environment on other ports, with a data directory of its own), stopped as `primoart down` stops
+// the stack's and started again on the same port and data: other tests keep the shared MinIO, so
+// this file runs beside them.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -13,22 +17,25 @@ import {
   resultWithScreenshots,
   startArtifactStoreTest,
 } from './artifact-store-pipeline.ts';
-import { runCli, waitFor } from './stack.ts';
+import { startPrivateMinio } from './private-store.ts';
+import { waitFor } from './stack.ts';
 
 /** Long enough for several retries (tests retry at most every second), short enough for the suite. */
-const outageMs = 8_000;
+const outageMs = 5_000;
+/** Uploads stored normally before the outage, and arriving after it while the worker catches up. */
+const aroundMs = 2_000;
 
+let privateMinio: Awaited<ReturnType<typeof startPrivateMinio>>;
 let store: ArtifactStoreTest;
-let minioStopped = false;
 
 before(async () => {
-  store = await startArtifactStoreTest();
+  privateMinio = await startPrivateMinio();
+  store = await startArtifactStoreTest({ minio: privateMinio.server });
 });
 
 after(async () => {
-  // Other tests share the stack: MinIO is never left stopped.
-  if (minioStopped) await runCli(['up', '--only', 'minio']);
   await store?.close();
+  await privateMinio?.destroy();
 });
 
 test('a MinIO outage under a steady upload rate is lag: every screenshot arrives, once', async () => {
@@ -47,10 +54,8 @@ test('a MinIO outage under a steady upload rate is lag: every screenshot arrives
   })();
 
   try {
-    await sleep(3000);
-    minioStopped = true;
-    const down = await runCli(['down', '--only', 'minio']);
-    assert.equal(down.code, 0, down.output);
+    await sleep(aroundMs);
+    await privateMinio.stop();
     const stoppedAt = Date.now();
 
     // The worker keeps running, retries, and falls behind instead of committing past the outage.
@@ -61,10 +66,8 @@ test('a MinIO outage under a steady upload rate is lag: every screenshot arrives
     assert.equal(store.worker()?.child.exitCode, null, 'the worker is still running');
 
     await sleep(Math.max(0, outageMs - (Date.now() - stoppedAt)));
-    const up = await runCli(['up', '--only', 'minio']);
-    assert.equal(up.code, 0, up.output);
-    minioStopped = false;
-    await sleep(3000);
+    await privateMinio.start();
+    await sleep(aroundMs);
   } finally {
     uploading = false;
     await uploader;

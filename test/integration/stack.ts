@@ -175,14 +175,20 @@ export interface TestSetup {
 /**
  * A config file for a gateway and a synth-store of the test's own, against the real stack.
  * `overrides` replace whole top-level sections, except `gateway`: its keys are merged into the
- * test's gateway section, and its `api_keys` are added to the test's admin and robot keys.
+ * test's gateway section, and its `api_keys` are added to the test's admin and robot keys; and
+ * `minio`: its keys (another server: private-store.ts) are merged, the bucket stays the test's own.
  */
 export async function testConfig(
   databaseUrl: string,
   overrides: Record<string, unknown> = {},
 ): Promise<TestSetup> {
-  const { gateway: gatewayOverrides = {}, ...sectionOverrides } = overrides as {
+  const {
+    gateway: gatewayOverrides = {},
+    minio: minioOverrides = {},
+    ...sectionOverrides
+  } = overrides as {
     gateway?: Record<string, unknown>;
+    minio?: Record<string, unknown>;
   };
   const extraApiKeys = (gatewayOverrides.api_keys ?? []) as unknown[];
   const [gatewayPort, workerPort, artifactStorePort] = [await freePort(), await freePort(), await freePort()];
@@ -205,7 +211,7 @@ export async function testConfig(
     kafka: stack.kafkaSection('primoart-it'),
     schema_registry: { url: stack.registryUrl() },
     postgres: { url: databaseUrl },
-    minio: { ...stack.minio(), bucket: artifactStore.bucket },
+    minio: { ...stack.minio(), ...minioOverrides, bucket: artifactStore.bucket },
     victoria_logs: { url: stack.victoriaLogsUrl() },
     victoria_metrics: { url: stack.victoriaMetricsUrl() },
     startup: { dependency_timeout_ms: 20000, shutdown_timeout_ms: 15000 },

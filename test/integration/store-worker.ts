@@ -1,14 +1,13 @@
 // What the tests of a store worker (logs-store, metrics-store) share: a gateway and the worker of
 // the test's own, its group started at the end of every topic it reads (kept, so a replay goes back
-// there), its backend stopped and started for an outage test (victoria-logs-outage.test.ts; never
-// left stopped), and the worker's counters and lag.
+// there), writing to the stack's backend or to one of the test's own that an outage test stops and
+// starts (victoria-logs-outage.test.ts, private-store.ts), and the worker's counters and lag.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { groupLag } from '../../topics/admin.ts';
 import { topics } from '../../topics/catalog.ts';
 import {
   type RunningProcess,
-  runCli,
   stack,
   startGroupAtEnd,
   startReady,
@@ -23,14 +22,20 @@ export interface StoreWorkerOptions {
   worker: 'logs-store' | 'metrics-store';
   /** The topics the worker reads. */
   topicsRead: string[];
-  /** The stack service the worker writes to, as `primoart up|down --only` names it. */
+  /** The store the worker writes to, as the stack's services name it. */
   backend: 'victoria-logs' | 'victoria-metrics';
+  /** A server of the test's own (private-store.ts) to write to instead of the stack's. */
+  backendUrl?: string;
   /** The backend's name in messages. */
   backendName: string;
 }
 
 export async function startStoreWorkerTest(options: StoreWorkerOptions) {
-  const setup: TestSetup = await testConfig(stack.pgUrl());
+  const backendSection = options.backend === 'victoria-logs' ? 'victoria_logs' : 'victoria_metrics';
+  const setup: TestSetup = await testConfig(
+    stack.pgUrl(),
+    options.backendUrl === undefined ? {} : { [backendSection]: { url: options.backendUrl } },
+  );
   const { groupId, url } = options.worker === 'logs-store' ? setup.logsStore : setup.metricsStore;
   /** Where the test's group started on each topic: a replay goes back there. */
   const startOffsets = new Map<string, Array<{ partition: number; offset: string }>>();
@@ -50,7 +55,6 @@ export async function startStoreWorkerTest(options: StoreWorkerOptions) {
     await gateway.stop();
     throw error;
   }
-  let backendStopped = false;
 
   const workerCounter = async (name: string): Promise<number> => {
     const body = await (await fetch(`${url}/metrics`)).text();
@@ -100,12 +104,15 @@ export async function startStoreWorkerTest(options: StoreWorkerOptions) {
     },
 
     /**
-     * The backend down for about 8 s (several retries: tests retry at most every second) while
-     * `uploadOne` runs about four times a second, from 3 s before until 3 s after: the worker
-     * retries, its group lags, it stays up. Resolves when the backend was back up, with when that
-     * was (ms since the epoch).
+     * The backend (the test's own: `stop` and `start` it) down for about 5 s (several retries: tests
+     * retry at most every second) while `uploadOne` runs about four times a second, from 2 s before
+     * until 2 s after: the worker retries, its group lags, it stays up. Resolves when the backend
+     * was back up, with when that was (ms since the epoch).
      */
-    async outageUnderUploads(uploadOne: (i: number) => Promise<void>): Promise<number> {
+    async outageUnderUploads(
+      backend: { stop(): Promise<void>; start(): Promise<void> },
+      uploadOne: (i: number) => Promise<void>,
+    ): Promise<number> {
       let uploading = true;
       const uploader = (async () => {
         for (let i = 0; uploading; i++) {
@@ -117,10 +124,8 @@ export async function startStoreWorkerTest(options: StoreWorkerOptions) {
       const retriesBefore = await workerCounter('primoart_worker_retries_total');
       let upAt = 0;
       try {
-        await sleep(3000);
-        backendStopped = true;
-        const down = await runCli(['down', '--only', options.backend]);
-        assert.equal(down.code, 0, down.output);
+        await sleep(2000);
+        await backend.stop();
         const stoppedAt = Date.now();
         await waitFor(`the worker to retry against the stopped ${options.backendName}`, async () =>
           (await workerCounter('primoart_worker_retries_total')) > retriesBefore ? true : undefined,
@@ -128,12 +133,10 @@ export async function startStoreWorkerTest(options: StoreWorkerOptions) {
         await waitFor(`the ${options.worker} group to lag`, async () => (await resultsLag()) > 0);
         assert.equal(worker?.child.exitCode, null, 'the worker is still running');
 
-        await sleep(Math.max(0, 8_000 - (Date.now() - stoppedAt)));
-        const up = await runCli(['up', '--only', options.backend]);
-        assert.equal(up.code, 0, up.output);
-        backendStopped = false;
+        await sleep(Math.max(0, 5_000 - (Date.now() - stoppedAt)));
+        await backend.start();
         upAt = Date.now();
-        await sleep(3000);
+        await sleep(2000);
       } finally {
         uploading = false;
         await uploader;
@@ -142,8 +145,6 @@ export async function startStoreWorkerTest(options: StoreWorkerOptions) {
     },
 
     async close() {
-      // Other engineers' tests share the stack: the backend is never left stopped.
-      if (backendStopped) await runCli(['up', '--only', options.backend]);
       await Promise.all([gateway.stop(), worker?.stop()]);
     },
   };
