@@ -167,8 +167,10 @@ describe('API keys', () => {
   test('over its rate limit a key gets 429 with Retry-After, then is served again; a gateway started later knows every key once ready', async () => {
     const { key } = await createKey('--scope', 'results:write', '--name', 'rate-limited');
     const port = await freePort();
+    // One record every 5 s: the bucket refills too slowly for scheduling delays to matter (a 429 is
+    // missed only if every upload took 5 s or more), so this runs beside other test files.
     const limited = await testConfig(noDatabase, {
-      gateway: { listen: `127.0.0.1:${port}`, rate_limit: { records_per_second: 1, burst: 3 } },
+      gateway: { listen: `127.0.0.1:${port}`, rate_limit: { records_per_second: 0.2, burst: 3 } },
     });
     const url = `http://127.0.0.1:${port}`;
     // Polled tightly: the first request after /-/ready turns 200 must already know the key.
@@ -203,10 +205,17 @@ describe('API keys', () => {
     assert.equal((await upload(url, key, freshResult())).status, 202, 'served again after Retry-After');
   });
 
-  /** A gateway of the test's own with the default rate limits (stack.ts lifts them for other tests). */
-  const defaultLimitsGateway = async (): Promise<{ url: string; gateway: RunningProcess }> => {
+  /**
+   * A gateway of the test's own with the default rate limits (stack.ts lifts them for other tests),
+   * but for the keys of `rateLimit` given.
+   */
+  const defaultLimitsGateway = async (
+    rateLimit: Record<string, number> = {},
+  ): Promise<{ url: string; gateway: RunningProcess }> => {
     const port = await freePort();
-    const setup = await testConfig(noDatabase, { gateway: { listen: `127.0.0.1:${port}`, rate_limit: {} } });
+    const setup = await testConfig(noDatabase, {
+      gateway: { listen: `127.0.0.1:${port}`, rate_limit: rateLimit },
+    });
     const url = `http://127.0.0.1:${port}`;
     const gateway = await startReady(['gateway', '--config.file', setup.configFile], url);
     gateways.push(gateway);
@@ -269,23 +278,33 @@ describe('API keys', () => {
     }
     assert.deepEqual(statuses, Array(304).fill(200), 'never limited at 8,000 spans/s');
 
-    const slow = await createKey('--scope', 'otlp:write', '--name', 'slow collector', '--rate-limit', '1000');
-    assert.equal((await listRow(slow.id))?.[7], '1000/s', 'keys list shows the limit');
+    const slow = await createKey('--scope', 'otlp:write', '--name', 'slow collector', '--rate-limit', '100');
+    assert.equal((await listRow(slow.id))?.[7], '100/s', 'keys list shows the limit');
     // The CLI reads the first gateway's config, whose default is lifted (stack.ts).
     assert.match((await listRow(collector.id))?.[7] ?? '', /^\d+\/s \(default\)$/);
-    // Its burst is as many seconds of its limit as the default's (2 s): 2,000 spans.
-    const first = await exportSpans(url, slow.key, body);
+    // A key's burst is as many seconds of its limit as the gateway's default has. With the default
+    // (2 s) a refused request proves itself only if it arrives within 2 s of the one before, so the
+    // key is held to its limit on a gateway whose burst is 20 s of its rate: 2,000 spans at 100/s.
+    // 1,000 leave half of it; 2,000 more are refused once counted, for the 10 s the bucket needs.
+    const twentySeconds = await defaultLimitsGateway({ records_per_second: 100_000, burst: 2_000_000 });
+    const first = await exportSpans(twentySeconds.url, slow.key, spansBody(1000));
     assert.equal(first.status, 200);
-    const limited = await exportSpans(url, slow.key, body);
+    const limited = await exportSpans(twentySeconds.url, slow.key, body);
     assert.equal(limited.status, 429);
     const retryAfter = Number(limited.headers.get('retry-after'));
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1, `Retry-After ${retryAfter}`);
     assert.match(JSON.stringify(await limited.json()), /rate limit/);
-    assert.equal((await exportSpans(url, collector.key, spansBody(10))).status, 200, 'other keys go on');
+    assert.equal(
+      (await exportSpans(twentySeconds.url, collector.key, spansBody(10))).status,
+      200,
+      'other keys go on',
+    );
   });
 
   test('a source that keeps failing authentication gets 429; each failure is logged at warn without the secret and counted', async () => {
-    const { url, gateway } = await defaultLimitsGateway();
+    // The default burst of 20 failures, refilled at one failure a day instead of one every 6 s: the
+    // 50 attempts may take as long as a loaded machine makes them without a failure coming back.
+    const { url, gateway } = await defaultLimitsGateway({ failed_auth_per_minute: 1 / (24 * 60) });
     const known = await createKey('--scope', 'results:write', '--name', 'guessed');
     const secretMarker = `WRONG${randomUUID().replaceAll('-', '')}`;
     const statuses: number[] = [];
@@ -301,9 +320,9 @@ describe('API keys', () => {
     }
     assert.deepEqual(statuses.slice(0, 20), Array(20).fill(401), 'the default burst is 20 failures');
     assert.deepEqual(
-      statuses.slice(25),
-      Array(25).fill(429),
-      `later attempts are throttled: ${statuses.join(',')}`,
+      statuses.slice(20),
+      Array(30).fill(429),
+      `every later attempt is throttled: ${statuses.join(',')}`,
     );
     assert.equal(
       (await upload(url, known.key, freshResult())).status,
