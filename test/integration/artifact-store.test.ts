@@ -1,7 +1,7 @@
 // Robot → gateway → Kafka → artifact-store → MinIO, on the real stack, next to a synth-store of
 // the test's own: every uploaded screenshot becomes one object under the key PostgreSQL knows for
 // it, with the uploaded bytes and content type; a replay rewrites nothing. A MinIO outage is
-// minio-outage.test.ts (it stops the shared MinIO, so it runs alone).
+// minio-outage.test.ts (it stops a MinIO of its own, private-store.ts).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { resetGroupOffsets } from '../../topics/admin.ts';

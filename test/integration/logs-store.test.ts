@@ -1,8 +1,8 @@
 // The logs-store against the real stack: robot results (with and without a log) uploaded through a
 // gateway of the test's own, OTLP log records and spans posted as OTLP/JSON, all read back from
 // VictoriaLogs' own query API; a replay writes everything again and the documented query still
-// counts each entry once. A VictoriaLogs outage is victoria-logs-outage.test.ts (it stops the
-// shared VictoriaLogs, so it runs alone).
+// counts each entry once. A VictoriaLogs outage is victoria-logs-outage.test.ts (it stops a
+// VictoriaLogs of its own, private-store.ts).
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
