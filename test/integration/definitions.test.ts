@@ -1,14 +1,15 @@
 // Transaction definitions on the real stack: two gateway instances of the test's own, sharing the
 // compacted definitions topic. Upserts and deletes show on the instance that took them at once and
 // on the other within seconds; GET has a strong ETag (304 on a match, the same on both instances);
-// invalid bodies publish nothing; scopes are enforced; a restarted gateway rebuilds the same view.
+// invalid bodies publish nothing (no record names the test's keys: published-by.ts; other tests
+// write the same topic meanwhile); scopes are enforced; a restarted gateway rebuilds the same view.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { sha256Hex } from '../../core/sha256.ts';
 import { topics } from '../../topics/catalog.ts';
+import { describeRecord, ownKey, positions, recordsStampedBy, type StampedRecord } from './published-by.ts';
 import {
   freePort,
   type RunningProcess,
@@ -17,18 +18,36 @@ import {
   startCli,
   startReady,
   testConfig,
-  topicEnd,
   waitFor,
+  withAdmin,
 } from './stack.ts';
 
 const examples = join(repoDir, 'schemas', 'examples', 'transaction-definition');
 const readJson = (file: string): any => JSON.parse(readFileSync(file, 'utf8'));
 
-const keys = {
-  admin: `test-admin-${randomUUID()}`,
-  reader: `test-reader-${randomUUID()}`,
-  uploader: `test-uploader-${randomUUID()}`,
+// Keys of the test's own (unique names, so their ids are on no other test's records), on both instances.
+const ownKeys = {
+  admin: ownKey('definitions-admin', ['admin']),
+  reader: ownKey('robot-reader', ['definitions:read']),
+  uploader: ownKey('uploader', ['results:write']),
 };
+const keys = {
+  admin: ownKeys.admin.secret,
+  reader: ownKeys.reader.secret,
+  uploader: ownKeys.uploader.secret,
+};
+
+/** Run `requests`; the records either instance published for the test's keys meanwhile. */
+async function publishedDuring(requests: () => Promise<void>): Promise<StampedRecord[]> {
+  const from = await withAdmin(positions);
+  await requests();
+  const to = await withAdmin(positions);
+  return recordsStampedBy(
+    Object.values(ownKeys).map((key) => key.id),
+    from,
+    to,
+  );
+}
 
 interface Instance {
   url: string;
@@ -41,11 +60,7 @@ async function startInstance(): Promise<Instance> {
   const setup = await testConfig(stack.pgUrl(), {
     gateway: {
       listen: `127.0.0.1:${port}`,
-      api_keys: [
-        { name: 'definitions-admin', sha256: sha256Hex(keys.admin), scopes: ['admin'] },
-        { name: 'robot-reader', sha256: sha256Hex(keys.reader), scopes: ['definitions:read'] },
-        { name: 'uploader', sha256: sha256Hex(keys.uploader), scopes: ['results:write'] },
-      ],
+      api_keys: Object.values(ownKeys).map((key) => key.config),
     },
   });
   const url = `http://127.0.0.1:${port}`;
@@ -215,54 +230,58 @@ describe('transaction definitions', () => {
 
   test('each invalid example is refused with 400 naming every path, and nothing is published', async () => {
     const expected: Record<string, string[]> = readJson(join(examples, 'invalid', 'expected.json'));
-    const endBefore = await topicEnd(topics.synthDefinitions.name);
-    for (const [file, paths] of Object.entries(expected)) {
-      const answer = await upsert(first.url, readJson(join(examples, 'invalid', file)));
-      assert.equal(answer.status, 400, `${file}: ${answer.text}`);
-      assert.equal(answer.body.error, 'invalid_definitions', file);
-      assert.deepEqual(
-        answer.body.details.map((d: { path: string }) => d.path).toSorted(),
-        paths.toSorted(),
-        file,
-      );
-    }
-    // One valid and one invalid item: all or nothing.
     const valid = definition();
-    const mixed = await upsert(first.url, [valid, definition({ cron: '* * *' })]);
-    assert.equal(mixed.status, 400);
-    assert.deepEqual(
-      mixed.body.details.map((d: { path: string }) => d.path),
-      ['[1].cron'],
-    );
-    const malformed = await fetch(`${first.url}/api/v1/transactions/`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' },
-      body: '[{"uuid": ',
+    const published = await publishedDuring(async () => {
+      for (const [file, paths] of Object.entries(expected)) {
+        const answer = await upsert(first.url, readJson(join(examples, 'invalid', file)));
+        assert.equal(answer.status, 400, `${file}: ${answer.text}`);
+        assert.equal(answer.body.error, 'invalid_definitions', file);
+        assert.deepEqual(
+          answer.body.details.map((d: { path: string }) => d.path).toSorted(),
+          paths.toSorted(),
+          file,
+        );
+      }
+      // One valid and one invalid item: all or nothing.
+      const mixed = await upsert(first.url, [valid, definition({ cron: '* * *' })]);
+      assert.equal(mixed.status, 400);
+      assert.deepEqual(
+        mixed.body.details.map((d: { path: string }) => d.path),
+        ['[1].cron'],
+      );
+      const malformed = await fetch(`${first.url}/api/v1/transactions/`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' },
+        body: '[{"uuid": ',
+      });
+      assert.equal(malformed.status, 400);
+      assert.equal(((await malformed.json()) as { error: string }).error, 'malformed_json');
     });
-    assert.equal(malformed.status, 400);
-    assert.equal(((await malformed.json()) as { error: string }).error, 'malformed_json');
-    assert.equal(
-      await topicEnd(topics.synthDefinitions.name),
-      endBefore,
-      'the topic end offset is unchanged',
-    );
+    assert.deepEqual(published.map(describeRecord), [], 'an invalid definition reached Kafka');
     assert.ok(!uuidsOf(await list(first.url)).includes(valid.uuid));
   });
 
   test('DELETE: 204 for a listed definition, 404 for an unknown or already deleted one, 400 for a malformed uuid', async () => {
     const sent = definition();
     assert.equal((await upsert(first.url, [sent])).status, 200);
-    const endBefore = await topicEnd(topics.synthDefinitions.name);
-    assert.equal((await remove(first.url, randomUUID())).status, 404);
-    const malformed = await remove(first.url, 'not-a-uuid');
-    assert.equal(malformed.status, 400);
-    assert.equal(malformed.body.details[0].path, 'uuid');
-    assert.equal(await topicEnd(topics.synthDefinitions.name), endBefore, 'refused deletes publish nothing');
+    const refused = await publishedDuring(async () => {
+      assert.equal((await remove(first.url, randomUUID())).status, 404);
+      const malformed = await remove(first.url, 'not-a-uuid');
+      assert.equal(malformed.status, 400);
+      assert.equal(malformed.body.details[0].path, 'uuid');
+    });
+    assert.deepEqual(refused.map(describeRecord), [], 'refused deletes publish nothing');
 
-    const deleted = await remove(first.url, sent.uuid.toUpperCase());
-    assert.equal(deleted.status, 204);
-    assert.equal(deleted.text, '');
-    assert.equal(await topicEnd(topics.synthDefinitions.name), endBefore + 1, 'one tombstone');
+    const tombstones = await publishedDuring(async () => {
+      const deleted = await remove(first.url, sent.uuid.toUpperCase());
+      assert.equal(deleted.status, 204);
+      assert.equal(deleted.text, '');
+    });
+    assert.deepEqual(
+      tombstones.map((record) => [record.topic, record.key, record.tombstone, record.keyId]),
+      [[topics.synthDefinitions.name, sent.uuid, true, ownKeys.admin.id]],
+      'one tombstone',
+    );
     assert.equal((await remove(first.url, sent.uuid)).status, 404);
   });
 

@@ -7,8 +7,6 @@ import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { sha256Hex } from '../../core/sha256.ts';
 import { otlpTypes } from '../../ingest-gateway/otlp/protobuf-types.ts';
-import { catalog, type TopicSpec, topics } from '../../topics/catalog.ts';
-import type { Admin } from '../../topics/port.ts';
 import { repoDir, runCli, waitFor } from './stack.ts';
 
 export const corpusDir = join(repoDir, 'test', 'corpus', 'hostile');
@@ -66,13 +64,12 @@ export interface CorpusKeys {
   revoked?: string;
 }
 
+/** The scopes of the corpus's wrong-scope key: every scope except results:write. */
+export const wrongScopes = ['otlp:write', 'definitions:read'];
+
 /** A key with every scope except results:write; its secret is the caller's. */
 export function wrongScopeKeyConfig(secret: string) {
-  return {
-    name: 'corpus-wrong-scope',
-    sha256: sha256Hex(secret),
-    scopes: ['otlp:write', 'definitions:read'],
-  };
+  return { name: 'corpus-wrong-scope', sha256: sha256Hex(secret), scopes: wrongScopes };
 }
 
 /** testConfig overrides the corpus needs: the small body limit and the wrong-scope key (testConfig lifts the rate limit). */
@@ -661,32 +658,6 @@ export async function revokedManagedKey(configFile: string, gatewayUrl: string):
   if (revoked.code !== 0) throw new Error(`keys revoke failed (${revoked.code}):\n${revoked.output}`);
   await waitFor('the gateway to refuse the revoked key', async () => (await probe()) === 401, 20_000);
   return key;
-}
-
-// --- "nothing was published" -------------------------------------------------------------------
-
-/**
- * Topics the gateway writes for any request with a known key, whatever its body: the key's "last
- * used" record (at most one a minute per key). That is bookkeeping, not the request's content.
- */
-const bookkeepingTopics = new Set(
-  [(topics as Record<string, TopicSpec | undefined>).apiKeyUsage?.name].filter((name) => name !== undefined),
-);
-
-/**
- * Sum of end offsets per catalog topic (bookkeeping topics aside); a topic the cluster does not
- * have (yet) counts as absent.
- */
-export async function catalogEnds(admin: Admin): Promise<Record<string, number | 'absent'>> {
-  const existing = new Set(await admin.listTopics());
-  const ends: Record<string, number | 'absent'> = {};
-  for (const topic of catalog) {
-    if (bookkeepingTopics.has(topic.name)) continue;
-    ends[topic.name] = existing.has(topic.name)
-      ? (await admin.topicOffsets(topic.name)).reduce((sum, p) => sum + Number(p.high), 0)
-      : 'absent';
-  }
-  return ends;
 }
 
 // --- a storm of large hostile bodies -------------------------------------------------------------
