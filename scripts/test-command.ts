@@ -1,11 +1,12 @@
-// `primoart test`: everything a contributor or CI runs, in order, failing early:
-// lint + format check → type-check → start the stack the integration tests need → node's test
-// runner over unit and integration tests in two phases: most files side by side, then the few that
-// must run alone (serialIntegrationTests), one at a time. Each phase ends with a closing summary.
+// `primoart test`: everything a contributor or CI runs, failing early: lint + format check, import
+// boundaries and type-check (while the stack the integration tests need starts), then every unit
+// and integration file in a `node --test` process of its own, side by side as
+// scripts/test-schedule.ts places them, and a closing summary with the slowest and failed files.
 import { spawn } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkPlacements, nextFile, startOrder } from './test-schedule.ts';
 
 const repo = join(import.meta.dirname, '..');
 const node = process.execPath;
@@ -25,6 +26,24 @@ function run(
   });
 }
 
+/** Like run, but the output is printed whole when the command ends (it runs beside another). */
+function runCaptured(label: string, command: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const status = code ?? (signal ? 1 : 0);
+      process.stderr.write(
+        `\nprimoart test: ${label}: ${status === 0 ? 'passed' : 'FAILED'}\n${Buffer.concat(output).toString('utf8')}`,
+      );
+      resolve(status);
+    });
+  });
+}
+
 function capture(command: string, args: string[]): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -37,50 +56,94 @@ function capture(command: string, args: string[]): Promise<{ code: number; stdou
   });
 }
 
-/**
- * Integration files that run alone, after the others: each stops a service of the shared stack
- * (tests running meanwhile would fail), asserts what a shared topic holds (others publish to it),
- * or depends on timing or measures the machine (others' load would change it). Every other
- * integration file uses databases, consumer groups, buckets and processes of its own, so they run
- * side by side.
- */
-export const serialIntegrationTests = [
-  // Stops the stack's Kafka.
-  'test/integration/kafka-outage.test.ts',
-  // Stop the stack's MinIO and VictoriaLogs.
-  'test/integration/minio-outage.test.ts',
-  'test/integration/victoria-logs-outage.test.ts',
-  // Refused requests publish nothing: the end offsets of shared topics must not move meanwhile.
-  'test/integration/hostile-input.test.ts',
-  'test/integration/upload-flow.test.ts',
-  // Counts the records on the shared definitions topic (synth-store-catalogue publishes there).
-  'test/integration/definitions.test.ts',
-  // Rate limits: two requests must reach a token bucket within a second of each other.
-  'test/integration/api-keys.test.ts',
-  // The gateway's memory and event-loop delay under a soak: figures of this process alone.
-  'test/integration/gateway-soak.test.ts',
-  // Asserts every event of its fleet's transactions: a baseline or event detector of a file running
-  // beside it reads the shared results topic too, judges the fleet's runs without the fleet's
-  // maintenance window and publishes events (and baselines) of its own for them (seen: an extra
-  // open/clear at Frankfurt for the maintenance hour).
-  'test/integration/alerting.test.ts',
-];
-
-/** How many test files run at once in the first phase: on two cores, three keeps both busy. */
+/** How many test files run at once: on two cores, three keeps both busy while one waits. */
 const defaultConcurrency = 3;
 
-/** The test files of each phase, relative to the repository, sorted. */
-export function testPhases(integration: boolean): { concurrent: string[]; serial: string[] } {
-  const files = (pattern: string) => globSync(pattern, { cwd: repo }).sort();
-  const unit = files('test/unit/**/*.test.ts');
-  if (!integration) return { concurrent: unit, serial: [] };
-  const all = files('test/integration/**/*.test.ts');
-  const missing = serialIntegrationTests.filter((file) => !all.includes(file));
-  if (missing.length > 0) throw new Error(`serialIntegrationTests names no such file: ${missing.join(', ')}`);
-  return {
-    concurrent: [...unit, ...all.filter((file) => !serialIntegrationTests.includes(file))],
-    serial: serialIntegrationTests,
-  };
+/** The test files, relative to the repository, in start order (scripts/test-schedule.ts). */
+export function testFiles(integration: boolean): string[] {
+  const files = (pattern: string) => globSync(pattern, { cwd: repo });
+  const all = [
+    ...files('test/unit/**/*.test.ts'),
+    ...(integration ? files('test/integration/**/*.test.ts') : []),
+  ];
+  if (integration) {
+    const problems = checkPlacements(all);
+    if (problems.length > 0) throw new Error(problems.join('\n'));
+  }
+  return startOrder(all);
+}
+
+interface FileOutcome {
+  file: string;
+  code: number;
+  seconds: number;
+}
+
+/**
+ * Run every file in its own `node --test` process, at most `concurrency` at once, as
+ * scripts/test-schedule.ts places them. A file's output is printed whole when it ends (files
+ * running side by side would interleave theirs line by line), and a line says what starts and
+ * ends, so a long run shows its progress.
+ */
+async function runFiles(
+  files: string[],
+  concurrency: number,
+  env: NodeJS.ProcessEnv,
+): Promise<FileOutcome[]> {
+  const waiting = [...files];
+  const running = new Map<string, Promise<FileOutcome>>();
+  const outcomes: FileOutcome[] = [];
+  const began = Date.now();
+  const elapsed = () => `${((Date.now() - began) / 1000).toFixed(0)} s`;
+  const start = (file: string): Promise<FileOutcome> =>
+    new Promise((resolve, reject) => {
+      const started = Date.now();
+      const child = spawn(node, ['--test', '--test-reporter=spec', file], {
+        cwd: repo,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const output: Buffer[] = [];
+      child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        const outcome = { file, code: code ?? (signal ? 1 : 0), seconds: (Date.now() - started) / 1000 };
+        process.stdout.write(
+          `\n── ${file}: ${outcome.code === 0 ? 'passed' : `FAILED (exit ${outcome.code})`} in ` +
+            `${outcome.seconds.toFixed(1)} s ──\n${Buffer.concat(output).toString('utf8')}`,
+        );
+        resolve(outcome);
+      });
+    });
+  while (waiting.length > 0 || running.size > 0) {
+    let file = nextFile(waiting, [...running.keys()], concurrency);
+    while (file !== undefined) {
+      const chosen = file;
+      waiting.splice(waiting.indexOf(chosen), 1);
+      process.stderr.write(`primoart test: ${elapsed()}: start ${chosen} (${waiting.length} waiting)\n`);
+      running.set(chosen, start(chosen));
+      file = nextFile(waiting, [...running.keys()], concurrency);
+    }
+    const done = await Promise.race(running.values());
+    running.delete(done.file);
+    outcomes.push(done);
+  }
+  return outcomes;
+}
+
+/** The closing summary: counts, the slowest files, and every failed file again. */
+function summary(outcomes: FileOutcome[], seconds: number): string {
+  const failed = outcomes.filter((outcome) => outcome.code !== 0);
+  const slowest = [...outcomes].sort((a, b) => b.seconds - a.seconds).slice(0, 10);
+  return [
+    `primoart test: ${outcomes.length} files, ${outcomes.length - failed.length} passed, ` +
+      `${failed.length} failed, in ${seconds.toFixed(0)} s`,
+    'slowest files:',
+    ...slowest.map((outcome) => `  ${outcome.seconds.toFixed(1).padStart(7)} s  ${outcome.file}`),
+    ...(failed.length > 0 ? ['FAILED:', ...failed.map((outcome) => `  ${outcome.file}`)] : []),
+    '',
+  ].join('\n');
 }
 
 /** Read `export NAME=value` lines as printed by `primoart env` (values single-quoted when needed). */
@@ -114,18 +177,20 @@ export async function testCommand(args: string[]): Promise<number> {
   const stateArgs = values['state-dir'] ? ['--state-dir', values['state-dir']] : [];
   const cli = join(repo, 'scripts', 'cli.ts');
 
-  if ((await run('lint and format check (biome)', bin('biome'), ['check', '.'])) !== 0) return 1;
-  // The import boundaries of README "Layout" (core ← schemas ← topics ← gateway, console, workers).
-  if ((await run('import boundaries (dependency-cruiser)', bin('depcruise'), ['.'])) !== 0) return 1;
-  if (
-    (await run('type-check (tsc --noEmit, strict)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'])) !== 0
-  ) {
-    return 1;
-  }
+  // The static checks run while the stack starts (that mostly waits on services); their output is
+  // printed whole when each ends. The first that fails stops the run once the stack is up.
+  const checks = (async () => {
+    if ((await runCaptured('lint and format check (biome)', bin('biome'), ['check', '.'])) !== 0) return 1;
+    // The import boundaries of README "Layout" (core ← schemas ← topics ← gateway, console, workers).
+    if ((await runCaptured('import boundaries (dependency-cruiser)', bin('depcruise'), ['.'])) !== 0)
+      return 1;
+    return runCaptured('type-check (tsc --noEmit, strict)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+  })();
 
   let env: NodeJS.ProcessEnv = process.env;
   if (!values['unit-only']) {
-    if ((await run('start the local stack (primoart up)', node, [cli, 'up', ...stateArgs])) !== 0) return 1;
+    const up = await run('start the local stack (primoart up)', node, [cli, 'up', ...stateArgs]);
+    if ((await checks) !== 0 || up !== 0) return 1;
     // Integration tests run gateways and workers of their own; the stack's would consume the same
     // topics and write the same stores (a replay test would see two writers). `primoart up` brings
     // them back afterwards.
@@ -140,21 +205,13 @@ export async function testCommand(args: string[]): Promise<number> {
     const printed = await capture(node, [cli, 'env', ...stateArgs]);
     if (printed.code !== 0) return 1;
     env = { ...process.env, ...parseExportLines(printed.stdout) };
+  } else if ((await checks) !== 0) {
+    return 1;
   }
-  const phases = testPhases(!values['unit-only']);
-  const concurrent = await run(
-    `tests, ${concurrency} files at a time: ${phases.concurrent.length} files`,
-    node,
-    ['--test', `--test-concurrency=${concurrency}`, ...phases.concurrent],
-    env,
-  );
-  if (phases.serial.length === 0) return concurrent;
-  // Run even after a failure above: the serial phase is short, and CI then reports every failure.
-  const serial = await run(
-    `tests that run alone, one at a time: ${phases.serial.join(' ')}`,
-    node,
-    ['--test', '--test-concurrency=1', ...phases.serial],
-    env,
-  );
-  return concurrent !== 0 ? concurrent : serial;
+  const files = testFiles(!values['unit-only']);
+  process.stderr.write(`\nprimoart test: ${files.length} test files, up to ${concurrency} at a time\n`);
+  const began = Date.now();
+  const outcomes = await runFiles(files, concurrency, env);
+  process.stdout.write(`\n${summary(outcomes, (Date.now() - began) / 1000)}`);
+  return outcomes.every((outcome) => outcome.code === 0) ? 0 : 1;
 }
