@@ -150,16 +150,19 @@ describe('API keys', () => {
   });
 
   test('the CLI refuses bad requests with a clear message and a non-zero exit', async () => {
-    const unknown = await keys('revoke', '0123456789abcdef');
+    // Four CLI processes at once: each refusal is independent of the others, and a CLI start is slow.
+    const [unknown, robotWithoutResults, badScope, configKey] = await Promise.all([
+      keys('revoke', '0123456789abcdef'),
+      keys('create', '--scope', 'otlp:write', '--robot-id', randomUUID()),
+      keys('create', '--scope', 'results:read'),
+      keys('revoke', 'config:admin'),
+    ]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.output, /no API key with id '0123456789abcdef'/);
-    const robotWithoutResults = await keys('create', '--scope', 'otlp:write', '--robot-id', randomUUID());
     assert.notEqual(robotWithoutResults.code, 0);
     assert.match(robotWithoutResults.output, /must have the results:write scope/);
-    const badScope = await keys('create', '--scope', 'results:read');
     assert.notEqual(badScope.code, 0);
     assert.match(badScope.output, /unknown scope 'results:read'/);
-    const configKey = await keys('revoke', 'config:admin');
     assert.notEqual(configKey.code, 0);
     assert.match(configKey.output, /config file/);
   });
