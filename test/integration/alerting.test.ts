@@ -2,14 +2,22 @@
 // locations, 15 days every 5 minutes, with an outage, a slow regression, a flapping robot and a
 // weekly maintenance window in the last days) published to the results topic as the gateway
 // publishes an accepted upload (validated, mapped, encoded; the upload path itself is proven by
-// upload-flow, fleet-upload and result-limits); the baseline worker, the event detector, the
-// synth-store and the Alerta forwarder turn it into alerts in the real Alerta. Then the results
-// are replayed from the test's first offset (and the baseline model rebuilt from nothing): the
-// same baselines, and not one alert re-opened.
+// upload-flow, fleet-upload and result-limits, so the test runs no gateway); the baseline worker,
+// the event detector, the synth-store and the Alerta forwarder turn it into alerts in the real
+// Alerta. Then the results are replayed from the test's first offset (and the baseline model
+// rebuilt from nothing): the same baselines, and not one alert re-opened.
 //
-// With PRIMOART_WEEK_CHART_OUT=<file.json> the test also writes the last week of the outage
-// transaction at Frankfurt (runs, baseline band from VictoriaMetrics, alert timeline) as the input
-// of scripts/plot/week-chart.ts — the picture in docs/ is drawn from this run.
+// Its workers read the shared results and events topics from their ends, so they see every other
+// test's records too; that is harmless to both sides. But any OTHER baseline worker or event
+// detector running meanwhile (baseline, baselines-store, event-detector and alerta-forwarder tests,
+// and the stack's own, which `primoart test` stops) judges the fleet's runs as well, without its
+// maintenance window, and its events reach the test's synth-store and forwarder: the test must not
+// run beside them (`scripts/test-schedule.ts`).
+//
+// With PRIMOART_WEEK_CHART_DIR=<dir> the test also writes the last week of the outage and of the
+// regression transaction at Frankfurt (runs, the baseline band from synth_baselines, the alert
+// timeline) as week-outage.json and week-regression.json, the input of scripts/plot/week-chart.ts:
+// the pictures in docs/ are drawn from this run.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,11 +38,13 @@ import { type AlertaAlert, alerta, alertaKey, alertaUrl } from './alerta.ts';
 import {
   freePort,
   kafkaConnection,
-  type Pipeline,
   type RunningProcess,
+  scratchDatabase,
   stack,
-  startPipeline,
   startReady,
+  startSynthStoreGroupAtEnd,
+  type TestSetup,
+  testConfig,
   waitCaughtUp,
   withAdmin,
 } from './stack.ts';
@@ -135,13 +145,16 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
+type WorkerName = keyof typeof cliName;
+
 interface Workers {
-  pipeline: Pipeline;
+  database: Awaited<ReturnType<typeof scratchDatabase>>;
+  setup: TestSetup;
   configFile: string;
   stateDir: string;
-  groups: Record<'baseline' | 'detector' | 'forwarder' | 'metrics', string>;
-  urls: Record<'baseline' | 'detector' | 'forwarder' | 'metrics', string>;
-  running: Partial<Record<'baseline' | 'detector' | 'forwarder' | 'metrics', RunningProcess>>;
+  groups: Record<WorkerName, string>;
+  urls: Record<WorkerName, string>;
+  running: Partial<Record<WorkerName, RunningProcess>>;
   resultsStart: Array<{ partition: number; offset: string }>;
 }
 
@@ -150,45 +163,63 @@ let w: Workers;
 let bus: { producer: Producer; resultCodec: ValueCodec<TransactionResultRecord> };
 
 const cliName = {
+  store: 'synth-store',
   baseline: 'baseline',
   detector: 'event-detector',
   forwarder: 'alerta-forwarder',
-  metrics: 'metrics-store',
 } as const;
 
-async function startWorker(which: keyof typeof cliName): Promise<void> {
-  w.running[which] = await startReady(
-    ['worker', cliName[which], '--config.file', w.configFile],
-    w.urls[which],
+/** Start workers side by side (each start is mostly waiting for its dependencies and its group). */
+async function startWorkers(...which: WorkerName[]): Promise<void> {
+  const started = await Promise.allSettled(
+    which.map(async (name) => {
+      w.running[name] = await startReady(
+        ['worker', cliName[name], '--config.file', w.configFile],
+        w.urls[name],
+      );
+    }),
   );
+  for (const result of started) if (result.status === 'rejected') throw result.reason;
 }
 
-async function stopWorker(which: keyof typeof cliName): Promise<void> {
+async function stopWorker(which: WorkerName): Promise<void> {
   await w.running[which]?.stop();
   w.running[which] = undefined;
 }
 
+/**
+ * The baseline worker and the detector take a slice of the fleet as one batch per transaction (its
+ * runs share a partition; the longest slice, six days, holds 5,184 of each): the baseline worker
+ * publishes the 168 hour bands of every series a batch touched, which costs more than ingesting
+ * the batch, so fewer batches are much of the test's speed. The detector reads the bands once per
+ * batch, before judging it.
+ */
+const fleetBatch = { max_records: 6000 };
+
 before(async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'primoart-alerting-'));
   cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
-  const pipeline = await startPipeline();
-  cleanups.push(() => pipeline.close());
-  const prefix = pipeline.setup.groupId;
+  // A database and a synth-store of the test's own (its group at the ends of the topics it reads).
+  const database = await scratchDatabase();
+  cleanups.push(() => database.drop());
+  const setup = await testConfig(database.url);
+  await startSynthStoreGroupAtEnd(setup.groupId);
+  const prefix = setup.groupId;
   const groups = {
+    store: setup.groupId,
     baseline: `${prefix}.baseline`,
     detector: `${prefix}.detector`,
     forwarder: `${prefix}.forwarder`,
-    metrics: pipeline.setup.metricsStore.groupId,
   };
   const ports = { baseline: await freePort(), detector: await freePort(), forwarder: await freePort() };
   const urls = {
+    store: setup.workerUrl,
     baseline: `http://127.0.0.1:${ports.baseline}`,
     detector: `http://127.0.0.1:${ports.detector}`,
     forwarder: `http://127.0.0.1:${ports.forwarder}`,
-    metrics: pipeline.setup.metricsStore.url,
   };
   const retry = { initial_ms: 100, max_ms: 1000 };
-  const config = parse(readFileSync(pipeline.setup.configFile, 'utf8'));
+  const config = parse(readFileSync(setup.configFile, 'utf8'));
   const start = scenarioTimes.maintenance.from;
   config.alerta = { url: alertaUrl(), api_key: alertaKey() };
   Object.assign(config.workers, {
@@ -197,12 +228,14 @@ before(async () => {
       group_id: groups.baseline,
       state_file: join(stateDir, 'baseline.sqlite'),
       retry,
+      batch: fleetBatch,
     },
     'event-detector': {
       listen: `127.0.0.1:${ports.detector}`,
       group_id: groups.detector,
       state_file: join(stateDir, 'detector.sqlite'),
       retry,
+      batch: fleetBatch,
       maintenance_windows: [
         {
           id: maintenanceWindowId,
@@ -224,14 +257,13 @@ before(async () => {
       forwarding: { max_event_age_ms: 4 * dayMs },
     },
   });
-  writeFileSync(pipeline.setup.configFile, stringify(config), { mode: 0o600 });
+  writeFileSync(setup.configFile, stringify(config), { mode: 0o600 });
 
   // Every worker of the test starts at the current ends: it sees only what the test sends.
   await withAdmin(async (admin) => {
     const { resetGroupOffsets } = await import('../../topics/admin.ts');
-    for (const group of [groups.baseline, groups.detector, groups.metrics])
+    for (const group of [groups.baseline, groups.detector])
       await resetGroupOffsets(admin, group, topics.synthResults.name, { kind: 'latest' });
-    await resetGroupOffsets(admin, groups.metrics, topics.baselines.name, { kind: 'latest' });
     await resetGroupOffsets(admin, groups.forwarder, topics.events.name, { kind: 'latest' });
   });
   const resultsStart = await withAdmin(async (admin) =>
@@ -240,16 +272,16 @@ before(async () => {
       offset: p.high,
     })),
   );
-  w = { pipeline, configFile: pipeline.setup.configFile, stateDir, groups, urls, running: {}, resultsStart };
+  w = { database, setup, configFile: setup.configFile, stateDir, groups, urls, running: {}, resultsStart };
   cleanups.push(async () => {
-    for (const which of Object.keys(cliName) as Array<keyof typeof cliName>) await stopWorker(which);
-    await forgetTestTraces([...Object.values(urls), pipeline.setup.workerUrl, pipeline.setup.gatewayUrl]);
+    await Promise.all((Object.keys(cliName) as WorkerName[]).map(stopWorker));
+    await forgetTestTraces(Object.values(urls));
   });
   const producer = await kafkaConnection().producer();
   cleanups.push(() => producer.disconnect());
   const resultCodec = await createTopicCodec(stack.registryUrl(), topics.synthResults);
   bus = { producer, resultCodec };
-  for (const which of Object.keys(cliName) as Array<keyof typeof cliName>) await startWorker(which);
+  await startWorkers(...(Object.keys(cliName) as WorkerName[]));
 });
 
 /**
@@ -281,16 +313,28 @@ const pipelineGroups = (): Array<[string, string]> => [
 ];
 
 /**
- * The fleet in time order, in slices: half a day at a time for the history, an hour at a time for
- * the last two days, each slice judged before the next is sent. So a run is judged against the
- * baseline of the runs before it, as it would be live (a robot does not upload days at once).
+ * The fleet in time order, in slices, each judged before the next is sent: the first week a day at
+ * a time, the rest of the history at once, then the last two days (every scenario but the
+ * history's maintenance) at once. So a run is judged against the baselines of the runs before it,
+ * as it would be live (a robot does not upload days at once): the detector reads the bands once per
+ * batch, before judging it, and a run's band is that of its hour of week, which only runs of that
+ * hour in earlier weeks fill, i.e. runs before its slice, as no slice is longer than a week. Only in
+ * the first week do bands still learn from every hour (a bucket holds too few runs before its hour
+ * has passed once), hence day slices there. Finer slices would change no judgement (the
+ * availability rules and the maintenance window follow the runs' order on their partitions and
+ * their own times, not the slices) but each costs a round of baselines: 74 slices (half days, then
+ * hours for the last two days) took three quarters of this test's time.
+ * Returns the number of slices.
  */
-async function publishFleet(runs: TransactionResultPayload[]): Promise<void> {
+async function publishFleet(runs: TransactionResultPayload[]): Promise<number> {
+  const learnedFrom = from.getTime() + 7 * dayMs;
   const detailFrom = to.getTime() - 2 * dayMs;
   let sliceEnd = from.getTime();
   let index = 0;
+  let slices = 0;
   while (index < runs.length) {
-    sliceEnd += sliceEnd < detailFrom ? dayMs / 2 : hourMs;
+    sliceEnd =
+      sliceEnd < learnedFrom ? sliceEnd + dayMs : sliceEnd < detailFrom ? detailFrom : to.getTime() + hourMs;
     const slice: TransactionResultPayload[] = [];
     while (index < runs.length && Date.parse(runs[index]?.started_at ?? '') < sliceEnd) {
       slice.push(runs[index] as TransactionResultPayload);
@@ -299,12 +343,14 @@ async function publishFleet(runs: TransactionResultPayload[]): Promise<void> {
     if (slice.length === 0) continue;
     await publishAll(slice);
     await waitCaughtUp(pipelineGroups());
+    slices += 1;
   }
+  return slices;
 }
 
 /** The PostgreSQL events of one transaction in the order they occurred. */
 async function eventsOf(transactionId: string) {
-  const { rows } = await w.pipeline.database.pool.query(
+  const { rows } = await w.database.pool.query(
     `SELECT event_id, action, kind, severity, location, occurred_at, suppressed, maintenance_window_id
        FROM synth_events WHERE transaction_id = $1 ORDER BY occurred_at, action DESC`,
     [transactionId],
@@ -327,15 +373,18 @@ const resourceOf = (transactionId: string, robot?: string) =>
 test('a simulated fleet raises and clears the right alerts in Alerta, and a replay re-opens none', async () => {
   const runs = fleetRuns();
   const started = Date.now();
-  await publishFleet(runs);
+  const slices = await publishFleet(runs);
   const uploadSeconds = (Date.now() - started) / 1000;
   await waitCaughtUp([
     ...pipelineGroups(),
-    [w.pipeline.setup.groupId, topics.synthResults.name],
-    [w.pipeline.setup.groupId, topics.events.name],
+    [w.groups.store, topics.synthResults.name],
+    [w.groups.store, topics.events.name],
+    [w.groups.store, topics.baselines.name],
     [w.groups.forwarder, topics.events.name],
   ]);
-  process.stderr.write(`# ${runs.length} runs published and judged in ${uploadSeconds.toFixed(0)} s\n`);
+  process.stderr.write(
+    `# ${runs.length} runs published and judged in ${slices} slices in ${uploadSeconds.toFixed(0)} s\n`,
+  );
 
   // The outage: exactly one critical alert, at Frankfurt, closed on recovery.
   const outage = await alertsOf(resourceOf(ids.outage, frankfurt), 'TransactionUnavailable');
@@ -431,14 +480,15 @@ test('a simulated fleet raises and clears the right alerts in Alerta, and a repl
     for (const group of [w.groups.baseline, w.groups.detector])
       await admin.setGroupOffsets(group, topics.synthResults.name, w.resultsStart);
   });
-  await startWorker('baseline');
-  await startWorker('detector');
+  const replayStarted = Date.now();
+  await startWorkers('baseline', 'detector');
   await waitCaughtUp(pipelineGroups());
   await waitCaughtUp([
-    [w.pipeline.setup.groupId, topics.baselines.name],
-    [w.pipeline.setup.groupId, topics.events.name],
+    [w.groups.store, topics.baselines.name],
+    [w.groups.store, topics.events.name],
     [w.groups.forwarder, topics.events.name],
   ]);
+  process.stderr.write(`# replayed and caught up in ${((Date.now() - replayStarted) / 1000).toFixed(0)} s\n`);
   assert.deepEqual(
     await storedBaselines(),
     baselinesBefore,
@@ -473,7 +523,7 @@ async function allAlerts() {
 }
 
 async function storedBaselines() {
-  const { rows } = await w.pipeline.database.pool.query(
+  const { rows } = await w.database.pool.query(
     `SELECT series_key, state, window_runs, newest_run_at, hours FROM synth_baselines
       WHERE transaction_id = ANY($1) ORDER BY series_key`,
     [Object.values(ids)],
@@ -482,7 +532,7 @@ async function storedBaselines() {
 }
 
 async function eventCount(): Promise<number> {
-  const { rows } = await w.pipeline.database.pool.query(
+  const { rows } = await w.database.pool.query(
     'SELECT count(*) AS n FROM synth_events WHERE transaction_id = ANY($1)',
     [Object.values(ids)],
   );
@@ -495,7 +545,7 @@ async function eventCount(): Promise<number> {
  * that location and of the transaction overall (synth_events), and the maintenance windows.
  */
 async function weekChart(transactionId: string, name: string) {
-  const pool = w.pipeline.database.pool;
+  const pool = w.database.pool;
   const location = locationOf[frankfurt];
   const weekFrom = new Date(to.getTime() - 7 * dayMs);
   const { rows: runs } = await pool.query(
