@@ -16,6 +16,12 @@ export const placements: Record<string, Placement> = {
   'test/integration/gateway-soak.test.ts': {
     alone: "asserts one gateway's memory and event-loop delay under a soak: others' load would change them",
   },
+  'test/integration/definitions.test.ts': {
+    apartFrom: ['test/integration/synth-store-catalogue.test.ts'],
+    why:
+      'both compare the whole definitions listing (its ETag, its body after a restart): a definition ' +
+      'the other file adds meanwhile changes it',
+  },
   'test/integration/alerting.test.ts': {
     apartFrom: [
       'test/integration/baseline.test.ts',
