@@ -2,6 +2,7 @@
 //
 //   scripts/, test/, infra/                  may import anything
 //   console/   ingest-gateway/   workers/<name>/
+//        auth/                                API keys: what the gateway and the console share
 //                      topics/                the bus
 //           schemas/        core/             contracts; the ground floor
 //
@@ -18,18 +19,24 @@ export default {
       'core-imports-nothing-of-ours',
       'core/ is the ground floor: config, logs, metrics, lifecycle',
       { path: '^core/' },
-      { path: above('schemas', 'topics', 'console', 'ingest-gateway', 'workers', ...tools) },
+      { path: above('schemas', 'topics', 'auth', 'console', 'ingest-gateway', 'workers', ...tools) },
     ),
     rule(
       'schemas-import-only-core',
       'the contracts stand on core/ alone',
       { path: '^schemas/' },
-      { path: above('topics', 'console', 'ingest-gateway', 'workers', ...tools) },
+      { path: above('topics', 'auth', 'console', 'ingest-gateway', 'workers', ...tools) },
     ),
     rule(
       'topics-import-only-core-and-schemas',
       'the bus knows records, not who reads or writes them',
       { path: '^topics/' },
+      { path: above('auth', 'console', 'ingest-gateway', 'workers', ...tools) },
+    ),
+    rule(
+      'auth-imports-no-process',
+      'API keys (lookup, the keys topic view, scopes) serve the gateway and the console and know neither',
+      { path: '^auth/' },
       { path: above('console', 'ingest-gateway', 'workers', ...tools) },
     ),
     rule(
@@ -45,10 +52,10 @@ export default {
       { path: above('ingest-gateway', 'workers', ...tools) },
     ),
     rule(
-      'worker-imports-no-gateway-console-or-infra',
-      'a worker stands on the frame, the bus, the contracts and core/',
+      'worker-imports-no-gateway-console-auth-or-infra',
+      'a worker stands on the frame, the bus, the contracts and core/; it checks no API keys',
       { path: '^workers/' },
-      { path: above('ingest-gateway', 'console', ...tools) },
+      { path: above('ingest-gateway', 'console', 'auth', ...tools) },
     ),
     rule(
       'worker-imports-no-other-worker',

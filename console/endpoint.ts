@@ -16,25 +16,16 @@ import { stringify } from 'csv-stringify';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { Histogram, type Registry } from 'prom-client';
 import { type core, z } from 'zod';
+import type { AuthFailureGuard } from '../auth/auth-failures.ts';
+import { type AuthenticatedKey, type KeyLookup, presentedKey } from '../auth/key-store.ts';
+import { type ApiKeyScope, hasScope } from '../auth/scopes.ts';
 import type { Logger } from '../core/logging.ts';
 import type { ConsoleStores, StoreHealth, StoreName } from './stores.ts';
 
 /** `read` lets a key see everything; `admin` implies `read` and may also change settings (PUT). */
-export type EndpointScope = 'read' | 'admin';
+export type EndpointScope = Extract<ApiKeyScope, 'read' | 'admin'>;
 
-/** The key a request was authenticated with (auth/ fills it in). */
-export interface AuthenticatedKey {
-  /** A managed key's id, or `config:<name>` for a key from the config file. */
-  id: string;
-  name: string;
-  scopes: readonly string[];
-  robotId?: string | undefined;
-}
-
-/** Finds the key a presented secret belongs to (known and not revoked), else undefined. */
-export interface KeyLookup {
-  lookup(presented: string): AuthenticatedKey | undefined;
-}
+export type { AuthenticatedKey };
 
 export interface EndpointInput<Query, Params> {
   query: Query;
@@ -181,21 +172,6 @@ function sendInvalid(response: Response, fields: FieldProblem[]): void {
   });
 }
 
-/** The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
-function presentedKey(request: Request): string | undefined {
-  const authorization = request.get('authorization');
-  if (authorization !== undefined) return /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-  const header = request.get('x-api-key');
-  return header === undefined || header.trim() === '' ? undefined : header.trim();
-}
-
-/** Failed authentications per source address, if the console limits them (auth/). */
-export interface FailedAuthLimit {
-  /** Undefined: let the attempt through; else refuse it for this many seconds. */
-  retryAfterSeconds(source: string): number | undefined;
-  record(source: string, presented: string | undefined): void;
-}
-
 export interface EndpointRouterOptions {
   endpoints: readonly AnyEndpoint[];
   keys: KeyLookup;
@@ -203,7 +179,8 @@ export interface EndpointRouterOptions {
   health: StoreHealth;
   logger: Logger;
   metrics: Registry;
-  failedAuth?: FailedAuthLimit;
+  /** Failed authentications counted, logged and throttled per source address (as the gateway does). */
+  failedAuth?: Pick<AuthFailureGuard, 'check' | 'record'>;
   /** The largest JSON body a PUT may send. */
   bodyLimitBytes?: number;
 }
@@ -266,8 +243,10 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
       const presented = presentedKey(request);
       const key = presented === undefined ? undefined : keys.lookup(presented);
       if (key === undefined) {
-        const retryAfter = options.failedAuth?.retryAfterSeconds(source);
-        if (retryAfter !== undefined) {
+        // Only failures are throttled: a right key always passes (auth/auth-failures.ts).
+        const throttle = options.failedAuth?.check(source) ?? { allowed: true };
+        if (!throttle.allowed) {
+          const retryAfter = throttle.retryAfterSeconds;
           sendError(
             response,
             429,
@@ -280,7 +259,11 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
           );
           return;
         }
-        options.failedAuth?.record(source, presented);
+        options.failedAuth?.record(
+          presented === undefined
+            ? { source, reason: 'missing_key', keyId: undefined }
+            : { source, ...keys.explain(presented) },
+        );
         sendError(
           response,
           401,
@@ -292,7 +275,7 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
         );
         return;
       }
-      if (!key.scopes.includes(endpoint.scope) && !key.scopes.includes('admin')) {
+      if (!hasScope(key.scopes, endpoint.scope)) {
         sendError(response, 403, {
           code: 'forbidden',
           message: `this API key lacks the '${endpoint.scope}' scope`,

@@ -1,73 +1,19 @@
-// API key authentication: keys are known only by their SHA-256. Scopes and the 401/403 rules are
-// those of CONTRACT.md "Authentication". A gateway knows two kinds of keys: those in the config
-// file (`gateway.api_keys`, they bootstrap a new installation) and managed keys created with
-// `primoart keys create`, which every gateway reads from the compacted topic primoart.auth.keys.v1.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// The gateway's API key checks: the 401/403 rules of CONTRACT.md "Authentication" on top of the
+// shared key lookup (auth/key-store.ts: config keys `gateway.api_keys` ∪ the managed keys of
+// primoart.auth.keys.v1), plus what only the gateway does: the rate limit per key in records and
+// the failed-authentication throttle per source address.
 import type { NextFunction, Request, Response } from 'express';
-import type { AuthFailure, AuthFailureReason } from './auth-failures.ts';
-import type { ApiKeyConfig, ApiKeyScope } from './config.ts';
-import type { RateDecision } from './token-bucket.ts';
-
-export interface AuthenticatedKey {
-  /** A managed key's id, or `config:<name>` for a key from the config file. */
-  id: string;
-  name: string;
-  scopes: readonly ApiKeyScope[];
-  robotId: string | undefined;
-  /** The key's own rate limit in records per second; undefined: `gateway.rate_limit`. */
-  recordsPerSecond?: number | undefined;
-}
-
-/** The id of a key from the config file: its name, marked so it never clashes with a managed id. */
-export function configKeyId(name: string): string {
-  return `config:${name}`;
-}
-
-/** The id part of a managed key (`pa_<id>_<secret>`), which names it in logs; never the secret. */
-export function managedKeyIdOf(presented: string): string | undefined {
-  return /^pa_([0-9a-f]{16})_/.exec(presented)?.[1];
-}
-
-/** The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
-export function presentedKey(request: Request): string | undefined {
-  const authorization = request.get('authorization');
-  if (authorization !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return match?.[1];
-  }
-  const header = request.get('x-api-key');
-  return header === undefined || header.trim() === '' ? undefined : header.trim();
-}
-
-/** The managed keys a gateway currently accepts, by hash; kept up to date from the keys topic. */
-export function createManagedKeyIndex() {
-  const byHash = new Map<string, AuthenticatedKey>();
-  const hashById = new Map<string, string>();
-  // Ids of revoked keys, so a failed authentication with one can be logged as such.
-  const revoked = new Set<string>();
-  return {
-    /** Set a key (undefined removes it: deleted, or revoked when `revokedNow`). */
-    set(id: string, hash: string | undefined, key: AuthenticatedKey | undefined, revokedNow = false): void {
-      const previous = hashById.get(id);
-      if (previous !== undefined) byHash.delete(previous);
-      hashById.delete(id);
-      revoked.delete(id);
-      if (hash === undefined || key === undefined) {
-        if (revokedNow) revoked.add(id);
-        return;
-      }
-      byHash.set(hash, key);
-      hashById.set(id, hash);
-    },
-    byHash: (hash: string): AuthenticatedKey | undefined => byHash.get(hash),
-    /** What the index knows of a key id: active, revoked, or nothing. */
-    stateOf: (id: string): 'active' | 'revoked' | undefined =>
-      hashById.has(id) ? 'active' : revoked.has(id) ? 'revoked' : undefined,
-    size: (): number => byHash.size,
-  };
-}
-
-export type ManagedKeyIndex = ReturnType<typeof createManagedKeyIndex>;
+import type { AuthFailure } from '../auth/auth-failures.ts';
+import type { ApiKeyConfig } from '../auth/config-keys.ts';
+import {
+  type AuthenticatedKey,
+  createKeyLookup,
+  type KeyLookup,
+  type ManagedKeyIndex,
+  presentedKey,
+} from '../auth/key-store.ts';
+import { type ApiKeyScope, hasScope } from '../auth/scopes.ts';
+import type { RateDecision } from '../auth/token-bucket.ts';
 
 /**
  * The per-key rate limit in records: `admit` before the body is read (no token is taken),
@@ -86,11 +32,7 @@ export interface AuthFailureLimits {
   record(failure: AuthFailure): void;
 }
 
-export interface KeyStore {
-  /** The key a presented secret belongs to, if it is known and not revoked. */
-  lookup(presented: string): AuthenticatedKey | undefined;
-  /** Why a presented secret was not accepted, for the log (the client is told only "unknown or revoked"). */
-  explain(presented: string): { reason: AuthFailureReason; keyId: string | undefined };
+export interface KeyStore extends KeyLookup {
   /** Omitted: no rate limit. */
   limits?: KeyRateLimits;
   /** Omitted: failed authentication is neither counted nor limited. */
@@ -103,35 +45,10 @@ export interface KeyStoreOptions {
   failures?: AuthFailureLimits;
 }
 
-/** Config keys ∪ managed keys not revoked. */
+/** Config keys ∪ managed keys not revoked, with the gateway's limits. */
 export function createKeyStore(keys: readonly ApiKeyConfig[], options: KeyStoreOptions = {}): KeyStore {
-  const configKeys = keys.map((key) => ({
-    hash: Buffer.from(key.sha256, 'hex'),
-    key: {
-      id: configKeyId(key.name),
-      name: key.name,
-      scopes: key.scopes,
-      robotId: key.robot_id,
-      ...(key.rate_limit === undefined ? {} : { recordsPerSecond: key.rate_limit }),
-    },
-  }));
   return {
-    lookup(presented: string): AuthenticatedKey | undefined {
-      const digest = createHash('sha256').update(presented, 'utf8').digest();
-      // Compare against every config key so the time taken does not tell which one nearly matched.
-      let found: AuthenticatedKey | undefined;
-      for (const entry of configKeys) if (timingSafeEqual(entry.hash, digest)) found = entry.key;
-      // Managed keys are found by their hash: the lookup time depends only on the digest, which
-      // tells an attacker nothing about any key's secret.
-      return found ?? options.managed?.byHash(digest.toString('hex'));
-    },
-    explain(presented: string) {
-      const keyId = managedKeyIdOf(presented);
-      const state = keyId === undefined ? undefined : options.managed?.stateOf(keyId);
-      const reason =
-        state === 'revoked' ? 'revoked_key' : state === 'active' ? 'wrong_secret' : 'unknown_key';
-      return { reason, keyId };
-    },
+    ...createKeyLookup(keys, options.managed),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.failures === undefined ? {} : { failures: options.failures }),
   };
@@ -247,7 +164,7 @@ export function requireScope(store: KeyStore, scope: ApiKeyScope, options: Requi
       );
       return;
     }
-    if (!key.scopes.includes(scope) && !key.scopes.includes('admin')) {
+    if (!hasScope(key.scopes, scope)) {
       const message = `this API key lacks the '${scope}' scope`;
       writeError(response, { status: 403, message, body: { error: message } });
       return;

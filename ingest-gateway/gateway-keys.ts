@@ -3,17 +3,17 @@
 // moments), a rate limit per key counted in records, failed authentication counted and slowed down
 // per source address, and "last used" published to primoart.auth.key-usage.v1.
 import { Counter } from 'prom-client';
+import { createAuthFailureGuard } from '../auth/auth-failures.ts';
+import { type AuthenticatedKey, createManagedKeyIndex } from '../auth/key-store.ts';
+import { openKeyView } from '../auth/key-view.ts';
+import { type BucketLimit, createRateLimiter } from '../auth/token-bucket.ts';
 import type { ProcessContext } from '../core/process.ts';
 import { codecFor } from '../topics/bus.ts';
 import { topics } from '../topics/catalog.ts';
-import { type CompactedView, startCompactedView } from '../topics/compacted-view.ts';
 import type { KafkaConnection, Producer } from '../topics/port.ts';
-import { type AuthenticatedKey, createKeyStore, createManagedKeyIndex, type KeyStore } from './api-keys.ts';
-import { createAuthFailureGuard } from './auth-failures.ts';
+import { createKeyStore, type KeyStore } from './api-keys.ts';
 import type { GatewayConfig } from './config.ts';
-import { type ApiKeyRecord, knownScopes } from './key-records.ts';
 import { createKeyUsageRecorder } from './key-usage.ts';
-import { type BucketLimit, createRateLimiter } from './token-bucket.ts';
 
 /** How long shutdown waits for the last usage records. */
 const usageFlushTimeoutMs = 3000;
@@ -40,7 +40,6 @@ export interface GatewayKeys {
 export async function createGatewayKeys(options: GatewayKeysOptions): Promise<GatewayKeys> {
   const { gateway, context, producer } = options;
   const { logger } = context;
-  const keyCodec = await codecFor(context, options.registryUrl, topics.apiKeys);
   const usageCodec = await codecFor(context, options.registryUrl, topics.apiKeyUsage);
 
   const managed = createManagedKeyIndex();
@@ -105,53 +104,18 @@ export async function createGatewayKeys(options: GatewayKeysOptions): Promise<Ga
     },
   });
 
-  const view: CompactedView<ApiKeyRecord> = await context.connect(`topic ${topics.apiKeys.name}`, () =>
-    startCompactedView<ApiKeyRecord>({
-      kafka: options.kafka,
-      topic: topics.apiKeys.name,
-      decode: (value) => keyCodec.decode(value),
-      logger,
-      onChange(id, record) {
-        if (record === undefined || record.revoked_at !== null) {
-          managed.set(id, undefined, undefined, record !== undefined);
-          return;
-        }
-        managed.set(id, record.sha256, {
-          id: record.id,
-          name: record.name,
-          scopes: knownScopes(record.scopes),
-          robotId: record.robot_id ?? undefined,
-          ...(record.records_per_second === null ? {} : { recordsPerSecond: record.records_per_second }),
-        });
-      },
-    }),
-  );
+  const view = await openKeyView({
+    context,
+    kafka: options.kafka,
+    registryUrl: options.registryUrl,
+    managed,
+    configKeys: gateway.api_keys.length,
+    catchUpTimeoutMs: options.catchUpTimeoutMs,
+  });
 
   return {
     store,
-    async start() {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `the API keys in ${topics.apiKeys.name} were not read within ${options.catchUpTimeoutMs} ms`,
-              ),
-            ),
-          options.catchUpTimeoutMs,
-        );
-      });
-      try {
-        await Promise.race([view.caughtUp(), timedOut]);
-      } finally {
-        clearTimeout(timer);
-      }
-      logger.info({ managed_keys: managed.size(), config_keys: gateway.api_keys.length }, 'API keys loaded');
-      if (managed.size() === 0 && gateway.api_keys.length === 0) {
-        logger.warn('no API keys configured or created: every request will be answered 401');
-      }
-    },
+    start: () => view.caughtUp(),
     async stop() {
       failures.stop();
       await view.stop();

@@ -2,6 +2,9 @@
 // The key itself is printed once by `create` and never stored; `list` also reads the usage topic
 // for "last used" and shows the keys of the config file, which are managed there.
 import { parseArgs } from 'node:util';
+import { type ApiKeyRecord, generateApiKey, parseRateLimit } from '../auth/key-records.ts';
+import { configKeyId } from '../auth/key-store.ts';
+import { parseScopes } from '../auth/scopes.ts';
 import { loadConfig, parseConfigArgs } from '../core/config.ts';
 import type { PrimoartConfig } from '../core/config-schema.ts';
 import { createLogger } from '../core/logging.ts';
@@ -10,9 +13,7 @@ import { type TopicSpec, topics } from '../topics/catalog.ts';
 import { createTopicCodec, type ValueCodec } from '../topics/codec.ts';
 import { startCompactedView } from '../topics/compacted-view.ts';
 import type { KafkaConnection } from '../topics/port.ts';
-import { configKeyId } from './api-keys.ts';
 import type { GatewayConfig } from './config.ts';
-import { type ApiKeyRecord, generateApiKey, parseRateLimit, parseScopes } from './key-records.ts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

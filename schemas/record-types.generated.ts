@@ -116,7 +116,7 @@ export interface ApiKey<Time = number> {
   id: string;
   /** A human label given at creation, e.g. the robot or collector that uses the key. */
   name: string;
-  /** Scopes the key carries: results:write, otlp:write, definitions:read, admin. Readers ignore scopes they do not know. */
+  /** Scopes the key carries: results:write, otlp:write, definitions:read, read (the console's read API), admin (implies every other). Readers ignore scopes they do not know. */
   scopes: string[];
   /** The robot a robot key may upload results for (lowercase UUID); null for keys not bound to a robot. */
   robot_id: string | null;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { managedKeyIdOf } from '../../ingest-gateway/api-keys.ts';
+import { managedKeyIdOf } from '../../auth/key-store.ts';
 import { validateUpload } from '../../schemas/index.ts';
 import type { Admin } from '../../topics/port.ts';
 import {

@@ -4,8 +4,8 @@
 // what was appended to the gateway's topics between two positions and looks for its keys' ids. A
 // topic's end offset, which the tests compared before, moves with every other test's records too.
 import { randomUUID } from 'node:crypto';
+import { configKeyId } from '../../auth/key-store.ts';
 import { sha256Hex } from '../../core/sha256.ts';
-import { configKeyId } from '../../ingest-gateway/api-keys.ts';
 import { gatewayBusAccess } from '../../ingest-gateway/bus-access.ts';
 import { apiKeyIdHeader } from '../../ingest-gateway/provenance.ts';
 import { topics } from '../../topics/catalog.ts';

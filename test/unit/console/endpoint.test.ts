@@ -23,9 +23,9 @@ import {
 import type { ConsoleStores, StoreHealth, StoreName } from '../../../console/stores.ts';
 
 const keys: Record<string, AuthenticatedKey> = {
-  reader: { id: 'config:reader', name: 'reader', scopes: ['read'] },
-  admin: { id: 'config:admin', name: 'admin', scopes: ['admin'] },
-  robot: { id: 'config:robot', name: 'robot', scopes: ['results:write'] },
+  reader: { id: 'config:reader', name: 'reader', scopes: ['read'], robotId: undefined },
+  admin: { id: 'config:admin', name: 'admin', scopes: ['admin'], robotId: undefined },
+  robot: { id: 'config:robot', name: 'robot', scopes: ['results:write'], robotId: undefined },
 };
 
 interface Thing {
@@ -165,7 +165,10 @@ before(async () => {
   app.use(
     endpointRouter({
       endpoints,
-      keys: { lookup: (presented) => keys[presented] },
+      keys: {
+        lookup: (presented) => keys[presented],
+        explain: () => ({ reason: 'unknown_key', keyId: undefined }),
+      },
       stores: {} as ConsoleStores,
       health,
       logger: pino({ level: 'silent' }),

@@ -3,18 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import express from 'express';
 import pino from 'pino';
+import { type AuthFailure, createAuthFailureGuard } from '../../../auth/auth-failures.ts';
+import { generateApiKey, parseRateLimit } from '../../../auth/key-records.ts';
+import { type AuthenticatedKey, createManagedKeyIndex } from '../../../auth/key-store.ts';
+import { parseScopes } from '../../../auth/scopes.ts';
+import { createRateLimiter } from '../../../auth/token-bucket.ts';
 import { sha256Hex } from '../../../core/sha256.ts';
 import {
-  type AuthenticatedKey,
   chargeRecords,
   createKeyStore,
-  createManagedKeyIndex,
   type KeyStore,
   requireScope,
 } from '../../../ingest-gateway/api-keys.ts';
-import { type AuthFailure, createAuthFailureGuard } from '../../../ingest-gateway/auth-failures.ts';
-import { generateApiKey, parseRateLimit, parseScopes } from '../../../ingest-gateway/key-records.ts';
-import { createRateLimiter } from '../../../ingest-gateway/token-bucket.ts';
 
 const robotId = '0b7a3f4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
 const configKeys = [

@@ -30,6 +30,8 @@ export interface AuthFailureGuardOptions {
   limit: BucketLimit;
   logger: Logger;
   metrics?: Registry;
+  /** The process the metrics are named after: `primoart_<process>_auth_failures_total`, …; default `gateway`. */
+  process?: 'gateway' | 'console';
   now?: () => number;
   maxSources?: number;
   logIntervalMs?: number;
@@ -54,15 +56,16 @@ export function createAuthFailureGuard(options: AuthFailureGuardOptions) {
   const { logger } = options;
   const buckets = createRateLimiter({ now, maxKeys: maxSources });
   const registers = options.metrics === undefined ? [] : [options.metrics];
+  const processName = options.process ?? 'gateway';
   const failures = new Counter({
-    name: 'primoart_gateway_auth_failures_total',
-    help: 'Requests answered 401 because they carried no API key or one the gateway does not accept, by reason',
+    name: `primoart_${processName}_auth_failures_total`,
+    help: `Requests answered 401 because they carried no API key or one the ${processName} does not accept, by reason`,
     labelNames: ['reason'],
     registers,
   });
   for (const reason of authFailureReasons) failures.inc({ reason }, 0);
   const throttled = new Counter({
-    name: 'primoart_gateway_auth_throttled_total',
+    name: `primoart_${processName}_auth_throttled_total`,
     help: 'Requests answered 429 without looking at their key because their source failed authentication too often',
     registers,
   });

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../core/sha256.ts';
 import type { ApiKeyRecord, ApiKeyUsageRecord } from '../schemas/record-types.ts';
-import { type ApiKeyScope, apiKeyScopes } from './config.ts';
+import type { ApiKeyScope } from './scopes.ts';
 
 // The values of primoart.auth.keys.v1 (keyed by `id`) and primoart.auth.key-usage.v1 (keyed by `key_id`).
 export type { ApiKeyRecord, ApiKeyUsageRecord };
@@ -45,11 +45,6 @@ export function generateApiKey(options: {
   };
 }
 
-/** The scopes of a record this version understands; unknown ones (a newer writer's) are ignored. */
-export function knownScopes(scopes: readonly string[]): ApiKeyScope[] {
-  return scopes.filter((scope): scope is ApiKeyScope => (apiKeyScopes as readonly string[]).includes(scope));
-}
-
 /** Parse `--rate-limit N` (records per second, > 0, fractions allowed); throws naming what is wrong. */
 export function parseRateLimit(value: string): number {
   const trimmed = value.trim();
@@ -58,19 +53,4 @@ export function parseRateLimit(value: string): number {
     throw new Error(`--rate-limit must be a number of records per second above 0, not '${value}'`);
   }
   return number;
-}
-
-/** Parse `--scope results:write,otlp:write`; throws naming what is wrong. */
-export function parseScopes(value: string): ApiKeyScope[] {
-  const parts = value
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
-  if (parts.length === 0) throw new Error(`--scope needs at least one of ${apiKeyScopes.join(', ')}`);
-  for (const part of parts) {
-    if (!(apiKeyScopes as readonly string[]).includes(part)) {
-      throw new Error(`unknown scope '${part}': expected ${apiKeyScopes.join(', ')}`);
-    }
-  }
-  return [...new Set(parts)] as ApiKeyScope[];
 }

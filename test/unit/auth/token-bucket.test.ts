@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createRateLimiter } from '../../../ingest-gateway/token-bucket.ts';
+import { createRateLimiter } from '../../../auth/token-bucket.ts';
 
 function clock(start = 1_000_000) {
   let now = start;

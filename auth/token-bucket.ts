@@ -1,6 +1,6 @@
-// Token buckets, one per key, in this gateway instance's memory. The gateway uses them for the
-// per-API-key rate limit, counted in records (results, spans, data points, log records), and for
-// the failed-authentication limit per source address (auth-failures.ts).
+// Token buckets, one per key, in this process's memory. The gateway uses them for the per-API-key
+// rate limit, counted in records (results, spans, data points, log records); the gateway and the
+// console for the failed-authentication limit per source address (auth-failures.ts).
 //
 // A bucket holds up to `burst` tokens and refills at `perSecond`. The record count of a request is
 // known only after its body was decoded, so the check has two steps: `admit` lets a request in

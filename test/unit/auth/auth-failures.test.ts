@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { createAuthFailureGuard } from '../../../ingest-gateway/auth-failures.ts';
+import { createAuthFailureGuard } from '../../../auth/auth-failures.ts';
 
 function setup(overrides: { maxSources?: number; maxSourcesLoggedPerInterval?: number } = {}) {
   let now = 1_000_000;
