@@ -3,6 +3,8 @@
 // as a whole, so a re-delivery, a re-upload or a replay of the same result changes nothing. The
 // robot is part of the key because robots choose result_id: another robot sending the same
 // result_id writes a run of its own and never touches this one's rows (migration 0004).
+// The hourly rollups (migration 0005) of every (hour, transaction, robot) the batch touched, before
+// and after, are recomputed from the stored rows in the same transaction.
 import type { Pool } from 'pg';
 import type { SynthResult } from '../../schemas/record-types.ts';
 import { upsertCatalogue } from './catalogue.ts';
@@ -90,6 +92,27 @@ FROM jsonb_to_recordset($1::jsonb) AS x(
   robot_id uuid, result_id uuid, step_index integer, name text, started_at timestamptz, finished_at timestamptz,
   duration_ms bigint, status text, error_message text)`;
 
+// The keys a run had before this batch: a run re-sent with another start or transaction leaves its
+// old hour's rollup too.
+const storedRollupKeys = `
+SELECT date_trunc('hour', started_at, 'UTC') AS hour_start, transaction_id, robot_id
+FROM synth_runs
+WHERE (robot_id, result_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))`;
+
+const refreshRollups = 'SELECT synth_refresh_rollups($1::timestamptz[], $2::uuid[], $3::uuid[])';
+
+// Two writers (two synth-store instances, a rebalance) recomputing the same rollup key at once
+// would each count only its own uncommitted runs: a batch first takes a transaction-scoped lock per
+// robot (a run never changes robot, so its old and new keys share it). Locks are taken in
+// ascending order, so two batches never wait for each other in a circle.
+const lockRobots = 'SELECT pg_advisory_xact_lock($1::integer, key) FROM unnest($2::integer[]) AS key';
+/** The advisory-lock class of rollup writers (any fixed number, apart from other users' locks). */
+const rollupLockClass = 5005;
+/** A robot's lock key: its uuid's first 32 bits. Two robots sharing one only wait for each other. */
+const robotLockKey = (robotId: string): number => Number.parseInt(robotId.slice(0, 8), 16) | 0;
+
+const hourMs = 3_600_000;
+
 /** What identifies a run: its robot and the result_id that robot chose (as PostgreSQL compares uuids). */
 export const runKey = (run: Pick<SynthResult, 'robot_id' | 'result_id'>): string =>
   JSON.stringify([run.robot_id.toLowerCase(), run.result_id.toLowerCase()]);
@@ -135,12 +158,29 @@ export async function writeRuns(
   client.on('error', connectionLost);
   try {
     await client.query('BEGIN');
+    const robotKeys = [...new Set(unique.map(({ run }) => robotLockKey(run.robot_id)))].sort((a, b) => a - b);
+    await client.query(lockRobots, [rollupLockClass, robotKeys]);
+    const runKeys = [unique.map(({ run }) => run.robot_id), unique.map(({ run }) => run.result_id)];
+    const before = await client.query<{ hour_start: Date; transaction_id: string; robot_id: string }>(
+      storedRollupKeys,
+      runKeys,
+    );
     await client.query(upsertRuns, [JSON.stringify(unique.map(({ run, source }) => runRow(run, source)))]);
-    await client.query(deleteSteps, [
-      unique.map(({ run }) => run.robot_id),
-      unique.map(({ run }) => run.result_id),
-    ]);
+    await client.query(deleteSteps, runKeys);
     if (steps.length > 0) await client.query(insertSteps, [JSON.stringify(steps)]);
+    const touched = [
+      ...before.rows,
+      ...unique.map(({ run }) => ({
+        hour_start: new Date(Math.floor(run.started_at.getTime() / hourMs) * hourMs),
+        transaction_id: run.transaction_id,
+        robot_id: run.robot_id,
+      })),
+    ];
+    await client.query(refreshRollups, [
+      touched.map((key) => key.hour_start.toISOString()),
+      touched.map((key) => key.transaction_id),
+      touched.map((key) => key.robot_id),
+    ]);
     await upsertCatalogue(
       client,
       unique.map(({ run }) => run),

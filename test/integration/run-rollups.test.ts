@@ -1,0 +1,220 @@
+// synth-store's hourly rollups (migration 0005) against the real PostgreSQL: after any sequence of
+// writes — batches, the same runs again in other batches (a redelivery or a replay), runs re-sent
+// with another start, status or transaction, two writers held at the same rows — every rollup row equals a
+// GROUP BY over the stored runs and steps, and a replay leaves every row exactly as it was. A
+// database holding runs from before 0005 gets them from the migration's backfill.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import pg, { type Pool } from 'pg';
+import { durationBin } from '../../console/queries/duration-histogram.ts';
+import { defaultSeasonality, type FleetPlan, fleetTransactions } from '../../scripts/fleet/fleet-plan.ts';
+import { listMigrations, migrate } from '../../workers/synth-store/migrate.ts';
+import { fleetRuns, storeRuns } from './read-model-fleet.ts';
+import { scratchDatabase, waitFor } from './stack.ts';
+
+const plan: FleetPlan = {
+  seed: 11,
+  from: new Date('2026-11-02T00:00:00Z'),
+  to: new Date('2026-11-03T12:00:00Z'),
+  transactions: fleetTransactions(2, 10),
+  seasonality: defaultSeasonality,
+  scenarios: [
+    { kind: 'outage', from: new Date('2026-11-02T09:00:00Z'), to: new Date('2026-11-02T10:30:00Z') },
+    { kind: 'slow-regression', from: new Date('2026-11-02T00:00:00Z'), growthPerDay: 1.5 },
+  ],
+  environment: 'production',
+};
+const runs = fleetRuns(plan);
+
+let database: Awaited<ReturnType<typeof scratchDatabase>>;
+
+before(async () => {
+  database = await scratchDatabase();
+  await migrate(database.pool);
+});
+
+after(async () => {
+  await database?.drop();
+});
+
+const dimensions = `hour_start, transaction_id, robot_id, transaction_name, service, project, robot_name, location, environment`;
+
+/** The rollup table as it is, every row in key order. */
+async function rollupRows(pool: Pool, table: 'synth_run_hours' | 'synth_step_hours') {
+  const order = table === 'synth_step_hours' ? `${dimensions}, step_index, step_name` : dimensions;
+  return (await pool.query(`SELECT * FROM ${table} ORDER BY ${order}`)).rows;
+}
+
+/**
+ * What the rollups must hold, from the stored rows by a GROUP BY of the test's own; the histograms
+ * from every duration, binned here.
+ */
+async function expectedRows(pool: Pool, steps: boolean) {
+  const stepColumns = steps ? ', s.step_index, s.name AS step_name' : '';
+  const status = steps ? 's.status' : 'r.status';
+  const duration = steps ? 's.duration_ms' : 'r.duration_ms';
+  const { rows } = await pool.query(
+    `SELECT date_trunc('hour', r.started_at, 'UTC') AS hour_start, r.transaction_id, r.robot_id, r.transaction_name,
+       r.service, coalesce(r.project, '') AS project, coalesce(r.robot_name, '') AS robot_name,
+       concat_ws('/', r.location_country, r.location_region, r.location_city) AS location, r.environment ${stepColumns},
+       count(*)::int AS runs, count(*) FILTER (WHERE ${status} = 'OK')::int AS ok,
+       count(*) FILTER (WHERE ${status} = 'WARNING')::int AS warning,
+       count(*) FILTER (WHERE ${status} = 'FAIL')::int AS fail,
+       coalesce(array_agg(${duration} ORDER BY ${duration}) FILTER (WHERE ${status} <> 'FAIL'), '{}') AS durations
+     FROM synth_runs r ${steps ? 'JOIN synth_step_runs s USING (robot_id, result_id)' : ''}
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 ${steps ? ', 10, 11' : ''}
+     ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9 ${steps ? ', 10, 11' : ''}`,
+  );
+  return rows.map(({ durations, ...row }) => {
+    const values = (durations as string[]).map(Number);
+    const bins = new Map<number, number>();
+    for (const value of values) bins.set(durationBin(value), (bins.get(durationBin(value)) ?? 0) + 1);
+    const sorted = [...bins.keys()].sort((a, b) => a - b);
+    const text = (value: number | undefined) => (value === undefined ? null : String(value));
+    return {
+      ...row,
+      duration_count: values.length,
+      duration_sum_ms: values.length === 0 ? null : String(values.reduce((sum, value) => sum + value, 0)),
+      duration_min_ms: text(values[0]),
+      duration_max_ms: text(values.at(-1)),
+      histogram_bins: sorted,
+      histogram_counts: sorted.map((bin) => bins.get(bin)),
+    };
+  });
+}
+
+async function assertRollupsMatchRows(pool: Pool, when: string): Promise<void> {
+  assert.deepEqual(
+    await rollupRows(pool, 'synth_run_hours'),
+    await expectedRows(pool, false),
+    `runs, ${when}`,
+  );
+  assert.deepEqual(
+    await rollupRows(pool, 'synth_step_hours'),
+    await expectedRows(pool, true),
+    `steps, ${when}`,
+  );
+}
+
+test('rollups equal a GROUP BY over the stored runs and steps, and a replay changes no row', async () => {
+  const pool = database.pool;
+  await storeRuns(pool, runs, 250);
+  const rollups = await rollupRows(pool, 'synth_run_hours');
+  const stepRollups = await rollupRows(pool, 'synth_step_hours');
+  assert.ok(rollups.length > 100, `${rollups.length} hourly rows`);
+  assert.ok(
+    rollups.some((row) => row.fail > 0) && rollups.some((row) => row.warning > 0),
+    'every status occurs',
+  );
+  await assertRollupsMatchRows(pool, 'after the first delivery');
+  assert.equal(
+    rollups.reduce((sum, row) => sum + row.runs, 0),
+    runs.length,
+  );
+
+  // A redelivery in other batches and the whole topic replayed: nothing moves.
+  await storeRuns(pool, runs.slice(100, 400), 37);
+  await storeRuns(pool, [...runs].reverse(), 500);
+  assert.deepEqual(await rollupRows(pool, 'synth_run_hours'), rollups, 'run rollups after the replay');
+  assert.deepEqual(await rollupRows(pool, 'synth_step_hours'), stepRollups, 'step rollups after the replay');
+});
+
+test('a run re-sent with another start, status or transaction leaves its old hour too', async () => {
+  const pool = database.pool;
+  const [moved, failed, renamed] = [5, 50, 500].map((i) => runs[i]);
+  assert.ok(moved !== undefined && failed !== undefined && renamed !== undefined);
+  const hourLater = (date: Date) => new Date(date.getTime() + 3 * 3_600_000);
+  await storeRuns(pool, [
+    {
+      ...moved,
+      started_at: hourLater(moved.started_at),
+      finished_at: hourLater(moved.finished_at),
+      steps: moved.steps.map((step) => ({
+        ...step,
+        started_at: hourLater(step.started_at),
+        finished_at: hourLater(step.finished_at),
+      })),
+    },
+    { ...failed, status: 'FAIL', steps: failed.steps.map((step) => ({ ...step, status: 'FAIL' as const })) },
+    {
+      ...renamed,
+      transaction_id: '2f0c9a8e-3b7d-4c15-a6e2-0000000000ff',
+      transaction_name: 'Another journey',
+    },
+  ]);
+  await assertRollupsMatchRows(pool, 'after runs were re-sent changed');
+});
+
+test('two writers held at the same rollup rows both count: the second recomputes after the first commits', async () => {
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  try {
+    await pool.query('TRUNCATE synth_runs, synth_step_runs, synth_run_hours, synth_step_hours');
+    // Two runs of one transaction and robot in one hour, written by two writers at once.
+    const [first] = runs;
+    assert.ok(first !== undefined);
+    const hour = Math.floor(first.started_at.getTime() / 3_600_000);
+    const sameKey = runs.filter(
+      (run) =>
+        run.transaction_id === first.transaction_id &&
+        run.robot_id === first.robot_id &&
+        Math.floor(run.started_at.getTime() / 3_600_000) === hour,
+    );
+    const [one, two] = sameKey;
+    assert.ok(one !== undefined && two !== undefined);
+    await storeRuns(pool, sameKey.slice(2));
+
+    // Hold the hour's rollup rows, so both writers stop at them (without the writers' lock, both
+    // after writing their run, each then counting only its own).
+    const holder = await pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(
+        'SELECT * FROM synth_run_hours WHERE transaction_id = $1 AND robot_id = $2 FOR UPDATE',
+        [first.transaction_id, first.robot_id],
+      );
+      const writers = Promise.all([storeRuns(pool, [one]), storeRuns(pool, [two])]);
+
+      // Asked outside the holder's transaction: pg_stat_activity is read once per transaction.
+      await waitFor('both writers waiting', async () => {
+        const { rows } = await database.pool.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return rows[0].n >= 2;
+      });
+      await holder.query('COMMIT');
+      await writers;
+    } finally {
+      holder.release();
+    }
+    await assertRollupsMatchRows(pool, 'after two writers held at the same rows');
+    assert.equal(
+      (await pool.query('SELECT sum(runs)::int AS n FROM synth_run_hours')).rows[0].n,
+      sameKey.length,
+    );
+  } finally {
+    await pool.end();
+  }
+});
+
+test('migration 0005 fills the rollups from the runs stored before it', async () => {
+  const earlier = await scratchDatabase();
+  try {
+    const pool = earlier.pool;
+    await migrate(
+      pool,
+      listMigrations().filter((migration) => migration.version < 5),
+    );
+    // The writer of this version recomputes rollups; before 0005 there are none to recompute.
+    await pool.query(
+      `CREATE FUNCTION synth_refresh_rollups(timestamptz[], uuid[], uuid[]) RETURNS void LANGUAGE sql AS 'SELECT'`,
+    );
+    await storeRuns(pool, runs.slice(0, 1200));
+    await pool.query('DROP FUNCTION synth_refresh_rollups(timestamptz[], uuid[], uuid[])');
+    assert.deepEqual(await migrate(pool), [5]);
+    await assertRollupsMatchRows(pool, 'after the backfill');
+    assert.equal((await pool.query('SELECT sum(runs)::int AS n FROM synth_run_hours')).rows[0].n, 1200);
+  } finally {
+    await earlier.drop();
+  }
+});
