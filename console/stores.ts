@@ -8,7 +8,10 @@
 // to one interval stale, so when a handler fails the endpoint's stores are probed again right away:
 // a store found down then turns the failure into a 503 naming it; otherwise it is a 500 (a bug).
 import type { Client as MinioClient } from 'minio';
-import type pg from 'pg';
+import pg from 'pg';
+import { request } from 'undici';
+import type { MinioConfig, PostgresConfig } from '../core/config-schema.ts';
+import { minioClientFromConfig } from '../core/minio-client.ts';
 
 /** What an endpoint may read (design: one name per store, `stores` of an Endpoint). */
 export const storeNames = ['postgres', 'victoria-metrics', 'victoria-logs', 'minio'] as const;
@@ -23,6 +26,60 @@ export interface ConsoleStores {
   victoriaLogs: { url: string };
   /** GetObject / StatObject on `bucket` only. */
   minio: { client: MinioClient; bucket: string };
+  /** What the config bounds questions by (`console.max_period_days`). */
+  limits: { maxPeriodDays: number };
+}
+
+export interface StoreSections {
+  postgres: PostgresConfig;
+  minio: MinioConfig;
+  victoriaMetricsUrl: string;
+  victoriaLogsUrl: string;
+  maxPeriodDays: number;
+}
+
+/**
+ * The console's handles on its stores. PostgreSQL sessions are read only
+ * (`default_transaction_read_only`): whatever role the URL names, a statement of the console that
+ * tried to write would fail in the server (the local stack has no second role to give it).
+ */
+export function openStores(sections: StoreSections): ConsoleStores {
+  const postgres = new pg.Pool({
+    connectionString: sections.postgres.url,
+    max: sections.postgres.pool_max,
+    options: '-c default_transaction_read_only=on',
+    application_name: 'primoart-console',
+    // A PostgreSQL that does not answer fails a request (503 after the recheck) instead of holding it.
+    connectionTimeoutMillis: 5000,
+  });
+  return {
+    postgres,
+    victoriaMetrics: { url: sections.victoriaMetricsUrl },
+    victoriaLogs: { url: sections.victoriaLogsUrl },
+    minio: { client: minioClientFromConfig(sections.minio), bucket: sections.minio.bucket },
+    limits: { maxPeriodDays: sections.maxPeriodDays },
+  };
+}
+
+async function httpHealth(baseUrl: string, signal: AbortSignal): Promise<void> {
+  const response = await request(new URL('/health', baseUrl), { signal });
+  const body = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`/health answered ${response.statusCode}: ${body}`);
+}
+
+/** One probe per store (see the header). */
+export function storeProbes(stores: ConsoleStores): Record<StoreName, StoreProbe> {
+  return {
+    postgres: async () => {
+      await stores.postgres.query('SELECT 1');
+    },
+    'victoria-metrics': (signal) => httpHealth(stores.victoriaMetrics.url, signal),
+    'victoria-logs': (signal) => httpHealth(stores.victoriaLogs.url, signal),
+    minio: async () => {
+      if (!(await stores.minio.client.bucketExists(stores.minio.bucket)))
+        throw new Error(`bucket ${stores.minio.bucket} does not exist`);
+    },
+  };
 }
 
 /** The console's view of which stores answer (see the header). */

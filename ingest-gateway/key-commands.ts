@@ -215,6 +215,6 @@ export async function keysRevokeCommand(args: string[]): Promise<number> {
     return 0;
   }
   await publishKey(bus, codec, { ...key, revoked_at: Date.now() });
-  out(`${id} ("${key.name}") revoked; every gateway refuses it within 10 seconds`);
+  out(`${id} ("${key.name}") revoked; every gateway and console refuses it within 10 seconds`);
   return 0;
 }

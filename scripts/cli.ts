@@ -56,6 +56,12 @@ const commands: Record<string, Command> = {
     readsConfig: true,
     run: async (args) => (await import('../ingest-gateway/main.ts')).runGateway(args),
   },
+  console: {
+    summary: 'run the console: the read API over the stores (what a systemd unit calls)',
+    usage: 'primoart console [--config.file F]',
+    readsConfig: true,
+    run: async (args) => (await import('../console/main.ts')).runConsole(args),
+  },
   worker: {
     summary: 'run a worker by name (synth-store, baseline, …), or N instances of it on one group',
     usage: 'primoart worker <name> [--instances N] [--config.file F]',
@@ -111,7 +117,7 @@ const commands: Record<string, Command> = {
   'keys create': {
     summary: 'create an API key; prints the key once (only its hash is kept)',
     usage:
-      'primoart keys create --scope results:write|otlp:write|definitions:read|admin[,…] [--robot-id UUID] [--name N] [--rate-limit RECORDS_PER_S] [--config.file F]',
+      'primoart keys create --scope results:write|otlp:write|definitions:read|read|admin[,…] [--robot-id UUID] [--name N] [--rate-limit RECORDS_PER_S] [--config.file F]',
     readsConfig: true,
     run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysCreateCommand(args),
   },
@@ -122,7 +128,7 @@ const commands: Record<string, Command> = {
     run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysListCommand(args),
   },
   'keys revoke': {
-    summary: 'revoke an API key by id (idempotent); gateways refuse it within 10 s',
+    summary: 'revoke an API key by id (idempotent); gateways and consoles refuse it within 10 s',
     usage: 'primoart keys revoke <id> [--config.file F]',
     readsConfig: true,
     run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysRevokeCommand(args),

@@ -2,6 +2,7 @@
 // validates each one's section against its owner's schema (core imports no component), and
 // `primoart worker <name>` runs one. A component's config is small (zod only) and imported here;
 // a worker's code is imported only when that worker runs.
+import { consoleConfig } from '../console/config.ts';
 import type { ConfigOwner } from '../core/config-schema.ts';
 import { gatewayConfig } from '../ingest-gateway/config.ts';
 import { alertaForwarderConfig } from '../workers/alerta-forwarder/config.ts';
@@ -47,8 +48,9 @@ export const workers: Readonly<Record<string, WorkerEntry>> = Object.fromEntries
   ].map((entry) => [entry.config.name, entry]),
 );
 
-/** Every section a config file may hold besides core's: the gateway's and each worker's. */
+/** Every section a config file may hold besides core's: the gateway's, the console's and each worker's. */
 export const componentConfigs: readonly ConfigOwner[] = [
   gatewayConfig,
+  consoleConfig,
   ...Object.values(workers).map((entry) => entry.config),
 ];

@@ -12,7 +12,7 @@ import {
   generateEnvExample,
   generateScrapeConfig,
 } from './compose.ts';
-import { gatewayUnit, targetUnit, workerTemplateUnit } from './systemd.ts';
+import { consoleUnit, gatewayUnit, targetUnit, workerTemplateUnit } from './systemd.ts';
 
 export const repoDir = join(import.meta.dirname, '..', '..');
 
@@ -28,6 +28,7 @@ export function deploymentFiles(root = repoDir): Map<string, string> {
     ['infra/container/alertmanager.yml', generateAlertmanagerConfig(config)],
     ['infra/container/scrape.yml', generateScrapeConfig()],
     ['infra/systemd/primoart-gateway.service', gatewayUnit()],
+    ['infra/systemd/primoart-console.service', consoleUnit()],
     ['infra/systemd/primoart-worker@.service', workerTemplateUnit()],
     ['infra/systemd/primoart.target', targetUnit()],
   ]);

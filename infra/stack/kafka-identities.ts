@@ -1,11 +1,16 @@
 // The local stack's Kafka identities: an admin for the CLI and tests (a super user), and one per
 // process kind the stack runs, whose ACLs `primoart topics apply` derives from its bus access.
+import { consoleProcessName } from '../../console/bus-access.ts';
 import { gatewayProcessName } from '../../ingest-gateway/bus-access.ts';
 import { workerNames } from '../../workers/bus-access.ts';
 
 export const kafkaAdminIdentity = 'admin';
 
-export const kafkaProcessIdentities: readonly string[] = [gatewayProcessName, ...workerNames];
+export const kafkaProcessIdentities: readonly string[] = [
+  gatewayProcessName,
+  consoleProcessName,
+  ...workerNames,
+];
 
 export const kafkaIdentities: readonly string[] = [kafkaAdminIdentity, ...kafkaProcessIdentities];
 

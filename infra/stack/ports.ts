@@ -26,6 +26,7 @@ export interface StackPorts {
   baseline: number;
   eventDetector: number;
   alertaForwarder: number;
+  console: number;
 }
 
 export const defaultPorts: StackPorts = {
@@ -51,6 +52,7 @@ export const defaultPorts: StackPorts = {
   baseline: 18105,
   eventDetector: 18106,
   alertaForwarder: 18107,
+  console: 18108,
 };
 
 export const host = '127.0.0.1';

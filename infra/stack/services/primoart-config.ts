@@ -67,6 +67,10 @@ export function stackConfig(ctx: StackContext): Record<string, unknown> {
       listen: `${host}:${ctx.ports.gateway}`,
       api_keys: [{ name: 'admin', sha256: sha256Hex(ctx.secrets.adminApiKey), scopes: ['admin'] }],
     },
+    console: {
+      listen: `${host}:${ctx.ports.console}`,
+      api_keys: [{ name: 'admin', sha256: sha256Hex(ctx.secrets.adminApiKey), scopes: ['admin'] }],
+    },
     workers: Object.fromEntries(
       projectProcesses
         .filter((process) => process.kind === 'worker')

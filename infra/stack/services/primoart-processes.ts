@@ -1,5 +1,5 @@
-// The project's own processes, run by the stack like any other service: the ingest gateway and
-// the workers of process-list.ts, each `node scripts/cli.ts …` with the generated stack config.
+// The project's own processes, run by the stack like any other service: the ingest gateway, the
+// console and the workers of process-list.ts, each `node scripts/cli.ts …` with the generated stack config.
 import { join } from 'node:path';
 import { host } from '../ports.ts';
 import type { ServiceDefinition, StackContext } from '../service.ts';
@@ -43,7 +43,9 @@ export function processService(definition: ProjectProcess): ServiceDefinition {
     env: (ctx): Record<string, string> =>
       definition.kind === 'gateway'
         ? { PRIMOART_GATEWAY_URL: `http://${host}:${port(ctx)}`, PRIMOART_CONFIG_FILE: stackConfigFile(ctx) }
-        : {},
+        : definition.kind === 'console'
+          ? { PRIMOART_CONSOLE_URL: `http://${host}:${port(ctx)}` }
+          : {},
     url: (ctx) => `http://${host}:${port(ctx)}`,
     startTimeoutMs: definition.startTimeoutMs,
   };
@@ -57,6 +59,7 @@ const service = (name: string): ServiceDefinition => {
   return projectProcessServices[index] as ServiceDefinition;
 };
 export const gateway = service('gateway');
+export const consoleService = service('console');
 export const synthStore = service('synth-store');
 export const artifactStore = service('artifact-store');
 export const logsStore = service('logs-store');

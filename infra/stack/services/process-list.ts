@@ -1,8 +1,9 @@
-// The project's own processes, once: the ingest gateway and every worker, with what each deployment
+// The project's own processes, once: the ingest gateway, the console and every worker, with what each deployment
 // needs to run them. The local stack (primoart-processes.ts, primoart-config.ts, scrape-config.ts)
 // runs them from this list, and `primoart deployments generate` (infra/deployments/) writes the
 // compose services, the container config and the systemd units from it, so a worker added here
 // runs everywhere. Plain data: no service of the stack is imported.
+import { consoleProcessName } from '../../../console/bus-access.ts';
 import { gatewayProcessName } from '../../../ingest-gateway/bus-access.ts';
 import { gatewayEnv, gatewayNodeArgs } from '../../../ingest-gateway/launch-settings.ts';
 import type { WorkerName } from '../../../workers/bus-access.ts';
@@ -11,7 +12,7 @@ import type { StackPorts } from '../ports.ts';
 export interface ProjectProcess {
   /** The service name in the stack, in compose, in `primoart status`, and the scrape job. */
   name: string;
-  kind: 'gateway' | 'worker';
+  kind: 'gateway' | 'console' | 'worker';
   /** What follows `scripts/cli.ts`, before `--config.file`. */
   cliArgs: readonly string[];
   /** Node options placed before the script (launch settings only a launcher can give). */
@@ -59,6 +60,18 @@ export const projectProcesses: readonly ProjectProcess[] = [
     kafkaIdentity: gatewayProcessName,
     port: 'gateway',
     needs: [],
+    startTimeoutMs: 60_000,
+  },
+  {
+    name: consoleProcessName,
+    kind: 'console',
+    cliArgs: ['console'],
+    nodeArgs: [],
+    env: {},
+    kafkaIdentity: consoleProcessName,
+    port: 'console',
+    // The gateway's start applies the topic catalog (the console's ACLs) and registers the schemas.
+    needs: ['gateway', 'postgres', 'minio', 'victoria-metrics', 'victoria-logs'],
     startTimeoutMs: 60_000,
   },
   worker('synth-store', 'synthStore', ['postgres']),

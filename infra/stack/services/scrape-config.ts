@@ -1,5 +1,5 @@
-// What VictoriaMetrics scrapes: the /metrics of the stack's own processes (gateway and every
-// worker), read from the generated stack config so a worker added there is scraped too. One job
+// What VictoriaMetrics scrapes: the /metrics of the stack's own processes (gateway, console and
+// every worker), read from the generated stack config so a worker added there is scraped too. One job
 // per process, so `up{job="synth-store"}` names the process an alert is about.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,9 +18,10 @@ export const scrapeConfigFile = (ctx: StackContext): string =>
 export function scrapeTargets(ctx: StackContext): Record<string, string> {
   const config = stackConfig(ctx) as {
     gateway: { listen: string };
+    console: { listen: string };
     workers: Record<string, { listen: string }>;
   };
-  const targets: Record<string, string> = { gateway: config.gateway.listen };
+  const targets: Record<string, string> = { gateway: config.gateway.listen, console: config.console.listen };
   for (const [worker, settings] of Object.entries(config.workers)) targets[worker] = settings.listen;
   return targets;
 }

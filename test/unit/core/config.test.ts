@@ -268,7 +268,7 @@ test('check config prints every problem to stderr and exits 1', () => {
   const lines = run.stderr.trim().split('\n');
   assert.deepEqual(lines, [
     `${file}:6:15: log.level: expected one of trace, debug, info, warn, error, got "loud"`,
-    `${file}:7:1: bogus: unknown key (expected one of: environment, log, kafka, schema_registry, postgres, minio, victoria_metrics, victoria_logs, alerta, startup, gateway, workers)`,
+    `${file}:7:1: bogus: unknown key (expected one of: environment, log, kafka, schema_registry, postgres, minio, victoria_metrics, victoria_logs, alerta, startup, gateway, console, workers)`,
     `${file}: 2 problems`,
   ]);
 });

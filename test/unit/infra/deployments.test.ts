@@ -11,7 +11,12 @@ import { parse } from 'yaml';
 import { containerConfigFile, parseCompose } from '../../../infra/deployments/compose.ts';
 import { staleDeploymentFiles } from '../../../infra/deployments/generate.ts';
 import { indent, replaceRegion } from '../../../infra/deployments/regions.ts';
-import { gatewayUnitName, targetName, workerUnitName } from '../../../infra/deployments/systemd.ts';
+import {
+  consoleUnitName,
+  gatewayUnitName,
+  targetName,
+  unitNameOf,
+} from '../../../infra/deployments/systemd.ts';
 import {
   kafkaIdentities,
   kafkaProcessIdentities,
@@ -52,6 +57,7 @@ const containerConfig = parse(read('infra/container/primoart.yml')) as {
   alerta: { url: string };
   kafka: { identities: Record<string, { username: string; password_file: string }> };
   gateway: { listen: string };
+  console: { listen: string };
   workers: Record<string, { listen: string; state_file?: string }>;
 };
 
@@ -170,9 +176,9 @@ test('the container config gives each process its own Kafka identity, port and s
       `${process.name} is given the one secret its identity reads`,
     );
     const listen =
-      process.kind === 'gateway'
-        ? containerConfig.gateway.listen
-        : containerConfig.workers[process.name]?.listen;
+      process.kind === 'worker'
+        ? containerConfig.workers[process.name]?.listen
+        : containerConfig[process.kind].listen;
     assert.equal(
       listen,
       `0.0.0.0:${defaultPorts[process.port]}`,
@@ -353,12 +359,8 @@ test('pipeline health in compose: VictoriaMetrics scrapes every process, vmalert
 test('systemd: primoart.target wants every process of the list; units start it the way the list says', () => {
   const target = read(`infra/systemd/${targetName}`);
   const wanted = [...target.matchAll(/^Wants=(.*)$/gm)].flatMap((line) => (line[1] ?? '').split(' '));
-  assert.deepEqual(
-    wanted,
-    projectProcesses.map((process) =>
-      process.kind === 'gateway' ? gatewayUnitName : workerUnitName(process.name),
-    ),
-  );
+  assert.deepEqual(wanted, projectProcesses.map(unitNameOf));
+  assert.ok(wanted.includes(gatewayUnitName) && wanted.includes(consoleUnitName));
   const worker = read('infra/systemd/primoart-worker@.service');
   assert.match(
     worker,
@@ -366,7 +368,15 @@ test('systemd: primoart.target wants every process of the list; units start it t
   );
   const timeout = Number(/^TimeoutStartSec=(\d+)$/m.exec(worker)?.[1]);
   for (const process of projectProcesses) assert.ok(timeout * 1000 >= process.startTimeoutMs, process.name);
-  for (const unit of [worker, read(`infra/systemd/${gatewayUnitName}`)]) {
+  assert.match(
+    read(`infra/systemd/${consoleUnitName}`),
+    /^ExecStart=\/usr\/bin\/node \/opt\/primoart\/scripts\/cli\.ts console --config\.file /m,
+  );
+  for (const unit of [
+    worker,
+    read(`infra/systemd/${gatewayUnitName}`),
+    read(`infra/systemd/${consoleUnitName}`),
+  ]) {
     assert.match(unit, /^Type=notify$/m);
     assert.match(unit, new RegExp(`^PartOf=${targetName.replace('.', '\\.')}$`, 'm'));
   }

@@ -33,6 +33,7 @@ const ports: StackPorts = {
   baseline: 28105,
   eventDetector: 28106,
   alertaForwarder: 28107,
+  console: 28108,
 };
 
 const ctx: StackContext = {

@@ -1,0 +1,30 @@
+// The console's section of primoart.yml (`console:`), owned here as every component owns its
+// config: its keys, their defaults and their checks, registered with core's loader by
+// scripts/components.ts. The stores' addresses are core's shared sections (postgres, minio,
+// victoria_metrics, victoria_logs); the console only reads them.
+import { z } from 'zod';
+import { apiKeyConfigListSchema } from '../auth/config-keys.ts';
+import { type ConfigOwner, hostPort, positiveInt } from '../core/config-schema.ts';
+
+export const consoleSchema = z.strictObject({
+  listen: hostPort,
+  /** Keys stated in the file (bootstrap), besides the managed keys of primoart.auth.keys.v1. */
+  api_keys: apiKeyConfigListSchema,
+  /** Failed authentications per source address before 429 (as the gateway's, auth/auth-failures.ts). */
+  failed_auth_burst: positiveInt.default(20),
+  failed_auth_per_minute: z.number().positive().default(10),
+  /** How often each store is probed for the 503 of the endpoints that need it (console/stores.ts). */
+  store_probe_interval_ms: positiveInt.default(2000),
+  /** A probe slower than this counts its store as down. */
+  store_probe_timeout_ms: positiveInt.default(1500),
+  /** The longest period (`from`–`to`) a question may ask about; longer is a 400. */
+  max_period_days: positiveInt.default(400),
+});
+
+export const consoleConfig = {
+  name: 'console',
+  path: ['console'],
+  configSchema: consoleSchema,
+} as const satisfies ConfigOwner<typeof consoleSchema>;
+
+export type ConsoleConfig = z.output<typeof consoleSchema>;

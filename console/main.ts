@@ -1,0 +1,102 @@
+// The console process: the read API over the stores (and, in a later issue, the web console). It
+// reads PostgreSQL, VictoriaMetrics, VictoriaLogs and MinIO, never writes to them, never talks to
+// the gateway; its only Kafka traffic is its own view of the API keys topic.
+import { createAuthFailureGuard } from '../auth/auth-failures.ts';
+import { createKeyLookup, createManagedKeyIndex } from '../auth/key-store.ts';
+import { openKeyView } from '../auth/key-view.ts';
+import { requireSection, runProcess, sectionOf } from '../core/index.ts';
+import { describeEndpoint } from '../core/logging.ts';
+import { openKafka } from '../topics/bus.ts';
+import { endpoints } from './api/index.ts';
+import { consoleConfig } from './config.ts';
+import { endpointRouter, openApiDocument, openApiRouter } from './endpoint.ts';
+import { openStores, storeProbes, watchStoreHealth } from './stores.ts';
+
+export const apiInfo = {
+  title: 'PrimoART read API',
+  version: '1',
+  description:
+    'What the stores hold, for people and tools: SLA, runs, events, screenshots, the catalogue. ' +
+    'Every endpoint needs an API key with the read scope (Authorization: Bearer <key>).',
+};
+
+export function runConsole(args: string[]): Promise<never> {
+  return runProcess({
+    name: 'console',
+    args,
+    listen: (config) => sectionOf(config, consoleConfig).listen,
+    async create(config, context) {
+      const section = sectionOf(config, consoleConfig);
+      const { logger } = context;
+      const postgres = requireSection(config, 'postgres');
+      const stores = openStores({
+        postgres,
+        minio: requireSection(config, 'minio'),
+        victoriaMetricsUrl: requireSection(config, 'victoria_metrics').url,
+        victoriaLogsUrl: requireSection(config, 'victoria_logs').url,
+        maxPeriodDays: section.max_period_days,
+      });
+      stores.postgres.on('error', (error) => logger.warn({ err: error.message }, 'postgres connection lost'));
+      // PostgreSQL holds most answers: wait for it at start like the workers do. The other stores
+      // may come later; until they answer, only the endpoints that need them are 503.
+      await context.connect(`postgres at ${describeEndpoint(postgres.url)}`, () =>
+        stores.postgres.query('SELECT 1'),
+      );
+      const health = await watchStoreHealth({
+        probes: storeProbes(stores),
+        intervalMs: section.store_probe_interval_ms,
+        timeoutMs: section.store_probe_timeout_ms,
+        onChange(store, up, error) {
+          if (up) logger.info({ store }, `${store} answers`);
+          else
+            logger.warn(
+              { store, err: error instanceof Error ? error.message : String(error) },
+              `${store} is down`,
+            );
+        },
+      });
+
+      const kafka = await openKafka(context, config.kafka);
+      const managed = createManagedKeyIndex();
+      const keyView = await openKeyView({
+        context,
+        kafka,
+        registryUrl: config.schema_registry.url,
+        managed,
+        configKeys: section.api_keys.length,
+        catchUpTimeoutMs: config.startup.dependency_timeout_ms,
+      });
+      const failures = createAuthFailureGuard({
+        limit: { perSecond: section.failed_auth_per_minute / 60, burst: section.failed_auth_burst },
+        logger,
+        metrics: context.metrics,
+        process: 'console',
+      });
+      const document = openApiDocument(endpoints, apiInfo);
+      return {
+        // Not ready before the keys view has read the whole topic: a revoked key must not pass.
+        start: () => keyView.caughtUp(),
+        async stop() {
+          health.stop();
+          failures.stop();
+          await keyView.stop();
+          await stores.postgres.end();
+        },
+        routes(app) {
+          app.use(openApiRouter(document));
+          app.use(
+            endpointRouter({
+              endpoints,
+              keys: createKeyLookup(section.api_keys, managed),
+              stores,
+              health,
+              logger,
+              metrics: context.metrics,
+              failedAuth: failures,
+            }),
+          );
+        },
+      };
+    },
+  });
+}
