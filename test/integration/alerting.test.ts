@@ -285,14 +285,12 @@ before(async () => {
 });
 
 /**
- * Publish runs as the gateway publishes accepted uploads: each validated (every run must pass, as
- * it would be accepted), mapped to its Avro record, keyed by transaction_id. In the runs' order, so
- * one transaction's runs reach its partition in order, as its robots send them: the detector
- * ignores runs that finished more than its ordering grace before a run it already judged.
+ * Runs as the gateway publishes accepted uploads: each validated (every run must pass, as it would
+ * be accepted), mapped to its Avro record, keyed by transaction_id.
  */
-async function publishAll(runs: TransactionResultPayload[]): Promise<void> {
+function encodeRuns(runs: TransactionResultPayload[]) {
   const receivedAt = new Date();
-  const messages = await Promise.all(
+  return Promise.all(
     runs.map(async (run) => {
       const validation = validateTransactionResult(run, { now: receivedAt, defaultEnvironment: 'test' });
       assert.ok(validation.ok, JSON.stringify(validation).slice(0, 2000));
@@ -302,6 +300,14 @@ async function publishAll(runs: TransactionResultPayload[]): Promise<void> {
       };
     }),
   );
+}
+
+/**
+ * Publish in the runs' order, so one transaction's runs reach its partition in order, as its robots
+ * send them: the detector ignores runs that finished more than its ordering grace before a run it
+ * already judged.
+ */
+async function publish(messages: Awaited<ReturnType<typeof encodeRuns>>): Promise<void> {
   for (let i = 0; i < messages.length; i += 500) {
     await bus.producer.send([{ topic: topics.synthResults.name, messages: messages.slice(i, i + 500) }]);
   }
@@ -324,14 +330,13 @@ const pipelineGroups = (): Array<[string, string]> => [
  * availability rules and the maintenance window follow the runs' order on their partitions and
  * their own times, not the slices) but each costs a round of baselines: 74 slices (half days, then
  * hours for the last two days) took three quarters of this test's time.
- * Returns the number of slices.
  */
-async function publishFleet(runs: TransactionResultPayload[]): Promise<number> {
+function fleetSlices(runs: TransactionResultPayload[]): TransactionResultPayload[][] {
   const learnedFrom = from.getTime() + 7 * dayMs;
   const detailFrom = to.getTime() - 2 * dayMs;
   let sliceEnd = from.getTime();
   let index = 0;
-  let slices = 0;
+  const slices: TransactionResultPayload[][] = [];
   while (index < runs.length) {
     sliceEnd =
       sliceEnd < learnedFrom ? sliceEnd + dayMs : sliceEnd < detailFrom ? detailFrom : to.getTime() + hourMs;
@@ -340,12 +345,24 @@ async function publishFleet(runs: TransactionResultPayload[]): Promise<number> {
       slice.push(runs[index] as TransactionResultPayload);
       index += 1;
     }
-    if (slice.length === 0) continue;
-    await publishAll(slice);
-    await waitCaughtUp(pipelineGroups());
-    slices += 1;
+    if (slice.length > 0) slices.push(slice);
   }
   return slices;
+}
+
+/** Publish the fleet slice by slice (`fleetSlices`); returns the number of slices. */
+async function publishFleet(runs: TransactionResultPayload[]): Promise<number> {
+  const slices = fleetSlices(runs);
+  let next = encodeRuns(slices[0] ?? []);
+  for (let i = 0; i < slices.length; i += 1) {
+    await publish(await next);
+    // The next slice is validated and encoded while the workers judge this one (its failure is
+    // thrown when it is awaited, in the next round).
+    next = encodeRuns(slices[i + 1] ?? []);
+    next.catch(() => undefined);
+    await waitCaughtUp(pipelineGroups());
+  }
+  return slices.length;
 }
 
 /** The PostgreSQL events of one transaction in the order they occurred. */
