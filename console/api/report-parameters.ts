@@ -1,0 +1,90 @@
+// Query parameters the report endpoints share (SLA, heatmap, runs): the filters, the period, the
+// time zone; and the checks between them (from before to, a period no longer than the configured
+// maximum), each refusal naming its parameter.
+import { z } from 'zod';
+import { type FieldProblem, InvalidParametersError } from '../endpoint.ts';
+import { filterNames } from '../queries/filters.ts';
+
+/** What the configuration limits (console.max_period_days). */
+export interface ReportLimits {
+  maxPeriodDays: number;
+}
+
+// Intl lists canonical names only (Asia/Calcutta, not Asia/Kolkata): a name it does not list is
+// taken when it has the Area/Location form and Intl knows it. Never an offset such as "+01:00":
+// PostgreSQL reads those as POSIX zones, east and west swapped.
+const listedZones = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
+function isTimeZone(name: string): boolean {
+  if (listedZones.has(name)) return true;
+  if (!/^[A-Za-z][A-Za-z_-]*(\/[A-Za-z0-9][A-Za-z0-9_+-]*)+$/.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const timeZoneParameter = z
+  .string()
+  .refine(isTimeZone, { message: 'not an IANA time zone name (e.g. Europe/Berlin, UTC)' })
+  .default('UTC')
+  .describe('IANA time zone of calendar periods (this week, today) and of the answer’s hours; default UTC');
+
+export const instantParameter = z.iso
+  .datetime({ offset: true })
+  .transform((text) => new Date(text))
+  .describe('ISO 8601 date and time with its offset, e.g. 2026-10-25T00:00:00+02:00');
+
+const uuidParameter = z.uuid().transform((id) => id.toLowerCase());
+
+export const filterParameters = {
+  project: z.string().min(1).optional().describe('only this project'),
+  service: z.string().min(1).optional().describe('only this service'),
+  transaction: uuidParameter.optional().describe('only this transaction (transaction_id)'),
+  robot: uuidParameter.optional().describe('only this robot (robot_id)'),
+  location: z.string().min(1).optional().describe('only this location: country/region/city, known parts'),
+  environment: z.string().min(1).optional().describe('only this environment'),
+} satisfies Record<(typeof filterNames)[number], z.ZodType>;
+
+export const periodParameters = {
+  from: instantParameter.optional(),
+  to: instantParameter.optional(),
+};
+
+/** The filters of a parsed query, nothing else. */
+export function filtersOf(query: Partial<Record<(typeof filterNames)[number], string>>) {
+  return Object.fromEntries(filterNames.map((name) => [name, query[name]]));
+}
+
+const dayMs = 86_400_000;
+
+/**
+ * The refusals of a period once its defaults are filled in: `from` not before `to` (when either
+ * was asked for), or longer than the configured maximum. Each names the parameter to change.
+ */
+export function periodProblems(
+  period: { from: Date; to: Date },
+  asked: { from?: Date | undefined; to?: Date | undefined },
+  limits: ReportLimits,
+): FieldProblem[] {
+  const named = asked.from !== undefined ? 'from' : 'to';
+  if (period.from >= period.to) {
+    if (asked.from === undefined && asked.to === undefined) return [];
+    if (asked.from === undefined) return [{ path: 'to', problem: 'leaves an empty period: give from too' }];
+    return [{ path: 'from', problem: asked.to === undefined ? 'must be before now' : 'must be before to' }];
+  }
+  if (period.to.getTime() - period.from.getTime() > limits.maxPeriodDays * dayMs)
+    return [
+      {
+        path: named,
+        problem: `the period may be at most ${limits.maxPeriodDays} days (console.max_period_days)`,
+      },
+    ];
+  return [];
+}
+
+/** Throws the 400 of `problems`, if any. */
+export function refuse(problems: FieldProblem[]): void {
+  if (problems.length > 0) throw new InvalidParametersError(problems);
+}

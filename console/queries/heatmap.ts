@@ -1,0 +1,134 @@
+// The duration heatmap: weekday × hour of day (7 × 24) in a time zone, per cell the mean and the
+// p90 duration of the non-FAIL runs that started in it (as the baseline, a FAIL's time is not a
+// duration of the journey), null where there were none.
+//
+// Whole UTC hours come from the rollups: in a zone whose offset is a whole number of hours a UTC
+// hour is one local hour. When the zone's offset is not a whole hour at some time in the period
+// (Asia/Kolkata, Australia/Adelaide, …) a UTC hour straddles two local hours, so the whole period is
+// read from the raw runs instead. The mean is exact; the p90 comes from the duration histograms
+// (duration-histogram.ts: within a factor 2^(1/8) of the exact percentile).
+import type { Pool } from 'pg';
+import { HistogramSum, histogramPercentile } from './duration-histogram.ts';
+import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
+import { type Period, type PeriodRange, rangeArrays, splitPeriod } from './period.ts';
+
+export interface HeatmapCell {
+  /** ISO weekday in the zone: 1 = Monday … 7 = Sunday. */
+  weekday: number;
+  /** Hour of the day in the zone, 0–23. */
+  hour: number;
+  /** Every run that started in the cell, FAIL included. */
+  runs: number;
+  /** Non-FAIL runs, the ones with a duration. */
+  durations: number;
+  mean_ms: number | null;
+  p90_ms: number | null;
+}
+
+/** Whether `tz`'s offset is a whole number of hours at every hour of the period. */
+async function wholeHourOffsets(pool: Pool, period: Period, tz: string): Promise<boolean> {
+  const { rows } = await pool.query<{ whole: boolean | null }>(
+    `SELECT bool_and(date_trunc('hour', h AT TIME ZONE $3) = h AT TIME ZONE $3) AS whole
+     FROM generate_series(date_trunc('hour', $1::timestamptz, 'UTC'), $2::timestamptz, interval '1 hour') AS h`,
+    [period.from, period.to, tz],
+  );
+  return rows[0]?.whole !== false;
+}
+
+export async function durationHeatmap(
+  pool: Pool,
+  request: { filters: RunFilters; period: Period; tz: string },
+): Promise<HeatmapCell[]> {
+  const { filters, period, tz } = request;
+  const ranges: PeriodRange[] = (await wholeHourOffsets(pool, period, tz))
+    ? splitPeriod('current', period)
+    : period.from < period.to
+      ? [{ period: 'current', source: 'raw', ...period }]
+      : [];
+  const parameters = new SqlParameters();
+  const zone = parameters.add(tz, '::text');
+  const rollup = rangeArrays(ranges, 'rollup');
+  const raw = rangeArrays(ranges, 'raw');
+  const rollupWhere = [
+    'h.hour_start >= p.from_at',
+    'h.hour_start < p.to_at',
+    ...filterConditions(filters, rollupColumns, parameters),
+  ];
+  const rawWhere = [
+    'r.started_at >= p.from_at',
+    'r.started_at < p.to_at',
+    ...filterConditions(filters, runColumns, parameters),
+  ];
+  const sql = `
+    WITH facts AS (
+      SELECT h.hour_start AT TIME ZONE ${zone} AS local, h.runs, h.duration_count, h.duration_sum_ms,
+        h.duration_min_ms, h.duration_max_ms, h.histogram_bins, h.histogram_counts
+      FROM unnest(${parameters.add(rollup.froms, '::timestamptz[]')}, ${parameters.add(rollup.tos, '::timestamptz[]')}) AS p(from_at, to_at)
+      JOIN synth_run_hours h ON true
+      WHERE ${rollupWhere.join(' AND ')}
+      UNION ALL
+      SELECT r.started_at AT TIME ZONE ${zone}, 1, d.count, d.ms, d.ms, d.ms,
+        CASE WHEN d.ms IS NULL THEN '{}'::smallint[] ELSE ARRAY[synth_duration_bin(d.ms)] END,
+        CASE WHEN d.ms IS NULL THEN '{}'::integer[] ELSE ARRAY[1] END
+      FROM unnest(${parameters.add(raw.froms, '::timestamptz[]')}, ${parameters.add(raw.tos, '::timestamptz[]')}) AS p(from_at, to_at)
+      JOIN synth_runs r ON true
+      CROSS JOIN LATERAL (SELECT CASE WHEN r.status = 'FAIL' THEN NULL ELSE r.duration_ms END AS ms,
+                                 (r.status <> 'FAIL')::int AS count) AS d
+      WHERE ${rawWhere.join(' AND ')}
+    ), cells AS (
+      SELECT extract(isodow FROM local)::int AS weekday, extract(hour FROM local)::int AS hour, *
+      FROM facts
+    ), bins AS (
+      SELECT weekday, hour, b.bin, sum(b.count)::bigint AS count
+      FROM cells, unnest(histogram_bins, histogram_counts) AS b(bin, count)
+      GROUP BY weekday, hour, b.bin
+    )
+    SELECT c.weekday, c.hour, c.runs, c.durations, c.duration_sum_ms, c.duration_min_ms, c.duration_max_ms,
+      (SELECT array_agg(bin ORDER BY bin) FROM bins WHERE bins.weekday = c.weekday AND bins.hour = c.hour) AS bins,
+      (SELECT array_agg(count ORDER BY bin) FROM bins WHERE bins.weekday = c.weekday AND bins.hour = c.hour) AS counts
+    FROM (
+      SELECT weekday, hour, sum(runs)::bigint AS runs, sum(duration_count)::bigint AS durations,
+        sum(duration_sum_ms)::bigint AS duration_sum_ms, min(duration_min_ms) AS duration_min_ms,
+        max(duration_max_ms) AS duration_max_ms
+      FROM cells GROUP BY weekday, hour
+    ) AS c`;
+  const { rows } = await pool.query<{
+    weekday: number;
+    hour: number;
+    runs: string;
+    durations: string;
+    duration_sum_ms: string | null;
+    duration_min_ms: string | null;
+    duration_max_ms: string | null;
+    bins: number[] | null;
+    counts: string[] | null;
+  }>(sql, parameters.values);
+  const byCell = new Map(rows.map((row) => [`${row.weekday}|${row.hour}`, row]));
+  const cells: HeatmapCell[] = [];
+  for (let weekday = 1; weekday <= 7; weekday++) {
+    for (let hour = 0; hour < 24; hour++) {
+      const row = byCell.get(`${weekday}|${hour}`);
+      const durations = Number(row?.durations ?? 0);
+      let p90: number | null = null;
+      if (row !== undefined && durations > 0) {
+        const sum = new HistogramSum();
+        sum.add(
+          row.bins ?? [],
+          (row.counts ?? []).map(Number),
+          Number(row.duration_min_ms),
+          Number(row.duration_max_ms),
+        );
+        p90 = histogramPercentile(sum.histogram(), 0.9);
+      }
+      cells.push({
+        weekday,
+        hour,
+        runs: Number(row?.runs ?? 0),
+        durations,
+        mean_ms: durations === 0 ? null : Number(row?.duration_sum_ms) / durations,
+        p90_ms: p90,
+      });
+    }
+  }
+  return cells;
+}

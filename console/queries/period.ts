@@ -1,0 +1,76 @@
+// Periods of a report and how each is read: the whole UTC hours inside it from the hourly rollups,
+// the parts before the first and after the last whole hour from the raw runs, so a count is exact
+// for any period (a period in a zone whose offset is not a whole hour, or one starting at 10:17).
+//
+// Calendar arithmetic in a time zone (this week since Monday 00:00, today since 00:00, a DST change
+// in between) is PostgreSQL's date_trunc(…, zone): never a fixed offset.
+import type { Pool } from 'pg';
+
+export interface Period {
+  from: Date;
+  to: Date;
+}
+
+/** One slice of a period: `rollup` reads synth_*_hours rows of [from, to), `raw` the runs. */
+export interface PeriodRange {
+  period: string;
+  source: 'rollup' | 'raw';
+  from: Date;
+  to: Date;
+}
+
+const hourMs = 3_600_000;
+
+/** The rollup part (whole UTC hours) and the raw edges of a period; empty parts are left out. */
+export function splitPeriod(name: string, { from, to }: Period): PeriodRange[] {
+  const firstHour = Math.ceil(from.getTime() / hourMs) * hourMs;
+  const lastHour = Math.floor(to.getTime() / hourMs) * hourMs;
+  if (firstHour >= lastHour) return from < to ? [{ period: name, source: 'raw', from, to }] : [];
+  const ranges: PeriodRange[] = [];
+  if (from.getTime() < firstHour) ranges.push({ period: name, source: 'raw', from, to: new Date(firstHour) });
+  ranges.push({ period: name, source: 'rollup', from: new Date(firstHour), to: new Date(lastHour) });
+  if (lastHour < to.getTime()) ranges.push({ period: name, source: 'raw', from: new Date(lastHour), to });
+  return ranges;
+}
+
+export interface ReportPeriods {
+  current: Period;
+  /** The period of the same length just before `current`. */
+  previous: Period;
+  /** Since 00:00 today in the zone, until now. */
+  today: Period;
+}
+
+/**
+ * The periods of a report: `from` defaults to Monday 00:00 of the week `to` falls in, `to` to now,
+ * both in `tz` (an IANA zone name, already validated).
+ */
+export async function reportPeriods(
+  pool: Pool,
+  asked: { from?: Date | undefined; to?: Date | undefined; tz: string; now: Date },
+): Promise<ReportPeriods> {
+  const to = asked.to ?? asked.now;
+  const { rows } = await pool.query<{ week: Date; today: Date }>(
+    `SELECT date_trunc('week', $1::timestamptz, $3) AS week, date_trunc('day', $2::timestamptz, $3) AS today`,
+    [to, asked.now, asked.tz],
+  );
+  const [row] = rows;
+  if (row === undefined) throw new Error('date_trunc answered no row');
+  const from = asked.from ?? row.week;
+  const length = to.getTime() - from.getTime();
+  return {
+    current: { from, to },
+    previous: { from: new Date(from.getTime() - length), to: from },
+    today: { from: row.today, to: asked.now },
+  };
+}
+
+/** The ranges of several periods as the parallel arrays a query unnests: ($n::text[], …). */
+export function rangeArrays(ranges: readonly PeriodRange[], source: PeriodRange['source']) {
+  const chosen = ranges.filter((range) => range.source === source);
+  return {
+    periods: chosen.map((range) => range.period),
+    froms: chosen.map((range) => range.from.toISOString()),
+    tos: chosen.map((range) => range.to.toISOString()),
+  };
+}

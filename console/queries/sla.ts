@@ -1,0 +1,209 @@
+// The SLA report: per object of a level, runs by status in the period, the period before it of the
+// same length, and today; SLA % = OK runs / all runs, availability % = non-FAIL runs / all runs
+// (the step level counts steps the same way). Objects with runs in the period or the one before are
+// listed, worst SLA first.
+import type { Pool } from 'pg';
+import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
+import { type ReportPeriods, rangeArrays, splitPeriod } from './period.ts';
+
+export const slaLevels = ['all', 'project', 'service', 'transaction', 'robot', 'location', 'step'] as const;
+export type SlaLevel = (typeof slaLevels)[number];
+
+/** The columns a fact row has, and which of them identify an object of each level. */
+const factColumns = [
+  'project',
+  'service',
+  'transaction_id',
+  'transaction_name',
+  'robot_id',
+  'robot_name',
+  'location',
+  'step_index',
+  'step_name',
+] as const;
+type FactColumn = (typeof factColumns)[number];
+
+const levelColumns: Record<SlaLevel, { key: FactColumn[]; newest: FactColumn[] }> = {
+  all: { key: [], newest: [] },
+  project: { key: ['project'], newest: [] },
+  service: { key: ['project', 'service'], newest: [] },
+  transaction: { key: ['transaction_id'], newest: ['transaction_name', 'service', 'project'] },
+  robot: { key: ['robot_id'], newest: ['robot_name'] },
+  location: { key: ['location'], newest: [] },
+  step: {
+    key: ['transaction_id', 'step_index'],
+    newest: ['transaction_name', 'step_name', 'service', 'project'],
+  },
+};
+
+export interface StatusCounts {
+  runs: number;
+  ok: number;
+  warning: number;
+  fail: number;
+  /** 100 × ok / runs; null without runs. */
+  sla_percent: number | null;
+  /** 100 × (ok + warning) / runs; null without runs. */
+  availability_percent: number | null;
+}
+
+export interface SlaRow extends StatusCounts {
+  project: string | null;
+  service: string | null;
+  transaction_id: string | null;
+  transaction_name: string | null;
+  robot_id: string | null;
+  robot_name: string | null;
+  location: string | null;
+  step_index: number | null;
+  step_name: string | null;
+  previous: StatusCounts;
+  today: StatusCounts;
+  /** SLA % minus the previous period's, in percentage points; null when either has no runs. */
+  sla_change: number | null;
+  availability_change: number | null;
+}
+
+export function statusCounts(runs: number, ok: number, warning: number, fail: number): StatusCounts {
+  return {
+    runs,
+    ok,
+    warning,
+    fail,
+    sla_percent: runs === 0 ? null : (100 * ok) / runs,
+    availability_percent: runs === 0 ? null : (100 * (ok + warning)) / runs,
+  };
+}
+
+const change = (now: number | null, before: number | null): number | null =>
+  now === null || before === null ? null : now - before;
+
+const periodNames = ['current', 'previous', 'today'] as const;
+
+/** The facts of the ranges: rollup rows for whole hours, one row per raw run (or step) for the edges. */
+function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameters, periods: ReportPeriods) {
+  const ranges = periodNames.flatMap((name) => splitPeriod(name, periods[name]));
+  const rollup = rangeArrays(ranges, 'rollup');
+  const raw = rangeArrays(ranges, 'raw');
+  const rollupRanges = `unnest(${parameters.add(rollup.periods, '::text[]')}, ${parameters.add(rollup.froms, '::timestamptz[]')}, ${parameters.add(rollup.tos, '::timestamptz[]')}) AS p(period, from_at, to_at)`;
+  const rawRanges = `unnest(${parameters.add(raw.periods, '::text[]')}, ${parameters.add(raw.froms, '::timestamptz[]')}, ${parameters.add(raw.tos, '::timestamptz[]')}) AS p(period, from_at, to_at)`;
+  const rollupWhere = [
+    'h.hour_start >= p.from_at',
+    'h.hour_start < p.to_at',
+    ...filterConditions(filters, rollupColumns, parameters),
+  ];
+  const rawWhere = [
+    'r.started_at >= p.from_at',
+    'r.started_at < p.to_at',
+    ...filterConditions(filters, runColumns, parameters),
+  ];
+  const runDimensions = `coalesce(r.project, '') AS project, r.service, r.transaction_id, r.transaction_name, r.robot_id,
+      coalesce(r.robot_name, '') AS robot_name, synth_location_key(r.location_country, r.location_region, r.location_city) AS location`;
+  if (level === 'step')
+    return `
+    SELECT p.period, h.hour_start AS at, h.project, h.service, h.transaction_id, h.transaction_name, h.robot_id,
+      h.robot_name, h.location, h.step_index, h.step_name, h.runs, h.ok, h.warning, h.fail
+    FROM ${rollupRanges} JOIN synth_step_hours h ON true
+    WHERE ${rollupWhere.join(' AND ')}
+    UNION ALL
+    SELECT p.period, r.started_at, ${runDimensions}, s.step_index, s.name,
+      1, (s.status = 'OK')::int, (s.status = 'WARNING')::int, (s.status = 'FAIL')::int
+    FROM ${rawRanges} JOIN synth_runs r ON true
+    JOIN synth_step_runs s ON s.robot_id = r.robot_id AND s.result_id = r.result_id
+    WHERE ${rawWhere.join(' AND ')}`;
+  return `
+    SELECT p.period, h.hour_start AS at, h.project, h.service, h.transaction_id, h.transaction_name, h.robot_id,
+      h.robot_name, h.location, NULL::integer AS step_index, NULL::text AS step_name, h.runs, h.ok, h.warning, h.fail
+    FROM ${rollupRanges} JOIN synth_run_hours h ON true
+    WHERE ${rollupWhere.join(' AND ')}
+    UNION ALL
+    SELECT p.period, r.started_at, ${runDimensions}, NULL, NULL,
+      1, (r.status = 'OK')::int, (r.status = 'WARNING')::int, (r.status = 'FAIL')::int
+    FROM ${rawRanges} JOIN synth_runs r ON true
+    WHERE ${rawWhere.join(' AND ')}`;
+}
+
+export async function slaReport(
+  pool: Pool,
+  request: { level: SlaLevel; filters: RunFilters; periods: ReportPeriods },
+): Promise<SlaRow[]> {
+  const parameters = new SqlParameters();
+  const facts = factsSql(request.level, request.filters, parameters, request.periods);
+  const { key, newest } = levelColumns[request.level];
+  const shown = factColumns.map((column) => {
+    if (key.includes(column)) return column;
+    if (newest.includes(column)) return `(array_agg(${column} ORDER BY at DESC))[1] AS ${column}`;
+    return `NULL AS ${column}`;
+  });
+  const sums = periodNames.flatMap((period) =>
+    ['runs', 'ok', 'warning', 'fail'].map(
+      (count) =>
+        `coalesce(sum(${count}) FILTER (WHERE period = '${period}'), 0)::bigint AS ${period}_${count}`,
+    ),
+  );
+  const sql = `
+    WITH facts AS (${facts})
+    SELECT ${[...shown, ...sums].join(',\n      ')}
+    FROM facts
+    ${key.length === 0 ? '' : `GROUP BY ${key.join(', ')}`}
+    HAVING coalesce(sum(runs) FILTER (WHERE period IN ('current', 'previous')), 0) > 0`;
+  const { rows } = await pool.query<Record<string, unknown>>(sql, parameters.values);
+  const report = rows.map((row): SlaRow => {
+    const counts = (period: string) =>
+      statusCounts(
+        Number(row[`${period}_runs`]),
+        Number(row[`${period}_ok`]),
+        Number(row[`${period}_warning`]),
+        Number(row[`${period}_fail`]),
+      );
+    const current = counts('current');
+    const previous = counts('previous');
+    const text = (column: FactColumn) => {
+      const value = row[column];
+      return value === null || value === undefined || value === '' ? null : String(value);
+    };
+    return {
+      project: text('project'),
+      service: text('service'),
+      transaction_id: text('transaction_id'),
+      transaction_name: text('transaction_name'),
+      robot_id: text('robot_id'),
+      robot_name: text('robot_name'),
+      location: text('location'),
+      step_index: row.step_index === null ? null : Number(row.step_index),
+      step_name: text('step_name'),
+      ...current,
+      previous,
+      today: counts('today'),
+      sla_change: change(current.sla_percent, previous.sla_percent),
+      availability_change: change(current.availability_percent, previous.availability_percent),
+    };
+  });
+  return report.sort(worstFirst);
+}
+
+/** Worst first: lowest SLA (none last), then lowest availability, most failures, then by name. */
+function worstFirst(a: SlaRow, b: SlaRow): number {
+  const low = (x: number | null, y: number | null) =>
+    x === y ? 0 : x === null ? 1 : y === null ? -1 : x - y;
+  return (
+    low(a.sla_percent, b.sla_percent) ||
+    low(a.availability_percent, b.availability_percent) ||
+    b.fail - a.fail ||
+    objectName(a).localeCompare(objectName(b))
+  );
+}
+
+const objectName = (row: SlaRow): string =>
+  [
+    row.project,
+    row.service,
+    row.transaction_name,
+    row.transaction_id,
+    row.robot_name,
+    row.robot_id,
+    row.location,
+    row.step_index,
+  ]
+    .map((part) => part ?? '')
+    .join('|');
