@@ -7,7 +7,7 @@ import { openKeyView } from '../auth/key-view.ts';
 import { requireSection, runProcess, sectionOf } from '../core/index.ts';
 import { describeEndpoint } from '../core/logging.ts';
 import { openKafka } from '../topics/bus.ts';
-import { endpoints } from './api/index.ts';
+import { consoleEndpoints } from './api/index.ts';
 import { consoleConfig } from './config.ts';
 import { endpointRouter, openApiDocument, openApiRouter } from './endpoint.ts';
 import { openStores, storeProbes, watchStoreHealth } from './stores.ts';
@@ -72,6 +72,7 @@ export function runConsole(args: string[]): Promise<never> {
         metrics: context.metrics,
         process: 'console',
       });
+      const endpoints = consoleEndpoints({ limits: stores.limits });
       const document = openApiDocument(endpoints, apiInfo);
       return {
         // Not ready before the keys view has read the whole topic: a revoked key must not pass.

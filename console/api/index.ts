@@ -1,5 +1,14 @@
 // Every endpoint of the read API, in the order the OpenAPI document lists them. An endpoint is a
-// declaration in a file of its own here (console/endpoint.ts says what one states).
+// declaration in a file of its own here (console/endpoint.ts says what one states); those that
+// depend on the config get it from `settings`.
 import type { AnyEndpoint } from '../endpoint.ts';
+import { catalogueEndpoints } from './catalogue.ts';
 
-export const endpoints: readonly AnyEndpoint[] = [];
+export interface EndpointSettings {
+  /** `console.max_period_days`: the longest period a question may ask about. */
+  limits: { maxPeriodDays: number };
+}
+
+export function consoleEndpoints(_settings: EndpointSettings): readonly AnyEndpoint[] {
+  return [...catalogueEndpoints];
+}

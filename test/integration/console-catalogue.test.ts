@@ -1,0 +1,301 @@
+// The console end to end on the real stack: a console process of the test's own (its own Kafka
+// identity, its own view of the key topic) over a database of the test's own that a gateway and
+// synth-store of the test's own fill. The catalogue's five endpoints answer what was uploaded and
+// defined, with the current state from open events; every JSON answer is valid against the OpenAPI
+// document the console serves, and the CSV of each holds the same rows. A results:write-only key is
+// 403 and no key or a revoked managed key 401 on every endpoint; the revocation reaches the console
+// within 10 s.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { sha256Hex } from '../../core/sha256.ts';
+import { openApiChecker, startConsole, type TestConsole } from './console.ts';
+import { freshResult, type Pipeline, runCli, startPipeline, upload, waitFor } from './stack.ts';
+
+const tag = randomUUID().slice(0, 8);
+const readKey = `test-read-${randomUUID()}`;
+const writeOnlyKey = `test-write-${randomUUID()}`;
+const project = `console-it-${tag}`;
+const service = `shop-${tag}`;
+const location = {
+  country: 'NL',
+  region: 'Noord-Holland',
+  city: `Amsterdam-${tag}`,
+  latitude: 52.37,
+  longitude: 4.9,
+};
+const locationKey = `NL/Noord-Holland/Amsterdam-${tag}`;
+const robotId = randomUUID();
+const robotName = `robot-${tag}`;
+const defined = { id: randomUUID(), name: `Checkout ${tag}`, cron: '*/5 * * * *', target: 12.5 };
+const undefinedRun = { id: randomUUID(), name: `Search ${tag}` };
+const neverRun = { id: randomUUID(), name: `Report ${tag}`, cron: '15 3 * * *', target: 600 };
+
+const kinds = ['projects', 'services', 'transactions', 'robots', 'locations'] as const;
+const operationOf = {
+  projects: 'listProjects',
+  services: 'listServices',
+  transactions: 'listTransactions',
+  robots: 'listRobots',
+  locations: 'listLocations',
+} as const;
+
+type Row = Record<string, unknown>;
+
+describe('console: the catalogue', () => {
+  let pipeline: Pipeline;
+  let consoleProcess: TestConsole;
+  let checker: Awaited<ReturnType<typeof openApiChecker>>;
+  const managedKeys: string[] = [];
+  const finishedAt: string[] = [];
+
+  const get = (path: string, key: string | null, headers: Record<string, string> = {}) =>
+    fetch(`${consoleProcess.url}${path}`, {
+      headers: { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...headers },
+    });
+  /** The JSON rows of a catalogue list, checked against the document. */
+  const list = async (kind: (typeof kinds)[number], key = readKey, query = ''): Promise<Row[]> => {
+    const response = await get(`/api/v1/catalogue/${kind}${query}`, key);
+    const body = (await response.json()) as Record<string, Row[]>;
+    assert.equal(response.status, 200, JSON.stringify(body));
+    checker.assertDocumented(operationOf[kind], 200, body);
+    const rows = body[kind];
+    assert.ok(Array.isArray(rows));
+    return rows;
+  };
+  const keys = (...args: string[]) => runCli(['keys', ...args, '--config.file', pipeline.setup.configFile]);
+
+  before(async () => {
+    pipeline = await startPipeline();
+    const { setup } = pipeline;
+    consoleProcess = await startConsole(setup, {
+      api_keys: [
+        { name: 'reader', sha256: sha256Hex(readKey), scopes: ['read'] },
+        { name: 'writer', sha256: sha256Hex(writeOnlyKey), scopes: ['results:write'] },
+      ],
+      // The 401s below are on purpose; throttling has tests of its own (auth-failures, api-keys).
+      failed_auth_burst: 1_000_000,
+    });
+    checker = await openApiChecker(consoleProcess.url);
+
+    const definitions = await fetch(`${setup.gatewayUrl}/api/v1/transactions/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${setup.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(
+        [defined, neverRun].map((d) => ({
+          uuid: d.id,
+          name: d.name,
+          cron: d.cron,
+          code: 'await run();',
+          target_duration: d.target,
+          metadata: { team: 'web' },
+        })),
+      ),
+    });
+    assert.equal(definitions.status, 200, await definitions.text());
+    for (const transaction of [defined, undefinedRun]) {
+      const result = freshResult({
+        transaction_id: transaction.id,
+        transaction_name: transaction.name,
+        service,
+        project,
+        robot_id: robotId,
+        robot_name: robotName,
+        location,
+      });
+      finishedAt.push(result.finished_at);
+      const answer = await upload(setup.gatewayUrl, setup.apiKey, result);
+      assert.equal(answer.status, 202, JSON.stringify(answer.body));
+    }
+    await waitFor('the runs and definitions stored', async () => {
+      const runs = await pipeline.storedCount();
+      const { rows } = await pipeline.database.pool.query('SELECT count(*)::int AS n FROM synth_definitions');
+      return runs === 2 && rows[0].n === 2;
+    });
+  });
+
+  after(async () => {
+    await consoleProcess?.stop();
+    await Promise.all(managedKeys.map((id) => keys('revoke', id)));
+    await pipeline?.close();
+  });
+
+  test('each list answers what was uploaded and defined, as the OpenAPI document says', async () => {
+    const [projects, services, transactions, robots, locations] = (await Promise.all(
+      kinds.map((kind) => list(kind)),
+    )) as [Row[], Row[], Row[], Row[], Row[]];
+    const newest = [...finishedAt].sort().at(-1);
+    assert.deepEqual(projects, [
+      {
+        name: project,
+        first_seen_at: [...finishedAt].sort()[0],
+        last_seen_at: newest,
+        services: 1,
+        transactions: 2,
+        state: 'OK',
+      },
+    ]);
+    assert.deepEqual(
+      services.map((s) => [s.project, s.name, s.transactions, s.state]),
+      [[project, service, 2, 'OK']],
+    );
+    const byId = new Map(transactions.map((t) => [t.transaction_id, t]));
+    assert.equal(transactions.length, 3, 'two run, one only defined');
+    assert.deepEqual(byId.get(defined.id), {
+      transaction_id: defined.id,
+      name: defined.name,
+      service,
+      project,
+      first_seen_at: finishedAt[0],
+      last_seen_at: finishedAt[0],
+      state: 'OK',
+      open_problems: 0,
+      definition: {
+        name: defined.name,
+        cron: defined.cron,
+        target_duration_s: defined.target,
+        description: null,
+        metadata: { team: 'web' },
+        updated_at: (byId.get(defined.id)?.definition as Row | null)?.updated_at,
+      },
+    });
+    assert.match(String((byId.get(defined.id)?.definition as Row | undefined)?.updated_at), /Z$/);
+    assert.equal(byId.get(undefinedRun.id)?.definition, null);
+    assert.deepEqual(
+      [byId.get(neverRun.id)?.service, byId.get(neverRun.id)?.last_seen_at, byId.get(neverRun.id)?.name],
+      [null, null, neverRun.name],
+    );
+    assert.equal((byId.get(neverRun.id)?.definition as Row | undefined)?.cron, neverRun.cron);
+    assert.deepEqual(robots, [
+      { robot_id: robotId, name: robotName, first_seen_at: finishedAt[0], last_seen_at: newest },
+    ]);
+    assert.deepEqual(locations, [
+      {
+        location: locationKey,
+        ...location,
+        first_seen_at: finishedAt[0],
+        last_seen_at: newest,
+        state: 'OK',
+      },
+    ]);
+    // Filters: a project or service that names nothing is an empty list.
+    assert.equal((await list('transactions', readKey, `?project=${project}&service=${service}`)).length, 2);
+    assert.deepEqual(await list('services', readKey, '?project=nothing-here'), []);
+  });
+
+  test('the CSV of each list holds the same rows as its JSON (Accept: text/csv and ?format=csv)', async () => {
+    for (const kind of kinds) {
+      const rows = await list(kind);
+      const viaFormat = await get(`/api/v1/catalogue/${kind}?format=csv`, readKey);
+      const viaAccept = await get(`/api/v1/catalogue/${kind}`, readKey, { accept: 'text/csv' });
+      assert.equal(viaFormat.status, 200);
+      assert.match(viaFormat.headers.get('content-type') ?? '', /^text\/csv/);
+      const text = await viaFormat.text();
+      assert.equal(await viaAccept.text(), text);
+      const table = parse(text, { columns: true }) as Record<string, string>[];
+      assert.equal(table.length, rows.length, kind);
+      table.forEach((csvRow, i) => {
+        const row = rows[i] as Row;
+        const definition = (row.definition ?? null) as Row | null;
+        for (const [column, cell] of Object.entries(csvRow)) {
+          const value =
+            column in row
+              ? row[column]
+              : column === 'definition_updated_at'
+                ? definition?.updated_at
+                : definition?.[column];
+          assert.equal(
+            cell,
+            value === null || value === undefined ? '' : String(value),
+            `${kind}[${i}].${column}`,
+          );
+        }
+      });
+    }
+  });
+
+  test('the current state comes from the open events: critical, then warning, then cleared', async () => {
+    const event = async (action: 'open' | 'clear', severity: string, kind: string, minutes: number) => {
+      // The console only reads; the events are the synth-store's rows, written here as it writes them.
+      await pipeline.database.pool.query(
+        `INSERT INTO synth_events (event_id, action, kind, severity, transaction_id, transaction_name, service,
+           environment, location, occurred_at, value, text, suppressed, source_topic, source_partition, source_offset)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'production', $8, now() - make_interval(mins => $9), '', '', false, 'test', 0, 0)`,
+        [randomUUID(), action, kind, severity, defined.id, defined.name, service, locationKey, minutes],
+      );
+    };
+    const states = async () => {
+      const [projects, services, transactions, locations] = (await Promise.all(
+        (['projects', 'services', 'transactions', 'locations'] as const).map((kind) => list(kind)),
+      )) as [Row[], Row[], Row[], Row[]];
+      return [
+        projects[0]?.state,
+        services[0]?.state,
+        transactions.find((t) => t.transaction_id === defined.id)?.state,
+        transactions.find((t) => t.transaction_id === undefinedRun.id)?.state,
+        locations[0]?.state,
+      ];
+    };
+    await event('open', 'critical', 'availability', 10);
+    await event('open', 'warning', 'performance', 9);
+    assert.deepEqual(await states(), ['CRITICAL', 'CRITICAL', 'CRITICAL', 'OK', 'CRITICAL']);
+    await event('clear', 'normal', 'availability', 5);
+    assert.deepEqual(await states(), ['WARNING', 'WARNING', 'WARNING', 'OK', 'WARNING']);
+    await event('clear', 'normal', 'performance', 4);
+    assert.deepEqual(await states(), ['OK', 'OK', 'OK', 'OK', 'OK']);
+  });
+
+  test('a results:write key is 403, no key 401, a read key made with the CLI works until it is revoked (401 within 10 s)', async (t) => {
+    const created = await keys('create', '--scope', 'read', '--name', `console-it-${tag}`);
+    assert.equal(created.code, 0, created.output);
+    const id = /^id: ([0-9a-f]{16})$/m.exec(created.output)?.[1];
+    const managed = /^key: (pa_\S+)$/m.exec(created.output)?.[1];
+    assert.ok(id !== undefined && managed !== undefined, created.output);
+    managedKeys.push(id);
+    await waitFor(
+      'the console to know the new key',
+      async () => (await get('/api/v1/catalogue/robots', managed)).status === 200,
+      10_000,
+    );
+
+    for (const kind of kinds) {
+      const path = `/api/v1/catalogue/${kind}`;
+      const forbidden = await get(path, writeOnlyKey);
+      assert.equal(forbidden.status, 403, kind);
+      checker.assertDocumented(operationOf[kind], 403, await forbidden.json());
+      const missing = await get(path, null);
+      assert.equal(missing.status, 401, kind);
+      checker.assertDocumented(operationOf[kind], 401, await missing.json());
+      assert.equal((await get(path, managed)).status, 200, kind);
+    }
+
+    const revoked = await keys('revoke', id);
+    assert.equal(revoked.code, 0, revoked.output);
+    const revokedAt = Date.now();
+    await waitFor(
+      'the console to refuse the revoked key',
+      async () => (await get('/api/v1/catalogue/robots', managed)).status === 401,
+      10_000,
+      100,
+    );
+    const tookMs = Date.now() - revokedAt;
+    for (const kind of kinds)
+      assert.equal((await get(`/api/v1/catalogue/${kind}`, managed)).status, 401, kind);
+    t.diagnostic(`revoked key refused ${tookMs} ms after 'keys revoke' returned`);
+  });
+
+  test('unknown or bad parameters are a 400 naming each; requests are counted per operation', async () => {
+    const response = await get('/api/v1/catalogue/services?project=&colour=red&format=xml', readKey);
+    assert.equal(response.status, 400);
+    const body = (await response.json()) as { error: { fields: { path: string }[] } };
+    checker.assertDocumented('listServices', 400, body);
+    assert.deepEqual(body.error.fields.map((field) => field.path).sort(), ['colour', 'format', 'project']);
+    const metrics = await (await fetch(`${consoleProcess.url}/metrics`)).text();
+    assert.match(
+      metrics,
+      /^primoart_console_request_duration_seconds_count\{operation="listServices",code="400"\} [1-9]/m,
+    );
+    assert.match(metrics, /^primoart_console_auth_failures_total\{reason="missing_key"\} [1-9]/m);
+  });
+});
