@@ -169,6 +169,13 @@ const cliName = {
   forwarder: 'alerta-forwarder',
 } as const;
 
+/**
+ * The detector is ready once it has read the whole compacted baselines topic, which every test's
+ * baseline worker adds to (800 MB on the development machine): on a loaded machine that alone can
+ * take over the usual minute.
+ */
+const readyTimeoutMs: Partial<Record<WorkerName, number>> = { detector: 5 * 60_000 };
+
 /** Start workers side by side (each start is mostly waiting for its dependencies and its group). */
 async function startWorkers(...which: WorkerName[]): Promise<void> {
   const started = await Promise.allSettled(
@@ -176,6 +183,7 @@ async function startWorkers(...which: WorkerName[]): Promise<void> {
       w.running[name] = await startReady(
         ['worker', cliName[name], '--config.file', w.configFile],
         w.urls[name],
+        readyTimeoutMs[name],
       );
     }),
   );
