@@ -30,16 +30,20 @@ const ctx: StackContext = {
   exec: async () => '',
 };
 
-test('VictoriaMetrics scrapes the gateway and every worker of the stack config, one job each', () => {
+test('VictoriaMetrics scrapes the gateway, the console and every worker of the stack config, one job each', () => {
   const config = stackConfig(ctx) as {
     gateway: { listen: string };
+    console: { listen: string };
     workers: Record<string, { listen: string }>;
   };
   const { scrape_configs: jobs } = parse(scrapeConfig(ctx)) as {
     scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
   };
   const targets = Object.fromEntries(jobs.map((job) => [job.job_name, job.static_configs[0]?.targets]));
-  const expected: Record<string, string[]> = { gateway: [config.gateway.listen] };
+  const expected: Record<string, string[]> = {
+    gateway: [config.gateway.listen],
+    console: [config.console.listen],
+  };
   for (const [name, worker] of Object.entries(config.workers)) expected[name] = [worker.listen];
   assert.deepEqual(targets, expected);
   assert.ok(targets['synth-store'], 'a worker of the stack is scraped');

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
+import { consoleProcessName } from '../../../console/bus-access.ts';
 import { kafkaProcessIdentities } from '../../../infra/stack/kafka-identities.ts';
 import { gatewayProcessName } from '../../../ingest-gateway/bus-access.ts';
 import { alertaForwarderDefinition } from '../../../workers/alerta-forwarder/definition.ts';
@@ -50,6 +51,9 @@ test('synthStoreTopics (what tests and benches reset) are the topics synth-store
   assert.deepEqual([...synthStoreTopics], definitions['synth-store']?.topics);
 });
 
-test('the local stack gives the gateway and every worker an identity of its own', () => {
-  assert.deepEqual([...kafkaProcessIdentities].sort(), [gatewayProcessName, ...workerNames].sort());
+test('the local stack gives the gateway, the console and every worker an identity of its own', () => {
+  assert.deepEqual(
+    [...kafkaProcessIdentities].sort(),
+    [gatewayProcessName, consoleProcessName, ...workerNames].sort(),
+  );
 });
