@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
+import { openStores } from '../../console/stores.ts';
 import { sha256Hex } from '../../core/sha256.ts';
 import { openApiChecker, startConsole, type TestConsole } from './console.ts';
-import { freshResult, type Pipeline, runCli, startPipeline, upload, waitFor } from './stack.ts';
+import { freshResult, type Pipeline, runCli, stack, startPipeline, upload, waitFor } from './stack.ts';
 
 const tag = randomUUID().slice(0, 8);
 const readKey = `test-read-${randomUUID()}`;
@@ -283,6 +284,25 @@ describe('console: the catalogue', () => {
     for (const kind of kinds)
       assert.equal((await get(`/api/v1/catalogue/${kind}`, managed)).status, 401, kind);
     t.diagnostic(`revoked key refused ${tookMs} ms after 'keys revoke' returned`);
+  });
+
+  test("the console's PostgreSQL sessions are read only: a write fails in the server", async () => {
+    const stores = openStores({
+      postgres: { url: pipeline.database.url, pool_max: 1 },
+      minio: { ...stack.minio(), bucket: 'unused', region: 'us-east-1' },
+      victoriaMetricsUrl: stack.victoriaMetricsUrl(),
+      victoriaLogsUrl: stack.victoriaLogsUrl(),
+      maxPeriodDays: 1,
+    });
+    try {
+      await assert.rejects(
+        stores.postgres.query('DELETE FROM synth_runs'),
+        /cannot execute DELETE in a read-only transaction/,
+      );
+      assert.equal(await pipeline.storedCount(), 2);
+    } finally {
+      await stores.postgres.end();
+    }
   });
 
   test('unknown or bad parameters are a 400 naming each; requests are counted per operation', async () => {
