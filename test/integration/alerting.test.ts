@@ -15,8 +15,8 @@
 // open/clear at Frankfurt, an alert for the transaction overall). And every other test's own
 // synth-store (metrics-store, logs-store) reads the results topic from its end too, so it stores
 // the fleet's 38,880 runs before the test's own records: beside this test, on a loaded machine,
-// dead-letters and artifact-store once missed their 30 and 60 s waits. So it runs alone
-// (`scripts/test-schedule.ts`).
+// dead-letters and artifact-store once missed their 30 and 60 s waits. So it runs beside unit tests
+// only (`scripts/test-schedule.ts`).
 //
 // With PRIMOART_WEEK_CHART_DIR=<dir> the test also writes the last week of the outage and of the
 // regression transaction at Frankfurt (runs, the baseline band from synth_baselines, the alert

@@ -90,3 +90,12 @@ test('a file kept apart waits while its opposite runs, and others go ahead of it
   assert.equal(nextFile([opposite], [file], 3), undefined);
   assert.equal(nextFile([file], [bystander], 3), file);
 });
+
+test('the fleet test runs beside unit tests only', () => {
+  const fleet = 'test/integration/alerting.test.ts';
+  const unit = 'test/unit/core/config.test.ts';
+  const integration = 'test/integration/otlp.test.ts';
+  assert.equal(nextFile([integration, unit], [fleet], 3), unit);
+  assert.equal(nextFile([fleet], [integration], 3), undefined);
+  assert.equal(nextFile([fleet], [unit], 3), fleet);
+});
