@@ -41,7 +41,7 @@ const commands: Record<string, Command> = {
   },
   test: {
     summary: 'install what is missing, start what the tests need, run lint, type-check and every test',
-    usage: 'primoart test [--unit-only] [--concurrency N] [--state-dir DIR]',
+    usage: 'primoart test [--unit-only] [--concurrency N] [--state-dir DIR] [TEST_FILE...]',
     run: async (args) => (await import('./test-command.ts')).testCommand(args),
   },
   'check config': {

@@ -4,7 +4,7 @@
 // scripts/test-schedule.ts places them, and a closing summary with the slowest and failed files.
 import { spawn } from 'node:child_process';
 import { globSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkPlacements, nextFile, startOrder } from './test-schedule.ts';
 
@@ -159,8 +159,9 @@ export function parseExportLines(text: string): Record<string, string> {
 }
 
 export async function testCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args,
+    allowPositionals: true,
     options: {
       'unit-only': { type: 'boolean', default: false },
       'state-dir': { type: 'string' },
@@ -174,6 +175,15 @@ export async function testCommand(args: string[]): Promise<number> {
     );
     return 2;
   }
+  // Test files named on the command line: only those run, placed as in a full run.
+  const every = testFiles(!values['unit-only']);
+  const named = positionals.map((file) => relative(repo, resolve(file)));
+  const unknown = named.filter((file) => !every.includes(file));
+  if (unknown.length > 0) {
+    process.stderr.write(`primoart test: not a test file of this run: ${unknown.join(', ')}\n`);
+    return 2;
+  }
+  const files = positionals.length === 0 ? every : every.filter((file) => named.includes(file));
   const stateArgs = values['state-dir'] ? ['--state-dir', values['state-dir']] : [];
   const cli = join(repo, 'scripts', 'cli.ts');
 
@@ -208,7 +218,6 @@ export async function testCommand(args: string[]): Promise<number> {
   } else if ((await checks) !== 0) {
     return 1;
   }
-  const files = testFiles(!values['unit-only']);
   process.stderr.write(`\nprimoart test: ${files.length} test files, up to ${concurrency} at a time\n`);
   const began = Date.now();
   const outcomes = await runFiles(files, concurrency, env);
