@@ -47,6 +47,29 @@ export interface CsvStream {
   rows: AsyncIterable<unknown[]>;
 }
 
+/** An answer of bytes (a screenshot) instead of JSON. */
+export interface BinaryAnswer {
+  /** 304: the client's copy (its If-None-Match) is current; no body then. */
+  status: 200 | 304;
+  /** Content-Type, ETag, Cache-Control, … */
+  headers: Record<string, string>;
+  body?: Readable;
+}
+
+/**
+ * Endpoints answering bytes: the media types they may answer and how. The bytes are the answer
+ * unless the client asks for JSON (`Accept: application/json` before them, or `?format=json`):
+ * then `handle`'s JSON, a description of the bytes.
+ */
+export interface BinaryHook<Query, Params> {
+  mediaTypes: string[];
+  send(
+    input: EndpointInput<Query, Params>,
+    stores: ConsoleStores,
+    request: { ifNoneMatch: string | undefined },
+  ): Promise<BinaryAnswer>;
+}
+
 /** One endpoint of the read API (design: console/api/<name>.ts). */
 export interface Endpoint<Query = unknown, Params = unknown, Body = unknown> {
   /** Also the OpenAPI operationId and the `operation` label of the request metrics. */
@@ -72,6 +95,8 @@ export interface Endpoint<Query = unknown, Params = unknown, Body = unknown> {
   csv?(body: Body): CsvTable;
   /** Tabular endpoints too large to hold in memory: CSV streamed from the stores (instead of `csv`). */
   csvStream?(input: EndpointInput<Query, Params>, stores: ConsoleStores, signal: AbortSignal): CsvStream;
+  /** Endpoints answering bytes (a screenshot): see BinaryHook. */
+  binary?: BinaryHook<Query, Params>;
   handle(input: EndpointInput<Query, Params>, stores: ConsoleStores): Promise<Body>;
 }
 
@@ -321,6 +346,19 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
 
       // (4) The answer.
       try {
+        if (
+          endpoint.binary !== undefined &&
+          request.query.format === undefined &&
+          request.accepts([...endpoint.binary.mediaTypes, 'application/json']) !== 'application/json'
+        ) {
+          const answer = await endpoint.binary.send(input, stores, {
+            ifNoneMatch: request.get('if-none-match'),
+          });
+          response.status(answer.status).set({ ...answer.headers, Vary: 'Accept' });
+          if (answer.body === undefined) response.end();
+          else await pipeline(answer.body, response);
+          return;
+        }
         if (format === 'csv' && endpoint.csvStream !== undefined) {
           const abort = new AbortController();
           response.once('close', () => abort.abort());
@@ -517,6 +555,8 @@ export function openApiDocument(
       'application/json': { schema: { $ref: `#/components/schemas/${id}Response` } },
     };
     if (tabular) content['text/csv'] = { schema: { type: 'string' } };
+    for (const mediaType of endpoint.binary?.mediaTypes ?? [])
+      content[mediaType] = { schema: { type: 'string', contentMediaType: mediaType } };
     const responses: Record<string, unknown> = {
       '200': { description: 'OK', content },
       '400': errorResponse('invalid or unknown parameters, each named in `fields`'),
@@ -526,6 +566,8 @@ export function openApiDocument(
       '503': errorResponse('a store this endpoint reads is down (named in `store`)'),
     };
     if (endpoint.params !== undefined) responses['404'] = errorResponse('no such object');
+    if (endpoint.binary !== undefined)
+      responses['304'] = { description: 'Not Modified: the copy the client has (If-None-Match) is current' };
     const operation: Record<string, unknown> = {
       operationId: id,
       summary: endpoint.summary,

@@ -3,6 +3,7 @@
 // depend on the config get it from `settings`.
 import type { AnyEndpoint } from '../endpoint.ts';
 import { catalogueEndpoints } from './catalogue.ts';
+import { runDetailEndpoint, screenshotEndpoint } from './run-detail.ts';
 
 export interface EndpointSettings {
   /** `console.max_period_days`: the longest period a question may ask about. */
@@ -10,5 +11,5 @@ export interface EndpointSettings {
 }
 
 export function consoleEndpoints(_settings: EndpointSettings): readonly AnyEndpoint[] {
-  return [...catalogueEndpoints];
+  return [...catalogueEndpoints, runDetailEndpoint, screenshotEndpoint];
 }
