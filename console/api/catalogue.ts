@@ -27,7 +27,11 @@ const nameFilter = z.string().min(1).max(256);
 /** As the event detector names a location: its known parts, joined by '/'. */
 const locationKey = `concat_ws('/', nullif(l.country, ''), nullif(l.region, ''), nullif(l.city, ''))`;
 
-/** The newest event of every problem, open and not suppressed, with its level (2 critical, 1 warning). */
+/**
+ * The newest event of every problem, open and not suppressed, with its level (2 critical, 1
+ * warning). Used as `WITH open AS MATERIALIZED (…)` and joined by set (GROUP BY), never from a
+ * correlated subquery: PostgreSQL would inline it and sort every event once per outer row.
+ */
 const openProblems = `
   SELECT transaction_id, location, CASE WHEN severity IN ('critical', 'major') THEN 2 ELSE 1 END AS level
   FROM (
@@ -86,13 +90,18 @@ export const listProjects = defineEndpoint({
       level: number | null;
     }>(
       stores,
-      `WITH open AS (${openProblems})
-       SELECT p.name, p.first_seen_at, p.last_seen_at,
-         (SELECT count(*)::int FROM synth_services s WHERE s.project = p.name) AS services,
-         (SELECT count(*)::int FROM synth_transactions t WHERE t.project = p.name) AS transactions,
-         (SELECT max(o.level) FROM open o JOIN synth_transactions t USING (transaction_id)
-           WHERE t.project = p.name) AS level
+      `WITH open AS MATERIALIZED (${openProblems}),
+       services AS (SELECT project, count(*)::int AS n FROM synth_services GROUP BY project),
+       transactions AS (SELECT project, count(*)::int AS n FROM synth_transactions GROUP BY project),
+       levels AS (
+         SELECT t.project, max(o.level) AS level
+         FROM open o JOIN synth_transactions t USING (transaction_id) GROUP BY t.project)
+       SELECT p.name, p.first_seen_at, p.last_seen_at, coalesce(s.n, 0) AS services,
+         coalesce(t.n, 0) AS transactions, l.level
        FROM synth_projects p
+       LEFT JOIN services s ON s.project = p.name
+       LEFT JOIN transactions t ON t.project = p.name
+       LEFT JOIN levels l ON l.project = p.name
        ORDER BY p.name`,
       [],
     );
@@ -149,13 +158,17 @@ export const listServices = defineEndpoint({
       level: number | null;
     }>(
       stores,
-      `WITH open AS (${openProblems})
-       SELECT s.project, s.name, s.first_seen_at, s.last_seen_at,
-         (SELECT count(*)::int FROM synth_transactions t
-           WHERE coalesce(t.project, '') = s.project AND t.service = s.name) AS transactions,
-         (SELECT max(o.level) FROM open o JOIN synth_transactions t USING (transaction_id)
-           WHERE coalesce(t.project, '') = s.project AND t.service = s.name) AS level
+      `WITH open AS MATERIALIZED (${openProblems}),
+       transactions AS (
+         SELECT coalesce(project, '') AS project, service, count(*)::int AS n
+         FROM synth_transactions GROUP BY 1, 2),
+       levels AS (
+         SELECT coalesce(t.project, '') AS project, t.service, max(o.level) AS level
+         FROM open o JOIN synth_transactions t USING (transaction_id) GROUP BY 1, 2)
+       SELECT s.project, s.name, s.first_seen_at, s.last_seen_at, coalesce(t.n, 0) AS transactions, l.level
        FROM synth_services s
+       LEFT JOIN transactions t ON t.project = s.project AND t.service = s.name
+       LEFT JOIN levels l ON l.project = s.project AND l.service = s.name
        WHERE ($1::text IS NULL OR s.project = $1)
        ORDER BY s.project, s.name`,
       [query.project ?? null],
@@ -259,16 +272,18 @@ export const listTransactions = defineEndpoint({
       definition_updated_at: Date | null;
     }>(
       stores,
-      `WITH open AS (${openProblems}),
+      `WITH open AS MATERIALIZED (${openProblems}),
+       problems AS (
+         SELECT transaction_id, max(level) AS level, count(*)::int AS n FROM open GROUP BY transaction_id),
        live AS (SELECT * FROM synth_definitions WHERE deleted_at IS NULL)
        SELECT coalesce(t.transaction_id, d.uuid) AS transaction_id,
          coalesce(t.name, d.name, '') AS name, t.service, t.project, t.first_seen_at, t.last_seen_at,
-         (SELECT max(o.level) FROM open o WHERE o.transaction_id = coalesce(t.transaction_id, d.uuid)) AS level,
-         (SELECT count(*)::int FROM open o WHERE o.transaction_id = coalesce(t.transaction_id, d.uuid)) AS open_problems,
+         p.level, coalesce(p.n, 0) AS open_problems,
          d.uuid IS NOT NULL AS defined, d.name AS definition_name, d.cron, d.target_duration_s, d.description,
          d.metadata, d.updated_at AS definition_updated_at
        FROM synth_transactions t
        FULL JOIN live d ON d.uuid = t.transaction_id
+       LEFT JOIN problems p ON p.transaction_id = coalesce(t.transaction_id, d.uuid)
        WHERE ($1::text IS NULL OR t.project = $1) AND ($2::text IS NULL OR t.service = $2)
        ORDER BY 2, 1`,
       [query.project ?? null, query.service ?? null],
@@ -400,11 +415,12 @@ export const listLocations = defineEndpoint({
       level: number | null;
     }>(
       stores,
-      `WITH open AS (${openProblems})
+      `WITH open AS MATERIALIZED (${openProblems}),
+       levels AS (SELECT location, max(level) AS level FROM open WHERE location IS NOT NULL GROUP BY location)
        SELECT ${locationKey} AS location, l.country, l.region, l.city,
-         l.latitude, l.longitude, l.first_seen_at, l.last_seen_at,
-         (SELECT max(o.level) FROM open o WHERE o.location = ${locationKey}) AS level
+         l.latitude, l.longitude, l.first_seen_at, l.last_seen_at, v.level
        FROM synth_locations l
+       LEFT JOIN levels v ON v.location = ${locationKey}
        WHERE ($1::text IS NULL OR l.country = $1)
        ORDER BY l.country, l.region, l.city`,
       [query.country ?? null],
