@@ -16,6 +16,7 @@ import type {
   OtelMetricPointRecord,
   OtelSpanRecord,
   SeriesBaselineRecord,
+  SlaTargetRecord,
   SynthArtifactRecord,
   TransactionDefinitionRecord,
   TransactionForecastRecord,
@@ -58,6 +59,7 @@ export const otelLogRecordSchema = loadRecordSchema<OtelLogRecord>('otel-log-rec
 export const baselineSchema = loadRecordSchema<SeriesBaselineRecord>('baseline');
 export const detectedEventSchema = loadRecordSchema<DetectedEventRecord>('detected-event');
 export const transactionForecastSchema = loadRecordSchema<TransactionForecastRecord>('transaction-forecast');
+export const slaTargetSchema = loadRecordSchema<SlaTargetRecord>('sla-target');
 
 export const recordSchemas: readonly RecordSchema[] = [
   transactionResultSchema,
@@ -71,6 +73,7 @@ export const recordSchemas: readonly RecordSchema[] = [
   baselineSchema,
   detectedEventSchema,
   transactionForecastSchema,
+  slaTargetSchema,
 ];
 
 /** The record schema the topic catalog calls `name`; throws naming the known ones otherwise. */

@@ -518,3 +518,25 @@ export interface Trend {
   /** Seven multiplicative weekday factors, Monday first, averaging 1 (all 1 under 14 days). */
   weekday_index: number[];
 }
+
+export interface SlaTarget<Time = number> {
+  /** What kind of object the target is for. */
+  level: SlaTargetLevel;
+  /** Levels project and service: the project's name ('' for a service of no project); null at level transaction. */
+  project: string | null;
+  /** Level service: the service's name; null otherwise. */
+  service: string | null;
+  /** Level transaction: the transaction (lowercase UUID); null otherwise. */
+  transaction_id: string | null;
+  /** The target SLA % (OK runs / all runs × 100), 0 to 100; null: the target was removed. */
+  target_percent: number | null;
+  /** Who: the id of the API key that set it (a managed key's id, or config:<name>). */
+  set_by_key_id: string;
+  /** When the console accepted the change. */
+  set_at: Time;
+  /** The console's id of the request, answered to the client with the change. */
+  request_id: string;
+}
+
+export const slaTargetLevelSymbols = ['project', 'service', 'transaction'] as const;
+export type SlaTargetLevel = (typeof slaTargetLevelSymbols)[number];

@@ -225,3 +225,6 @@ export type DetectedEventRecord = DetectedEventOf<number>;
 export type ApiKeyRecord = Avro.ApiKey;
 export type ApiKeyUsageRecord = Avro.ApiKeyUsage;
 export type TransactionDefinitionRecord = Avro.TransactionDefinition;
+
+// A target SLA % set through the console (sla-target.avsc on primoart.console.sla-targets.v1).
+export type SlaTargetRecord = Avro.SlaTarget;

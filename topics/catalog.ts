@@ -10,6 +10,7 @@ import {
   otelMetricPointSchema,
   otelSpanSchema,
   type RecordSchema,
+  slaTargetSchema,
   synthArtifactSchema,
   transactionDefinitionSchema,
   transactionForecastSchema,
@@ -170,6 +171,17 @@ export const topics = {
     maxMessageBytes: MiB,
     description:
       'problems opening and clearing, by the event detector; stored by synth-store, sent to Alerta',
+  },
+  slaTargets: {
+    name: 'primoart.console.sla-targets.v1',
+    partitions: 1,
+    valueSchema: slaTargetSchema,
+    key: 'the object, a JSON array: ["project", name], ["service", project, service] or ["transaction", transaction_id]',
+    // Compacted: the current target of every object is kept forever; synth-store keeps every change.
+    retentionMs: -1,
+    cleanupPolicy: 'compact',
+    maxMessageBytes: MiB,
+    description: 'target SLA % per project, service and transaction, set through the console (admin)',
   },
 } as const satisfies Record<string, TopicSpec>;
 

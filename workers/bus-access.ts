@@ -16,6 +16,7 @@ export const workerBusAccess = {
       topics.baselines.name,
       topics.forecasts.name,
       topics.events.name,
+      topics.slaTargets.name,
     ],
     writes: [deadLetters],
   },

@@ -2,16 +2,20 @@
 // the catalogue they carry; transaction definitions from primoart.synth.definitions.v1 into
 // synth_definitions; baselines, forecasts and detected events (primoart.baselines.v1,
 // primoart.forecasts.v1, primoart.events.v1) into synth_baselines, synth_forecasts and
-// synth_events. One worker, five topics: a message is decoded by the topic it came from.
+// synth_events; target SLAs set through the console (primoart.console.sla-targets.v1) into
+// synth_sla_targets and their audit. One worker, six topics: a message is decoded by the topic it
+// came from.
 import type { Pool } from 'pg';
 import type { TransactionDefinitionRecord } from '../../schemas/definition-records.ts';
 import type {
   DetectedEventRecord,
   SeriesBaselineRecord,
+  SlaTargetRecord,
   SynthResult,
   TransactionForecastRecord,
   TransactionResultRecord,
 } from '../../schemas/record-types.ts';
+import { slaTargetKey } from '../../schemas/sla-target.ts';
 import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
 import { PoisonRecordError } from '../../topics/poison-record.ts';
@@ -21,6 +25,7 @@ import { decodeByTopic, input } from '../inputs.ts';
 import { writeBaselines, writeForecasts } from './baselines-writer.ts';
 import { type DefinitionChange, writeDefinitions } from './definitions-writer.ts';
 import { writeEvents } from './events-writer.ts';
+import { type TargetChange, writeTargets } from './targets-writer.ts';
 import { writeRuns } from './writer.ts';
 
 export type SynthStoreRecord =
@@ -28,7 +33,8 @@ export type SynthStoreRecord =
   | { kind: 'definition'; change: DefinitionChange }
   | { kind: 'baseline'; baseline: SeriesBaselineRecord }
   | { kind: 'forecast'; forecast: TransactionForecastRecord }
-  | { kind: 'event'; event: DetectedEventRecord };
+  | { kind: 'event'; event: DetectedEventRecord }
+  | { kind: 'target'; change: TargetChange };
 
 /** The topics synth-store consumes, for tests and benches that reset its group (a unit test keeps them equal). */
 export const synthStoreTopics: readonly string[] = [
@@ -37,6 +43,7 @@ export const synthStoreTopics: readonly string[] = [
   topics.baselines.name,
   topics.forecasts.name,
   topics.events.name,
+  topics.slaTargets.name,
 ];
 
 /**
@@ -76,6 +83,7 @@ export function synthStoreDefinition(deps: {
   baselineCodec: ValueCodec<SeriesBaselineRecord>;
   forecastCodec: ValueCodec<TransactionForecastRecord>;
   eventCodec: ValueCodec<DetectedEventRecord>;
+  targetCodec: ValueCodec<SlaTargetRecord>;
 }): WorkerDefinition<SynthStoreRecord> {
   return {
     name: 'synth-store',
@@ -99,6 +107,16 @@ export function synthStoreDefinition(deps: {
         forecast: keyed(record, message, (forecast) => forecast.transaction_id),
       })),
       input(topics.events, deps.eventCodec, (record) => ({ kind: 'event', event: record })),
+      // The key names the object; a record published under another object's key is poison.
+      input(topics.slaTargets, deps.targetCodec, (record, message) => ({
+        kind: 'target',
+        change: {
+          objectKey: slaTargetKey(keyed(record, message, slaTargetKey)),
+          record,
+          partition: message.partition,
+          offset: message.offset,
+        },
+      })),
     ]),
     async write(records) {
       const runs = [];
@@ -106,6 +124,7 @@ export function synthStoreDefinition(deps: {
       const baselines = [];
       const forecasts = [];
       const events = [];
+      const targets = [];
       for (const { record, message } of records) {
         const source = { topic: message.topic, partition: message.partition, offset: message.offset };
         switch (record.kind) {
@@ -124,6 +143,9 @@ export function synthStoreDefinition(deps: {
           case 'event':
             events.push({ event: record.event, source });
             break;
+          case 'target':
+            targets.push(record.change);
+            break;
         }
       }
       if (runs.length > 0) await writeRuns(deps.pool, runs);
@@ -131,6 +153,7 @@ export function synthStoreDefinition(deps: {
       await writeBaselines(deps.pool, baselines);
       await writeForecasts(deps.pool, forecasts);
       await writeEvents(deps.pool, events);
+      await writeTargets(deps.pool, targets);
     },
   };
 }

@@ -1,4 +1,4 @@
-// The synth-store worker: PostgreSQL (migrated at start) and the codecs of its five topics.
+// The synth-store worker: PostgreSQL (migrated at start) and the codecs of its six topics.
 import pg from 'pg';
 import { describeEndpoint, requireSection } from '../../core/index.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
@@ -27,6 +27,7 @@ export const synthStoreWorker = defineWorker({
       baselineCodec: await codec(topics.baselines),
       forecastCodec: await codec(topics.forecasts),
       eventCodec: await codec(topics.events),
+      targetCodec: await codec(topics.slaTargets),
     });
     return { definition, close: () => pool.end() };
   },

@@ -77,6 +77,7 @@ test('the registry parses each .avsc once and finds records by the catalog name'
       ['baseline', 'io.primoart.baseline.v1.SeriesBaseline'],
       ['detected-event', 'io.primoart.events.v1.DetectedEvent'],
       ['transaction-forecast', 'io.primoart.baseline.v1.TransactionForecast'],
+      ['sla-target', 'io.primoart.console.v1.SlaTarget'],
     ],
   );
   assert.equal(recordType('transaction-result'), transactionResultSchema);

@@ -10,6 +10,7 @@ import type {
   SynthResult,
   TransactionForecastRecord,
 } from '../../../../schemas/record-types.ts';
+import { slaTargetKey } from '../../../../schemas/sla-target.ts';
 import { topics } from '../../../../topics/catalog.ts';
 import type { ValueCodec } from '../../../../topics/codec.ts';
 import { PoisonRecordError } from '../../../../topics/poison-record.ts';
@@ -204,6 +205,17 @@ function fixedCodec<T>(value: T): ValueCodec<T> {
   return { schemaId: 1, encode: async () => Buffer.alloc(0), decode: async () => value };
 }
 
+const target = {
+  level: 'service' as const,
+  project: 'shop/eu',
+  service: 'checkout',
+  transaction_id: null,
+  target_percent: 99.5,
+  set_by_key_id: 'config:admin',
+  set_at: Date.UTC(2026, 11, 2, 12),
+  request_id: '6f0c3b1e-8a4c-4a55-9d7e-1f1f2e3d4c5b',
+};
+
 const definition = synthStoreDefinition({
   pool: {} as Pool,
   codec: fixedCodec({} as never),
@@ -212,6 +224,7 @@ const definition = synthStoreDefinition({
   baselineCodec: fixedCodec(baseline),
   forecastCodec: fixedCodec(forecast),
   eventCodec: fixedCodec(toEventRecord(slowEvent)),
+  targetCodec: fixedCodec(target),
 });
 
 test('it reads the baseline, forecast and event topics too, each decoded by its topic and key', async () => {
@@ -221,6 +234,7 @@ test('it reads the baseline, forecast and event topics too, each decoded by its 
     topics.baselines.name,
     topics.forecasts.name,
     topics.events.name,
+    topics.slaTargets.name,
   ]);
   const decoded = await definition.decode(
     consumedMessage(0, { topic: topics.baselines.name, key: Buffer.from(baseline.series_key) }),
@@ -233,6 +247,25 @@ test('it reads the baseline, forecast and event topics too, each decoded by its 
     { kind: 'forecast', forecast },
   );
   assert.equal((await definition.decode(consumedMessage(2, { topic: topics.events.name }))).kind, 'event');
+  assert.deepEqual(
+    await definition.decode(
+      consumedMessage(3, {
+        topic: topics.slaTargets.name,
+        key: Buffer.from('["service","shop/eu","checkout"]'),
+      }),
+    ),
+    {
+      kind: 'target',
+      change: { objectKey: '["service","shop/eu","checkout"]', record: target, partition: 0, offset: '3' },
+    },
+  );
+});
+
+test('a target SLA is keyed by its object as a JSON array: a "/" in a name never joins two objects', () => {
+  assert.notEqual(
+    slaTargetKey({ level: 'service', project: 'a/b', service: 'c', transaction_id: null }),
+    slaTargetKey({ level: 'service', project: 'a', service: 'b/c', transaction_id: null }),
+  );
 });
 
 test('a tombstone or a record under another key on those topics is poison', async () => {
@@ -241,6 +274,15 @@ test('a tombstone or a record under another key on those topics is poison', asyn
     consumedMessage(0, { topic: topics.baselines.name, key: Buffer.from(`${transactionId}|run|*`) }),
     consumedMessage(0, { topic: topics.forecasts.name, key: Buffer.from('another') }),
     consumedMessage(0, { topic: topics.events.name, value: null }),
+    consumedMessage(0, {
+      topic: topics.slaTargets.name,
+      key: Buffer.from('["service","shop","eu/checkout"]'),
+    }),
+    consumedMessage(0, {
+      topic: topics.slaTargets.name,
+      key: Buffer.from('["service","shop/eu","checkout"]'),
+      value: null,
+    }),
   ])
     await assert.rejects(definition.decode(message), PoisonRecordError);
 });
