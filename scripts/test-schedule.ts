@@ -19,7 +19,10 @@ export const placements: Record<string, Placement> = {
     alone: "asserts one gateway's memory and event-loop delay under a soak: others' load would change them",
   },
   'test/integration/definitions.test.ts': {
-    apartFrom: ['test/integration/synth-store-catalogue.test.ts'],
+    apartFrom: [
+      'test/integration/synth-store-catalogue.test.ts',
+      'test/integration/console-catalogue.test.ts',
+    ],
     why:
       'both compare the whole definitions listing (its ETag, its body after a restart): a definition ' +
       'the other file adds meanwhile changes it',

@@ -117,6 +117,12 @@ describe('console: the catalogue', () => {
   });
 
   after(async () => {
+    // The definitions topic is shared: leave none of the test's behind.
+    for (const { id } of pipeline === undefined ? [] : [defined, neverRun])
+      await fetch(`${pipeline.setup.gatewayUrl}/api/v1/transactions/${id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${pipeline.setup.apiKey}` },
+      });
     await consoleProcess?.stop();
     await Promise.all(managedKeys.map((id) => keys('revoke', id)));
     await pipeline?.close();
