@@ -4,12 +4,18 @@
 import type { AnyEndpoint } from '../endpoint.ts';
 import { catalogueEndpoints } from './catalogue.ts';
 import { runDetailEndpoint, screenshotEndpoint } from './run-detail.ts';
+import { transactionDetailEndpoint } from './transaction-detail.ts';
 
 export interface EndpointSettings {
   /** `console.max_period_days`: the longest period a question may ask about. */
   limits: { maxPeriodDays: number };
 }
 
-export function consoleEndpoints(_settings: EndpointSettings): readonly AnyEndpoint[] {
-  return [...catalogueEndpoints, runDetailEndpoint, screenshotEndpoint];
+export function consoleEndpoints(settings: EndpointSettings): readonly AnyEndpoint[] {
+  return [
+    ...catalogueEndpoints,
+    runDetailEndpoint,
+    screenshotEndpoint,
+    transactionDetailEndpoint(settings.limits),
+  ];
 }

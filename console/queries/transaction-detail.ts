@@ -1,0 +1,482 @@
+// A transaction's detail over a period: its runs by interval (hours, or days in a time zone), by
+// location and by local day, its steps, the distribution of its durations in the MVP's buckets, the
+// baseline band the baseline worker stored (synth_baselines) and its forecast (synth_forecasts).
+//
+// Counts and durations come from synth-store's hourly rollups for the whole UTC hours of the period
+// and from the runs themselves for its edges (period.ts), as the SLA report does, so every count is
+// exact. A UTC hour lies in one local day only where the zone's offset is a whole number of hours;
+// where it is not somewhere in the period (Asia/Kolkata) everything is read from the runs. p50/p90
+// come from the rollups' duration histograms (duration-histogram.ts: within a factor 2^(1/8) of the
+// exact percentile). As everywhere, only non-FAIL runs (steps) have a duration figure.
+//
+// The duration distribution counts the runs themselves: the MVP's bucket edges (30, 60, 120, 300 s)
+// are not edges of the histograms' log-spaced bins, and its counts must be exact.
+import type { Pool } from 'pg';
+import { hourOfWeek } from '../../schemas/hour-of-week.ts';
+import { HistogramSum, histogramPercentile } from './duration-histogram.ts';
+import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
+import { type Period, type PeriodRange, rangeArrays, splitPeriod } from './period.ts';
+
+export type Interval = 'hour' | 'day';
+
+/** The MVP's duration buckets, in seconds: [from, to), the last one open. */
+export const durationBuckets: ReadonlyArray<{ from_s: number; to_s: number | null }> = [
+  { from_s: 0, to_s: 30 },
+  { from_s: 30, to_s: 60 },
+  { from_s: 60, to_s: 120 },
+  { from_s: 120, to_s: 300 },
+  { from_s: 300, to_s: null },
+];
+
+export interface Figures {
+  runs: number;
+  ok: number;
+  warning: number;
+  fail: number;
+  sla_percent: number | null;
+  availability_percent: number | null;
+  /** Non-FAIL runs: those whose duration counts. */
+  durations: number;
+  mean_ms: number | null;
+  p50_ms: number | null;
+  p90_ms: number | null;
+}
+
+/** Counts and a duration histogram that add up. */
+class Tally {
+  runs = 0;
+  ok = 0;
+  warning = 0;
+  fail = 0;
+  durations = 0;
+  sumMs = 0;
+  readonly histogram = new HistogramSum();
+
+  add(row: FactRow): void {
+    this.runs += Number(row.runs);
+    this.ok += Number(row.ok);
+    this.warning += Number(row.warning);
+    this.fail += Number(row.fail);
+    this.durations += Number(row.duration_count);
+    this.sumMs += Number(row.duration_sum_ms ?? 0);
+    this.histogram.add(
+      row.histogram_bins,
+      row.histogram_counts.map(Number),
+      row.duration_min_ms === null ? null : Number(row.duration_min_ms),
+      row.duration_max_ms === null ? null : Number(row.duration_max_ms),
+    );
+  }
+
+  p50(): number | null {
+    return this.durations === 0 ? null : histogramPercentile(this.histogram.histogram(), 0.5);
+  }
+
+  figures(): Figures {
+    const histogram = this.histogram.histogram();
+    return {
+      runs: this.runs,
+      ok: this.ok,
+      warning: this.warning,
+      fail: this.fail,
+      sla_percent: this.runs === 0 ? null : (100 * this.ok) / this.runs,
+      availability_percent: this.runs === 0 ? null : (100 * (this.ok + this.warning)) / this.runs,
+      durations: this.durations,
+      mean_ms: this.durations === 0 ? null : this.sumMs / this.durations,
+      p50_ms: this.durations === 0 ? null : histogramPercentile(histogram, 0.5),
+      p90_ms: this.durations === 0 ? null : histogramPercentile(histogram, 0.9),
+    };
+  }
+}
+
+interface FactRow {
+  /** The UTC hour (rollup rows) or the UTC hour a run started in. */
+  hour: Date;
+  /** The local date in tz, YYYY-MM-DD. */
+  day: string;
+  /** Run facts: the location key; step facts: the step index. */
+  part: string;
+  name: string | null;
+  runs: string;
+  ok: string;
+  warning: string;
+  fail: string;
+  duration_count: string;
+  duration_sum_ms: string | null;
+  duration_min_ms: string | null;
+  duration_max_ms: string | null;
+  histogram_bins: number[];
+  histogram_counts: string[];
+}
+
+/** Whether `tz`'s offset is a whole number of hours at every hour of the period. */
+async function wholeHourOffsets(pool: Pool, period: Period, tz: string): Promise<boolean> {
+  const { rows } = await pool.query<{ whole: boolean | null }>(
+    `SELECT bool_and(date_trunc('hour', h AT TIME ZONE $3) = h AT TIME ZONE $3) AS whole
+     FROM generate_series(date_trunc('hour', $1::timestamptz, 'UTC'), $2::timestamptz, interval '1 hour') AS h`,
+    [period.from, period.to, tz],
+  );
+  return rows[0]?.whole !== false;
+}
+
+/**
+ * Facts grouped by (UTC hour, local day, location) for runs or (…, step index) for steps: rollup
+ * rows of the whole hours, the runs (steps) of the edges grouped the same way, histograms merged.
+ */
+function factsSql(
+  kind: 'runs' | 'steps',
+  transactionId: string,
+  filters: RunFilters,
+  ranges: readonly PeriodRange[],
+  tz: string,
+  parameters: SqlParameters,
+): string {
+  const zone = parameters.add(tz, '::text');
+  const transaction = parameters.add(transactionId, '::uuid');
+  const rollup = rangeArrays(ranges, 'rollup');
+  const raw = rangeArrays(ranges, 'raw');
+  const rollupWhere = [
+    `h.transaction_id = ${transaction}`,
+    'h.hour_start >= p.from_at',
+    'h.hour_start < p.to_at',
+    ...filterConditions(filters, rollupColumns, parameters),
+  ];
+  const rawWhere = [
+    `r.transaction_id = ${transaction}`,
+    'r.started_at >= p.from_at',
+    'r.started_at < p.to_at',
+    ...filterConditions(filters, runColumns, parameters),
+  ];
+  const steps = kind === 'steps';
+  const table = steps ? 'synth_step_hours' : 'synth_run_hours';
+  const rollupPart = steps ? 'h.step_index::text' : 'h.location';
+  const rollupName = steps ? 'h.step_name' : 'NULL::text';
+  const rawPart = steps ? 's.step_index::text' : runColumns.location;
+  const rawName = steps ? 's.name' : 'NULL::text';
+  const rawStatus = steps ? 's.status' : 'r.status';
+  const rawDuration = steps ? 's.duration_ms' : 'r.duration_ms';
+  const rawJoin = steps
+    ? 'JOIN synth_step_runs s ON s.robot_id = r.robot_id AND s.result_id = r.result_id'
+    : '';
+  return `
+    WITH raw AS (
+      SELECT date_trunc('hour', r.started_at, 'UTC') AS hour,
+        to_char(r.started_at AT TIME ZONE ${zone}, 'YYYY-MM-DD') AS day, ${rawPart} AS part, ${rawName} AS name,
+        r.started_at AS at, ${rawStatus} AS status, ${rawDuration} AS duration_ms
+      FROM unnest(${parameters.add(raw.froms, '::timestamptz[]')}, ${parameters.add(raw.tos, '::timestamptz[]')}) AS p(from_at, to_at)
+      JOIN synth_runs r ON true ${rawJoin}
+      WHERE ${rawWhere.join(' AND ')}
+    ), raw_bins AS (
+      SELECT hour, day, part, synth_duration_bin(duration_ms) AS bin, count(*)::integer AS n
+      FROM raw WHERE status <> 'FAIL' GROUP BY 1, 2, 3, 4
+    ), raw_histograms AS (
+      SELECT hour, day, part, array_agg(bin ORDER BY bin) AS bins, array_agg(n ORDER BY bin) AS counts
+      FROM raw_bins GROUP BY 1, 2, 3
+    ), raw_facts AS (
+      SELECT hour, day, part, (array_agg(name ORDER BY at DESC))[1] AS name, count(*) AS runs,
+        count(*) FILTER (WHERE status = 'OK') AS ok, count(*) FILTER (WHERE status = 'WARNING') AS warning,
+        count(*) FILTER (WHERE status = 'FAIL') AS fail, count(*) FILTER (WHERE status <> 'FAIL') AS duration_count,
+        sum(duration_ms) FILTER (WHERE status <> 'FAIL') AS duration_sum_ms,
+        min(duration_ms) FILTER (WHERE status <> 'FAIL') AS duration_min_ms,
+        max(duration_ms) FILTER (WHERE status <> 'FAIL') AS duration_max_ms
+      FROM raw GROUP BY 1, 2, 3
+    )
+    SELECT h.hour_start AS hour, to_char(h.hour_start AT TIME ZONE ${zone}, 'YYYY-MM-DD') AS day,
+      ${rollupPart} AS part, ${rollupName} AS name, h.runs, h.ok, h.warning, h.fail, h.duration_count,
+      h.duration_sum_ms, h.duration_min_ms, h.duration_max_ms, h.histogram_bins, h.histogram_counts
+    FROM unnest(${parameters.add(rollup.froms, '::timestamptz[]')}, ${parameters.add(rollup.tos, '::timestamptz[]')}) AS p(from_at, to_at)
+    JOIN ${table} h ON true
+    WHERE ${rollupWhere.join(' AND ')}
+    UNION ALL
+    SELECT f.hour, f.day, f.part, f.name, f.runs, f.ok, f.warning, f.fail, f.duration_count, f.duration_sum_ms,
+      f.duration_min_ms, f.duration_max_ms, coalesce(b.bins, '{}'), coalesce(b.counts, '{}')
+    FROM raw_facts f LEFT JOIN raw_histograms b USING (hour, day, part)
+    ORDER BY hour`;
+}
+
+export interface BandFigures {
+  p10_ms: number | null;
+  p50_ms: number | null;
+  p90_ms: number | null;
+}
+
+export interface StoredBaseline extends BandFigures {
+  series_key: string;
+  state: string;
+  window_runs: number;
+  newest_run_at: Date;
+  availability: number | null;
+  hours: Array<BandFigures & { hour_of_week: number }>;
+}
+
+export interface TransactionDetailRequest {
+  transactionId: string;
+  /** location, robot, environment (the transaction is the path's). */
+  filters: RunFilters;
+  period: Period;
+  tz: string;
+  interval: Interval;
+}
+
+export interface TransactionDetail {
+  transaction: {
+    transaction_id: string;
+    name: string | null;
+    service: string | null;
+    project: string | null;
+  };
+  summary: Figures;
+  baseline: StoredBaseline | null;
+  points: Array<Figures & { from: Date; to: Date; band: BandFigures | null }>;
+  forecast: Array<{
+    day: string;
+    p50_ms: number | null;
+    availability: number | null;
+    computed_at: Date;
+    based_on_days: number;
+    method: string;
+  }>;
+  locations: Array<
+    Figures & {
+      location: string | null;
+      latitude: number | null;
+      longitude: number | null;
+      slower_than_others_percent: number | null;
+    }
+  >;
+  steps: Array<
+    Figures & {
+      index: number;
+      name: string;
+      fail_percent: number | null;
+      failure_share_percent: number | null;
+    }
+  >;
+  distribution: Array<{ from_s: number; to_s: number | null; runs: number }>;
+  daily: Array<{ day: string; runs: number; ok: number; warning: number; fail: number }>;
+}
+
+/** The transaction as the catalogue or its definition knows it; undefined when neither does. */
+async function transactionOf(pool: Pool, transactionId: string) {
+  const { rows } = await pool.query<{ name: string | null; service: string | null; project: string | null }>(
+    `SELECT t.name, t.service, t.project FROM synth_transactions t WHERE t.transaction_id = $1::uuid
+     UNION ALL
+     SELECT d.name, NULL, NULL FROM synth_definitions d WHERE d.uuid = $1::uuid AND d.deleted_at IS NULL
+     LIMIT 1`,
+    [transactionId],
+  );
+  return rows[0];
+}
+
+const bandOf = (band: Partial<BandFigures> | undefined): BandFigures | null =>
+  band === undefined
+    ? null
+    : { p10_ms: band.p10_ms ?? null, p50_ms: band.p50_ms ?? null, p90_ms: band.p90_ms ?? null };
+
+export async function transactionDetail(
+  pool: Pool,
+  request: TransactionDetailRequest,
+): Promise<TransactionDetail | undefined> {
+  const { transactionId, filters, period, tz, interval } = request;
+  const transaction = await transactionOf(pool, transactionId);
+  if (transaction === undefined) return undefined;
+
+  const ranges: PeriodRange[] = (await wholeHourOffsets(pool, period, tz))
+    ? splitPeriod('current', period)
+    : period.from < period.to
+      ? [{ period: 'current', source: 'raw', ...period }]
+      : [];
+  const seriesKey = `${transactionId}|run|${filters.location ?? '*'}`;
+  const runParameters = new SqlParameters();
+  const stepParameters = new SqlParameters();
+  const distributionParameters = new SqlParameters();
+  const distributionWhere = [
+    `r.transaction_id = ${distributionParameters.add(transactionId, '::uuid')}`,
+    `r.started_at >= ${distributionParameters.add(period.from, '::timestamptz')}`,
+    `r.started_at < ${distributionParameters.add(period.to, '::timestamptz')}`,
+    "r.status <> 'FAIL'",
+    ...filterConditions(filters, runColumns, distributionParameters),
+  ];
+  const [runFacts, stepFacts, distribution, baselines, forecasts, days, places] = await Promise.all([
+    pool.query<FactRow>(
+      factsSql('runs', transactionId, filters, ranges, tz, runParameters),
+      runParameters.values,
+    ),
+    pool.query<FactRow>(
+      factsSql('steps', transactionId, filters, ranges, tz, stepParameters),
+      stepParameters.values,
+    ),
+    pool.query<Record<string, string>>(
+      `SELECT ${durationBuckets
+        .map(
+          (bucket, index) =>
+            `count(*) FILTER (WHERE r.duration_ms >= ${bucket.from_s * 1000}${bucket.to_s === null ? '' : ` AND r.duration_ms < ${bucket.to_s * 1000}`}) AS b${index}`,
+        )
+        .join(', ')}
+       FROM synth_runs r WHERE ${distributionWhere.join(' AND ')}`,
+      distributionParameters.values,
+    ),
+    pool.query<StoredBaseline & { hours: Array<Record<string, unknown>> }>(
+      `SELECT series_key, state, window_runs, newest_run_at, p10_ms, p50_ms, p90_ms, availability, hours
+       FROM synth_baselines WHERE series_key = $1`,
+      [seriesKey],
+    ),
+    pool.query<{
+      day: string;
+      p50_ms: number | null;
+      availability: number | null;
+      computed_at: Date;
+      based_on_days: number;
+      method: string;
+    }>(
+      // Forecast days are UTC days (the baseline worker's); those of the period and the 7 after it.
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, p50_ms, availability, computed_at, based_on_days, method
+       FROM synth_forecasts
+       WHERE transaction_id = $1::uuid AND day >= ($2::timestamptz AT TIME ZONE 'UTC')::date
+         AND day <= ($3::timestamptz AT TIME ZONE 'UTC')::date + 7
+       ORDER BY day`,
+      [transactionId, period.from, period.to],
+    ),
+    // Every local day of the period, its start and end as instants (clipped to the period): local
+    // midnights (timestamp without zone) placed in the zone, so a day of a DST change has 23 or 25 hours.
+    pool.query<{ day: string; from_at: Date; to_at: Date }>(
+      `SELECT to_char(d, 'YYYY-MM-DD') AS day,
+         greatest($1::timestamptz, d::timestamp AT TIME ZONE $3) AS from_at,
+         least($2::timestamptz, (d + interval '1 day') AT TIME ZONE $3) AS to_at
+       FROM generate_series(($1::timestamptz AT TIME ZONE $3)::date::timestamp,
+                            (($2::timestamptz - interval '1 microsecond') AT TIME ZONE $3)::date::timestamp,
+                            interval '1 day') AS d
+       WHERE $1::timestamptz < $2::timestamptz`,
+      [period.from, period.to, tz],
+    ),
+    pool.query<{ location: string; latitude: number | null; longitude: number | null }>(
+      `SELECT synth_location_key(country, region, city) AS location, latitude, longitude FROM synth_locations`,
+    ),
+  ]);
+
+  const total = new Tally();
+  const byHour = new Map<number, Tally>();
+  const byDay = new Map<string, Tally>();
+  const byLocation = new Map<string, Tally>();
+  for (const row of runFacts.rows) {
+    total.add(row);
+    const hour = row.hour.getTime();
+    for (const [map, key] of [
+      [byHour, hour],
+      [byDay, row.day],
+      [byLocation, row.part],
+    ] as Array<[Map<unknown, Tally>, unknown]>) {
+      const tally = map.get(key) ?? new Tally();
+      map.set(key, tally);
+      tally.add(row);
+    }
+  }
+
+  const [baselineRow] = baselines.rows;
+  const baseline: StoredBaseline | null =
+    baselineRow === undefined
+      ? null
+      : {
+          ...baselineRow,
+          hours: baselineRow.hours.map((hour) => ({
+            hour_of_week: Number(hour.hour_of_week),
+            ...(bandOf(hour as Partial<BandFigures>) as BandFigures),
+          })),
+        };
+  // A learning band is provisional (nothing is judged against it): no band is drawn, as in the metrics.
+  const ready = baseline !== null && baseline.state === 'ready';
+
+  const points: TransactionDetail['points'] = [];
+  if (interval === 'hour') {
+    const hourMs = 3_600_000;
+    for (
+      let hour = Math.floor(period.from.getTime() / hourMs) * hourMs;
+      hour < period.to.getTime();
+      hour += hourMs
+    ) {
+      points.push({
+        from: new Date(Math.max(hour, period.from.getTime())),
+        to: new Date(Math.min(hour + hourMs, period.to.getTime())),
+        ...(byHour.get(hour) ?? new Tally()).figures(),
+        band: ready ? bandOf(baseline.hours[hourOfWeek(hour)]) : null,
+      });
+    }
+  } else {
+    for (const day of days.rows)
+      points.push({
+        from: day.from_at,
+        to: day.to_at,
+        ...(byDay.get(day.day) ?? new Tally()).figures(),
+        band: ready ? bandOf(baseline) : null,
+      });
+  }
+
+  const coordinates = new Map(places.rows.map((place) => [place.location, place]));
+  const locations = [...byLocation.entries()].map(([location, tally]) => {
+    const others = new Tally();
+    for (const [other, otherTally] of byLocation) {
+      if (other === location) continue;
+      others.runs += otherTally.runs;
+      others.durations += otherTally.durations;
+      const histogram = otherTally.histogram.histogram();
+      others.histogram.add(histogram.bins, histogram.counts, histogram.minMs, histogram.maxMs);
+    }
+    const own = tally.p50();
+    const theirs = others.p50();
+    const place = coordinates.get(location);
+    return {
+      location: location === '' ? null : location,
+      latitude: place?.latitude ?? null,
+      longitude: place?.longitude ?? null,
+      ...tally.figures(),
+      slower_than_others_percent:
+        own === null || theirs === null || theirs === 0 ? null : 100 * (own / theirs - 1),
+    };
+  });
+  locations.sort(
+    (a, b) =>
+      (b.slower_than_others_percent ?? -Infinity) - (a.slower_than_others_percent ?? -Infinity) ||
+      String(a.location).localeCompare(String(b.location)),
+  );
+
+  const byStep = new Map<number, { tally: Tally; name: string; newest: number }>();
+  for (const row of stepFacts.rows) {
+    const index = Number(row.part);
+    const step = byStep.get(index) ?? { tally: new Tally(), name: row.name ?? '', newest: 0 };
+    byStep.set(index, step);
+    step.tally.add(row);
+    // The newest name of the step (rows come oldest hour first).
+    if (row.hour.getTime() >= step.newest) {
+      step.newest = row.hour.getTime();
+      step.name = row.name ?? step.name;
+    }
+  }
+  const stepFails = [...byStep.values()].reduce((sum, step) => sum + step.tally.fail, 0);
+  const steps = [...byStep.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, step]) => ({
+      index,
+      name: step.name,
+      ...step.tally.figures(),
+      fail_percent: step.tally.runs === 0 ? null : (100 * step.tally.fail) / step.tally.runs,
+      failure_share_percent: stepFails === 0 ? null : (100 * step.tally.fail) / stepFails,
+    }));
+
+  const [counts] = distribution.rows;
+  return {
+    transaction: { transaction_id: transactionId, ...transaction },
+    summary: total.figures(),
+    baseline,
+    points,
+    forecast: forecasts.rows,
+    locations,
+    steps,
+    distribution: durationBuckets.map((bucket, index) => ({
+      ...bucket,
+      runs: Number(counts?.[`b${index}`] ?? 0),
+    })),
+    daily: days.rows.map(({ day }) => {
+      const tally = byDay.get(day) ?? new Tally();
+      return { day, runs: tally.runs, ok: tally.ok, warning: tally.warning, fail: tally.fail };
+    }),
+  };
+}
