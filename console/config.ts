@@ -19,6 +19,13 @@ export const consoleSchema = z.strictObject({
   store_probe_timeout_ms: positiveInt.default(1500),
   /** The longest period (`from`–`to`) a question may ask about; longer is a 400. */
   max_period_days: positiveInt.default(400),
+  /**
+   * How long a PUT of a target SLA waits for synth-store to store its change (read back from
+   * PostgreSQL) before answering `stored: false` (console/api/targets.ts).
+   */
+  target_stored_within_ms: positiveInt.default(5000),
+  /** How long a PUT of a target SLA waits for Kafka to acknowledge the change. */
+  target_publish_timeout_ms: positiveInt.default(5000),
 });
 
 export const consoleConfig = {

@@ -1,16 +1,19 @@
 // The console process: the read API over the stores (and, in a later issue, the web console). It
 // reads PostgreSQL, VictoriaMetrics, VictoriaLogs and MinIO, never writes to them, never talks to
-// the gateway; its only Kafka traffic is its own view of the API keys topic.
+// the gateway; its Kafka traffic is its own view of the API keys topic and the target SLAs an admin
+// sets (published for synth-store to store: console/target-publisher.ts).
 import { createAuthFailureGuard } from '../auth/auth-failures.ts';
 import { createKeyLookup, createManagedKeyIndex } from '../auth/key-store.ts';
 import { openKeyView } from '../auth/key-view.ts';
 import { requireSection, runProcess, sectionOf } from '../core/index.ts';
 import { describeEndpoint } from '../core/logging.ts';
-import { openKafka } from '../topics/bus.ts';
+import { codecFor, openKafka } from '../topics/bus.ts';
+import { topics } from '../topics/catalog.ts';
 import { consoleEndpoints } from './api/index.ts';
 import { consoleConfig } from './config.ts';
 import { endpointRouter, openApiDocument, openApiRouter } from './endpoint.ts';
 import { openStores, storeProbes, watchStoreHealth } from './stores.ts';
+import { createTargetPublisher } from './target-publisher.ts';
 
 export const apiInfo = {
   title: 'PrimoART read API',
@@ -72,7 +75,19 @@ export function runConsole(args: string[]): Promise<never> {
         metrics: context.metrics,
         process: 'console',
       });
-      const endpoints = consoleEndpoints({ limits: stores.limits });
+      const producer = await kafka.producer();
+      const targetCodec = await codecFor(context, config.schema_registry.url, topics.slaTargets);
+      const endpoints = consoleEndpoints({
+        limits: stores.limits,
+        targets: {
+          publisher: createTargetPublisher({
+            producer,
+            codec: targetCodec,
+            timeoutMs: section.target_publish_timeout_ms,
+          }),
+          storedWithinMs: section.target_stored_within_ms,
+        },
+      });
       const document = openApiDocument(endpoints, apiInfo);
       return {
         // Not ready before the keys view has read the whole topic: a revoked key must not pass.
@@ -81,6 +96,7 @@ export function runConsole(args: string[]): Promise<never> {
           health.stop();
           failures.stop();
           await keyView.stop();
+          await producer.disconnect();
           await stores.postgres.end();
         },
         routes(app) {

@@ -3,12 +3,16 @@
 // depend on the config get it from `settings`.
 import type { AnyEndpoint } from '../endpoint.ts';
 import { catalogueEndpoints } from './catalogue.ts';
+import { listEvents } from './events.ts';
 import { runDetailEndpoint, screenshotEndpoint } from './run-detail.ts';
-import { transactionDetailEndpoint } from './transaction-detail.ts';
+import { getStatus } from './status.ts';
+import { type TargetSettings, targetEndpoints } from './targets.ts';
 
 export interface EndpointSettings {
   /** `console.max_period_days`: the longest period a question may ask about. */
   limits: { maxPeriodDays: number };
+  /** Where a PUT of a target SLA publishes, and how long it waits to read it back. */
+  targets: TargetSettings;
 }
 
 export function consoleEndpoints(settings: EndpointSettings): readonly AnyEndpoint[] {
@@ -16,6 +20,8 @@ export function consoleEndpoints(settings: EndpointSettings): readonly AnyEndpoi
     ...catalogueEndpoints,
     runDetailEndpoint,
     screenshotEndpoint,
-    transactionDetailEndpoint(settings.limits),
+    getStatus,
+    listEvents,
+    ...targetEndpoints(settings.targets),
   ];
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type AnyEndpoint, defineEndpoint } from '../endpoint.ts';
 import { reportPeriods } from '../queries/period.ts';
 import { type SlaRow, type StatusCounts, slaLevels, slaReport } from '../queries/sla.ts';
+import { targetKeyOf, targetsByObject } from '../queries/targets.ts';
 import {
   filterParameters,
   filtersOf,
@@ -41,8 +42,13 @@ const rowSchema = statusCountsSchema.extend({
   today: statusCountsSchema,
   sla_change: z.number().nullable().describe('SLA % minus the previous period’s, in percentage points'),
   availability_change: z.number().nullable(),
-  target_sla_percent: percent.describe('the target SLA of the object, where one is set'),
-  target_met: z.boolean().nullable().describe('whether the period’s SLA % reached the target'),
+  target_sla_percent: percent.describe(
+    'the target SLA of the object (levels project, service, transaction; PUT /api/v1/targets), where one is set',
+  ),
+  target_met: z
+    .boolean()
+    .nullable()
+    .describe('whether the period’s SLA % reached the target (≥); null without a target or without runs'),
 });
 
 const responseSchema = z.strictObject({
@@ -132,11 +138,10 @@ export function slaEndpoint(limits: ReportLimits, now: () => Date = () => new Da
         now: now(),
       });
       refuse(periodProblems(periods.current, query, limits));
-      const rows = await slaReport(stores.postgres, {
-        level: query.level,
-        filters: filtersOf(query),
-        periods,
-      });
+      const [rows, targets] = await Promise.all([
+        slaReport(stores.postgres, { level: query.level, filters: filtersOf(query), periods }),
+        targetsByObject(stores.postgres),
+      ]);
       if (query.sort === 'name') rows.sort(byName);
       if (query.sort === 'runs') rows.sort((a, b) => b.runs - a.runs || byName(a, b));
       const iso = (period: { from: Date; to: Date }) => ({
@@ -149,8 +154,15 @@ export function slaEndpoint(limits: ReportLimits, now: () => Date = () => new Da
         period: iso(periods.current),
         previous_period: iso(periods.previous),
         today_period: iso(periods.today),
-        // Target SLAs (issue 11) are not kept yet: no object has one.
-        rows: rows.map((row) => ({ ...row, target_sla_percent: null, target_met: null })),
+        rows: rows.map((row) => {
+          const key = targetKeyOf(query.level, row);
+          const target = key === undefined ? undefined : targets.get(key);
+          return {
+            ...row,
+            target_sla_percent: target ?? null,
+            target_met: target === undefined || row.sla_percent === null ? null : row.sla_percent >= target,
+          };
+        }),
       };
     },
   });
