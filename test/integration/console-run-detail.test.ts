@@ -48,16 +48,22 @@ describe('console: a run, its steps, log and screenshots', () => {
   before(async () => {
     artifacts = await startArtifactStoreTest();
     const { setup } = artifacts.pipeline;
-    consoleProcess = await startConsole(setup, {
-      api_keys: [
-        { name: 'reader', sha256: sha256Hex(readKey), scopes: ['read'] },
-        { name: 'writer', sha256: sha256Hex(writeOnlyKey), scopes: ['results:write'] },
-      ],
-      failed_auth_burst: 1_000_000,
-    });
+    // The console starts while the run and its screenshots are stored (each takes seconds here).
+    const [started] = await Promise.all([
+      startConsole(setup, {
+        api_keys: [
+          { name: 'reader', sha256: sha256Hex(readKey), scopes: ['read'] },
+          { name: 'writer', sha256: sha256Hex(writeOnlyKey), scopes: ['results:write'] },
+        ],
+        failed_auth_burst: 1_000_000,
+      }),
+      (async () => {
+        await artifacts.uploadAccepted(result);
+        await artifacts.waitUntilStored([resultId], 60_000);
+      })(),
+    ]);
+    consoleProcess = started;
     checker = await openApiChecker(consoleProcess.url);
-    await artifacts.uploadAccepted(result);
-    await artifacts.waitUntilStored([resultId], 60_000);
   });
 
   after(async () => {
