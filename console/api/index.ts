@@ -7,6 +7,7 @@ import { listEvents } from './events.ts';
 import { runDetailEndpoint, screenshotEndpoint } from './run-detail.ts';
 import { getStatus } from './status.ts';
 import { type TargetSettings, targetEndpoints } from './targets.ts';
+import { transactionDetailEndpoint } from './transaction-detail.ts';
 
 export interface EndpointSettings {
   /** `console.max_period_days`: the longest period a question may ask about. */
@@ -20,6 +21,7 @@ export function consoleEndpoints(settings: EndpointSettings): readonly AnyEndpoi
     ...catalogueEndpoints,
     runDetailEndpoint,
     screenshotEndpoint,
+    transactionDetailEndpoint(settings.limits),
     getStatus,
     listEvents,
     ...targetEndpoints(settings.targets),
