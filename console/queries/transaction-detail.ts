@@ -9,11 +9,13 @@
 // come from the rollups' duration histograms (duration-histogram.ts: within a factor 2^(1/8) of the
 // exact percentile). As everywhere, only non-FAIL runs (steps) have a duration figure.
 //
-// The duration distribution counts the runs themselves: the MVP's bucket edges (30, 60, 120, 300 s)
-// are not edges of the histograms' log-spaced bins, and its counts must be exact.
+// The duration distribution must be exact, and the MVP's bucket edges (30, 60, 120, 300 s) are not
+// edges of the histograms' log-spaced bins: a bin wholly inside a bucket counts from the histograms;
+// an hour whose durations fall in a bin holding an edge (e.g. [27.55 s, 30.05 s)) is counted from its
+// runs instead (durationDistribution). A journey far from the edges reads no run for it.
 import type { Pool } from 'pg';
 import { hourOfWeek } from '../../schemas/hour-of-week.ts';
-import { HistogramSum, histogramPercentile } from './duration-histogram.ts';
+import { binEdges, HistogramSum, histogramPercentile } from './duration-histogram.ts';
 import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
 import { type Period, type PeriodRange, rangeArrays, splitPeriod } from './period.ts';
 
@@ -193,6 +195,65 @@ function factsSql(
     ORDER BY hour`;
 }
 
+/** The bucket (index into durationBuckets) wholly holding a histogram bin; undefined when an edge cuts it. */
+function bucketOfBin(bin: number): number | undefined {
+  const [low, high] = binEdges(bin);
+  const index = durationBuckets.findIndex(
+    (bucket) => low >= bucket.from_s * 1000 && (bucket.to_s === null || high <= bucket.to_s * 1000),
+  );
+  return index === -1 ? undefined : index;
+}
+
+/**
+ * Non-FAIL runs per MVP bucket, exact: the histograms' bins where a bin lies inside one bucket; the
+ * runs of every hour holding a duration in a bin an edge cuts through (all of that hour's runs, so
+ * nothing is counted twice).
+ */
+async function durationDistribution(
+  pool: Pool,
+  transactionId: string,
+  filters: RunFilters,
+  period: Period,
+  facts: readonly FactRow[],
+): Promise<number[]> {
+  const counts = durationBuckets.map(() => 0);
+  const cutHours = new Set<number>();
+  for (const row of facts)
+    if (row.histogram_bins.some((bin) => bucketOfBin(bin) === undefined)) cutHours.add(row.hour.getTime());
+  for (const row of facts) {
+    if (cutHours.has(row.hour.getTime())) continue;
+    for (const [index, bin] of row.histogram_bins.entries()) {
+      const bucket = bucketOfBin(bin) as number;
+      counts[bucket] = (counts[bucket] ?? 0) + Number(row.histogram_counts[index] ?? 0);
+    }
+  }
+  if (cutHours.size === 0) return counts;
+  const parameters = new SqlParameters();
+  const hours = parameters.add(
+    [...cutHours].map((hour) => new Date(hour).toISOString()),
+    '::timestamptz[]',
+  );
+  const where = [
+    `r.transaction_id = ${parameters.add(transactionId, '::uuid')}`,
+    `r.started_at >= greatest(k.hour, ${parameters.add(period.from, '::timestamptz')})`,
+    `r.started_at < least(k.hour + interval '1 hour', ${parameters.add(period.to, '::timestamptz')})`,
+    "r.status <> 'FAIL'",
+    ...filterConditions(filters, runColumns, parameters),
+  ];
+  const { rows } = await pool.query<Record<string, string>>(
+    `SELECT ${durationBuckets
+      .map(
+        (bucket, index) =>
+          `count(*) FILTER (WHERE r.duration_ms >= ${bucket.from_s * 1000}${bucket.to_s === null ? '' : ` AND r.duration_ms < ${bucket.to_s * 1000}`}) AS b${index}`,
+      )
+      .join(', ')}
+     FROM unnest(${hours}) AS k(hour) JOIN synth_runs r ON true
+     WHERE ${where.join(' AND ')}`,
+    parameters.values,
+  );
+  return counts.map((count, index) => count + Number(rows[0]?.[`b${index}`] ?? 0));
+}
+
 export interface BandFigures {
   p10_ms: number | null;
   p50_ms: number | null;
@@ -288,15 +349,7 @@ export async function transactionDetail(
   const seriesKey = `${transactionId}|run|${filters.location ?? '*'}`;
   const runParameters = new SqlParameters();
   const stepParameters = new SqlParameters();
-  const distributionParameters = new SqlParameters();
-  const distributionWhere = [
-    `r.transaction_id = ${distributionParameters.add(transactionId, '::uuid')}`,
-    `r.started_at >= ${distributionParameters.add(period.from, '::timestamptz')}`,
-    `r.started_at < ${distributionParameters.add(period.to, '::timestamptz')}`,
-    "r.status <> 'FAIL'",
-    ...filterConditions(filters, runColumns, distributionParameters),
-  ];
-  const [runFacts, stepFacts, distribution, baselines, forecasts, days, places] = await Promise.all([
+  const [runFacts, stepFacts, baselines, forecasts, days, places] = await Promise.all([
     pool.query<FactRow>(
       factsSql('runs', transactionId, filters, ranges, tz, runParameters),
       runParameters.values,
@@ -304,16 +357,6 @@ export async function transactionDetail(
     pool.query<FactRow>(
       factsSql('steps', transactionId, filters, ranges, tz, stepParameters),
       stepParameters.values,
-    ),
-    pool.query<Record<string, string>>(
-      `SELECT ${durationBuckets
-        .map(
-          (bucket, index) =>
-            `count(*) FILTER (WHERE r.duration_ms >= ${bucket.from_s * 1000}${bucket.to_s === null ? '' : ` AND r.duration_ms < ${bucket.to_s * 1000}`}) AS b${index}`,
-        )
-        .join(', ')}
-       FROM synth_runs r WHERE ${distributionWhere.join(' AND ')}`,
-      distributionParameters.values,
     ),
     pool.query<StoredBaseline & { hours: Array<Record<string, unknown>> }>(
       `SELECT series_key, state, window_runs, newest_run_at, p10_ms, p50_ms, p90_ms, availability, hours
@@ -461,7 +504,7 @@ export async function transactionDetail(
       failure_share_percent: stepFails === 0 ? null : (100 * step.tally.fail) / stepFails,
     }));
 
-  const [counts] = distribution.rows;
+  const distribution = await durationDistribution(pool, transactionId, filters, period, runFacts.rows);
   return {
     transaction: { transaction_id: transactionId, ...transaction },
     summary: total.figures(),
@@ -470,10 +513,7 @@ export async function transactionDetail(
     forecast: forecasts.rows,
     locations,
     steps,
-    distribution: durationBuckets.map((bucket, index) => ({
-      ...bucket,
-      runs: Number(counts?.[`b${index}`] ?? 0),
-    })),
+    distribution: durationBuckets.map((bucket, index) => ({ ...bucket, runs: distribution[index] ?? 0 })),
     daily: days.rows.map(({ day }) => {
       const tally = byDay.get(day) ?? new Tally();
       return { day, runs: tally.runs, ok: tally.ok, warning: tally.warning, fail: tally.fail };
