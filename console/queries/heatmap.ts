@@ -10,7 +10,7 @@
 import type { Pool } from 'pg';
 import { HistogramSum, histogramPercentile } from './duration-histogram.ts';
 import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
-import { type Period, type PeriodRange, rangeArrays, splitPeriod } from './period.ts';
+import { type Period, type PeriodRange, rangeBranches, splitPeriod } from './period.ts';
 
 export interface HeatmapCell {
   /** ISO weekday in the zone: 1 = Monday … 7 = Sunday. */
@@ -47,34 +47,48 @@ export async function durationHeatmap(
       : [];
   const parameters = new SqlParameters();
   const zone = parameters.add(tz, '::text');
-  const rollup = rangeArrays(ranges, 'rollup');
-  const raw = rangeArrays(ranges, 'raw');
-  const rollupWhere = [
-    'h.hour_start >= p.from_at',
-    'h.hour_start < p.to_at',
-    ...filterConditions(filters, rollupColumns, parameters),
-  ];
-  const rawWhere = [
-    'r.started_at >= p.from_at',
-    'r.started_at < p.to_at',
-    ...filterConditions(filters, runColumns, parameters),
-  ];
-  const sql = `
-    WITH facts AS (
-      SELECT h.hour_start AT TIME ZONE ${zone} AS local, h.runs, h.duration_count, h.duration_sum_ms,
+  // Added on first use: a parameter no branch refers to has no type PostgreSQL could infer.
+  let rollupConditions: string[] | undefined;
+  let rawConditions: string[] | undefined;
+  const rollupFilters = () => (rollupConditions ??= filterConditions(filters, rollupColumns, parameters));
+  const rawFilters = () => (rawConditions ??= filterConditions(filters, runColumns, parameters));
+  const where = (time: string, from: string, to: string, conditions: string[]) =>
+    [`${time} >= ${from}`, `${time} < ${to}`, ...conditions].join(' AND ');
+  const branches = [
+    // The first branch names the columns; an empty period still has one (that finds nothing).
+    `
+      SELECT NULL::timestamp AS local, 0::bigint AS runs, 0::bigint AS duration_count, NULL::bigint AS duration_sum_ms,
+        NULL::bigint AS duration_min_ms, NULL::bigint AS duration_max_ms, '{}'::smallint[] AS histogram_bins,
+        '{}'::integer[] AS histogram_counts
+      WHERE false`,
+    rangeBranches(
+      ranges,
+      'rollup',
+      parameters,
+      ({ from, to }) => `
+      SELECT h.hour_start AT TIME ZONE ${zone}, h.runs, h.duration_count, h.duration_sum_ms,
         h.duration_min_ms, h.duration_max_ms, h.histogram_bins, h.histogram_counts
-      FROM unnest(${parameters.add(rollup.froms, '::timestamptz[]')}, ${parameters.add(rollup.tos, '::timestamptz[]')}) AS p(from_at, to_at)
-      JOIN synth_run_hours h ON true
-      WHERE ${rollupWhere.join(' AND ')}
-      UNION ALL
+      FROM synth_run_hours h
+      WHERE ${where('h.hour_start', from, to, rollupFilters())}`,
+      '',
+    ),
+    rangeBranches(
+      ranges,
+      'raw',
+      parameters,
+      ({ from, to }) => `
       SELECT r.started_at AT TIME ZONE ${zone}, 1, d.count, d.ms, d.ms, d.ms,
         CASE WHEN d.ms IS NULL THEN '{}'::smallint[] ELSE ARRAY[synth_duration_bin(d.ms)] END,
         CASE WHEN d.ms IS NULL THEN '{}'::integer[] ELSE ARRAY[1] END
-      FROM unnest(${parameters.add(raw.froms, '::timestamptz[]')}, ${parameters.add(raw.tos, '::timestamptz[]')}) AS p(from_at, to_at)
-      JOIN synth_runs r ON true
+      FROM synth_runs r
       CROSS JOIN LATERAL (SELECT CASE WHEN r.status = 'FAIL' THEN NULL ELSE r.duration_ms END AS ms,
                                  (r.status <> 'FAIL')::int AS count) AS d
-      WHERE ${rawWhere.join(' AND ')}
+      WHERE ${where('r.started_at', from, to, rawFilters())}`,
+      '',
+    ),
+  ].filter((branch) => branch !== '');
+  const sql = `
+    WITH facts AS (${branches.join('\n      UNION ALL')}
     ), cells AS (
       SELECT extract(isodow FROM local)::int AS weekday, extract(hour FROM local)::int AS hour, *
       FROM facts
@@ -82,16 +96,19 @@ export async function durationHeatmap(
       SELECT weekday, hour, b.bin, sum(b.count)::bigint AS count
       FROM cells, unnest(histogram_bins, histogram_counts) AS b(bin, count)
       GROUP BY weekday, hour, b.bin
+    ), histograms AS (
+      SELECT weekday, hour, array_agg(bin ORDER BY bin) AS bins, array_agg(count ORDER BY bin) AS counts
+      FROM bins GROUP BY weekday, hour
     )
     SELECT c.weekday, c.hour, c.runs, c.durations, c.duration_sum_ms, c.duration_min_ms, c.duration_max_ms,
-      (SELECT array_agg(bin ORDER BY bin) FROM bins WHERE bins.weekday = c.weekday AND bins.hour = c.hour) AS bins,
-      (SELECT array_agg(count ORDER BY bin) FROM bins WHERE bins.weekday = c.weekday AND bins.hour = c.hour) AS counts
+      h.bins, h.counts
     FROM (
       SELECT weekday, hour, sum(runs)::bigint AS runs, sum(duration_count)::bigint AS durations,
         sum(duration_sum_ms)::bigint AS duration_sum_ms, min(duration_min_ms) AS duration_min_ms,
         max(duration_max_ms) AS duration_max_ms
       FROM cells GROUP BY weekday, hour
-    ) AS c`;
+    ) AS c
+    LEFT JOIN histograms h USING (weekday, hour)`;
   const { rows } = await pool.query<{
     weekday: number;
     hour: number;

@@ -4,7 +4,7 @@
 // listed, worst SLA first.
 import type { Pool } from 'pg';
 import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
-import { type ReportPeriods, rangeArrays, splitPeriod } from './period.ts';
+import { type ReportPeriods, rangeBranches, splitPeriodByDays } from './period.ts';
 
 export const slaLevels = ['all', 'project', 'service', 'transaction', 'robot', 'location', 'step'] as const;
 export type SlaLevel = (typeof slaLevels)[number];
@@ -80,47 +80,64 @@ const change = (now: number | null, before: number | null): number | null =>
 
 const periodNames = ['current', 'previous', 'today'] as const;
 
+/** The rollup tables, by granularity and by what they count. */
+const rollupTables = {
+  hour: { runs: 'synth_run_hours', steps: 'synth_step_hours' },
+  day: { runs: 'synth_run_days', steps: 'synth_step_days' },
+} as const;
+
 /** The facts of the ranges: rollup rows for whole hours, one row per raw run (or step) for the edges. */
 function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameters, periods: ReportPeriods) {
-  const ranges = periodNames.flatMap((name) => splitPeriod(name, periods[name]));
-  const rollup = rangeArrays(ranges, 'rollup');
-  const raw = rangeArrays(ranges, 'raw');
-  const rollupRanges = `unnest(${parameters.add(rollup.periods, '::text[]')}, ${parameters.add(rollup.froms, '::timestamptz[]')}, ${parameters.add(rollup.tos, '::timestamptz[]')}) AS p(period, from_at, to_at)`;
-  const rawRanges = `unnest(${parameters.add(raw.periods, '::text[]')}, ${parameters.add(raw.froms, '::timestamptz[]')}, ${parameters.add(raw.tos, '::timestamptz[]')}) AS p(period, from_at, to_at)`;
-  const rollupWhere = [
-    'h.hour_start >= p.from_at',
-    'h.hour_start < p.to_at',
-    ...filterConditions(filters, rollupColumns, parameters),
-  ];
-  const rawWhere = [
-    'r.started_at >= p.from_at',
-    'r.started_at < p.to_at',
-    ...filterConditions(filters, runColumns, parameters),
-  ];
+  const ranges = periodNames.flatMap((name) => splitPeriodByDays(name, periods[name]));
+  // Added on first use: a parameter no branch refers to has no type PostgreSQL could infer.
+  let rollupConditions: string[] | undefined;
+  let rawConditions: string[] | undefined;
+  const rollupFilters = () => (rollupConditions ??= filterConditions(filters, rollupColumns, parameters));
+  const rawFilters = () => (rawConditions ??= filterConditions(filters, runColumns, parameters));
+  const where = (time: string, from: string, to: string, conditions: string[]) =>
+    [`${time} >= ${from}`, `${time} < ${to}`, ...conditions].join(' AND ');
   const runDimensions = `coalesce(r.project, '') AS project, r.service, r.transaction_id, r.transaction_name, r.robot_id,
       coalesce(r.robot_name, '') AS robot_name, synth_location_key(r.location_country, r.location_region, r.location_city) AS location`;
-  if (level === 'step')
-    return `
-    SELECT p.period, h.hour_start AS at, h.project, h.service, h.transaction_id, h.transaction_name, h.robot_id,
-      h.robot_name, h.location, h.step_index, h.step_name, h.runs, h.ok, h.warning, h.fail
-    FROM ${rollupRanges} JOIN synth_step_hours h ON true
-    WHERE ${rollupWhere.join(' AND ')}
-    UNION ALL
-    SELECT p.period, r.started_at, ${runDimensions}, s.step_index, s.name,
+  const steps = level === 'step';
+  const rollupBranch =
+    (unit: 'hour' | 'day') =>
+    ({ period, from, to }: { period: string; from: string; to: string }) =>
+      `
+    SELECT ${period} AS period, h.${unit}_start AS at, h.project, h.service, h.transaction_id, h.transaction_name,
+      h.robot_id, h.robot_name, h.location, ${steps ? 'h.step_index, h.step_name' : 'NULL::integer, NULL::text'},
+      h.runs, h.ok, h.warning, h.fail
+    FROM ${rollupTables[unit][steps ? 'steps' : 'runs']} h
+    WHERE ${where(`h.${unit}_start`, from, to, rollupFilters())}`;
+  const rollupSql = [
+    rangeBranches(ranges, 'days', parameters, rollupBranch('day'), ''),
+    rangeBranches(ranges, 'rollup', parameters, rollupBranch('hour'), ''),
+  ].filter((branch) => branch !== '');
+  const nothing = `
+    SELECT NULL::text AS period, NULL::timestamptz AS at, NULL::text AS project, NULL::text AS service,
+      NULL::uuid AS transaction_id, NULL::text AS transaction_name, NULL::uuid AS robot_id, NULL::text AS robot_name,
+      NULL::text AS location, NULL::integer AS step_index, NULL::text AS step_name, 0 AS runs, 0 AS ok,
+      0 AS warning, 0 AS fail
+    WHERE false`;
+  const rawSql = rangeBranches(
+    ranges,
+    'raw',
+    parameters,
+    ({ period, from, to }) =>
+      steps
+        ? `
+    SELECT ${period}, r.started_at, ${runDimensions}, s.step_index, s.name,
       1, (s.status = 'OK')::int, (s.status = 'WARNING')::int, (s.status = 'FAIL')::int
-    FROM ${rawRanges} JOIN synth_runs r ON true
-    JOIN synth_step_runs s ON s.robot_id = r.robot_id AND s.result_id = r.result_id
-    WHERE ${rawWhere.join(' AND ')}`;
-  return `
-    SELECT p.period, h.hour_start AS at, h.project, h.service, h.transaction_id, h.transaction_name, h.robot_id,
-      h.robot_name, h.location, NULL::integer AS step_index, NULL::text AS step_name, h.runs, h.ok, h.warning, h.fail
-    FROM ${rollupRanges} JOIN synth_run_hours h ON true
-    WHERE ${rollupWhere.join(' AND ')}
-    UNION ALL
-    SELECT p.period, r.started_at, ${runDimensions}, NULL, NULL,
+    FROM synth_runs r JOIN synth_step_runs s ON s.robot_id = r.robot_id AND s.result_id = r.result_id
+    WHERE ${where('r.started_at', from, to, rawFilters())}`
+        : `
+    SELECT ${period}, r.started_at, ${runDimensions}, NULL, NULL,
       1, (r.status = 'OK')::int, (r.status = 'WARNING')::int, (r.status = 'FAIL')::int
-    FROM ${rawRanges} JOIN synth_runs r ON true
-    WHERE ${rawWhere.join(' AND ')}`;
+    FROM synth_runs r
+    WHERE ${where('r.started_at', from, to, rawFilters())}`,
+    '',
+  );
+  // The first branch names the columns; an empty period still has one (that finds nothing).
+  return [nothing, ...rollupSql, rawSql].filter((branch) => branch !== '').join('\n    UNION ALL');
 }
 
 export async function slaReport(

@@ -312,6 +312,19 @@ test('the SLA of a period with edges inside hours, across the DST change, equals
     (run) => run.transaction_id === search.id,
   );
 
+  // Half an hour inside one hour (the runs only), a filter on each kind of source.
+  const short = { from: '2026-10-21T10:17:00Z', to: '2026-10-21T10:47:00Z' };
+  assertSla(
+    await get('/api/v1/sla', { level: 'robot', ...short, project: 'fleet-simulation' }),
+    'robot',
+    {
+      current: [ms(short.from), ms(short.to)],
+      previous: [ms(short.from) - 30 * 60_000, ms(short.from)],
+      today: [ms('2026-10-26T00:00:00Z'), now.getTime()],
+    },
+    (run) => run.project === 'fleet-simulation',
+  );
+
   // CSV holds the same rows as the JSON.
   const json = await get('/api/v1/sla', { level: 'robot', from, to });
   const csv = await getCsv('/api/v1/sla', { level: 'robot', from, to });

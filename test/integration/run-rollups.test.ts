@@ -1,8 +1,9 @@
-// synth-store's hourly rollups (migration 0005) against the real PostgreSQL: after any sequence of
-// writes — batches, the same runs again in other batches (a redelivery or a replay), runs re-sent
-// with another start, status or transaction, two writers held at the same rows — every rollup row equals a
-// GROUP BY over the stored runs and steps, and a replay leaves every row exactly as it was. A
-// database holding runs from before 0005 gets them from the migration's backfill.
+// synth-store's hourly and daily rollups (migrations 0005, 0007) against the real PostgreSQL: after
+// any sequence of writes — batches, the same runs again in other batches (a redelivery or a replay),
+// runs re-sent with another start (into the day before), status or transaction, two writers held at
+// the same rows — every rollup row equals a GROUP BY over the stored runs and steps, and a replay
+// leaves every row exactly as it was. A database holding runs from before gets them from the
+// migrations' backfill.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg, { type Pool } from 'pg';
@@ -37,11 +38,18 @@ after(async () => {
   await database?.drop();
 });
 
-const dimensions = `hour_start, transaction_id, robot_id, transaction_name, service, project, robot_name, location, environment`;
+type Unit = 'hour' | 'day';
+const rollupTables = {
+  hour: { runs: 'synth_run_hours', steps: 'synth_step_hours' },
+  day: { runs: 'synth_run_days', steps: 'synth_step_days' },
+} as const;
+const dimensions = (unit: Unit) =>
+  `${unit}_start, transaction_id, robot_id, transaction_name, service, project, robot_name, location, environment`;
 
-/** The rollup table as it is, every row in key order. */
-async function rollupRows(pool: Pool, table: 'synth_run_hours' | 'synth_step_hours') {
-  const order = table === 'synth_step_hours' ? `${dimensions}, step_index, step_name` : dimensions;
+/** A rollup table as it is, every row in key order. */
+async function rollupRows(pool: Pool, unit: Unit, steps: boolean) {
+  const table = rollupTables[unit][steps ? 'steps' : 'runs'];
+  const order = steps ? `${dimensions(unit)}, step_index, step_name` : dimensions(unit);
   return (await pool.query(`SELECT * FROM ${table} ORDER BY ${order}`)).rows;
 }
 
@@ -49,12 +57,12 @@ async function rollupRows(pool: Pool, table: 'synth_run_hours' | 'synth_step_hou
  * What the rollups must hold, from the stored rows by a GROUP BY of the test's own; the histograms
  * from every duration, binned here.
  */
-async function expectedRows(pool: Pool, steps: boolean) {
+async function expectedRows(pool: Pool, unit: Unit, steps: boolean) {
   const stepColumns = steps ? ', s.step_index, s.name AS step_name' : '';
   const status = steps ? 's.status' : 'r.status';
   const duration = steps ? 's.duration_ms' : 'r.duration_ms';
   const { rows } = await pool.query(
-    `SELECT date_trunc('hour', r.started_at, 'UTC') AS hour_start, r.transaction_id, r.robot_id, r.transaction_name,
+    `SELECT date_trunc('${unit}', r.started_at, 'UTC') AS ${unit}_start, r.transaction_id, r.robot_id, r.transaction_name,
        r.service, coalesce(r.project, '') AS project, coalesce(r.robot_name, '') AS robot_name,
        concat_ws('/', r.location_country, r.location_region, r.location_city) AS location, r.environment ${stepColumns},
        count(*)::int AS runs, count(*) FILTER (WHERE ${status} = 'OK')::int AS ok,
@@ -84,55 +92,59 @@ async function expectedRows(pool: Pool, steps: boolean) {
 }
 
 async function assertRollupsMatchRows(pool: Pool, when: string): Promise<void> {
-  assert.deepEqual(
-    await rollupRows(pool, 'synth_run_hours'),
-    await expectedRows(pool, false),
-    `runs, ${when}`,
-  );
-  assert.deepEqual(
-    await rollupRows(pool, 'synth_step_hours'),
-    await expectedRows(pool, true),
-    `steps, ${when}`,
-  );
+  for (const unit of ['hour', 'day'] as const)
+    for (const steps of [false, true])
+      assert.deepEqual(
+        await rollupRows(pool, unit, steps),
+        await expectedRows(pool, unit, steps),
+        `${unit}ly ${steps ? 'steps' : 'runs'}, ${when}`,
+      );
+}
+
+/** Every rollup row of every table. */
+async function allRollups(pool: Pool) {
+  return Promise.all([
+    rollupRows(pool, 'hour', false),
+    rollupRows(pool, 'hour', true),
+    rollupRows(pool, 'day', false),
+    rollupRows(pool, 'day', true),
+  ]);
 }
 
 test('rollups equal a GROUP BY over the stored runs and steps, and a replay changes no row', async () => {
   const pool = database.pool;
   await storeRuns(pool, runs, 250);
-  const rollups = await rollupRows(pool, 'synth_run_hours');
-  const stepRollups = await rollupRows(pool, 'synth_step_hours');
-  assert.ok(rollups.length > 100, `${rollups.length} hourly rows`);
-  assert.ok(
-    rollups.some((row) => row.fail > 0) && rollups.some((row) => row.warning > 0),
-    'every status occurs',
-  );
+  const rollups = await allRollups(pool);
+  const [hours, , days] = rollups;
+  assert.ok(hours.length > 100 && days.length >= 12, `${hours.length} hourly, ${days.length} daily rows`);
+  assert.ok(hours.some((row) => row.fail > 0) && hours.some((row) => row.warning > 0), 'every status occurs');
   await assertRollupsMatchRows(pool, 'after the first delivery');
   assert.equal(
-    rollups.reduce((sum, row) => sum + row.runs, 0),
+    hours.reduce((sum, row) => sum + row.runs, 0),
     runs.length,
   );
 
   // A redelivery in other batches and the whole topic replayed: nothing moves.
   await storeRuns(pool, runs.slice(100, 400), 37);
   await storeRuns(pool, [...runs].reverse(), 500);
-  assert.deepEqual(await rollupRows(pool, 'synth_run_hours'), rollups, 'run rollups after the replay');
-  assert.deepEqual(await rollupRows(pool, 'synth_step_hours'), stepRollups, 'step rollups after the replay');
+  assert.deepEqual(await allRollups(pool), rollups, 'every rollup row after the replay');
 });
 
 test('a run re-sent with another start, status or transaction leaves its old hour too', async () => {
   const pool = database.pool;
   const [moved, failed, renamed] = [5, 50, 500].map((i) => runs[i]);
   assert.ok(moved !== undefined && failed !== undefined && renamed !== undefined);
-  const hourLater = (date: Date) => new Date(date.getTime() + 3 * 3_600_000);
+  // Three hours earlier: the day before (the fleet starts at midnight).
+  const earlier = (date: Date) => new Date(date.getTime() - 3 * 3_600_000);
   await storeRuns(pool, [
     {
       ...moved,
-      started_at: hourLater(moved.started_at),
-      finished_at: hourLater(moved.finished_at),
+      started_at: earlier(moved.started_at),
+      finished_at: earlier(moved.finished_at),
       steps: moved.steps.map((step) => ({
         ...step,
-        started_at: hourLater(step.started_at),
-        finished_at: hourLater(step.finished_at),
+        started_at: earlier(step.started_at),
+        finished_at: earlier(step.finished_at),
       })),
     },
     { ...failed, status: 'FAIL', steps: failed.steps.map((step) => ({ ...step, status: 'FAIL' as const })) },
@@ -148,7 +160,9 @@ test('a run re-sent with another start, status or transaction leaves its old hou
 test('two writers held at the same rollup rows both count: the second recomputes after the first commits', async () => {
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
   try {
-    await pool.query('TRUNCATE synth_runs, synth_step_runs, synth_run_hours, synth_step_hours');
+    await pool.query(
+      'TRUNCATE synth_runs, synth_step_runs, synth_run_hours, synth_step_hours, synth_run_days, synth_step_days',
+    );
     // Two runs of one transaction and robot in one hour, written by two writers at once.
     const [first] = runs;
     assert.ok(first !== undefined);
@@ -197,7 +211,7 @@ test('two writers held at the same rollup rows both count: the second recomputes
   }
 });
 
-test('migration 0005 fills the rollups from the runs stored before it', async () => {
+test('migrations 0005 and 0007 fill the rollups from the runs stored before them', async () => {
   const earlier = await scratchDatabase();
   try {
     const pool = earlier.pool;
@@ -206,12 +220,15 @@ test('migration 0005 fills the rollups from the runs stored before it', async ()
       listMigrations().filter((migration) => migration.version < 5),
     );
     // The writer of this version recomputes rollups; before 0005 there are none to recompute.
-    await pool.query(
-      `CREATE FUNCTION synth_refresh_rollups(timestamptz[], uuid[], uuid[]) RETURNS void LANGUAGE sql AS 'SELECT'`,
-    );
+    for (const name of ['synth_refresh_rollups', 'synth_refresh_day_rollups'])
+      await pool.query(
+        `CREATE FUNCTION ${name}(timestamptz[], uuid[], uuid[]) RETURNS void LANGUAGE sql AS 'SELECT'`,
+      );
     await storeRuns(pool, runs.slice(0, 1200));
-    await pool.query('DROP FUNCTION synth_refresh_rollups(timestamptz[], uuid[], uuid[])');
-    assert.deepEqual(await migrate(pool), [5]);
+    for (const name of ['synth_refresh_rollups', 'synth_refresh_day_rollups'])
+      await pool.query(`DROP FUNCTION ${name}(timestamptz[], uuid[], uuid[])`);
+    const applied = await migrate(pool);
+    assert.ok(applied.includes(5) && applied.includes(7), `applied ${applied}`);
     await assertRollupsMatchRows(pool, 'after the backfill');
     assert.equal((await pool.query('SELECT sum(runs)::int AS n FROM synth_run_hours')).rows[0].n, 1200);
   } finally {

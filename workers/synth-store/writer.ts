@@ -4,7 +4,8 @@
 // robot is part of the key because robots choose result_id: another robot sending the same
 // result_id writes a run of its own and never touches this one's rows (migration 0004).
 // The hourly rollups (migration 0005) of every (hour, transaction, robot) the batch touched, before
-// and after, are recomputed from the stored rows in the same transaction.
+// and after, are recomputed from the stored rows in the same transaction, then the daily ones of
+// those hours' days (0007).
 import type { Pool } from 'pg';
 import type { SynthResult } from '../../schemas/record-types.ts';
 import { upsertCatalogue } from './catalogue.ts';
@@ -100,6 +101,8 @@ FROM synth_runs
 WHERE (robot_id, result_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))`;
 
 const refreshRollups = 'SELECT synth_refresh_rollups($1::timestamptz[], $2::uuid[], $3::uuid[])';
+// Then the UTC days of those hours, from the hourly rows (migration 0007).
+const refreshDayRollups = 'SELECT synth_refresh_day_rollups($1::timestamptz[], $2::uuid[], $3::uuid[])';
 
 // Two writers (two synth-store instances, a rebalance) recomputing the same rollup key at once
 // would each count only its own uncommitted runs: a batch first takes a transaction-scoped lock per
@@ -112,6 +115,7 @@ const rollupLockClass = 5005;
 const robotLockKey = (robotId: string): number => Number.parseInt(robotId.slice(0, 8), 16) | 0;
 
 const hourMs = 3_600_000;
+const dayMs = 24 * hourMs;
 
 /** What identifies a run: its robot and the result_id that robot chose (as PostgreSQL compares uuids). */
 export const runKey = (run: Pick<SynthResult, 'robot_id' | 'result_id'>): string =>
@@ -178,6 +182,11 @@ export async function writeRuns(
     ];
     await client.query(refreshRollups, [
       touched.map((key) => key.hour_start.toISOString()),
+      touched.map((key) => key.transaction_id),
+      touched.map((key) => key.robot_id),
+    ]);
+    await client.query(refreshDayRollups, [
+      touched.map((key) => new Date(Math.floor(key.hour_start.getTime() / dayMs) * dayMs).toISOString()),
       touched.map((key) => key.transaction_id),
       touched.map((key) => key.robot_id),
     ]);
