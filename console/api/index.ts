@@ -4,7 +4,10 @@
 import type { AnyEndpoint } from '../endpoint.ts';
 import { catalogueEndpoints } from './catalogue.ts';
 import { listEvents } from './events.ts';
+import { heatmapEndpoint } from './heatmap.ts';
 import { runDetailEndpoint, screenshotEndpoint } from './run-detail.ts';
+import { runsEndpoint } from './runs.ts';
+import { slaEndpoint } from './sla.ts';
 import { getStatus } from './status.ts';
 import { type TargetSettings, targetEndpoints } from './targets.ts';
 import { transactionDetailEndpoint } from './transaction-detail.ts';
@@ -19,6 +22,9 @@ export interface EndpointSettings {
 export function consoleEndpoints(settings: EndpointSettings): readonly AnyEndpoint[] {
   return [
     ...catalogueEndpoints,
+    slaEndpoint(settings.limits),
+    heatmapEndpoint(settings.limits),
+    runsEndpoint,
     runDetailEndpoint,
     screenshotEndpoint,
     transactionDetailEndpoint(settings.limits),
