@@ -95,6 +95,12 @@ export interface Endpoint<Query = unknown, Params = unknown, Body = unknown> {
   csv?(body: Body): CsvTable;
   /** Tabular endpoints too large to hold in memory: CSV streamed from the stores (instead of `csv`). */
   csvStream?(input: EndpointInput<Query, Params>, stores: ConsoleStores, signal: AbortSignal): CsvStream;
+  /**
+   * The status of a JSON answer when it is not 200: 202 for a change accepted but not yet visible
+   * (a PUT whose record the store has not read back in time), with a `Location` to watch it at.
+   * The OpenAPI document then lists 202 with the same body.
+   */
+  accepted?(body: Body): { location: string } | undefined;
   /** Endpoints answering bytes (a screenshot): see BinaryHook. */
   binary?: BinaryHook<Query, Params>;
   handle(input: EndpointInput<Query, Params>, stores: ConsoleStores): Promise<Body>;
@@ -383,7 +389,10 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
           await pipeline(Readable.from(table.rows), csvStringifier(table.columns), response);
           return;
         }
-        response.status(200).json(answer);
+        const accepted = endpoint.accepted?.(answer);
+        if (accepted !== undefined) response.status(202).set('Location', accepted.location);
+        else response.status(200);
+        response.json(answer);
       } catch (error) {
         await answerFailure(response, endpoint, error);
       }
@@ -566,6 +575,11 @@ export function openApiDocument(
       '503': errorResponse('a store this endpoint reads is down (named in `store`)'),
     };
     if (endpoint.params !== undefined) responses['404'] = errorResponse('no such object');
+    if (endpoint.accepted !== undefined)
+      responses['202'] = {
+        description: 'Accepted: the change is taken but not yet visible; `Location` says where to watch it',
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${id}Response` } } },
+      };
     if (endpoint.binary !== undefined)
       responses['304'] = { description: 'Not Modified: the copy the client has (If-None-Match) is current' };
     const operation: Record<string, unknown> = {

@@ -4,10 +4,11 @@
 // The console never writes to a store. A PUT publishes the change to the compacted topic
 // primoart.console.sla-targets.v1 (console/target-publisher.ts) and synth-store stores it; the PUT
 // then reads PostgreSQL until the change of that record (its partition and offset) is there, at
-// most `console.target_stored_within_ms`, so a client that got `stored: true` reads its own write in
-// GET /api/v1/targets and in the SLA report. When synth-store is slower (lagging, restarting) the
-// answer is still 200, with `stored: false`: the change is on the topic, acknowledged by Kafka, and
-// will be stored; the client reads GET /api/v1/targets/changes?request_id=… to see when.
+// most `console.target_stored_within_ms`, so a client that got 200 (`stored: true`) reads its own
+// write in GET /api/v1/targets and in the SLA report. When synth-store is slower (lagging,
+// restarting) the answer is 202 (`stored: false`) with a Location,
+// GET /api/v1/targets/changes?request_id=…: the change is on the topic, acknowledged by Kafka, and
+// appears there once synth-store has stored it.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -119,8 +120,9 @@ export function putTargetEndpoint(settings: TargetSettings): AnyEndpoint {
       '`id` is the project’s name, the service’s name (its project in `?project=`, default none), or',
       'the transaction_id. The change is published to primoart.console.sla-targets.v1 and stored by',
       'synth-store, with the key that set it and when (GET /api/v1/targets/changes). The answer waits',
-      'until the change is stored (`stored: true`), at most console.target_stored_within_ms; after that',
-      'it answers `stored: false`: accepted, stored shortly.',
+      'until the change is stored (200, `stored: true`), at most console.target_stored_within_ms; after',
+      'that it answers 202 (`stored: false`): accepted, stored shortly; `Location` lists the change once',
+      'it is.',
     ].join(' '),
     scope: 'admin',
     stores: ['postgres'],
@@ -142,6 +144,10 @@ export function putTargetEndpoint(settings: TargetSettings): AnyEndpoint {
       stored: z.boolean().describe('true: stored and read back; false: accepted by Kafka, not stored yet'),
       target: targetSchema,
     }),
+    accepted: (answer) =>
+      answer.stored
+        ? undefined
+        : { location: `/api/v1/targets/changes?request_id=${answer.target.request_id}` },
     async handle({ params, query, body, key }, stores) {
       const { level, id } = params;
       if (level === 'transaction' && !uuidPattern.test(id))

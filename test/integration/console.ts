@@ -50,7 +50,7 @@ export async function openApiChecker(consoleUrl: string) {
       const operation = operations.find((candidate) => candidate.operationId === operationId);
       assert.ok(operation, `the document has ${operationId}`);
       assert.ok(operation.responses[String(status)], `${operationId} documents a ${status}`);
-      const schema = status === 200 ? `${operationId}Response` : 'Error';
+      const schema = status === 200 || status === 202 ? `${operationId}Response` : 'Error';
       const validate = ajv.getSchema(`openapi.json#/components/schemas/${schema}`);
       assert.ok(validate, `the document has components.schemas.${schema}`);
       assert.ok(

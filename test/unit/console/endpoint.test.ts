@@ -136,6 +136,8 @@ const settingEndpoint = defineEndpoint({
   query: z.strictObject({}),
   body: z.strictObject({ value: z.number().min(0).max(100) }),
   response: z.strictObject({ name: z.string(), value: z.number(), by: z.string() }),
+  // A value of 50 stands for a change taken but not yet visible: 202 with where to watch it.
+  accepted: (body) => (body.value === 50 ? { location: `/api/v1/settings/${body.name}/changes` } : undefined),
   async handle({ params, body, key }) {
     return { name: params.name, value: (body as { value: number }).value, by: key.name };
   },
@@ -192,7 +194,7 @@ ajv.addSchema(document, 'openapi.json');
 /** Validates a JSON answer against the document's schema for that operation and status. */
 function assertDocumented(operationId: string, status: number, body: unknown): void {
   const ref =
-    status === 200
+    status === 200 || status === 202
       ? `openapi.json#/components/schemas/${operationId}Response`
       : 'openapi.json#/components/schemas/Error';
   const validate = ajv.compile({ $ref: ref });
@@ -234,6 +236,20 @@ test('a key is needed, unknown keys are 401, a key without the scope 403; admin 
   assertDocumented('putSetting', 200, body);
   const missing = await get('/api/v1/things/big', null);
   assert.equal(missing.headers.get('www-authenticate'), 'Bearer');
+});
+
+test('a change taken but not yet visible is a 202 with a Location, the same body, documented', async () => {
+  const response = await fetch(`${base}/api/v1/settings/x`, {
+    method: 'PUT',
+    headers: { authorization: 'Bearer admin', 'content-type': 'application/json' },
+    body: JSON.stringify({ value: 50 }),
+  });
+  assert.equal(response.status, 202);
+  assert.equal(response.headers.get('location'), '/api/v1/settings/x/changes');
+  const body = await response.json();
+  assert.deepEqual(body, { name: 'x', value: 50, by: 'admin' });
+  assertDocumented('putSetting', 202, body);
+  assert.equal((document.paths as any)['/api/v1/things/{kind}'].get.responses['202'], undefined);
 });
 
 test('every bad or unknown parameter is named, the list capped at 20', async () => {
