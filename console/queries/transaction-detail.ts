@@ -427,6 +427,7 @@ export async function transactionDetail(
         };
   // A learning band is provisional (nothing is judged against it): no band is drawn, as in the metrics.
   const ready = baseline !== null && baseline.state === 'ready';
+  const hourBands = new Map(baseline?.hours.map((hour) => [hour.hour_of_week, hour]));
 
   const points: TransactionDetail['points'] = [];
   if (interval === 'hour') {
@@ -440,7 +441,7 @@ export async function transactionDetail(
         from: new Date(Math.max(hour, period.from.getTime())),
         to: new Date(Math.min(hour + hourMs, period.to.getTime())),
         ...(byHour.get(hour) ?? new Tally()).figures(),
-        band: ready ? bandOf(baseline.hours[hourOfWeek(hour)]) : null,
+        band: ready ? bandOf(hourBands.get(hourOfWeek(hour))) : null,
       });
     }
   } else {
