@@ -91,21 +91,15 @@ export async function statusObjects(
       GROUP BY l.country, l.region, l.city`,
   };
   const { rows } = await pool.query<Omit<StatusObject, 'state'> & { level: number | null }>(
-    `WITH open AS MATERIALIZED (${openProblemsSql}) ${sql[level]}`,
+    // Sorted by PostgreSQL: a collation-aware sort of thousands of rows in JavaScript took longer
+    // than the query.
+    `WITH open AS MATERIALIZED (${openProblemsSql})
+     SELECT * FROM (${sql[level]}) objects
+     ORDER BY coalesce(level, 0) DESC, project, service, transaction_name, location, transaction_id`,
     parameters.values,
   );
-  return rows
-    .map(({ level: worst, ...row }) => ({
-      ...row,
-      state: worst === 2 ? ('CRITICAL' as const) : worst === 1 ? ('WARNING' as const) : ('OK' as const),
-    }))
-    .sort(
-      (a, b) =>
-        objectStates.indexOf(b.state) - objectStates.indexOf(a.state) ||
-        nameOf(a).localeCompare(nameOf(b)) ||
-        String(a.transaction_id).localeCompare(String(b.transaction_id)),
-    );
+  return rows.map(({ level: worst, ...row }) => ({
+    ...row,
+    state: worst === 2 ? ('CRITICAL' as const) : worst === 1 ? ('WARNING' as const) : ('OK' as const),
+  }));
 }
-
-const nameOf = (row: StatusObject): string =>
-  [row.project, row.service, row.transaction_name, row.location].map((part) => part ?? '').join('|');
