@@ -245,7 +245,7 @@ const runListSql = (conditions: string[], limit: string) => `
 
 function runsQuestion(random: RandomSource, fleet: FleetFacts): Question {
   const filter = runsFilter(random, fleet);
-  const first = 'listRuns first page';
+  const first = `listRuns first page, ${Object.keys(filter.query).join('+') || 'no filter'}`;
   const next = 'listRuns next pages (cursor)';
   return {
     operationId: 'listRuns',
