@@ -11,8 +11,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { slaEndpoint } from '../../console/api/sla.ts';
-import type { ConsoleStores } from '../../console/stores.ts';
 import { sha256Hex } from '../../core/sha256.ts';
 import { openApiChecker, startConsole, type TestConsole } from './console.ts';
 import { freshResult, type Pipeline, startPipeline, upload, waitFor } from './stack.ts';
@@ -416,22 +414,10 @@ describe('console: status roll-up, recent events and target SLAs', () => {
     );
 
     // The SLA report carries the target of each object and whether its SLA met it (the runs above
-    // are all OK: 100 %). The report's own declaration over the test's database, its answer checked
-    // by its response schema (what the OpenAPI document is built from).
-    const sla = slaEndpoint({ maxPeriodDays: 400 });
-    const report = async (level: string) => {
-      const answer = (await sla.handle(
-        {
-          query: sla.query.parse({ level, project, from: new Date(Date.now() - 3_600_000).toISOString() }),
-          params: {},
-          body: undefined,
-          key: { id: 'config:reader', name: 'reader', scopes: ['read'], robotId: undefined },
-        },
-        { postgres: pipeline.database.pool } as unknown as ConsoleStores,
-      )) as { rows: Row[] };
-      sla.response.parse(answer);
-      return answer.rows;
-    };
+    // are all OK: 100 %).
+    const from = encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString());
+    const report = async (level: string) =>
+      (await get('getSla', `/api/v1/sla?level=${level}&project=${project}&from=${from}`)).rows as Row[];
     const byTransaction = await report('transaction');
     assert.deepEqual(
       transactions.map((t) => {
