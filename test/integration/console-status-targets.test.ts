@@ -473,6 +473,26 @@ describe('console: status roll-up, recent events and target SLAs', () => {
     );
   });
 
+  test('a results:write key is 403 and no key 401 on every endpoint here', async () => {
+    const reads = [
+      ['getStatus', '/api/v1/status'],
+      ['listEvents', '/api/v1/events'],
+      ['listTargets', '/api/v1/targets'],
+      ['listTargetChanges', '/api/v1/targets/changes'],
+    ] as const;
+    for (const [operationId, path] of reads) {
+      await answer(operationId, await call('GET', path, writeOnlyKey), 403);
+      await answer(operationId, await call('GET', path, null), 401);
+    }
+    const body = { target_percent: 99 };
+    await answer(
+      'putTarget',
+      await call('PUT', `/api/v1/targets/transaction/${t3.id}`, writeOnlyKey, body),
+      403,
+    );
+    await answer('putTarget', await call('PUT', `/api/v1/targets/transaction/${t3.id}`, null, body), 401);
+  });
+
   test('targets: bad input is a 400 naming each parameter', async () => {
     const put = (path: string, body: unknown) =>
       call('PUT', `/api/v1/targets/${path}`, adminKey, body).then((r) => invalidPaths('putTarget', r));
