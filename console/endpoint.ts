@@ -141,6 +141,19 @@ export class NotFoundError extends Error {
   }
 }
 
+/**
+ * Thrown by a handler when something it needs besides the stores is down (Kafka, for a PUT that
+ * publishes): 503 naming it, as for a store.
+ */
+export class DependencyUnavailableError extends Error {
+  readonly dependency: string;
+  constructor(dependency: string, message: string) {
+    super(message);
+    this.name = 'DependencyUnavailableError';
+    this.dependency = dependency;
+  }
+}
+
 /** The error body of every refusal (CONTRACT.md "Read API"). */
 export const errorBodySchema = z.strictObject({
   error: z.strictObject({
@@ -398,7 +411,7 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
       }
     };
 
-    const storeUnavailable = (response: Response, store: StoreName) =>
+    const storeUnavailable = (response: Response, store: StoreName | string) =>
       sendError(
         response,
         503,
@@ -419,6 +432,11 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
       }
       if (error instanceof NotFoundError) {
         sendError(response, 404, { code: 'not_found', message: error.message });
+        return;
+      }
+      if (error instanceof DependencyUnavailableError) {
+        logger.warn({ err: error, operation: endpoint.operationId }, `${error.dependency} is down`);
+        storeUnavailable(response, error.dependency);
         return;
       }
       const down = await health.recheck(endpoint.stores);

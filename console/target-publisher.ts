@@ -8,6 +8,7 @@ import { slaTargetKey } from '../schemas/sla-target.ts';
 import { topics } from '../topics/catalog.ts';
 import type { ValueCodec } from '../topics/codec.ts';
 import type { Producer } from '../topics/port.ts';
+import { DependencyUnavailableError } from './endpoint.ts';
 
 /** The header naming the API key a record was published for (as the gateway's; CONTRACT.md). */
 export const apiKeyIdHeader = 'primoart.api_key_id';
@@ -21,10 +22,13 @@ export interface TargetPublisher {
   publish(record: SlaTargetRecord): Promise<PublishedTarget>;
 }
 
-/** Kafka did not acknowledge in time, or refused: the change may or may not be on the topic. */
-export class TargetNotPublishedError extends Error {
+/**
+ * Kafka did not acknowledge in time, or refused: the change may or may not be on the topic (a PUT
+ * repeated is the same target again). The frame answers 503 naming `kafka`.
+ */
+export class TargetNotPublishedError extends DependencyUnavailableError {
   constructor(message: string) {
-    super(message);
+    super('kafka', message);
     this.name = 'TargetNotPublishedError';
   }
 }

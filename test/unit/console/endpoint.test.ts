@@ -13,6 +13,7 @@ import { z } from 'zod';
 import {
   type AnyEndpoint,
   type AuthenticatedKey,
+  DependencyUnavailableError,
   defineEndpoint,
   type ErrorBody,
   endpointRouter,
@@ -115,11 +116,12 @@ const failingEndpoint = defineEndpoint({
   summary: 'Fails as told',
   scope: 'read',
   stores: ['minio'],
-  params: z.strictObject({ what: z.enum(['missing', 'store', 'bug']) }),
+  params: z.strictObject({ what: z.enum(['missing', 'store', 'kafka', 'bug']) }),
   query: z.strictObject({}),
   response: z.strictObject({}),
   async handle({ params }) {
     if (params.what === 'missing') throw new NotFoundError('no such thing');
+    if (params.what === 'kafka') throw new DependencyUnavailableError('kafka', 'no acknowledgement');
     if (params.what === 'store') minioUp = false;
     throw new Error('boom');
   },
@@ -311,6 +313,13 @@ test('a store that is down is a 503 naming it for the endpoints that need it; th
   const bug = await get('/api/v1/failing/bug');
   assert.equal(bug.status, 500);
   assert.deepEqual(await bug.json(), { error: { code: 'internal', message: 'internal error' } });
+  // Something besides the stores (Kafka, for a PUT that publishes) down: 503 naming it.
+  const kafka = await get('/api/v1/failing/kafka');
+  assert.equal(kafka.status, 503);
+  assert.ok(kafka.headers.get('retry-after') !== null);
+  const kafkaBody = (await kafka.json()) as ErrorBody;
+  assertDocumented('getFailing', 503, kafkaBody);
+  assert.equal(kafkaBody.error.store, 'kafka');
   const missing = await get('/api/v1/failing/missing');
   assert.equal(missing.status, 404);
   assertDocumented('getFailing', 404, await missing.json());
