@@ -191,8 +191,7 @@ function factsSql(
     UNION ALL
     SELECT f.hour, f.day, f.part, f.name, f.runs, f.ok, f.warning, f.fail, f.duration_count, f.duration_sum_ms,
       f.duration_min_ms, f.duration_max_ms, coalesce(b.bins, '{}'), coalesce(b.counts, '{}')
-    FROM raw_facts f LEFT JOIN raw_histograms b USING (hour, day, part)
-    ORDER BY hour`;
+    FROM raw_facts f LEFT JOIN raw_histograms b USING (hour, day, part)`;
 }
 
 /** The bucket (index into durationBuckets) wholly holding a histogram bin; undefined when an edge cuts it. */
@@ -240,18 +239,44 @@ async function durationDistribution(
     "r.status <> 'FAIL'",
     ...filterConditions(filters, runColumns, parameters),
   ];
-  const { rows } = await pool.query<Record<string, string>>(
-    `SELECT ${durationBuckets
-      .map(
-        (bucket, index) =>
-          `count(*) FILTER (WHERE r.duration_ms >= ${bucket.from_s * 1000}${bucket.to_s === null ? '' : ` AND r.duration_ms < ${bucket.to_s * 1000}`}) AS b${index}`,
-      )
-      .join(', ')}
-     FROM unnest(${hours}) AS k(hour) JOIN synth_runs r ON true
-     WHERE ${where.join(' AND ')}`,
+  const buckets = durationBuckets.map((bucket, index) => ({
+    count: `count(*) FILTER (WHERE r.duration_ms >= ${bucket.from_s * 1000}${bucket.to_s === null ? '' : ` AND r.duration_ms < ${bucket.to_s * 1000}`}) AS b${index}`,
+    sum: `sum(c.b${index}) AS b${index}`,
+  }));
+  // LATERAL: one index range scan per hour (a plain join scanned every run of the transaction).
+  const { rows } = await pool.query<Record<string, string | null>>(
+    `SELECT ${buckets.map((bucket) => bucket.sum).join(', ')}
+     FROM unnest(${hours}) AS k(hour)
+     CROSS JOIN LATERAL (
+       SELECT ${buckets.map((bucket) => bucket.count).join(', ')} FROM synth_runs r WHERE ${where.join(' AND ')}
+     ) AS c`,
     parameters.values,
   );
   return counts.map((count, index) => count + Number(rows[0]?.[`b${index}`] ?? 0));
+}
+
+/**
+ * The step facts summed per step in the server (a month of one transaction is thousands of rollup
+ * rows, a handful of steps): one row per step index, its histogram merged bin by bin, its newest
+ * name and hour.
+ */
+function perStepSql(facts: string): string {
+  return `
+    WITH facts AS (${facts}
+    ), bins AS (
+      SELECT f.part, b.bin, sum(b.n)::bigint AS n
+      FROM facts f, unnest(f.histogram_bins, f.histogram_counts) AS b(bin, n)
+      GROUP BY 1, 2
+    ), histograms AS (
+      SELECT part, array_agg(bin ORDER BY bin) AS bins, array_agg(n ORDER BY bin) AS counts FROM bins GROUP BY 1
+    )
+    SELECT max(f.hour) AS hour, '' AS day, f.part, (array_agg(f.name ORDER BY f.hour DESC))[1] AS name,
+      sum(f.runs) AS runs, sum(f.ok) AS ok, sum(f.warning) AS warning, sum(f.fail) AS fail,
+      sum(f.duration_count) AS duration_count, sum(f.duration_sum_ms) AS duration_sum_ms,
+      min(f.duration_min_ms) AS duration_min_ms, max(f.duration_max_ms) AS duration_max_ms,
+      coalesce(h.bins, '{}') AS histogram_bins, coalesce(h.counts, '{}') AS histogram_counts
+    FROM facts f LEFT JOIN histograms h USING (part)
+    GROUP BY f.part, h.bins, h.counts`;
 }
 
 export interface BandFigures {
@@ -355,7 +380,7 @@ export async function transactionDetail(
       runParameters.values,
     ),
     pool.query<FactRow>(
-      factsSql('steps', transactionId, filters, ranges, tz, stepParameters),
+      perStepSql(factsSql('steps', transactionId, filters, ranges, tz, stepParameters)),
       stepParameters.values,
     ),
     pool.query<StoredBaseline & { hours: Array<Record<string, unknown>> }>(
@@ -482,17 +507,12 @@ export async function transactionDetail(
       String(a.location).localeCompare(String(b.location)),
   );
 
-  const byStep = new Map<number, { tally: Tally; name: string; newest: number }>();
+  // One row per step (perStepSql), with its newest name.
+  const byStep = new Map<number, { tally: Tally; name: string }>();
   for (const row of stepFacts.rows) {
-    const index = Number(row.part);
-    const step = byStep.get(index) ?? { tally: new Tally(), name: row.name ?? '', newest: 0 };
-    byStep.set(index, step);
-    step.tally.add(row);
-    // The newest name of the step (rows come oldest hour first).
-    if (row.hour.getTime() >= step.newest) {
-      step.newest = row.hour.getTime();
-      step.name = row.name ?? step.name;
-    }
+    const tally = new Tally();
+    tally.add(row);
+    byStep.set(Number(row.part), { tally, name: row.name ?? '' });
   }
   const stepFails = [...byStep.values()].reduce((sum, step) => sum + step.tally.fail, 0);
   const steps = [...byStep.entries()]
