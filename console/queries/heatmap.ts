@@ -57,7 +57,7 @@ export async function durationHeatmap(
   const branches = [
     // The first branch names the columns; an empty period still has one (that finds nothing).
     `
-      SELECT NULL::timestamp AS local, 0::bigint AS runs, 0::bigint AS duration_count, NULL::bigint AS duration_sum_ms,
+      SELECT NULL::timestamptz AS at, 0::bigint AS runs, 0::bigint AS duration_count, NULL::bigint AS duration_sum_ms,
         NULL::bigint AS duration_min_ms, NULL::bigint AS duration_max_ms, '{}'::smallint[] AS histogram_bins,
         '{}'::integer[] AS histogram_counts
       WHERE false`,
@@ -66,7 +66,7 @@ export async function durationHeatmap(
       'rollup',
       parameters,
       ({ from, to }) => `
-      SELECT h.hour_start AT TIME ZONE ${zone}, h.runs, h.duration_count, h.duration_sum_ms,
+      SELECT h.hour_start, h.runs, h.duration_count, h.duration_sum_ms,
         h.duration_min_ms, h.duration_max_ms, h.histogram_bins, h.histogram_counts
       FROM synth_run_hours h
       WHERE ${where('h.hour_start', from, to, rollupFilters())}`,
@@ -77,7 +77,7 @@ export async function durationHeatmap(
       'raw',
       parameters,
       ({ from, to }) => `
-      SELECT r.started_at AT TIME ZONE ${zone}, 1, d.count, d.ms, d.ms, d.ms,
+      SELECT r.started_at, 1, d.count, d.ms, d.ms, d.ms,
         CASE WHEN d.ms IS NULL THEN '{}'::smallint[] ELSE ARRAY[synth_duration_bin(d.ms)] END,
         CASE WHEN d.ms IS NULL THEN '{}'::integer[] ELSE ARRAY[1] END
       FROM synth_runs r
@@ -89,13 +89,26 @@ export async function durationHeatmap(
   ].filter((branch) => branch !== '');
   const sql = `
     WITH facts AS (${branches.join('\n      UNION ALL')}
-    ), cells AS (
-      SELECT extract(isodow FROM local)::int AS weekday, extract(hour FROM local)::int AS hour, *
-      FROM facts
+    ), times AS (
+      -- Summed per instant first (an hour of rollup rows, or a run), so the zone's arithmetic runs
+      -- once per hour rather than once per transaction, robot and hour.
+      SELECT at, sum(runs) AS runs, sum(duration_count) AS duration_count, sum(duration_sum_ms) AS duration_sum_ms,
+        min(duration_min_ms) AS duration_min_ms, max(duration_max_ms) AS duration_max_ms
+      FROM facts GROUP BY at
+    ), time_bins AS (
+      -- Unnested in the select list (zipped: the arrays have one length), much cheaper than a
+      -- lateral unnest per row.
+      SELECT at, bin, sum(count) AS count
+      FROM (SELECT at, unnest(histogram_bins) AS bin, unnest(histogram_counts) AS count FROM facts) AS b
+      GROUP BY at, bin
     ), bins AS (
-      SELECT weekday, hour, b.bin, sum(b.count)::bigint AS count
-      FROM cells, unnest(histogram_bins, histogram_counts) AS b(bin, count)
-      GROUP BY weekday, hour, b.bin
+      SELECT extract(isodow FROM at AT TIME ZONE ${zone})::int AS weekday,
+        extract(hour FROM at AT TIME ZONE ${zone})::int AS hour, bin, sum(count)::bigint AS count
+      FROM time_bins GROUP BY 1, 2, 3
+    ), cells AS (
+      SELECT extract(isodow FROM at AT TIME ZONE ${zone})::int AS weekday,
+        extract(hour FROM at AT TIME ZONE ${zone})::int AS hour, *
+      FROM times
     ), histograms AS (
       SELECT weekday, hour, array_agg(bin ORDER BY bin) AS bins, array_agg(count ORDER BY bin) AS counts
       FROM bins GROUP BY weekday, hour
