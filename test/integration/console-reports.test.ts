@@ -25,7 +25,12 @@ import { percentileBound } from '../../console/queries/duration-histogram.ts';
 import type { ConsoleStores } from '../../console/stores.ts';
 import type { SynthResult } from '../../schemas/record-types.ts';
 import { locationKey } from '../../schemas/series-key.ts';
-import { defaultSeasonality, type FleetPlan, fleetTransactions } from '../../scripts/fleet/fleet-plan.ts';
+import {
+  defaultSeasonality,
+  type FleetPlan,
+  fleetLocations,
+  fleetTransactions,
+} from '../../scripts/fleet/fleet-plan.ts';
 import { fleetRuns, storedFleet, storeRuns } from './read-model-fleet.ts';
 import type { scratchDatabase } from './stack.ts';
 
@@ -257,6 +262,22 @@ function assertSla(
         ? null
         : row.sla_percent - row.previous.sla_percent;
     assert.equal(row.sla_change, change, `${level} ${key}: change`);
+  }
+  // Names as the fleet has them.
+  for (const row of answer.rows) {
+    const journey = transactions.find((transaction) => transaction.id === row.transaction_id);
+    if (level === 'transaction' || level === 'step')
+      assert.deepEqual(
+        [row.transaction_name, row.service, row.project],
+        [journey?.name, journey?.service, journey?.project],
+        `${level}: names`,
+      );
+    if (level === 'step') assert.equal(row.step_name, journey?.steps[row.step_index]?.name);
+    if (level === 'robot')
+      assert.equal(
+        row.robot_name,
+        fleetLocations.find((location) => location.robotId === row.robot_id)?.robotName,
+      );
   }
   // Worst first: SLA never rises down the list (objects without runs in the period last).
   const slas = answer.rows.map((row: any) => row.sla_percent ?? Number.POSITIVE_INFINITY);
