@@ -17,7 +17,14 @@ export const synthStoreWorker = defineWorker({
     // the next write fails, and the harness retries it.
     pool.on('error', (error) => context.logger.warn({ err: error.message }, 'postgres connection lost'));
     await context.connect(`postgres at ${describeEndpoint(postgres.url)}`, () => pool.query('SELECT 1'));
-    const applied = await migrate(pool);
+    // Not ready until migrated; a migration that backfills a big table (the rollups of 0005 on
+    // millions of runs) takes minutes, so each says when it starts and how long it took.
+    const applied = await migrate(pool, undefined, {
+      applying: (m) =>
+        context.logger.info({ migration: `${m.version}_${m.name}` }, 'applying database migration'),
+      applied: (m, seconds) =>
+        context.logger.info({ migration: `${m.version}_${m.name}`, seconds }, 'database migration applied'),
+    });
     if (applied.length > 0) context.logger.info({ applied }, 'database migrated');
     const definition = synthStoreDefinition({
       pool,

@@ -26,8 +26,18 @@ export function listMigrations(dir = directory): Migration[] {
     }));
 }
 
+/** What `migrate` says while it works: a migration that backfills a big table takes minutes. */
+export interface MigrationProgress {
+  applying?(migration: Migration): void;
+  applied?(migration: Migration, seconds: number): void;
+}
+
 /** Apply what is missing; returns the versions applied now. */
-export async function migrate(pool: Pool, migrations = listMigrations()): Promise<number[]> {
+export async function migrate(
+  pool: Pool,
+  migrations = listMigrations(),
+  progress: MigrationProgress = {},
+): Promise<number[]> {
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [lockKey]);
@@ -41,6 +51,8 @@ export async function migrate(pool: Pool, migrations = listMigrations()): Promis
     const applied: number[] = [];
     for (const migration of migrations) {
       if (done.has(migration.version)) continue;
+      progress.applying?.(migration);
+      const began = Date.now();
       await client.query('BEGIN');
       try {
         await client.query(migration.sql);
@@ -56,6 +68,7 @@ export async function migrate(pool: Pool, migrations = listMigrations()): Promis
         );
       }
       applied.push(migration.version);
+      progress.applied?.(migration, (Date.now() - began) / 1000);
     }
     return applied;
   } finally {

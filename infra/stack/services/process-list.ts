@@ -74,7 +74,9 @@ export const projectProcesses: readonly ProjectProcess[] = [
     needs: ['gateway', 'postgres', 'minio', 'victoria-metrics', 'victoria-logs'],
     startTimeoutMs: 60_000,
   },
-  worker('synth-store', 'synthStore', ['postgres']),
+  // Ready once its database is migrated: a migration that backfills (0005's rollups) takes minutes
+  // on a database of millions of runs (~2.5 min for 5.2 M here).
+  worker('synth-store', 'synthStore', ['postgres'], { startTimeoutMs: 20 * 60_000 }),
   worker('artifact-store', 'artifactStore', ['minio']),
   worker('logs-store', 'logsStore', ['victoria-logs']),
   worker('metrics-store', 'metricsStore', ['victoria-metrics']),
