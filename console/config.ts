@@ -17,8 +17,20 @@ export const consoleSchema = z.strictObject({
   store_probe_interval_ms: positiveInt.default(2000),
   /** A probe slower than this counts its store as down. */
   store_probe_timeout_ms: positiveInt.default(1500),
-  /** The longest period (`from`–`to`) a question may ask about; longer is a 400. */
-  max_period_days: positiveInt.default(400),
+  /**
+   * The longest period (`from`–`to`) a question may ask about; longer is a 400. A quarter (92 days,
+   * the longest quarter) by default: a report over longer reads that many days of rollups.
+   */
+  max_period_days: positiveInt.default(92),
+  /**
+   * PostgreSQL's `statement_timeout` on every console session: a question slower than this fails
+   * (500 after the store recheck) instead of holding a connection and a core.
+   */
+  statement_timeout_ms: positiveInt.default(30_000),
+  /** The bound of a streamed CSV export's statement (it reads every matching run). */
+  export_statement_timeout_ms: positiveInt.default(600_000),
+  /** Streamed CSV exports at once (each holds a PostgreSQL connection); more are 503 too_many_exports. */
+  max_concurrent_exports: positiveInt.default(2),
   /**
    * How long a PUT of a target SLA waits for synth-store to store its change (read back from
    * PostgreSQL) before answering `stored: false` (console/api/targets.ts).

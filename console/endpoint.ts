@@ -165,6 +165,7 @@ export const errorBodySchema = z.strictObject({
       'not_acceptable',
       'too_many_failed_authentications',
       'store_unavailable',
+      'too_many_exports',
       'internal',
     ]),
     message: z.string(),
@@ -227,6 +228,11 @@ export interface EndpointRouterOptions {
   failedAuth?: Pick<AuthFailureGuard, 'check' | 'record'>;
   /** The largest JSON body a PUT may send. */
   bodyLimitBytes?: number;
+  /**
+   * How many streamed CSV exports may run at once (`console.max_concurrent_exports`): each holds a
+   * PostgreSQL connection for as long as the client reads, so more would starve the other answers.
+   */
+  maxConcurrentExports?: number;
 }
 
 /** `/api/v1/runs/{robot_id}` → `/api/v1/runs/:robot_id` (express 5's path syntax). */
@@ -246,18 +252,37 @@ function formatOf(request: Request, query: Record<string, unknown>): Format | Fi
   return request.accepts(['application/json', 'text/csv']) === 'text/csv' ? 'csv' : 'json';
 }
 
-function csvStringifier(columns: string[]) {
+/**
+ * A string cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a
+ * leading `'` (OWASP's advice against CSV injection): a run's names and texts come from robots and
+ * users. Only strings: numbers, negative ones too, stay numbers.
+ */
+export function neutraliseFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+/** RFC 4180 CSV of `columns` (exported for its unit test). */
+export function csvStringifier(columns: string[]) {
   return stringify({
     header: true,
     columns,
     // RFC 4180 line ends; times as ISO 8601 in UTC, like the JSON.
     record_delimiter: 'windows',
+    // csv-stringify quotes a cell holding a line feed but not one holding a lone CR; RFC 4180 does.
+    quoted_match: /\r/,
     cast: {
+      string: neutraliseFormula,
       date: (value) => value.toISOString(),
       boolean: (value) => String(value),
       object: (value) => JSON.stringify(value),
     },
   });
+}
+
+/** PostgreSQL's `time zone "…" not recognized` (SQLSTATE 22023, invalid_parameter_value). */
+export function isUnknownTimeZone(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '22023' && typeof message === 'string' && /^time zone .* not recognized$/.test(message);
 }
 
 function startCsv(response: Response, operationId: string): void {
@@ -270,6 +295,8 @@ function startCsv(response: Response, operationId: string): void {
 /** Serves `endpoints` (and 404 in the same error shape for any other `/api/v1/` path). */
 export function endpointRouter(options: EndpointRouterOptions): Router {
   const { keys, stores, health, logger } = options;
+  const maxExports = options.maxConcurrentExports ?? Number.POSITIVE_INFINITY;
+  let runningExports = 0;
   const router = express.Router();
   const durations = new Histogram({
     name: 'primoart_console_request_duration_seconds',
@@ -379,6 +406,22 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
           return;
         }
         if (format === 'csv' && endpoint.csvStream !== undefined) {
+          if (runningExports >= maxExports) {
+            sendError(
+              response,
+              503,
+              {
+                code: 'too_many_exports',
+                message: `${maxExports} CSV exports are running (console.max_concurrent_exports); try again later`,
+              },
+              { 'Retry-After': '5' },
+            );
+            return;
+          }
+          runningExports += 1;
+          response.once('close', () => {
+            runningExports -= 1;
+          });
           const abort = new AbortController();
           response.once('close', () => abort.abort());
           const table = endpoint.csvStream(input, stores, abort.signal);
@@ -432,6 +475,12 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
       }
       if (error instanceof NotFoundError) {
         sendError(response, 404, { code: 'not_found', message: error.message });
+        return;
+      }
+      if (isUnknownTimeZone(error)) {
+        // A zone Intl knows but PostgreSQL's tzdata does not (an older copy, a name it spells
+        // otherwise): the question's fault, not a bug — 400 naming `tz`, the only zone input.
+        sendInvalid(response, [{ path: 'tz', problem: 'a time zone PostgreSQL does not know' }]);
         return;
       }
       if (error instanceof DependencyUnavailableError) {

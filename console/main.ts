@@ -2,6 +2,8 @@
 // reads PostgreSQL, VictoriaMetrics, VictoriaLogs and MinIO, never writes to them, never talks to
 // the gateway; its Kafka traffic is its own view of the API keys topic and the target SLAs an admin
 // sets (published for synth-store to store: console/target-publisher.ts).
+
+import pg from 'pg';
 import { createAuthFailureGuard } from '../auth/auth-failures.ts';
 import { createKeyLookup, createManagedKeyIndex } from '../auth/key-store.ts';
 import { openKeyView } from '../auth/key-view.ts';
@@ -12,7 +14,7 @@ import { topics } from '../topics/catalog.ts';
 import { consoleEndpoints } from './api/index.ts';
 import { consoleConfig } from './config.ts';
 import { endpointRouter, openApiDocument, openApiRouter } from './endpoint.ts';
-import { openStores, storeProbes, watchStoreHealth } from './stores.ts';
+import { openPostgresProbe, openStores, sessionOptions, storeProbes, watchStoreHealth } from './stores.ts';
 import { createTargetPublisher } from './target-publisher.ts';
 
 export const apiInfo = {
@@ -38,6 +40,8 @@ export function runConsole(args: string[]): Promise<never> {
         victoriaMetricsUrl: requireSection(config, 'victoria_metrics').url,
         victoriaLogsUrl: requireSection(config, 'victoria_logs').url,
         maxPeriodDays: section.max_period_days,
+        statementTimeoutMs: section.statement_timeout_ms,
+        exportStatementTimeoutMs: section.export_statement_timeout_ms,
       });
       stores.postgres.on('error', (error) => logger.warn({ err: error.message }, 'postgres connection lost'));
       // PostgreSQL holds most answers: wait for it at start like the workers do. The other stores
@@ -45,8 +49,17 @@ export function runConsole(args: string[]): Promise<never> {
       await context.connect(`postgres at ${describeEndpoint(postgres.url)}`, () =>
         stores.postgres.query('SELECT 1'),
       );
+      const postgresProbe = openPostgresProbe(
+        () =>
+          new pg.Client({
+            connectionString: postgres.url,
+            options: sessionOptions(section.statement_timeout_ms),
+            application_name: 'primoart-console-probe',
+            connectionTimeoutMillis: section.store_probe_timeout_ms,
+          }),
+      );
       const health = await watchStoreHealth({
-        probes: storeProbes(stores),
+        probes: storeProbes(stores, postgresProbe),
         intervalMs: section.store_probe_interval_ms,
         timeoutMs: section.store_probe_timeout_ms,
         onChange(store, up, error) {
@@ -94,6 +107,7 @@ export function runConsole(args: string[]): Promise<never> {
         start: () => keyView.caughtUp(),
         async stop() {
           health.stop();
+          await postgresProbe.close();
           failures.stop();
           await keyView.stop();
           await producer.disconnect();
@@ -110,6 +124,7 @@ export function runConsole(args: string[]): Promise<never> {
               logger,
               metrics: context.metrics,
               failedAuth: failures,
+              maxConcurrentExports: section.max_concurrent_exports,
             }),
           );
         },

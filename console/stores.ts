@@ -2,7 +2,12 @@
 // PostgreSQL is read through a pool (as a role with SELECT only where the stack has one), the
 // Victoria stores through their query URLs, MinIO with GetObject on the artifacts bucket.
 //
-// Health: a probe per store every `probe_interval_ms` (PostgreSQL `SELECT 1`, VictoriaMetrics and
+// Bounded load: every PostgreSQL session of the pool has `statement_timeout`
+// (`console.statement_timeout_ms`), so no question holds a connection and a core for long; a
+// streamed CSV export sets its own longer bound inside its transaction (queries/runs.ts).
+//
+// Health: a probe per store every `probe_interval_ms` (PostgreSQL `SELECT 1` on a connection of its
+// own, not the pool's — a pool busy with slow questions is not a PostgreSQL that is down — VictoriaMetrics and
 // VictoriaLogs `/health`, MinIO `bucketExists`), so a request to an endpoint whose store is known
 // to be down is answered 503 at once, without waiting for a connection timeout. The view may be up
 // to one interval stale, so when a handler fails the endpoint's stores are probed again right away:
@@ -26,8 +31,11 @@ export interface ConsoleStores {
   victoriaLogs: { url: string };
   /** GetObject / StatObject on `bucket` only. */
   minio: { client: MinioClient; bucket: string };
-  /** What the config bounds questions by (`console.max_period_days`). */
-  limits: { maxPeriodDays: number };
+  /**
+   * What the config bounds questions by (`console.max_period_days`, and
+   * `console.export_statement_timeout_ms`: a streamed export's statement bound, none if absent).
+   */
+  limits: { maxPeriodDays: number; exportStatementTimeoutMs?: number };
 }
 
 export interface StoreSections {
@@ -36,6 +44,15 @@ export interface StoreSections {
   victoriaMetricsUrl: string;
   victoriaLogsUrl: string;
   maxPeriodDays: number;
+  /** `statement_timeout` of every pooled session (ms). */
+  statementTimeoutMs: number;
+  /** `statement_timeout` of a streamed CSV export (ms), set in its own transaction. */
+  exportStatementTimeoutMs: number;
+}
+
+/** The server-side settings of every console session: read only, each statement bounded. */
+export function sessionOptions(statementTimeoutMs: number): string {
+  return `-c default_transaction_read_only=on -c statement_timeout=${Math.trunc(statementTimeoutMs)}`;
 }
 
 /**
@@ -47,7 +64,7 @@ export function openStores(sections: StoreSections): ConsoleStores {
   const postgres = new pg.Pool({
     connectionString: sections.postgres.url,
     max: sections.postgres.pool_max,
-    options: '-c default_transaction_read_only=on',
+    options: sessionOptions(sections.statementTimeoutMs),
     application_name: 'primoart-console',
     // A PostgreSQL that does not answer fails a request (503 after the recheck) instead of holding it.
     connectionTimeoutMillis: 5000,
@@ -57,7 +74,10 @@ export function openStores(sections: StoreSections): ConsoleStores {
     victoriaMetrics: { url: sections.victoriaMetricsUrl },
     victoriaLogs: { url: sections.victoriaLogsUrl },
     minio: { client: minioClientFromConfig(sections.minio), bucket: sections.minio.bucket },
-    limits: { maxPeriodDays: sections.maxPeriodDays },
+    limits: {
+      maxPeriodDays: sections.maxPeriodDays,
+      exportStatementTimeoutMs: sections.exportStatementTimeoutMs,
+    },
   };
 }
 
@@ -67,12 +87,44 @@ async function httpHealth(baseUrl: string, signal: AbortSignal): Promise<void> {
   if (response.statusCode !== 200) throw new Error(`/health answered ${response.statusCode}: ${body}`);
 }
 
-/** One probe per store (see the header). */
-export function storeProbes(stores: ConsoleStores): Record<StoreName, StoreProbe> {
+/**
+ * `SELECT 1` on one connection of its own (see the header), opened when a probe needs it and
+ * dropped when one fails, so the next probe connects anew. `close()` ends it.
+ */
+export function openPostgresProbe(connect: () => pg.Client): StoreProbe & { close(): Promise<void> } {
+  let client: Promise<pg.Client> | undefined;
+  const drop = () => {
+    const dropped = client;
+    client = undefined;
+    return dropped?.then((c) => c.end()).catch(() => undefined);
+  };
+  const probe = async (signal: AbortSignal) => {
+    // A probe that times out drops its connection too: a hung one is never asked again.
+    const onAbort = () => void drop();
+    signal.addEventListener('abort', onAbort, { once: true });
+    client ??= (async () => {
+      const fresh = connect();
+      // A connection lost between probes is found by the next probe's query; not a crash.
+      fresh.on('error', () => undefined);
+      await fresh.connect();
+      return fresh;
+    })();
+    try {
+      await (await client).query('SELECT 1');
+    } catch (error) {
+      void drop();
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  };
+  return Object.assign(probe, { close: async () => void (await drop()) });
+}
+
+/** One probe per store (see the header); `postgres` is the probe's own connection. */
+export function storeProbes(stores: ConsoleStores, postgres: StoreProbe): Record<StoreName, StoreProbe> {
   return {
-    postgres: async () => {
-      await stores.postgres.query('SELECT 1');
-    },
+    postgres,
     'victoria-metrics': (signal) => httpHealth(stores.victoriaMetrics.url, signal),
     'victoria-logs': (signal) => httpHealth(stores.victoriaLogs.url, signal),
     minio: async () => {

@@ -137,7 +137,11 @@ export const runsEndpoint: AnyEndpoint = defineEndpoint({
       const runs = streamRuns(
         stores.postgres,
         runQuery(query),
-        { limit: query.limit, after: query.cursor },
+        {
+          limit: query.limit,
+          after: query.cursor,
+          statementTimeoutMs: stores.limits.exportStatementTimeoutMs,
+        },
         signal,
       );
       for await (const run of runs) yield runColumnNames.map((column) => run[column]);

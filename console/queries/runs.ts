@@ -153,25 +153,46 @@ export async function listRuns(
 export async function* streamRuns(
   pool: Pool,
   query: RunQuery,
-  page: { limit?: number | undefined; after?: RunCursor | undefined },
+  page: {
+    limit?: number | undefined;
+    after?: RunCursor | undefined;
+    /** This export's own statement bound, longer than the sessions' (SET LOCAL in its transaction). */
+    statementTimeoutMs?: number | undefined;
+  },
   signal: AbortSignal,
 ): AsyncGenerator<RunRow> {
   const parameters = new SqlParameters();
   let sql = runsSql(query, parameters, page.after);
   if (page.limit !== undefined) sql += ` LIMIT ${parameters.add(page.limit, '::integer')}`;
   const client = await pool.connect();
-  const stream = client.query(new QueryStream(sql, parameters.values, { batchSize: 500 }));
-  const abort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  signal.addEventListener('abort', abort, { once: true });
+  let stream: QueryStream | undefined;
   let finished = false;
   try {
-    for await (const row of stream as AsyncIterable<StoredRun>) yield runRow(row);
+    if (page.statementTimeoutMs !== undefined) {
+      await client.query('BEGIN READ ONLY');
+      // set_config(…, true) is SET LOCAL with a parameter: it ends with the transaction.
+      await client.query("SELECT set_config('statement_timeout', $1, true)", [
+        String(Math.trunc(page.statementTimeoutMs)),
+      ]);
+    }
+    stream = client.query(new QueryStream(sql, parameters.values, { batchSize: 500 }));
+    yield* readStream(stream, signal);
+    if (page.statementTimeoutMs !== undefined) await client.query('COMMIT');
     finished = true;
   } finally {
-    signal.removeEventListener('abort', abort);
-    if (!stream.destroyed) stream.destroy();
-    // A cursor left before its end (a failure, the client hanging up) may still hold its portal:
-    // that connection is closed rather than handed to the next query.
+    if (stream !== undefined && !stream.destroyed) stream.destroy();
+    // A cursor left before its end (a failure, the client hanging up) may still hold its portal and
+    // its transaction: that connection is closed rather than handed to the next query.
     client.release(finished ? undefined : new Error('runs export ended early'));
+  }
+}
+
+async function* readStream(stream: QueryStream, signal: AbortSignal): AsyncGenerator<RunRow> {
+  const abort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  signal.addEventListener('abort', abort, { once: true });
+  try {
+    for await (const row of stream as AsyncIterable<StoredRun>) yield runRow(row);
+  } finally {
+    signal.removeEventListener('abort', abort);
   }
 }

@@ -387,3 +387,90 @@ test('the OpenAPI document is 3.1, served without a key, and names each paramete
   assert.equal(served.paths['/api/v1/series'].get.responses['200'].content['text/csv'], undefined);
   assert.ok(served.paths['/api/v1/settings/{name}'].put.requestBody !== undefined);
 });
+
+test('at most maxConcurrentExports streamed CSV exports at once; one more is a documented 503', async () => {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const slowExport = defineEndpoint({
+    ...streamEndpoint,
+    csvStream: () => ({
+      columns: ['number'],
+      rows: (async function* () {
+        yield [1];
+        await gate;
+        yield [2];
+      })(),
+    }),
+  });
+  const app = express();
+  app.use(
+    endpointRouter({
+      endpoints: [slowExport],
+      keys: {
+        lookup: (presented) => keys[presented],
+        explain: () => ({ reason: 'unknown_key', keyId: undefined }),
+      },
+      stores: {} as ConsoleStores,
+      health,
+      logger: pino({ level: 'silent' }),
+      metrics: new Registry(),
+      maxConcurrentExports: 1,
+    }),
+  );
+  const limited = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => limited.once('listening', resolve));
+  const url = `http://127.0.0.1:${(limited.address() as AddressInfo).port}/api/v1/numbers?n=2&format=csv`;
+  const headers = { authorization: 'Bearer reader' };
+  try {
+    const first = await fetch(url, { headers });
+    assert.equal(first.status, 200);
+    const refused = await fetch(url, { headers });
+    const body = (await refused.json()) as ErrorBody;
+    assert.equal(refused.status, 503);
+    assert.equal(body.error.code, 'too_many_exports');
+    assert.equal(refused.headers.get('retry-after'), '5');
+    assertDocumented('streamNumbers', 503, body);
+    // JSON answers of the same endpoint are not exports: not counted.
+    assert.equal((await fetch(url.replace('format=csv', 'format=json'), { headers })).status, 200);
+    release();
+    assert.equal(await first.text(), 'number\r\n1\r\n2\r\n');
+    // The finished export freed its place.
+    const again = await fetch(url, { headers });
+    assert.equal(again.status, 200);
+    await again.text();
+  } finally {
+    release();
+    limited.close();
+  }
+});
+
+test('a CSV string cell a spreadsheet would run as a formula starts with a quote; numbers stay numbers', async () => {
+  const { csvStringifier } = await import('../../../console/endpoint.ts');
+  const { Readable } = await import('node:stream');
+  const rows = [
+    ['=HYPERLINK("http://x","y")', -2],
+    ['+1', 1.5],
+    ['-1', -0.5],
+    ['@SUM(A1)', 0],
+    ['\tTab', null],
+    ['\rReturn', null],
+    ['plain = fine', null],
+    ['', null],
+  ];
+  let text = '';
+  for await (const chunk of Readable.from(rows).pipe(csvStringifier(['name', 'value']))) text += chunk;
+  assert.equal(
+    text,
+    'name,value\r\n' +
+      `"'=HYPERLINK(""http://x"",""y"")",-2\r\n` +
+      "'+1,1.5\r\n" +
+      "'-1,-0.5\r\n" +
+      "'@SUM(A1),0\r\n" +
+      "'\tTab,\r\n" +
+      `"'\rReturn",\r\n` +
+      'plain = fine,\r\n' +
+      ',\r\n',
+  );
+});
