@@ -39,12 +39,17 @@ export const instantParameter = z.iso
 const uuidParameter = z.uuid().transform((id) => id.toLowerCase());
 
 export const filterParameters = {
-  project: z.string().min(1).optional().describe('only this project'),
-  service: z.string().min(1).optional().describe('only this service'),
+  project: z.string().min(1).max(256).optional().describe('only this project'),
+  service: z.string().min(1).max(256).optional().describe('only this service'),
   transaction: uuidParameter.optional().describe('only this transaction (transaction_id)'),
   robot: uuidParameter.optional().describe('only this robot (robot_id)'),
-  location: z.string().min(1).optional().describe('only this location: country/region/city, known parts'),
-  environment: z.string().min(1).optional().describe('only this environment'),
+  location: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe('only this location: country/region/city, known parts'),
+  environment: z.string().min(1).max(256).optional().describe('only this environment'),
 } satisfies Record<(typeof filterNames)[number], z.ZodType>;
 
 export const periodParameters = {

@@ -55,11 +55,13 @@ export const getStatus = defineEndpoint({
     project: z
       .string()
       .min(1)
+      .max(256)
       .optional()
       .describe('only this project’s objects (at level location: its problems)'),
     service: z
       .string()
       .min(1)
+      .max(256)
       .optional()
       .describe('only this service’s objects (at level location: its problems)'),
   }),

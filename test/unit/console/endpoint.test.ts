@@ -116,12 +116,15 @@ const failingEndpoint = defineEndpoint({
   summary: 'Fails as told',
   scope: 'read',
   stores: ['minio'],
-  params: z.strictObject({ what: z.enum(['missing', 'store', 'kafka', 'bug']) }),
+  params: z.strictObject({ what: z.enum(['missing', 'store', 'kafka', 'bug', 'zone']) }),
   query: z.strictObject({}),
   response: z.strictObject({}),
   async handle({ params }) {
     if (params.what === 'missing') throw new NotFoundError('no such thing');
     if (params.what === 'kafka') throw new DependencyUnavailableError('kafka', 'no acknowledgement');
+    // What pg throws for a zone its tzdata lacks (SQLSTATE 22023), whatever Intl thought of it.
+    if (params.what === 'zone')
+      throw Object.assign(new Error('time zone "Mars/Olympus" not recognized'), { code: '22023' });
     if (params.what === 'store') minioUp = false;
     throw new Error('boom');
   },
@@ -472,5 +475,23 @@ test('a CSV string cell a spreadsheet would run as a formula starts with a quote
       `"'\rReturn",\r\n` +
       'plain = fine,\r\n' +
       ',\r\n',
+  );
+});
+
+test('a time zone PostgreSQL does not know is a 400 naming tz, not a 500', async () => {
+  const response = await get('/api/v1/failing/zone');
+  const body = (await response.json()) as ErrorBody;
+  assert.equal(response.status, 400);
+  assert.deepEqual(body.error.fields, [{ path: 'tz', problem: 'a time zone PostgreSQL does not know' }]);
+  assertDocumented('getFailing', 400, body);
+  // Another invalid_parameter_value is not a time zone: a bug (500), as before.
+  const { isUnknownTimeZone } = await import('../../../console/endpoint.ts');
+  assert.equal(
+    isUnknownTimeZone(Object.assign(new Error('invalid value for parameter'), { code: '22023' })),
+    false,
+  );
+  assert.equal(
+    isUnknownTimeZone(Object.assign(new Error('time zone "X/Y" not recognized'), { code: '22023' })),
+    true,
   );
 });
