@@ -71,7 +71,8 @@ const plan: FleetPlan = {
 let database: Awaited<ReturnType<typeof scratchDatabase>>;
 let runs: SynthResult[];
 let now = new Date('2026-10-26T09:00:00Z');
-const limits = { maxPeriodDays: 400 };
+// A streamed export's own statement bound set, so its transaction (SET LOCAL) is what is tested.
+const limits = { maxPeriodDays: 400, exportStatementTimeoutMs: 60_000 };
 const endpoints = [slaEndpoint(limits, () => now), heatmapEndpoint(limits, () => now), runsEndpoint];
 const document = openApiDocument(endpoints, { title: 'test', version: '1' });
 let base = '';
@@ -90,7 +91,7 @@ before(async () => {
             : undefined,
         explain: () => ({ reason: 'unknown_key', keyId: undefined }),
       },
-      stores: { postgres: database.pool } as ConsoleStores,
+      stores: { postgres: database.pool, limits } as ConsoleStores,
       health: { down: () => undefined, recheck: async () => undefined },
       logger: pino({ level: 'silent' }),
       metrics: new Registry(),
