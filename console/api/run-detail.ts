@@ -9,6 +9,7 @@
 // writes other bytes under the same key: the URL the run detail gives carries the image's SHA-256,
 // and only a request whose `sha256` is the object's is cacheable for ever (`immutable`); otherwise
 // the client revalidates (`no-cache`) with the ETag (the object's SHA-256) and gets a 304.
+import type { IncomingMessage } from 'node:http';
 import { S3Error } from 'minio';
 import { z } from 'zod';
 import { screenshotContentTypes } from '../../schemas/record-types.ts';
@@ -168,15 +169,37 @@ const screenshotParams = runParams.extend({
 });
 
 /** The object a reference names, as MinIO has it now; NotFoundError while it is not (yet) stored. */
-async function statScreenshot(stores: ConsoleStores, screenshot: StoredScreenshot) {
-  try {
-    return await stores.minio.client.statObject(stores.minio.bucket, screenshot.object_key);
-  } catch (error) {
-    // The run is stored before its screenshot when the artifact-store is behind: not there yet.
-    if (error instanceof S3Error && (error.code === 'NotFound' || error.code === 'NoSuchKey'))
-      throw new NotFoundError('the screenshot is not stored (yet)');
-    throw error;
-  }
+/** A missing object: the run is stored before its screenshot when the artifact-store is behind. */
+function notStoredYet(error: unknown): never {
+  if (error instanceof S3Error && (error.code === 'NotFound' || error.code === 'NoSuchKey'))
+    throw new NotFoundError('the screenshot is not stored (yet)');
+  throw error;
+}
+
+/** What is told of an object, from the headers of one answer of MinIO (its HEAD or its GET). */
+interface ObjectFacts {
+  sha256: string;
+  contentType: string;
+  size: number;
+}
+
+const servedTypes = new Set<string>(screenshotContentTypes);
+
+function factsOf(
+  screenshot: StoredScreenshot,
+  headers: Record<string, string | string[] | undefined>,
+  size: number,
+): ObjectFacts {
+  const header = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const contentType = header('content-type') ?? screenshot.content_type;
+  // The artifact-store checks a screenshot's type against its bytes; anything else in the bucket
+  // under a run's key was not written by it: never served (nosniff or not), a 500 that is logged.
+  if (!servedTypes.has(contentType))
+    throw new Error(`object ${screenshot.object_key} has content type ${contentType}, not a screenshot's`);
+  return { sha256: header('x-amz-meta-sha256') ?? screenshot.sha256, contentType, size };
 }
 
 async function referenced(stores: ConsoleStores, params: z.output<typeof screenshotParams>) {
@@ -223,29 +246,48 @@ export const screenshotEndpoint: AnyEndpoint = defineEndpoint({
     mediaTypes: [...screenshotContentTypes],
     async send({ params, query }, stores, request) {
       const screenshot = await referenced(stores, params);
-      const stat = await statScreenshot(stores, screenshot);
-      const sha256 = stat.metaData.sha256 ?? screenshot.sha256;
-      const etag = `"${sha256}"`;
-      const headers: Record<string, string> = {
-        ETag: etag,
+      const cacheHeaders = (sha256: string): Record<string, string> => ({
+        ETag: `"${sha256}"`,
         'Cache-Control':
           query.sha256 === sha256 ? 'private, max-age=31536000, immutable' : 'private, no-cache',
         'X-Content-Type-Options': 'nosniff',
-      };
-      const matches = (request.ifNoneMatch ?? '')
-        .split(',')
-        .map((tag) => tag.trim().replace(/^W\//, ''))
-        .some((tag) => tag === etag || tag === '*');
-      if (matches) return { status: 304, headers };
-      const contentType = stat.metaData['content-type'] ?? screenshot.content_type;
-      const body = await stores.minio.client.getObject(stores.minio.bucket, screenshot.object_key);
+      });
+      const matches = (sha256: string) =>
+        (request.ifNoneMatch ?? '')
+          .split(',')
+          .map((tag) => tag.trim().replace(/^W\//, ''))
+          .some((tag) => tag === `"${sha256}"` || tag === '*');
+      // A revalidation asks MinIO for the headers only; a 304 sends nothing else of the object.
+      if (request.ifNoneMatch !== undefined) {
+        const stat = await stores.minio.client
+          .statObject(stores.minio.bucket, screenshot.object_key)
+          .catch(notStoredYet);
+        const facts = factsOf(
+          screenshot,
+          { 'content-type': stat.metaData['content-type'], 'x-amz-meta-sha256': stat.metaData.sha256 },
+          stat.size,
+        );
+        if (matches(facts.sha256)) return { status: 304, headers: cacheHeaders(facts.sha256) };
+      }
+      // The bytes and everything said of them (ETag, type, length) from the same GET: a re-sent run
+      // replacing the object between two requests cannot pair one image's headers with another's bytes.
+      const body = (await stores.minio.client
+        .getObject(stores.minio.bucket, screenshot.object_key)
+        .catch(notStoredYet)) as IncomingMessage;
+      let facts: ObjectFacts;
+      try {
+        facts = factsOf(screenshot, body.headers, Number(body.headers['content-length']));
+      } catch (error) {
+        body.destroy();
+        throw error;
+      }
       return {
         status: 200,
         headers: {
-          ...headers,
-          'Content-Type': contentType,
-          'Content-Length': String(stat.size),
-          'Content-Disposition': `inline; filename="${screenshot.step_index}-${screenshot.ordinal}.${extensions[contentType] ?? 'bin'}"`,
+          ...cacheHeaders(facts.sha256),
+          'Content-Type': facts.contentType,
+          'Content-Length': String(facts.size),
+          'Content-Disposition': `inline; filename="${screenshot.step_index}-${screenshot.ordinal}.${extensions[facts.contentType] ?? 'bin'}"`,
         },
         body,
       };
