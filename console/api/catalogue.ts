@@ -10,6 +10,7 @@
 // location takes the worst state of its transactions' problems (a location: problems judged at it).
 import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
+import { locationKeySql, openProblemsSql } from '../queries/open-problems.ts';
 import type { ConsoleStores } from '../stores.ts';
 
 export const states = ['OK', 'WARNING', 'CRITICAL'] as const;
@@ -24,24 +25,6 @@ const seen = {
 };
 // A filter that names nothing gives an empty list, not an error; only malformed values are 400s.
 const nameFilter = z.string().min(1).max(256);
-/** As the event detector names a location: its known parts, joined by '/'. */
-const locationKey = `concat_ws('/', nullif(l.country, ''), nullif(l.region, ''), nullif(l.city, ''))`;
-
-/**
- * The newest event of every problem, open and not suppressed, with its level (2 critical, 1
- * warning). Used as `WITH open AS MATERIALIZED (…)` and joined by set (GROUP BY), never from a
- * correlated subquery: PostgreSQL would inline it and sort every event once per outer row.
- */
-const openProblems = `
-  SELECT transaction_id, location, CASE WHEN severity IN ('critical', 'major') THEN 2 ELSE 1 END AS level
-  FROM (
-    SELECT DISTINCT ON (transaction_id, kind, coalesce(location, ''))
-      transaction_id, location, action, severity, suppressed
-    FROM synth_events
-    ORDER BY transaction_id, kind, coalesce(location, ''), occurred_at DESC, stored_at DESC
-  ) newest
-  WHERE action = 'open' AND NOT suppressed`;
-
 const levelState = (level: number | null): (typeof states)[number] =>
   level === 2 ? 'CRITICAL' : level === 1 ? 'WARNING' : 'OK';
 const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
@@ -90,7 +73,7 @@ export const listProjects = defineEndpoint({
       level: number | null;
     }>(
       stores,
-      `WITH open AS MATERIALIZED (${openProblems}),
+      `WITH open AS MATERIALIZED (${openProblemsSql}),
        services AS (SELECT project, count(*)::int AS n FROM synth_services GROUP BY project),
        transactions AS (SELECT project, count(*)::int AS n FROM synth_transactions GROUP BY project),
        levels AS (
@@ -158,7 +141,7 @@ export const listServices = defineEndpoint({
       level: number | null;
     }>(
       stores,
-      `WITH open AS MATERIALIZED (${openProblems}),
+      `WITH open AS MATERIALIZED (${openProblemsSql}),
        transactions AS (
          SELECT coalesce(project, '') AS project, service, count(*)::int AS n
          FROM synth_transactions GROUP BY 1, 2),
@@ -272,7 +255,7 @@ export const listTransactions = defineEndpoint({
       definition_updated_at: Date | null;
     }>(
       stores,
-      `WITH open AS MATERIALIZED (${openProblems}),
+      `WITH open AS MATERIALIZED (${openProblemsSql}),
        problems AS (
          SELECT transaction_id, max(level) AS level, count(*)::int AS n FROM open GROUP BY transaction_id),
        live AS (SELECT * FROM synth_definitions WHERE deleted_at IS NULL)
@@ -415,12 +398,12 @@ export const listLocations = defineEndpoint({
       level: number | null;
     }>(
       stores,
-      `WITH open AS MATERIALIZED (${openProblems}),
+      `WITH open AS MATERIALIZED (${openProblemsSql}),
        levels AS (SELECT location, max(level) AS level FROM open WHERE location IS NOT NULL GROUP BY location)
-       SELECT ${locationKey} AS location, l.country, l.region, l.city,
+       SELECT ${locationKeySql} AS location, l.country, l.region, l.city,
          l.latitude, l.longitude, l.first_seen_at, l.last_seen_at, v.level
        FROM synth_locations l
-       LEFT JOIN levels v ON v.location = ${locationKey}
+       LEFT JOIN levels v ON v.location = ${locationKeySql}
        WHERE ($1::text IS NULL OR l.country = $1)
        ORDER BY l.country, l.region, l.city`,
       [query.country ?? null],

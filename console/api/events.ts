@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
 import { decodeEventCursor, encodeEventCursor, eventsPage } from '../queries/events.ts';
-import { instantParameter } from './report-parameters.ts';
+import { cursorParameter, instantParameter } from './report-parameters.ts';
 
 const defaultLimit = 100;
 const maxLimit = 1000;
@@ -72,18 +72,7 @@ export const listEvents = defineEndpoint({
         .max(maxLimit)
         .default(defaultLimit)
         .describe(`events per page (default ${defaultLimit}, at most ${maxLimit})`),
-      cursor: z
-        .string()
-        .transform((text, context) => {
-          const cursor = decodeEventCursor(text);
-          if (cursor === undefined) {
-            context.addIssue({ code: 'custom', message: 'not a cursor this API gave out' });
-            return z.NEVER;
-          }
-          return cursor;
-        })
-        .optional()
-        .describe('next_cursor of the page before'),
+      cursor: cursorParameter(decodeEventCursor),
     })
     .superRefine((query, context) => {
       if (query.from !== undefined && query.to !== undefined && query.from >= query.to)

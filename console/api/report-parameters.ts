@@ -1,5 +1,5 @@
 // Query parameters the report endpoints share (SLA, heatmap, runs): the filters, the period, the
-// time zone; and the checks between them (from before to, a period no longer than the configured
+// time zone, the keyset cursor (runs, events); and the checks between them (from before to, a period no longer than the configured
 // maximum), each refusal naming its parameter.
 import { z } from 'zod';
 import { type FieldProblem, InvalidParametersError } from '../endpoint.ts';
@@ -35,6 +35,25 @@ export const instantParameter = z.iso
   .datetime({ offset: true })
   .transform((text) => new Date(text))
   .describe('ISO 8601 date and time with its offset, e.g. 2026-10-25T00:00:00+02:00');
+
+/**
+ * `cursor` of a keyset-paged list (runs, events): the `next_cursor` a page gave, decoded by
+ * `decode`; anything else is a 400 naming `cursor`.
+ */
+export function cursorParameter<Cursor>(decode: (text: string) => Cursor | undefined) {
+  return z
+    .string()
+    .transform((text, context) => {
+      const cursor = decode(text);
+      if (cursor === undefined) {
+        context.addIssue({ code: 'custom', message: 'not a cursor this API gave out' });
+        return z.NEVER;
+      }
+      return cursor;
+    })
+    .optional()
+    .describe('next_cursor of the page before');
+}
 
 const uuidParameter = z.uuid().transform((id) => id.toLowerCase());
 

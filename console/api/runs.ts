@@ -13,7 +13,7 @@ import {
   runStatuses,
   streamRuns,
 } from '../queries/runs.ts';
-import { filterParameters, filtersOf, periodParameters } from './report-parameters.ts';
+import { cursorParameter, filterParameters, filtersOf, periodParameters } from './report-parameters.ts';
 
 const defaultLimit = 100;
 const maxLimit = 1000;
@@ -71,18 +71,7 @@ const querySchema = z
       .max(maxLimit)
       .optional()
       .describe(`runs per page (default ${defaultLimit}); a CSV without it holds every matching run`),
-    cursor: z
-      .string()
-      .transform((text, context) => {
-        const cursor = decodeCursor(text);
-        if (cursor === undefined) {
-          context.addIssue({ code: 'custom', message: 'not a cursor this API gave out' });
-          return z.NEVER;
-        }
-        return cursor;
-      })
-      .optional()
-      .describe('next_cursor of the page before'),
+    cursor: cursorParameter(decodeCursor),
   })
   .superRefine((query, context) => {
     if (query.from !== undefined && query.to !== undefined && query.from >= query.to)

@@ -4,6 +4,7 @@
 // with an older occurred_at lands where it belongs, behind or ahead of the cursor).
 import type { Pool } from 'pg';
 import { SqlParameters, whereClause } from './filters.ts';
+import { cursorTimePattern, decodeKeyset, encodeKeyset } from './keyset-cursor.ts';
 
 export interface EventFilters {
   project?: string | undefined;
@@ -26,27 +27,22 @@ export interface EventCursor {
   eventId: string;
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const cursorTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+// 'e' first: a runs cursor is never taken for an events cursor. The event id is lowercase as stored.
+const eventCursorPatterns = [
+  /^e$/,
+  cursorTimePattern,
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+];
 
 export function encodeEventCursor(cursor: EventCursor): string {
-  return Buffer.from(JSON.stringify(['e', cursor.occurredAt, cursor.eventId])).toString('base64url');
+  return encodeKeyset(['e', cursor.occurredAt, cursor.eventId]);
 }
 
 /** The cursor a page gave, or undefined for anything else (a typo, an edited or a runs cursor). */
 export function decodeEventCursor(text: string): EventCursor | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3 || parsed[0] !== 'e') return undefined;
-  const [, occurredAt, eventId] = parsed as unknown[];
-  if (typeof occurredAt !== 'string' || !cursorTimePattern.test(occurredAt)) return undefined;
-  if (Number.isNaN(Date.parse(occurredAt))) return undefined;
-  if (typeof eventId !== 'string' || !uuidPattern.test(eventId)) return undefined;
+  const parts = decodeKeyset(text, eventCursorPatterns);
+  if (parts === undefined) return undefined;
+  const [, occurredAt, eventId] = parts as [string, string, string];
   return { occurredAt, eventId };
 }
 

@@ -10,7 +10,7 @@
 import type { Pool } from 'pg';
 import { HistogramSum, histogramPercentile } from './duration-histogram.ts';
 import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
-import { type Period, type PeriodRange, rangeBranches, splitPeriod } from './period.ts';
+import { type Period, type PeriodRange, rangeBranches, splitPeriod, wholeHourOffsets } from './period.ts';
 
 export interface HeatmapCell {
   /** ISO weekday in the zone: 1 = Monday … 7 = Sunday. */
@@ -23,16 +23,6 @@ export interface HeatmapCell {
   durations: number;
   mean_ms: number | null;
   p90_ms: number | null;
-}
-
-/** Whether `tz`'s offset is a whole number of hours at every hour of the period. */
-async function wholeHourOffsets(pool: Pool, period: Period, tz: string): Promise<boolean> {
-  const { rows } = await pool.query<{ whole: boolean | null }>(
-    `SELECT bool_and(date_trunc('hour', h AT TIME ZONE $3) = h AT TIME ZONE $3) AS whole
-     FROM generate_series(date_trunc('hour', $1::timestamptz, 'UTC'), $2::timestamptz, interval '1 hour') AS h`,
-    [period.from, period.to, tz],
-  );
-  return rows[0]?.whole !== false;
 }
 
 export async function durationHeatmap(

@@ -131,3 +131,16 @@ export function rangeArrays(ranges: readonly PeriodRange[], source: PeriodRange[
     tos: chosen.map((range) => range.to.toISOString()),
   };
 }
+
+/**
+ * Whether `tz`'s offset is a whole number of hours at every hour of the period: only then is a UTC
+ * hour (a rollup row) one local hour (the heatmap's cells, the transaction detail's local days).
+ */
+export async function wholeHourOffsets(pool: Pool, period: Period, tz: string): Promise<boolean> {
+  const { rows } = await pool.query<{ whole: boolean | null }>(
+    `SELECT bool_and(date_trunc('hour', h AT TIME ZONE $3) = h AT TIME ZONE $3) AS whole
+     FROM generate_series(date_trunc('hour', $1::timestamptz, 'UTC'), $2::timestamptz, interval '1 hour') AS h`,
+    [period.from, period.to, tz],
+  );
+  return rows[0]?.whole !== false;
+}

@@ -6,6 +6,7 @@
 import type { Pool } from 'pg';
 import QueryStream from 'pg-query-stream';
 import { filterConditions, type RunFilters, runColumns, SqlParameters, whereClause } from './filters.ts';
+import { cursorTimePattern, cursorUuidPattern, decodeKeyset, encodeKeyset } from './keyset-cursor.ts';
 
 export const runStatuses = ['OK', 'WARNING', 'FAIL'] as const;
 export type RunStatus = (typeof runStatuses)[number];
@@ -66,30 +67,17 @@ export interface RunCursor {
   resultId: string;
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const cursorTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const runCursorPatterns = [cursorTimePattern, cursorUuidPattern, cursorUuidPattern];
 
 export function encodeCursor(cursor: RunCursor): string {
-  return Buffer.from(JSON.stringify([cursor.startedAt, cursor.robotId, cursor.resultId])).toString(
-    'base64url',
-  );
+  return encodeKeyset([cursor.startedAt, cursor.robotId, cursor.resultId]);
 }
 
 /** The cursor a page gave, or undefined for anything else (a client's typo, an edited cursor). */
 export function decodeCursor(text: string): RunCursor | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
-  const [startedAt, robotId, resultId] = parsed as unknown[];
-  if (typeof startedAt !== 'string' || !cursorTimePattern.test(startedAt)) return undefined;
-  if (Number.isNaN(Date.parse(startedAt))) return undefined;
-  if (typeof robotId !== 'string' || !uuidPattern.test(robotId)) return undefined;
-  if (typeof resultId !== 'string' || !uuidPattern.test(resultId)) return undefined;
+  const parts = decodeKeyset(text, runCursorPatterns);
+  if (parts === undefined) return undefined;
+  const [startedAt, robotId, resultId] = parts as [string, string, string];
   return { startedAt, robotId, resultId };
 }
 

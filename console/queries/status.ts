@@ -10,25 +10,12 @@
 // (synth-store's tables: everything a run named), so an object that never had a problem is OK.
 import type { Pool } from 'pg';
 import { SqlParameters } from './filters.ts';
+import { locationKeySql, openProblemsSql } from './open-problems.ts';
 
 export const statusLevels = ['project', 'service', 'transaction', 'location'] as const;
 export type StatusLevel = (typeof statusLevels)[number];
 export const objectStates = ['OK', 'WARNING', 'CRITICAL'] as const;
 export type ObjectState = (typeof objectStates)[number];
-
-/** The newest event of every problem, open and not suppressed, with its level (2 critical, 1 warning). */
-export const openProblemsSql = `
-  SELECT transaction_id, location, kind, CASE WHEN severity IN ('critical', 'major') THEN 2 ELSE 1 END AS level
-  FROM (
-    SELECT DISTINCT ON (transaction_id, kind, coalesce(location, ''))
-      transaction_id, location, kind, action, severity, suppressed
-    FROM synth_events
-    ORDER BY transaction_id, kind, coalesce(location, ''), occurred_at DESC, stored_at DESC
-  ) newest
-  WHERE action = 'open' AND NOT suppressed`;
-
-/** As the event detector names a location: its known parts, joined by '/'. */
-const locationKey = `concat_ws('/', nullif(l.country, ''), nullif(l.region, ''), nullif(l.city, ''))`;
 
 export interface StatusObject {
   project: string | null;
@@ -84,10 +71,10 @@ export async function statusObjects(
     // Every location is listed; with a project or service filter only their transactions' problems count.
     location: `
       SELECT NULL AS project, NULL AS service, NULL AS transaction_id, NULL AS transaction_name,
-        ${locationKey} AS location, max(o.level) AS level, count(o.level)::int AS open_problems
+        ${locationKeySql} AS location, max(o.level) AS level, count(o.level)::int AS open_problems
       FROM synth_locations l
       LEFT JOIN (open o JOIN synth_transactions t USING (transaction_id))
-        ON o.location = ${locationKey} AND ${transactionFilter}
+        ON o.location = ${locationKeySql} AND ${transactionFilter}
       GROUP BY l.country, l.region, l.city`,
   };
   const { rows } = await pool.query<Omit<StatusObject, 'state'> & { level: number | null }>(

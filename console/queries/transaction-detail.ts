@@ -17,7 +17,7 @@ import type { Pool } from 'pg';
 import { hourOfWeek } from '../../schemas/hour-of-week.ts';
 import { binEdges, HistogramSum, histogramPercentile } from './duration-histogram.ts';
 import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
-import { type Period, type PeriodRange, rangeArrays, splitPeriod } from './period.ts';
+import { type Period, type PeriodRange, rangeArrays, splitPeriod, wholeHourOffsets } from './period.ts';
 
 export type Interval = 'hour' | 'day';
 
@@ -108,16 +108,6 @@ interface FactRow {
   duration_max_ms: string | null;
   histogram_bins: number[];
   histogram_counts: string[];
-}
-
-/** Whether `tz`'s offset is a whole number of hours at every hour of the period. */
-async function wholeHourOffsets(pool: Pool, period: Period, tz: string): Promise<boolean> {
-  const { rows } = await pool.query<{ whole: boolean | null }>(
-    `SELECT bool_and(date_trunc('hour', h AT TIME ZONE $3) = h AT TIME ZONE $3) AS whole
-     FROM generate_series(date_trunc('hour', $1::timestamptz, 'UTC'), $2::timestamptz, interval '1 hour') AS h`,
-    [period.from, period.to, tz],
-  );
-  return rows[0]?.whole !== false;
 }
 
 /**
