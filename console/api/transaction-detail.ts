@@ -149,8 +149,9 @@ export function transactionDetailEndpoint(
     summary:
       'A transaction over a period: durations with band and forecast, locations, steps, distribution, days',
     description: [
-      'Default period: the 7 days until now. Points: per UTC hour up to 31 days, else per local day in',
-      '`tz` (`interval` chooses). Durations are those of non-FAIL runs. The mean is exact; p50/p90 come',
+      `Default period: the ${defaultDays} days until now. Points: per UTC hour for a period of up to`,
+      `${defaultDays} days, else per local day in \`tz\`; \`interval=hour\` asks for hours up to ${maxHourlyDays} days.`,
+      'Durations are those of non-FAIL runs. The mean is exact; p50/p90 come',
       `from duration histograms and are within a factor ${percentileBound.toFixed(4)} of the exact`,
       'percentile (so a location’s slower_than_others_percent is within that factor squared). The band is',
       'the one the baseline worker stored (`<id>|run|<location or *>`), of each point’s hour of week for',
