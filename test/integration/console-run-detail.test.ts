@@ -3,12 +3,14 @@
 // (real PNG, JPEG and WebP screenshots) and a console of the test's own answers it: every field as
 // uploaded, the steps' offsets from the run's start, the log; each screenshot's bytes byte-identical
 // to the uploaded image, with its content type, nosniff, caching headers and a 304 for its ETag.
-// Only what the run references is served (another step, another robot's run: 404). A results:write
+// Only what the run references is served (another step, another robot's run: 404), and only as a
+// screenshot type (an object overwritten as text/html: 500, no bytes). A results:write
 // key is 403, no key and a revoked managed key 401, on both endpoints. Every JSON answer is valid
 // against the OpenAPI document the console serves.
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { screenshotReference } from '../../console/queries/run-detail.ts';
 import { sha256Hex } from '../../core/sha256.ts';
 import {
   type ArtifactStoreTest,
@@ -247,5 +249,29 @@ describe('console: a run, its steps, log and screenshots', () => {
       10_000,
     );
     for (const path of paths) assert.equal((await get(path, managed)).status, 401, path);
+  });
+
+  // Last: it overwrites the run's first screenshot in the test's own bucket.
+  test('an object of a type that is not a screenshot type is never served: a 500, no bytes', async () => {
+    const run = await getJson('getRun', runPath);
+    const plainPath = String(String(run.screenshots[0].url).split('?')[0]);
+    const reference = await screenshotReference(
+      artifacts.pipeline.database.pool,
+      robotId,
+      resultId,
+      run.screenshots[0].step_index,
+      run.screenshots[0].ordinal,
+    );
+    assert.ok(reference !== undefined);
+    const html = Buffer.from('<script>alert(1)</script>');
+    await artifacts.minio.putObject(artifacts.bucket, reference.object_key, html, html.length, {
+      'Content-Type': 'text/html',
+      sha256: sha256(html),
+    });
+    const answer = await get(plainPath, readKey);
+    const body = (await answer.json()) as { error: { code: string } };
+    assert.equal(answer.status, 500, JSON.stringify(body));
+    assert.equal(body.error.code, 'internal');
+    assert.equal(answer.headers.get('content-type')?.startsWith('application/json'), true);
   });
 });
