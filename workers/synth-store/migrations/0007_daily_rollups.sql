@@ -79,6 +79,8 @@ WITH keys AS (
   FROM keys k
   JOIN synth_run_hours h ON h.transaction_id = k.transaction_id AND h.robot_id = k.robot_id
    AND h.hour_start >= k.day_start AND h.hour_start < k.day_start + interval '24 hours'
+   -- Redundant with the range, but an equality to hash-join on when every key is refreshed (0005).
+   AND date_trunc('day', h.hour_start, 'UTC') = k.day_start
 ), bins AS (
   SELECT day_start, transaction_id, robot_id, transaction_name, service, project, robot_name, location, environment, b.bin, sum(b.n)::integer AS n
   FROM hours, unnest(histogram_bins, histogram_counts) AS b(bin, n)
@@ -104,6 +106,8 @@ WITH keys AS (
   FROM keys k
   JOIN synth_step_hours h ON h.transaction_id = k.transaction_id AND h.robot_id = k.robot_id
    AND h.hour_start >= k.day_start AND h.hour_start < k.day_start + interval '24 hours'
+   -- Redundant with the range, but an equality to hash-join on when every key is refreshed (0005).
+   AND date_trunc('day', h.hour_start, 'UTC') = k.day_start
 ), bins AS (
   SELECT day_start, transaction_id, robot_id, transaction_name, service, project, robot_name, location, environment, step_index, step_name, b.bin, sum(b.n)::integer AS n
   FROM hours, unnest(histogram_bins, histogram_counts) AS b(bin, n)
