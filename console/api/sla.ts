@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { type AnyEndpoint, defineEndpoint } from '../endpoint.ts';
 import { reportPeriods } from '../queries/period.ts';
-import { type SlaRow, type StatusCounts, slaLevels, slaReport } from '../queries/sla.ts';
+import { factColumns, type SlaRow, type StatusCounts, slaLevels, slaReport } from '../queries/sla.ts';
 import { targetKeyOf, targetsByObject } from '../queries/targets.ts';
 import {
   filterParameters,
@@ -64,17 +64,7 @@ type SlaAnswer = z.output<typeof responseSchema>;
 const sorts = ['worst', 'name', 'runs'] as const;
 
 /** The object columns of a row, then the figures: the CSV's columns. */
-const objectColumns = [
-  'project',
-  'service',
-  'transaction_id',
-  'transaction_name',
-  'robot_id',
-  'robot_name',
-  'location',
-  'step_index',
-  'step_name',
-] as const;
+const objectColumns = factColumns;
 const countColumns = ['runs', 'ok', 'warning', 'fail', 'sla_percent', 'availability_percent'] as const;
 
 const countsOf = (counts: StatusCounts) => countColumns.map((column) => counts[column]);

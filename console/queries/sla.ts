@@ -9,8 +9,8 @@ import { type ReportPeriods, rangeBranches, splitPeriodByDays } from './period.t
 export const slaLevels = ['all', 'project', 'service', 'transaction', 'robot', 'location', 'step'] as const;
 export type SlaLevel = (typeof slaLevels)[number];
 
-/** The columns a fact row has, and which of them identify an object of each level. */
-const factColumns = [
+/** The columns a fact row has, and which of them identify an object of each level (also the CSV's). */
+export const factColumns = [
   'project',
   'service',
   'transaction_id',
