@@ -1,5 +1,5 @@
 // `primoart test`: everything a contributor or CI runs, failing early: lint + format check, import
-// boundaries and type-check (while the stack the integration tests need starts), then every unit
+// boundaries and type-check (side by side, while the stack the integration tests need starts), then every unit
 // and integration file in a `node --test` process of its own, side by side as
 // scripts/test-schedule.ts places them, and a closing summary with the slowest and failed files.
 import { spawn } from 'node:child_process';
@@ -187,15 +187,14 @@ export async function testCommand(args: string[]): Promise<number> {
   const stateArgs = values['state-dir'] ? ['--state-dir', values['state-dir']] : [];
   const cli = join(repo, 'scripts', 'cli.ts');
 
-  // The static checks run while the stack starts (that mostly waits on services); their output is
-  // printed whole when each ends. The first that fails stops the run once the stack is up.
-  const checks = (async () => {
-    if ((await runCaptured('lint and format check (biome)', bin('biome'), ['check', '.'])) !== 0) return 1;
+  // The static checks run side by side while the stack starts (that mostly waits on services);
+  // each one's output is printed whole when it ends. Any that fails stops the run once all ended.
+  const checks = Promise.all([
+    runCaptured('lint and format check (biome)', bin('biome'), ['check', '.']),
     // The import boundaries of README "Layout" (core ← schemas ← topics ← gateway, console, workers).
-    if ((await runCaptured('import boundaries (dependency-cruiser)', bin('depcruise'), ['.'])) !== 0)
-      return 1;
-    return runCaptured('type-check (tsc --noEmit, strict)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
-  })();
+    runCaptured('import boundaries (dependency-cruiser)', bin('depcruise'), ['.']),
+    runCaptured('type-check (tsc --noEmit, strict)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']),
+  ]).then((codes) => (codes.every((code) => code === 0) ? 0 : 1));
 
   let env: NodeJS.ProcessEnv = process.env;
   if (!values['unit-only']) {
