@@ -291,8 +291,17 @@ test('availability, performance, maintenance and no-data events from uploaded ru
     '* clear no_data normal',
   ]);
 
+  // The counters are the process's: its detector also judges what files running beside this one
+  // upload and define (a scheduled transaction of theirs that goes quiet is a no-data event too),
+  // so they count at least this test's events.
   const metrics = await (await fetch(`${detectorUrl}/metrics`)).text();
-  assert.match(metrics, /primoart_event_detector_events_total\{kind="availability",action="open"\} 2/);
-  assert.match(metrics, /primoart_event_detector_events_total\{kind="no_data",action="open"\} 2/);
+  const counted = (kind: string) =>
+    Number(
+      new RegExp(`primoart_event_detector_events_total\\{kind="${kind}",action="open"\\} (\\d+)`).exec(
+        metrics,
+      )?.[1],
+    );
+  assert.ok(counted('availability') >= 2, metrics);
+  assert.ok(counted('no_data') >= 2, metrics);
   assert.equal(eventsOf(transactions.judged).length, 6, 'nothing more for the judged transaction');
 });

@@ -36,7 +36,9 @@ test('a worker killed mid-stream loses nothing and doubles nothing', async () =>
       ).rows[0].n,
     );
   let killed = false;
-  for (let i = 0; i < 400; i++) {
+  // At least 400 uploads, and on until the worker has written some (a loaded machine, or neighbours'
+  // records ahead of ours on the shared topic, can delay its first write past the 120th).
+  for (let i = 0; i < 400 || (!killed && i < 4000); i++) {
     const result = freshResult({ transaction_id: transactions[i % transactions.length] });
     const answer = await upload(setup.gatewayUrl, setup.apiKey, result);
     assert.equal(answer.status, 202, JSON.stringify(answer.body));
