@@ -21,12 +21,17 @@ async function registerComponents(): Promise<void> {
 const commands: Record<string, Command> = {
   up: {
     summary: 'install what is missing and start the whole local stack',
-    usage: 'primoart up [--state-dir DIR] [--only svc,svc]',
+    usage:
+      'primoart up [--state-dir DIR] [--only svc,svc] [--infra-only]\n\n' +
+      '  --state-dir DIR   where config, secrets, data and logs live (default: $PRIMOART_STATE_DIR, else /var/lib/primoart as root, else ~/.local/state/primoart)\n' +
+      '  --only svc,svc    these services and what they depend on\n' +
+      '  --infra-only      start the backing services; prepare the gateway, console and workers\n' +
+      '                    (config, topics, schemas) without starting them, to run them yourself',
     run: async (args) => (await import('../infra/stack/commands.ts')).upCommand(args),
   },
   down: {
     summary: 'stop the local stack (data is kept)',
-    usage: 'primoart down [--state-dir DIR]',
+    usage: 'primoart down [--state-dir DIR] [--only svc,svc]',
     run: async (args) => (await import('../infra/stack/commands.ts')).downCommand(args),
   },
   status: {

@@ -198,11 +198,18 @@ export async function testCommand(args: string[]): Promise<number> {
 
   let env: NodeJS.ProcessEnv = process.env;
   if (!values['unit-only']) {
-    const up = await run('start the local stack (primoart up)', node, [cli, 'up', ...stateArgs]);
+    // The backing services, and the bus the gateway would prepare (topics, schemas, config), but
+    // not the stack's own gateway, console and workers: integration tests run their own, and the
+    // stack's would consume the same topics and write the same stores (a replay test would see two
+    // writers). Launching them only to stop them again cost ~2 min on a fresh machine.
+    const up = await run('start the local stack (primoart up --infra-only)', node, [
+      cli,
+      'up',
+      '--infra-only',
+      ...stateArgs,
+    ]);
     if ((await checks) !== 0 || up !== 0) return 1;
-    // Integration tests run gateways and workers of their own; the stack's would consume the same
-    // topics and write the same stores (a replay test would see two writers). `primoart up` brings
-    // them back afterwards.
+    // Ones left running from an earlier `primoart up` are stopped (`primoart up` brings them back).
     const { projectProcessNames } = await import('../infra/stack/services/index.ts');
     const only = ['--only', projectProcessNames.join(',')];
     if (

@@ -74,22 +74,24 @@ export async function schemasRegisterCommand(args: string[]): Promise<number> {
   const url = config.schema_registry.url;
   await setGlobalCompatibility(url, compatibilityLevel);
   out(`global compatibility: ${compatibilityLevel}`);
-  let failed = 0;
-  for (const { subject, type } of schemaTopics()) {
-    const verdict = await checkCompatibility(url, subject, type.schema);
-    if (!verdict.compatible) {
-      failed++;
-      out(
-        `${subject}: NOT registered, incompatible with registered versions: ${verdict.messages.join('; ')}`,
-      );
-      continue;
-    }
-    // Compatibility is set before the first version so the registry enforces it from the start.
-    await setCompatibility(url, subject, compatibilityLevel);
-    const id = await registerSchema(url, subject, type.schema);
-    out(`${subject}: ${type.name} registered as id ${id} (${compatibilityLevel})`);
-  }
-  return failed === 0 ? 0 : 1;
+  // Subjects are independent: all at once, reported in catalog order.
+  const outcomes = await Promise.all(
+    schemaTopics().map(async ({ subject, type }) => {
+      const verdict = await checkCompatibility(url, subject, type.schema);
+      if (!verdict.compatible) {
+        return {
+          ok: false,
+          line: `${subject}: NOT registered, incompatible with registered versions: ${verdict.messages.join('; ')}`,
+        };
+      }
+      // Compatibility is set before the first version so the registry enforces it from the start.
+      await setCompatibility(url, subject, compatibilityLevel);
+      const id = await registerSchema(url, subject, type.schema);
+      return { ok: true, line: `${subject}: ${type.name} registered as id ${id} (${compatibilityLevel})` };
+    }),
+  );
+  for (const outcome of outcomes) out(outcome.line);
+  return outcomes.every((outcome) => outcome.ok) ? 0 : 1;
 }
 
 export async function schemasCheckCommand(args: string[]): Promise<number> {

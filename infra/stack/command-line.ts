@@ -4,11 +4,21 @@ export interface StackCommandOptions {
   stateDir?: string;
   /** Service names given with --only, in the order given. */
   only?: string[];
+  /**
+   * `up --infra-only`: start the backing services and prepare PrimoART's own processes (config,
+   * topics, schemas) without launching them, for whoever runs those itself (the test suite, a
+   * debugger).
+   */
+  infraOnly?: boolean;
 }
 
 export class UsageError extends Error {}
 
-export function parseStackOptions(args: string[], allowOnly: boolean): StackCommandOptions {
+export function parseStackOptions(
+  args: string[],
+  allowOnly: boolean,
+  allowInfraOnly = false,
+): StackCommandOptions {
   const options: StackCommandOptions = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
@@ -19,6 +29,7 @@ export function parseStackOptions(args: string[], allowOnly: boolean): StackComm
       return next;
     };
     if (flag === '--state-dir') options.stateDir = value();
+    else if (flag === '--infra-only' && allowInfraOnly && inline === undefined) options.infraOnly = true;
     else if (flag === '--only' && allowOnly) {
       const names = value()
         .split(',')

@@ -5,6 +5,7 @@ import { parseStackOptions, type StackCommandOptions, UsageError } from './comma
 import { createStackContext } from './context.ts';
 import {
   inspectServices,
+  prepareServices,
   ServiceStartError,
   type ServiceStatus,
   startServices,
@@ -13,7 +14,7 @@ import {
 import { secretsFile } from './secrets.ts';
 import type { ServiceDefinition, StackContext } from './service.ts';
 import { startOrder, stopOrder } from './service-order.ts';
-import { stackServices } from './services/index.ts';
+import { projectProcessNames, stackServices } from './services/index.ts';
 import { exportLines } from './shell-quote.ts';
 import { acquireStackLock } from './stack-lock.ts';
 import { currentPathInputs, resolveStackPaths, stateLayout } from './stack-paths.ts';
@@ -27,12 +28,12 @@ function say(message: string): void {
 /** Parse options and build the context; usage and unknown-service errors become exit code 2. */
 async function withStack(
   args: string[],
-  command: { allowOnly: boolean; createSecrets: boolean },
+  command: { allowOnly: boolean; createSecrets: boolean; allowInfraOnly?: boolean },
   body: (ctx: StackContext, options: StackCommandOptions) => Promise<number>,
 ): Promise<number> {
   let options: StackCommandOptions;
   try {
-    options = parseStackOptions(args, command.allowOnly);
+    options = parseStackOptions(args, command.allowOnly, command.allowInfraOnly);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     say(error.message);
@@ -70,14 +71,26 @@ async function locked(ctx: StackContext, body: () => Promise<number>): Promise<n
 }
 
 export function upCommand(args: string[]): Promise<number> {
-  return withStack(args, { allowOnly: true, createSecrets: true }, async (ctx, options) => {
+  const command = { allowOnly: true, createSecrets: true, allowInfraOnly: true };
+  return withStack(args, command, async (ctx, options) => {
     const services = ordered('start', stackServices, options.only);
     if (services === undefined) return 2;
+    // With --infra-only, PrimoART's own processes are prepared but not launched. They come last in
+    // the start order (they depend on the backing services, never the other way round).
+    const own = new Set<string>(projectProcessNames);
+    const launched = options.infraOnly ? services.filter((s) => !own.has(s.name)) : services;
+    const prepared = options.infraOnly ? services.filter((s) => own.has(s.name)) : [];
     const began = Date.now();
-    ctx.progress(`state directory ${ctx.paths.stateDir}; starting ${services.map((s) => s.name).join(', ')}`);
+    ctx.progress(
+      `state directory ${ctx.paths.stateDir}; starting ${launched.map((s) => s.name).join(', ')}` +
+        (prepared.length === 0
+          ? ''
+          : `; preparing without starting ${prepared.map((s) => s.name).join(', ')}`),
+    );
     return locked(ctx, async () => {
       try {
-        await startServices(ctx, services);
+        await startServices(ctx, launched);
+        await prepareServices(ctx, prepared);
       } catch (error) {
         if (!(error instanceof ServiceStartError)) throw error;
         say(error.message);
@@ -87,7 +100,9 @@ export function upCommand(args: string[]): Promise<number> {
         return 1;
       }
       ctx.progress(
-        `up: ${services.length} service(s) ready in ${((Date.now() - began) / 1000).toFixed(1)} s`,
+        `up: ${launched.length} service(s) ready` +
+          (prepared.length === 0 ? '' : `, ${prepared.length} prepared`) +
+          ` in ${((Date.now() - began) / 1000).toFixed(1)} s`,
       );
       return 0;
     });

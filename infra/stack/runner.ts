@@ -114,9 +114,7 @@ async function startService(
     return;
   }
 
-  await step(name, 'install', logFile, () => withUmask(installUmask, () => service.install(ctx)));
-  await step(name, 'data directory', logFile, async () => dataDirectory(ctx, service));
-  await step(name, 'init', logFile, async () => service.init?.(ctx));
+  await prepareService(ctx, service, installUmask);
 
   const logOffset = logSize(logFile);
   const child = launchDetached(service.launch(ctx), logFile, stateLayout.dataDir(ctx.paths, name));
@@ -144,6 +142,38 @@ async function startService(
   await step(name, 'after start', logFile, async () => service.afterStart?.(ctx));
   const where = service.url ? ` at ${service.url(ctx)}` : '';
   ctx.progress(`${name}: ready${where} after ${seconds(began)}`);
+}
+
+/**
+ * Install and initialise each service without launching it (`up --infra-only` for PrimoART's own
+ * processes: their config written, the topic catalog applied, the schemas registered).
+ */
+export async function prepareServices(
+  ctx: StackContext,
+  services: readonly ServiceDefinition[],
+): Promise<void> {
+  const callerUmask = process.umask(privateUmask);
+  try {
+    prepareStateDir(ctx.paths.stateDir);
+    for (const service of services) {
+      await prepareService(ctx, service, callerUmask);
+      ctx.progress(`${service.name}: prepared, not started`);
+    }
+  } finally {
+    process.umask(callerUmask);
+  }
+}
+
+async function prepareService(
+  ctx: StackContext,
+  service: ServiceDefinition,
+  installUmask: number,
+): Promise<void> {
+  const { name } = service;
+  const logFile = stateLayout.logFile(ctx.paths, name);
+  await step(name, 'install', logFile, () => withUmask(installUmask, () => service.install(ctx)));
+  await step(name, 'data directory', logFile, async () => dataDirectory(ctx, service));
+  await step(name, 'init', logFile, async () => service.init?.(ctx));
 }
 
 /** The service's data directory, owned by the system user it runs as when that is another one. */

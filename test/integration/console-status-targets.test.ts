@@ -150,7 +150,7 @@ describe('console: status roll-up, recent events and target SLAs', () => {
       assert.equal(uploaded.status, 202, JSON.stringify(uploaded.body));
     }
     // Counted by project: the test's synth-store also stores what other files upload meanwhile.
-    await waitFor('the runs stored', async () => {
+    await pipeline.waitStored('the runs stored', async () => {
       const { rows } = await pipeline.database.pool.query(
         'SELECT count(*)::int AS n FROM synth_runs WHERE project = $1',
         [project],

@@ -17,7 +17,6 @@ import {
   startGroupAtEnd,
   startPipeline,
   upload,
-  waitFor,
 } from './stack.ts';
 
 let pipeline: Pipeline;
@@ -63,11 +62,12 @@ test('a record PostgreSQL cannot store is dead-lettered with its error; its neig
   assert.equal((await upload(pipeline.setup.gatewayUrl, pipeline.setup.apiKey, first)).status, 202);
   await publishUnchecked(poison);
   assert.equal((await upload(pipeline.setup.gatewayUrl, pipeline.setup.apiKey, last)).status, 202);
-  await waitFor(
+  // The worker also stores what neighbours publish on the shared topic: wait while it progresses.
+  await pipeline.waitStored(
     'the neighbours stored',
     async () => (await stored(first.result_id)) + (await stored(last.result_id)) === 2,
   );
-  const letter = await waitFor('the poison in the dead-letter topic', async () =>
+  const letter = await pipeline.waitStored('the poison in the dead-letter topic', async () =>
     deadLetters.find(
       (m) => m.headers[deadLetterHeaders.worker] === 'synth-store' && m.key?.toString() === transaction,
     ),
@@ -111,12 +111,15 @@ test('a message that is not Avro at all is dead-lettered and the stream goes on'
     { topic: topics.synthResults.name, messages: [{ key, value: Buffer.from('this is not avro') }] },
   ]);
   await producer.disconnect();
-  const letter = await waitFor('the garbage in the dead-letter topic', async () =>
+  const letter = await pipeline.waitStored('the garbage in the dead-letter topic', async () =>
     deadLetters.find((m) => m.key?.toString() === key),
   );
   assert.equal(letter.value?.toString(), 'this is not avro', 'dead letters keep the bytes as they were');
   assert.match(letter.headers[deadLetterHeaders.error] ?? '', /wire format/);
   const after = freshResult();
   assert.equal((await upload(pipeline.setup.gatewayUrl, pipeline.setup.apiKey, after)).status, 202);
-  await waitFor('a result after the garbage stored', async () => (await stored(after.result_id)) === 1);
+  await pipeline.waitStored(
+    'a result after the garbage stored',
+    async () => (await stored(after.result_id)) === 1,
+  );
 });

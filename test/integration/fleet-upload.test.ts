@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { fleetPlanFor, parseGenerateArguments } from '../../scripts/fleet/generate.ts';
 import { plannedRunCount } from '../../scripts/fleet/generator.ts';
 import { planSource, uploadFleet } from '../../scripts/fleet/uploader.ts';
-import { type Pipeline, startPipeline, waitFor } from './stack.ts';
+import { type Pipeline, startPipeline } from './stack.ts';
 
 const dayMs = 24 * 60 * 60 * 1000;
 let pipeline: Pipeline;
@@ -52,6 +52,6 @@ test('a day of one transaction is uploaded in batches and stored once per run', 
     );
     return { rows: Number(rows[0].n), ids: Number(rows[0].ids) };
   };
-  await waitFor('every uploaded run in synth_runs', async () => (await stored()).rows >= planned, 60_000);
+  await pipeline.waitStored('every uploaded run in synth_runs', async () => (await stored()).rows >= planned);
   assert.deepEqual(await stored(), { rows: planned, ids: planned });
 });

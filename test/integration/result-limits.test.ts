@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { RecordTooLargeError, sendWithin } from '../../ingest-gateway/publisher.ts';
 import { resultRecordMaxBytes } from '../../schemas/result-record-size.ts';
 import { topics } from '../../topics/catalog.ts';
-import { freshResult, kafkaConnection, type Pipeline, startPipeline, upload, waitFor } from './stack.ts';
+import { freshResult, kafkaConnection, type Pipeline, startPipeline, upload } from './stack.ts';
 
 /** A fresh result with `count` steps inside its run, each with an error message of `errorBytes`. */
 function resultWithSteps(count: number, errorBytes: number, overrides: Record<string, unknown> = {}) {
@@ -51,7 +51,7 @@ describe('result limits', () => {
   });
 
   const storedRun = (resultId: string) =>
-    waitFor(`${resultId} in synth_runs`, async () => {
+    pipeline.waitStored(`${resultId} in synth_runs`, async () => {
       const { rows } = await pipeline.database.pool.query(
         `SELECT length(log) AS log_length, attributes,
                 (SELECT count(*) FROM synth_step_runs s WHERE s.result_id = r.result_id) AS step_count

@@ -23,7 +23,6 @@ import {
   startPipeline,
   startReady,
   upload,
-  waitFor,
 } from './stack.ts';
 
 interface Screenshot {
@@ -96,35 +95,30 @@ async function readObject(key: string): Promise<Buffer> {
 
 /** A run's row, steps and screenshot objects, once all of them are stored; `until` may ask for more. */
 function storedRun(robotId: string, resultId: string, until: (run: StoredRun) => boolean = () => true) {
-  return waitFor(
-    `robot ${robotId}'s run ${resultId} stored with its screenshots`,
-    async () => {
-      const { rows } = await pipeline.database.pool.query(
-        'SELECT * FROM synth_runs WHERE robot_id = $1 AND result_id = $2',
+  return pipeline.waitStored(`robot ${robotId}'s run ${resultId} stored with its screenshots`, async () => {
+    const { rows } = await pipeline.database.pool.query(
+      'SELECT * FROM synth_runs WHERE robot_id = $1 AND result_id = $2',
+      [robotId, resultId],
+    );
+    const row = rows[0] as
+      | (Record<string, unknown> & { screenshots: Array<{ object_key: string }> })
+      | undefined;
+    if (row === undefined) return false;
+    const steps = (
+      await pipeline.database.pool.query(
+        'SELECT * FROM synth_step_runs WHERE robot_id = $1 AND result_id = $2 ORDER BY step_index',
         [robotId, resultId],
-      );
-      const row = rows[0] as
-        | (Record<string, unknown> & { screenshots: Array<{ object_key: string }> })
-        | undefined;
-      if (row === undefined) return false;
-      const steps = (
-        await pipeline.database.pool.query(
-          'SELECT * FROM synth_step_runs WHERE robot_id = $1 AND result_id = $2 ORDER BY step_index',
-          [robotId, resultId],
-        )
-      ).rows as Array<Record<string, unknown>>;
-      const objects: StoredRun['objects'] = new Map();
-      for (const { object_key: key } of row.screenshots) {
-        const stat = await minio.statObject(bucket, key).catch(() => undefined);
-        if (stat === undefined) return false;
-        objects.set(key, { bytes: await readObject(key), etag: stat.etag, metaData: stat.metaData });
-      }
-      const run = { row, steps, objects };
-      return until(run) && run;
-    },
-    60_000,
-    300,
-  );
+      )
+    ).rows as Array<Record<string, unknown>>;
+    const objects: StoredRun['objects'] = new Map();
+    for (const { object_key: key } of row.screenshots) {
+      const stat = await minio.statObject(bucket, key).catch(() => undefined);
+      if (stat === undefined) return false;
+      objects.set(key, { bytes: await readObject(key), etag: stat.etag, metaData: stat.metaData });
+    }
+    const run = { row, steps, objects };
+    return until(run) && run;
+  });
 }
 
 async function uploadAccepted(key: string, result: Upload): Promise<void> {

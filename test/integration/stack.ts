@@ -13,6 +13,7 @@ import { createLogger } from '../../core/logging.ts';
 import { sha256Hex } from '../../core/sha256.ts';
 import { gatewayEnv, gatewayNodeArgs } from '../../ingest-gateway/launch-settings.ts';
 import { groupLag, resetGroupOffsets } from '../../topics/admin.ts';
+import { topics } from '../../topics/catalog.ts';
 import { connectKafka, type KafkaSettings } from '../../topics/kafkajs-adapter.ts';
 import type { Admin, KafkaConnection } from '../../topics/port.ts';
 import { synthStoreTopics } from '../../workers/synth-store/definition.ts';
@@ -350,43 +351,87 @@ export async function waitFor<T>(
 }
 
 /**
- * Wait until every (group, topic) has no lag. Consumers on a loaded machine may take minutes to
- * work through a large upload, so this fails when the total lag stops going down for `stallMs`
- * (a stuck consumer), not after a fixed time; `timeoutMs` only bounds a test that crawls. The
- * failure names the lag of each group that was behind.
+ * Wait until `check` passes for as long as `progress` keeps rising (e.g. the offsets a consumer
+ * group has committed). Consumers on a loaded machine, or behind neighbours' records on a shared
+ * topic, may need minutes; a stuck one never gets there. So this fails when `progress` has not
+ * reached a new high for `stallMs`, not after a fixed time; `timeoutMs` only bounds a test that
+ * crawls. The failure names `what` and what `describe` says of the state it stopped in.
+ */
+export async function waitWhileProgressing<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  progress: () => Promise<number>,
+  {
+    stallMs = 60_000,
+    timeoutMs = 15 * 60_000,
+    intervalMs = 250,
+    describe = async () => '',
+  }: { stallMs?: number; timeoutMs?: number; intervalMs?: number; describe?: () => Promise<string> } = {},
+): Promise<T> {
+  const started = Date.now();
+  let highest = Number.NEGATIVE_INFINITY;
+  let progressAt = started;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    const now = Date.now();
+    const reached = await progress();
+    if (reached > highest) {
+      highest = reached;
+      progressAt = now;
+    }
+    if (now - progressAt > stallMs || now - started > timeoutMs) break;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  const state = await describe().catch((error: unknown) => `(could not describe: ${String(error)})`);
+  throw new Error(
+    `gave up waiting for ${what}: no progress for ${stallMs} ms or over ${timeoutMs} ms in all` +
+      `${state ? `; ${state}` : ''}${lastError ? `; last error: ${String(lastError)}` : ''}`,
+  );
+}
+
+/** The offsets a group has committed on a topic, summed: grows by one per record it finished. */
+export async function committedTotal(admin: Admin, group: string, topic: string): Promise<number> {
+  const partitions = await groupLag(admin, group, topic);
+  return partitions.reduce((sum, p) => sum + Math.max(0, Number(p.committed)), 0);
+}
+
+/**
+ * Wait until every (group, topic) has no lag, failing only when the total lag stops going down
+ * (see waitWhileProgressing). The failure names the lag of each group that was behind.
  */
 export async function waitCaughtUp(
   what: ReadonlyArray<readonly [group: string, topic: string]>,
-  { stallMs = 60_000, timeoutMs = 15 * 60_000, intervalMs = 250 } = {},
+  options: { stallMs?: number; timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<void> {
-  const started = Date.now();
-  let lowest = Number.POSITIVE_INFINITY;
-  let progressAt = started;
-  let behind: string[] = [];
   // One admin connection for every poll: a new one logs in with SCRAM each time (~10x the query).
-  const caughtUp = await withAdmin(async (admin) => {
-    for (;;) {
-      const lags = await Promise.all(what.map(([group, topic]) => groupLag(admin, group, topic)));
-      behind = lags.flatMap((partitions, i) => {
-        const lag = partitions.reduce((sum, partition) => sum + partition.lag, 0);
-        return lag === 0 ? [] : [`${what[i]?.[0]} on ${what[i]?.[1]}: ${lag}`];
-      });
-      const total = lags.flat().reduce((sum, partition) => sum + partition.lag, 0);
-      if (total === 0) return true;
-      const now = Date.now();
-      if (total < lowest) {
-        lowest = total;
-        progressAt = now;
-      }
-      if (now - progressAt > stallMs || now - started > timeoutMs) return false;
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
+  await withAdmin(async (admin) => {
+    let lags: Awaited<ReturnType<typeof groupLag>>[] = [];
+    const total = () => lags.flat().reduce((sum, partition) => sum + partition.lag, 0);
+    await waitWhileProgressing(
+      'the consumers to catch up',
+      async () => {
+        lags = await Promise.all(what.map(([group, topic]) => groupLag(admin, group, topic)));
+        return total() === 0;
+      },
+      async () => -total(),
+      {
+        ...options,
+        describe: async () =>
+          `still behind: ${lags
+            .flatMap((partitions, i) => {
+              const lag = partitions.reduce((sum, partition) => sum + partition.lag, 0);
+              return lag === 0 ? [] : [`${what[i]?.[0]} on ${what[i]?.[1]}: ${lag}`];
+            })
+            .join('; ')}`,
+      },
+    );
   });
-  if (caughtUp) return;
-  throw new Error(
-    `consumers did not catch up (no progress for ${stallMs} ms or over ${timeoutMs} ms in all); ` +
-      `still behind: ${behind.join('; ')}`,
-  );
 }
 
 /** Start a process and wait until its /-/ready answers 200. */
@@ -488,6 +533,31 @@ export async function startPipeline(
         resultId === undefined ? [] : [resultId],
       );
       return Number(rows[0].n);
+    },
+    /**
+     * Wait until `check` passes while the synth-store's group goes on committing on the results
+     * topic: its worker also stores whatever neighbours publish there meanwhile (the topic is the
+     * stack's), so how long this takes depends on them, not on this test alone.
+     */
+    waitStored<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
+      return withAdmin((admin) =>
+        waitWhileProgressing(
+          what,
+          check,
+          () => committedTotal(admin, setup.groupId, topics.synthResults.name),
+          {
+            describe: async () => {
+              const lag = (await groupLag(admin, setup.groupId, topics.synthResults.name)).reduce(
+                (sum, p) => sum + p.lag,
+                0,
+              );
+              return `group ${setup.groupId} is ${lag} behind on ${topics.synthResults.name}; worker output:\n${
+                pipeline.worker?.output().slice(-4000) ?? '(no worker running)'
+              }`;
+            },
+          },
+        ),
+      );
     },
     async close() {
       await Promise.all([gateway.stop(), pipeline.worker?.stop()]);

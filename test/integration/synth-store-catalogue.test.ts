@@ -80,11 +80,11 @@ test('uploads fill the catalogue; last-seen only moves forward', async () => {
   // Other tests upload to the same topic: wait for this test's own results.
   const stored = async (...results: Array<Record<string, any>>) =>
     (await Promise.all(results.map((r) => pipeline.storedCount(r.result_id)))).every((n) => n === 1);
-  await waitFor('three runs stored', () => stored(older, newer, loose), 30_000);
+  await pipeline.waitStored('three runs stored', () => stored(older, newer, loose));
   // The older run again, after the newer one is stored: it must not move anything back.
   const resent = { ...older, result_id: randomUUID() };
   await send(resent);
-  await waitFor('the re-sent run stored', () => stored(resent), 30_000);
+  await pipeline.waitStored('the re-sent run stored', () => stored(resent));
 
   const [transaction] = await query('SELECT * FROM synth_transactions WHERE transaction_id = $1', [
     transactionId,

@@ -15,7 +15,6 @@ import {
   startPipeline,
   type TestSetup,
   upload,
-  waitFor,
   withAdmin,
 } from './stack.ts';
 
@@ -65,7 +64,7 @@ describe('upload flow', () => {
     }
     for (const file of files) {
       const payload = readJson(join(examples, 'valid', file));
-      const row = await waitFor(`${file} in synth_runs`, async () => {
+      const row = await pipeline.waitStored(`${file} in synth_runs`, async () => {
         const { rows } = await pipeline.database.pool.query(
           `SELECT r.*, (SELECT count(*) FROM synth_step_runs s WHERE s.result_id = r.result_id) AS step_count
            FROM synth_runs r WHERE result_id = $1`,
@@ -141,7 +140,10 @@ describe('upload flow', () => {
       accepted.map((record) => [record.topic, record.key, record.keyId]),
       [[topics.synthResults.name, own.transaction_id, keys.robot.id]],
     );
-    await waitFor('the robot’s own result stored', async () => (await rowCount(own.result_id)) === 1);
+    await pipeline.waitStored(
+      'the robot’s own result stored',
+      async () => (await rowCount(own.result_id)) === 1,
+    );
   });
 
   test('uploading the same result_id again answers the same and stores it once', async () => {
@@ -156,7 +158,7 @@ describe('upload flow', () => {
     // once it is stored, every copy before it has been processed.
     const marker = freshResult({ transaction_id: result.transaction_id });
     assert.equal((await upload(setup.gatewayUrl, keys.admin.secret, marker)).status, 202);
-    await waitFor('the marker stored', async () => (await rowCount(marker.result_id)) === 1);
+    await pipeline.waitStored('the marker stored', async () => (await rowCount(marker.result_id)) === 1);
     assert.equal(await rowCount(result.result_id), 1);
     const steps = await pipeline.database.pool.query(
       'SELECT count(*) AS n FROM synth_step_runs WHERE result_id = $1',
@@ -181,7 +183,7 @@ describe('upload flow', () => {
     });
     const accepted = answer.body.results.filter((r: { status: string }) => r.status === 'accepted');
     for (const item of accepted) {
-      await waitFor(
+      await pipeline.waitStored(
         `batch item ${item.result_id} stored`,
         async () => (await rowCount(item.result_id)) === 1,
       );

@@ -3,7 +3,7 @@
 // (a lost run) or if a redelivered write were not idempotent.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { freshResult, type Pipeline, stack, startPipeline, upload, waitFor } from './stack.ts';
+import { freshResult, type Pipeline, stack, startPipeline, upload } from './stack.ts';
 
 let pipeline: Pipeline;
 
@@ -35,29 +35,39 @@ test('a worker killed mid-stream loses nothing and doubles nothing', async () =>
         )
       ).rows[0].n,
     );
-  let killed = false;
-  // At least 400 uploads, and on until the worker has written some (a loaded machine, or neighbours'
-  // records ahead of ours on the shared topic, can delay its first write past the 120th).
-  for (let i = 0; i < 400 || (!killed && i < 4000); i++) {
-    const result = freshResult({ transaction_id: transactions[i % transactions.length] });
-    const answer = await upload(setup.gatewayUrl, setup.apiKey, result);
-    assert.equal(answer.status, 202, JSON.stringify(answer.body));
-    accepted.push(result.result_id);
-    if (!killed && i >= 120 && (await ownCount()) > 0) {
-      // The worker is writing: kill it without any chance to commit or clean up.
-      assert.equal(await worker.stop('SIGKILL'), 137);
-      killed = true;
+  // The stream flows on its own while the test waits for the worker to write some of it, kills
+  // the worker, and lets 50 more arrive after the kill (so some are surely left to redeliver).
+  let killedAt: number | undefined;
+  const streamDone = () => killedAt !== undefined && accepted.length >= Math.max(400, killedAt + 50);
+  const stream = (async () => {
+    for (let i = 0; !streamDone(); i++) {
+      const result = freshResult({ transaction_id: transactions[i % transactions.length] });
+      const answer = await upload(setup.gatewayUrl, setup.apiKey, result);
+      assert.equal(answer.status, 202, JSON.stringify(answer.body));
+      accepted.push(result.result_id);
     }
-  }
-  assert.ok(killed, 'the worker was killed while the stream was flowing');
+  })();
+  // How long the worker takes to reach this test's records depends on what neighbours publish on
+  // the shared topic meanwhile: wait while its group goes on committing, not for a fixed time.
+  // The stream only ends after the kill, so until then it can only fail (a refused upload).
+  await Promise.race([
+    pipeline.waitStored(
+      'the worker to store some of the stream',
+      async () => accepted.length >= 120 && (await ownCount()) > 0,
+    ),
+    stream.then(() => assert.fail('the stream ended before the kill')),
+  ]);
+  // The worker is writing: kill it without any chance to commit or clean up.
+  assert.equal(await worker.stop('SIGKILL'), 137);
+  killedAt = accepted.length;
+  await stream;
   const beforeRestart = await ownCount();
   assert.ok(beforeRestart < accepted.length, 'some results were still to be written when the worker died');
 
   pipeline.worker = await pipeline.startWorker();
-  await waitFor(
+  await pipeline.waitStored(
     `all ${accepted.length} results stored`,
     async () => (await ownCount()) >= accepted.length,
-    60_000,
   );
 
   const { rows } = await pipeline.database.pool.query<{ result_id: string; steps: string }>(

@@ -19,3 +19,12 @@ test('mistakes are usage errors naming the option', () => {
   assert.throws(() => parseStackOptions(['--only', 'kafka'], false), /unknown option '--only'/);
   assert.throws(() => parseStackOptions(['--verbose'], true), /unknown option '--verbose'/);
 });
+
+test('--infra-only is an up flag without a value', () => {
+  assert.deepEqual(parseStackOptions(['--infra-only'], true, true), { infraOnly: true });
+  assert.throws(() => parseStackOptions(['--infra-only'], true), /unknown option '--infra-only'/);
+  assert.throws(
+    () => parseStackOptions(['--infra-only=yes'], true, true),
+    /unknown option '--infra-only=yes'/,
+  );
+});
