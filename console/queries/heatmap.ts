@@ -2,15 +2,26 @@
 // p90 duration of the non-FAIL runs that started in it (as the baseline, a FAIL's time is not a
 // duration of the journey), null where there were none.
 //
-// Whole UTC hours come from the rollups: in a zone whose offset is a whole number of hours a UTC
-// hour is one local hour. When the zone's offset is not a whole hour at some time in the period
-// (Asia/Kolkata, Australia/Adelaide, …) a UTC hour straddles two local hours, so the whole period is
-// read from the raw runs instead. The mean is exact; the p90 comes from the duration histograms
-// (duration-histogram.ts: within a factor 2^(1/8) of the exact percentile).
+// For a transaction (and a location of it), a service, a project or everything (and an environment),
+// whole UTC quarter hours come from the quarter rollups (migration 0009: per transaction and
+// location, or per service): every zone's offset is a whole number of quarter hours, so a UTC quarter is
+// inside one local hour. The minutes before the first and after the last whole quarter come from
+// the raw runs. A heatmap of a robot, or of a location across transactions, reads the hourly rollups per (hour, transaction,
+// robot) instead: whole UTC hours when the zone's offset is a whole number of hours all through the
+// period, else the raw runs (in Asia/Kolkata, Australia/Adelaide … a UTC hour straddles two local
+// hours). The mean is exact; the p90 comes from the duration histograms (duration-histogram.ts:
+// within a factor 2^(1/8) of the exact percentile).
 import type { Pool } from 'pg';
 import { HistogramSum, histogramPercentile } from './duration-histogram.ts';
 import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
-import { type Period, type PeriodRange, rangeBranches, splitPeriod, wholeHourOffsets } from './period.ts';
+import {
+  type Period,
+  type PeriodRange,
+  rangeBranches,
+  splitPeriod,
+  splitPeriodByQuarters,
+  wholeHourOffsets,
+} from './period.ts';
 
 export interface HeatmapCell {
   /** ISO weekday in the zone: 1 = Monday … 7 = Sunday. */
@@ -30,17 +41,26 @@ export async function durationHeatmap(
   request: { filters: RunFilters; period: Period; tz: string },
 ): Promise<HeatmapCell[]> {
   const { filters, period, tz } = request;
-  const ranges: PeriodRange[] = (await wholeHourOffsets(pool, period, tz))
-    ? splitPeriod('current', period)
-    : period.from < period.to
-      ? [{ period: 'current', source: 'raw', ...period }]
-      : [];
+  // The service rows have no location; the transaction rows have every filter's column but the robot.
+  const byQuarters =
+    filters.robot === undefined && (filters.location === undefined || filters.transaction !== undefined);
+  const ranges: PeriodRange[] = byQuarters
+    ? splitPeriodByQuarters('current', period)
+    : (await wholeHourOffsets(pool, period, tz))
+      ? splitPeriod('current', period)
+      : period.from < period.to
+        ? [{ period: 'current', source: 'raw', ...period }]
+        : [];
   const parameters = new SqlParameters();
   const zone = parameters.add(tz, '::text');
   // Added on first use: a parameter no branch refers to has no type PostgreSQL could infer.
   let rollupConditions: string[] | undefined;
+  let quarterConditions: string[] | undefined;
   let rawConditions: string[] | undefined;
   const rollupFilters = () => (rollupConditions ??= filterConditions(filters, rollupColumns, parameters));
+  const quarterFilters = () => (quarterConditions ??= filterConditions(filters, rollupColumns, parameters));
+  const quarterTable =
+    filters.transaction === undefined ? 'synth_service_quarters' : 'synth_transaction_quarters';
   const rawFilters = () => (rawConditions ??= filterConditions(filters, runColumns, parameters));
   const where = (time: string, from: string, to: string, conditions: string[]) =>
     [`${time} >= ${from}`, `${time} < ${to}`, ...conditions].join(' AND ');
@@ -60,6 +80,17 @@ export async function durationHeatmap(
         h.duration_min_ms, h.duration_max_ms, h.histogram_bins, h.histogram_counts
       FROM synth_run_hours h
       WHERE ${where('h.hour_start', from, to, rollupFilters())}`,
+      '',
+    ),
+    rangeBranches(
+      ranges,
+      'quarters',
+      parameters,
+      ({ from, to }) => `
+      SELECT h.quarter_start, h.runs, h.duration_count, h.duration_sum_ms,
+        h.duration_min_ms, h.duration_max_ms, h.histogram_bins, h.histogram_counts
+      FROM ${quarterTable} h
+      WHERE ${where('h.quarter_start', from, to, quarterFilters())}`,
       '',
     ),
     rangeBranches(

@@ -15,26 +15,41 @@ export interface Period {
 
 /**
  * One slice of a period: `days` reads synth_*_days rows of [from, to), `rollup` synth_*_hours
- * rows, `raw` the runs.
+ * rows, `quarters` synth_*_quarters rows, `raw` the runs.
  */
 export interface PeriodRange {
   period: string;
-  source: 'days' | 'rollup' | 'raw';
+  source: 'days' | 'rollup' | 'quarters' | 'raw';
   from: Date;
   to: Date;
 }
 
-const hourMs = 3_600_000;
+const quarterMs = 900_000;
+const hourMs = 4 * quarterMs;
 
 /** The rollup part (whole UTC hours) and the raw edges of a period; empty parts are left out. */
-export function splitPeriod(name: string, { from, to }: Period): PeriodRange[] {
-  const firstHour = Math.ceil(from.getTime() / hourMs) * hourMs;
-  const lastHour = Math.floor(to.getTime() / hourMs) * hourMs;
-  if (firstHour >= lastHour) return from < to ? [{ period: name, source: 'raw', from, to }] : [];
+export function splitPeriod(name: string, period: Period): PeriodRange[] {
+  return splitWhole(name, period, hourMs, 'rollup');
+}
+
+/** As `splitPeriod` with whole quarter hours (the heatmap's synth_*_quarters rows, migration 0009). */
+export function splitPeriodByQuarters(name: string, period: Period): PeriodRange[] {
+  return splitWhole(name, period, quarterMs, 'quarters');
+}
+
+function splitWhole(
+  name: string,
+  { from, to }: Period,
+  unitMs: number,
+  source: PeriodRange['source'],
+): PeriodRange[] {
+  const first = Math.ceil(from.getTime() / unitMs) * unitMs;
+  const last = Math.floor(to.getTime() / unitMs) * unitMs;
+  if (first >= last) return from < to ? [{ period: name, source: 'raw', from, to }] : [];
   const ranges: PeriodRange[] = [];
-  if (from.getTime() < firstHour) ranges.push({ period: name, source: 'raw', from, to: new Date(firstHour) });
-  ranges.push({ period: name, source: 'rollup', from: new Date(firstHour), to: new Date(lastHour) });
-  if (lastHour < to.getTime()) ranges.push({ period: name, source: 'raw', from: new Date(lastHour), to });
+  if (from.getTime() < first) ranges.push({ period: name, source: 'raw', from, to: new Date(first) });
+  ranges.push({ period: name, source, from: new Date(first), to: new Date(last) });
+  if (last < to.getTime()) ranges.push({ period: name, source: 'raw', from: new Date(last), to });
   return ranges;
 }
 

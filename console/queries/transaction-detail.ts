@@ -2,22 +2,32 @@
 // location and by local day, its steps, the distribution of its durations in the MVP's buckets, the
 // baseline band the baseline worker stored (synth_baselines) and its forecast (synth_forecasts).
 //
-// Counts and durations come from synth-store's hourly rollups for the whole UTC hours of the period
-// and from the runs themselves for its edges (period.ts), as the SLA report does, so every count is
-// exact. A UTC hour lies in one local day only where the zone's offset is a whole number of hours;
-// where it is not somewhere in the period (Asia/Kolkata) everything is read from the runs. p50/p90
-// come from the rollups' duration histograms (duration-histogram.ts: within a factor 2^(1/8) of the
+// Every count is exact: whole parts of the period come from synth-store's rollups, its edges from
+// the runs themselves (period.ts). The runs come from the quarter-hour rollups per transaction and
+// location (migration 0009): a UTC quarter hour lies in one local day in every zone, so the days of
+// Asia/Kolkata come from them too, and each row counts its durations in the MVP's buckets exactly
+// (their edges, 30, 60, 120, 300 s, are no edges of the histograms' log-spaced bins). The SQL sums
+// them per (local day or UTC hour, location): a month is ~90 rows to the console, not thousands.
+// Asked for one robot (the quarters have none), the runs come from the hourly rollups per robot
+// where the zone's offset is a whole number of hours all through the period, else from the runs;
+// their distribution then counts an hour whose durations fall in a bin holding an edge from its runs
+// (durationDistribution). Steps come from the daily, hourly and raw rows (they need no zone).
+// p50/p90 come from the duration histograms (duration-histogram.ts: within a factor 2^(1/8) of the
 // exact percentile). As everywhere, only non-FAIL runs (steps) have a duration figure.
-//
-// The duration distribution must be exact, and the MVP's bucket edges (30, 60, 120, 300 s) are not
-// edges of the histograms' log-spaced bins: a bin wholly inside a bucket counts from the histograms;
-// an hour whose durations fall in a bin holding an edge (e.g. [27.55 s, 30.05 s)) is counted from its
-// runs instead (durationDistribution). A journey far from the edges reads no run for it.
 import type { Pool } from 'pg';
 import { hourOfWeek } from '../../schemas/hour-of-week.ts';
 import { binEdges, HistogramSum, histogramPercentile } from './duration-histogram.ts';
 import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
-import { type Period, type PeriodRange, rangeArrays, splitPeriod, wholeHourOffsets } from './period.ts';
+import {
+  type Period,
+  type PeriodRange,
+  rangeArrays,
+  rangeBranches,
+  splitPeriod,
+  splitPeriodByDays,
+  splitPeriodByQuarters,
+  wholeHourOffsets,
+} from './period.ts';
 
 export type Interval = 'hour' | 'day';
 
@@ -108,11 +118,15 @@ interface FactRow {
   duration_max_ms: string | null;
   histogram_bins: number[];
   histogram_counts: string[];
+  /** Non-FAIL runs per durationBuckets entry, exact (quarter facts only). */
+  bucket_counts?: string[];
 }
 
 /**
  * Facts grouped by (UTC hour, local day, location) for runs or (…, step index) for steps: rollup
  * rows of the whole hours, the runs (steps) of the edges grouped the same way, histograms merged.
+ * Ranges of whole UTC days (splitPeriodByDays) read the daily rows, their `hour` the day's start:
+ * only for figures that need no zone (the steps').
  */
 function factsSql(
   kind: 'runs' | 'steps',
@@ -125,12 +139,20 @@ function factsSql(
   const zone = parameters.add(tz, '::text');
   const transaction = parameters.add(transactionId, '::uuid');
   const rollup = rangeArrays(ranges, 'rollup');
+  const days = rangeArrays(ranges, 'days');
   const raw = rangeArrays(ranges, 'raw');
+  const rollupFilters = filterConditions(filters, rollupColumns, parameters);
+  const dayWhere = [
+    `h.transaction_id = ${transaction}`,
+    'h.day_start >= p.from_at',
+    'h.day_start < p.to_at',
+    ...rollupFilters,
+  ];
   const rollupWhere = [
     `h.transaction_id = ${transaction}`,
     'h.hour_start >= p.from_at',
     'h.hour_start < p.to_at',
-    ...filterConditions(filters, rollupColumns, parameters),
+    ...rollupFilters,
   ];
   const rawWhere = [
     `r.transaction_id = ${transaction}`,
@@ -140,6 +162,7 @@ function factsSql(
   ];
   const steps = kind === 'steps';
   const table = steps ? 'synth_step_hours' : 'synth_run_hours';
+  const dayTable = steps ? 'synth_step_days' : 'synth_run_days';
   const rollupPart = steps ? 'h.step_index::text' : 'h.location';
   const rollupName = steps ? 'h.step_name' : 'NULL::text';
   const rawPart = steps ? 's.step_index::text' : runColumns.location;
@@ -179,10 +202,123 @@ function factsSql(
     JOIN ${table} h ON true
     WHERE ${rollupWhere.join(' AND ')}
     UNION ALL
+    SELECT h.day_start, to_char(h.day_start AT TIME ZONE ${zone}, 'YYYY-MM-DD'),
+      ${rollupPart}, ${rollupName}, h.runs, h.ok, h.warning, h.fail, h.duration_count,
+      h.duration_sum_ms, h.duration_min_ms, h.duration_max_ms, h.histogram_bins, h.histogram_counts
+    FROM unnest(${parameters.add(days.froms, '::timestamptz[]')}, ${parameters.add(days.tos, '::timestamptz[]')}) AS p(from_at, to_at)
+    JOIN ${dayTable} h ON true
+    WHERE ${dayWhere.join(' AND ')}
+    UNION ALL
     SELECT f.hour, f.day, f.part, f.name, f.runs, f.ok, f.warning, f.fail, f.duration_count, f.duration_sum_ms,
       f.duration_min_ms, f.duration_max_ms, coalesce(b.bins, '{}'), coalesce(b.counts, '{}')
     FROM raw_facts f LEFT JOIN raw_histograms b USING (hour, day, part)`;
 }
+
+/** The SQL of a run's bucket (index into durationBuckets, 1-based as SQL arrays), for the raw edges. */
+const bucketCase = (duration: string) =>
+  `CASE ${durationBuckets
+    .slice(0, -1)
+    .map((bucket, index) => `WHEN ${duration} < ${(bucket.to_s ?? 0) * 1000} THEN ${index + 1}`)
+    .join(' ')} ELSE ${durationBuckets.length} END`;
+
+/**
+ * Run facts from the quarter rollups (whole UTC quarter hours) and the runs of the edges, summed in
+ * the server per (UTC hour, or none when `interval` is day; local day; location), histograms and
+ * bucket counts merged.
+ */
+function quarterFactsSql(
+  transactionId: string,
+  filters: RunFilters,
+  ranges: readonly PeriodRange[],
+  tz: string,
+  interval: Interval,
+  parameters: SqlParameters,
+): string {
+  const zone = parameters.add(tz, '::text');
+  const transaction = parameters.add(transactionId, '::uuid');
+  // Day points need no hour: one group per local day and location (epoch stands for "none").
+  const hour = (at: string) =>
+    interval === 'hour' ? `date_trunc('hour', ${at}, 'UTC')` : "'epoch'::timestamptz";
+  const day = (at: string) => `to_char(${at} AT TIME ZONE ${zone}, 'YYYY-MM-DD')`;
+  const buckets = durationBuckets.length;
+  // Added on first use: a parameter no branch refers to has no type PostgreSQL could infer.
+  let quarterConditions: string[] | undefined;
+  let rawConditions: string[] | undefined;
+  const quarterFilters = () => (quarterConditions ??= filterConditions(filters, quarterColumns, parameters));
+  const rawFilters = () => (rawConditions ??= filterConditions(filters, runColumns, parameters));
+  const where = (time: string, from: string, to: string, conditions: string[]) =>
+    [`${time} >= ${from}`, `${time} < ${to}`, ...conditions].join(' AND ');
+  const branches = [
+    `
+      SELECT NULL::timestamptz AS hour, NULL::text AS day, NULL::text AS part, 0::bigint AS runs, 0::bigint AS ok,
+        0::bigint AS warning, 0::bigint AS fail, 0::bigint AS duration_count, NULL::bigint AS duration_sum_ms,
+        NULL::bigint AS duration_min_ms, NULL::bigint AS duration_max_ms, '{}'::smallint[] AS histogram_bins,
+        '{}'::integer[] AS histogram_counts, '{}'::integer[] AS bucket_counts
+      WHERE false`,
+    rangeBranches(
+      ranges,
+      'quarters',
+      parameters,
+      ({ from, to }) => `
+      SELECT ${hour('q.quarter_start')}, ${day('q.quarter_start')}, q.location, q.runs, q.ok, q.warning, q.fail,
+        q.duration_count, q.duration_sum_ms, q.duration_min_ms, q.duration_max_ms, q.histogram_bins,
+        q.histogram_counts, q.bucket_counts
+      FROM synth_transaction_quarters q
+      WHERE ${where('q.quarter_start', from, to, [
+        `q.transaction_id = ${transaction}`,
+        ...quarterFilters(),
+      ])}`,
+      '',
+    ),
+    rangeBranches(
+      ranges,
+      'raw',
+      parameters,
+      ({ from, to }) => `
+      SELECT ${hour('r.started_at')}, ${day('r.started_at')}, ${runColumns.location}, 1, (r.status = 'OK')::int,
+        (r.status = 'WARNING')::int, (r.status = 'FAIL')::int, d.count, d.ms, d.ms, d.ms,
+        CASE WHEN d.ms IS NULL THEN '{}'::smallint[] ELSE ARRAY[synth_duration_bin(d.ms)] END,
+        CASE WHEN d.ms IS NULL THEN '{}'::integer[] ELSE ARRAY[1] END,
+        CASE WHEN d.ms IS NULL THEN array_fill(0, ARRAY[${buckets}])
+             ELSE array_fill(0, ARRAY[${bucketCase('d.ms')} - 1]) || 1 ||
+                  array_fill(0, ARRAY[${buckets} - ${bucketCase('d.ms')}]) END
+      FROM synth_runs r
+      CROSS JOIN LATERAL (SELECT CASE WHEN r.status = 'FAIL' THEN NULL ELSE r.duration_ms END AS ms,
+                                 (r.status <> 'FAIL')::int AS count) AS d
+      WHERE ${where('r.started_at', from, to, [`r.transaction_id = ${transaction}`, ...rawFilters()])}`,
+      '',
+    ),
+  ].filter((branch) => branch !== '');
+  const bucketSums = durationBuckets.map((_, index) => `sum(bucket_counts[${index + 1}])`).join(', ');
+  return `
+    WITH facts AS (${branches.join('\n      UNION ALL')}
+    ), bins AS (
+      SELECT f.hour, f.day, f.part, b.bin, sum(b.n)::bigint AS n
+      FROM facts f, unnest(f.histogram_bins, f.histogram_counts) AS b(bin, n)
+      GROUP BY 1, 2, 3, 4
+    ), histograms AS (
+      SELECT hour, day, part, array_agg(bin ORDER BY bin) AS bins, array_agg(n ORDER BY bin) AS counts
+      FROM bins GROUP BY 1, 2, 3
+    )
+    SELECT f.hour, f.day, f.part, NULL::text AS name, sum(f.runs) AS runs, sum(f.ok) AS ok,
+      sum(f.warning) AS warning, sum(f.fail) AS fail, sum(f.duration_count) AS duration_count,
+      sum(f.duration_sum_ms) AS duration_sum_ms, min(f.duration_min_ms) AS duration_min_ms,
+      max(f.duration_max_ms) AS duration_max_ms, coalesce(h.bins, '{}') AS histogram_bins,
+      coalesce(h.counts, '{}') AS histogram_counts, ARRAY[${bucketSums}] AS bucket_counts
+    FROM facts f LEFT JOIN histograms h USING (hour, day, part)
+    GROUP BY f.hour, f.day, f.part, h.bins, h.counts`;
+}
+
+/** The columns of synth_transaction_quarters (alias `q`); it has no robot (such a query reads the hours). */
+const quarterColumns: Record<keyof typeof rollupColumns, string> = {
+  ...rollupColumns,
+  project: 'q.project',
+  service: 'q.service',
+  transaction: 'q.transaction_id',
+  robot: 'NULL',
+  location: 'q.location',
+  environment: 'q.environment',
+};
 
 /** The bucket (index into durationBuckets) wholly holding a histogram bin; undefined when an edge cuts it. */
 function bucketOfBin(bin: number): number | undefined {
@@ -356,21 +492,30 @@ export async function transactionDetail(
   const transaction = await transactionOf(pool, transactionId);
   if (transaction === undefined) return undefined;
 
-  const ranges: PeriodRange[] = (await wholeHourOffsets(pool, period, tz))
-    ? splitPeriod('current', period)
-    : period.from < period.to
-      ? [{ period: 'current', source: 'raw', ...period }]
-      : [];
+  // The quarters have every filter's column but the robot's.
+  const byQuarters = filters.robot === undefined;
+  const ranges: PeriodRange[] = byQuarters
+    ? splitPeriodByQuarters('current', period)
+    : (await wholeHourOffsets(pool, period, tz))
+      ? splitPeriod('current', period)
+      : period.from < period.to
+        ? [{ period: 'current', source: 'raw', ...period }]
+        : [];
   const seriesKey = `${transactionId}|run|${filters.location ?? '*'}`;
   const runParameters = new SqlParameters();
   const stepParameters = new SqlParameters();
   const [runFacts, stepFacts, baselines, forecasts, days, places] = await Promise.all([
     pool.query<FactRow>(
-      factsSql('runs', transactionId, filters, ranges, tz, runParameters),
+      byQuarters
+        ? quarterFactsSql(transactionId, filters, ranges, tz, interval, runParameters)
+        : factsSql('runs', transactionId, filters, ranges, tz, runParameters),
       runParameters.values,
     ),
+    // Per step over the whole period: no zone, so whole UTC days from the daily rows.
     pool.query<FactRow>(
-      perStepSql(factsSql('steps', transactionId, filters, ranges, tz, stepParameters)),
+      perStepSql(
+        factsSql('steps', transactionId, filters, splitPeriodByDays('current', period), tz, stepParameters),
+      ),
       stepParameters.values,
     ),
     pool.query<StoredBaseline & { hours: Array<Record<string, unknown>> }>(
@@ -515,7 +660,11 @@ export async function transactionDetail(
       failure_share_percent: stepFails === 0 ? null : (100 * step.tally.fail) / stepFails,
     }));
 
-  const distribution = await durationDistribution(pool, transactionId, filters, period, runFacts.rows);
+  const distribution = byQuarters
+    ? durationBuckets.map((_, index) =>
+        runFacts.rows.reduce((sum, row) => sum + Number(row.bucket_counts?.[index] ?? 0), 0),
+      )
+    : await durationDistribution(pool, transactionId, filters, period, runFacts.rows);
   return {
     transaction: { transaction_id: transactionId, ...transaction },
     summary: total.figures(),

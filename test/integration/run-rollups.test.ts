@@ -1,4 +1,5 @@
-// synth-store's hourly and daily rollups (migrations 0005, 0007) against the real PostgreSQL: after
+// synth-store's hourly, daily and quarter-hour rollups (migrations 0005, 0007, 0009) against the real
+// PostgreSQL: after
 // any sequence of writes — batches, the same runs again in other batches (a redelivery or a replay),
 // runs re-sent with another start (into the day before), status or transaction, two writers held at
 // the same rows — every rollup row equals a GROUP BY over the stored runs and steps, and a replay
@@ -73,21 +74,61 @@ async function expectedRows(pool: Pool, unit: Unit, steps: boolean) {
      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 ${steps ? ', 10, 11' : ''}
      ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9 ${steps ? ', 10, 11' : ''}`,
   );
+  return rows.map(({ durations, ...row }) => ({ ...row, ...durationFigures(durations) }));
+}
+
+/** Count, sum, min, max and histogram of the given (sorted) durations, as the rollups keep them. */
+function durationFigures(durations: string[]) {
+  const values = durations.map(Number);
+  const bins = new Map<number, number>();
+  for (const value of values) bins.set(durationBin(value), (bins.get(durationBin(value)) ?? 0) + 1);
+  const sorted = [...bins.keys()].sort((a, b) => a - b);
+  const text = (value: number | undefined) => (value === undefined ? null : String(value));
+  return {
+    duration_count: values.length,
+    duration_sum_ms: values.length === 0 ? null : String(values.reduce((sum, value) => sum + value, 0)),
+    duration_min_ms: text(values[0]),
+    duration_max_ms: text(values.at(-1)),
+    histogram_bins: sorted,
+    histogram_counts: sorted.map((bin) => bins.get(bin)),
+  };
+}
+
+/** The quarter tables' keys: per transaction and location, or per service over both. */
+const quarterKeys = {
+  transaction: 'quarter_start, transaction_id, location, project, service, environment',
+  service: 'quarter_start, project, service, environment',
+} as const;
+type QuarterLevel = keyof typeof quarterKeys;
+
+async function quarterRows(pool: Pool, level: QuarterLevel) {
+  return (await pool.query(`SELECT * FROM synth_${level}_quarters ORDER BY ${quarterKeys[level]}`)).rows;
+}
+
+/** What a quarter table must hold: a GROUP BY of the runs by the UTC quarter hour they started in. */
+async function expectedQuarterRows(pool: Pool, level: QuarterLevel) {
+  const { rows } = await pool.query(
+    `SELECT ${quarterKeys[level]}, count(*)::int AS runs, count(*) FILTER (WHERE status = 'OK')::int AS ok,
+       count(*) FILTER (WHERE status = 'WARNING')::int AS warning,
+       count(*) FILTER (WHERE status = 'FAIL')::int AS fail,
+       coalesce(array_agg(duration_ms ORDER BY duration_ms) FILTER (WHERE status <> 'FAIL'), '{}') AS durations
+     FROM (
+       SELECT to_timestamp(floor(extract(epoch FROM started_at) / 900) * 900) AS quarter_start, transaction_id,
+         concat_ws('/', location_country, location_region, location_city) AS location,
+         coalesce(project, '') AS project, service, environment, status, duration_ms
+       FROM synth_runs
+     ) AS r
+     GROUP BY ${quarterKeys[level]} ORDER BY ${quarterKeys[level]}`,
+  );
+  // The transaction detail's buckets, counted here from the durations.
+  const edges = [30_000, 60_000, 120_000, 300_000];
   return rows.map(({ durations, ...row }) => {
-    const values = (durations as string[]).map(Number);
-    const bins = new Map<number, number>();
-    for (const value of values) bins.set(durationBin(value), (bins.get(durationBin(value)) ?? 0) + 1);
-    const sorted = [...bins.keys()].sort((a, b) => a - b);
-    const text = (value: number | undefined) => (value === undefined ? null : String(value));
-    return {
-      ...row,
-      duration_count: values.length,
-      duration_sum_ms: values.length === 0 ? null : String(values.reduce((sum, value) => sum + value, 0)),
-      duration_min_ms: text(values[0]),
-      duration_max_ms: text(values.at(-1)),
-      histogram_bins: sorted,
-      histogram_counts: sorted.map((bin) => bins.get(bin)),
-    };
+    const bucketCounts = [0, 0, 0, 0, 0];
+    for (const value of (durations as string[]).map(Number)) {
+      const bucket = edges.filter((edge) => value >= edge).length;
+      bucketCounts[bucket] = (bucketCounts[bucket] ?? 0) + 1;
+    }
+    return { ...row, ...durationFigures(durations), bucket_counts: bucketCounts };
   });
 }
 
@@ -99,6 +140,12 @@ async function assertRollupsMatchRows(pool: Pool, when: string): Promise<void> {
         await expectedRows(pool, unit, steps),
         `${unit}ly ${steps ? 'steps' : 'runs'}, ${when}`,
       );
+  for (const level of ['transaction', 'service'] as const)
+    assert.deepEqual(
+      await quarterRows(pool, level),
+      await expectedQuarterRows(pool, level),
+      `quarters per ${level}, ${when}`,
+    );
 }
 
 /** Every rollup row of every table. */
@@ -108,6 +155,8 @@ async function allRollups(pool: Pool) {
     rollupRows(pool, 'hour', true),
     rollupRows(pool, 'day', false),
     rollupRows(pool, 'day', true),
+    quarterRows(pool, 'transaction'),
+    quarterRows(pool, 'service'),
   ]);
 }
 
@@ -161,7 +210,8 @@ test('two writers held at the same rollup rows both count: the second recomputes
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
   try {
     await pool.query(
-      'TRUNCATE synth_runs, synth_step_runs, synth_run_hours, synth_step_hours, synth_run_days, synth_step_days',
+      'TRUNCATE synth_runs, synth_step_runs, synth_run_hours, synth_step_hours, synth_run_days, synth_step_days, ' +
+        'synth_transaction_quarters, synth_service_quarters',
     );
     // Two runs of one transaction and robot in one hour, written by two writers at once.
     const [first] = runs;
@@ -211,7 +261,63 @@ test('two writers held at the same rollup rows both count: the second recomputes
   }
 });
 
-test('migrations 0005 and 0007 fill the rollups from the runs stored before them', async () => {
+test("two robots' writers at one service's quarter both count: the quarter refresh is one writer at a time", async () => {
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  try {
+    await pool.query(
+      'TRUNCATE synth_runs, synth_step_runs, synth_run_hours, synth_step_hours, synth_run_days, synth_step_days, ' +
+        'synth_transaction_quarters, synth_service_quarters',
+    );
+    // Runs of two robots (other locations or transactions) of one service in one quarter hour:
+    // their robot locks differ, so only the quarter lock keeps the writers of the service row apart.
+    const quarter = (run: (typeof runs)[number]) => Math.floor(run.started_at.getTime() / 900_000);
+    const [one, two] = runs.flatMap((run, i) =>
+      runs
+        .slice(i + 1)
+        .filter(
+          (other) =>
+            other.robot_id !== run.robot_id &&
+            other.service === run.service &&
+            quarter(other) === quarter(run),
+        )
+        .slice(0, 1)
+        .map((other) => [run, other] as const),
+    )[0] ?? [undefined, undefined];
+    assert.ok(one !== undefined && two !== undefined, 'two robots of a service in one quarter hour');
+    const neighbours = runs.filter(
+      (run) => run !== one && run !== two && run.service === one.service && quarter(run) === quarter(one),
+    );
+    assert.ok(neighbours.length > 0, 'the service quarter has a row to hold before the two are written');
+    await storeRuns(pool, neighbours);
+
+    const holder = await pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT * FROM synth_service_quarters FOR UPDATE');
+      const writers = Promise.all([storeRuns(pool, [one]), storeRuns(pool, [two])]);
+      await waitFor('both writers waiting', async () => {
+        const { rows } = await database.pool.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return rows[0].n >= 2;
+      });
+      await holder.query('COMMIT');
+      await writers;
+    } finally {
+      holder.release();
+    }
+    await assertRollupsMatchRows(pool, "after two robots' writers at one service quarter");
+    assert.equal(
+      (await pool.query('SELECT sum(runs)::int AS n FROM synth_service_quarters')).rows[0].n,
+      neighbours.length + 2,
+    );
+  } finally {
+    await pool.end();
+  }
+});
+
+test('migrations 0005, 0007 and 0009 fill the rollups from the runs stored before them', async () => {
   const earlier = await scratchDatabase();
   try {
     const pool = earlier.pool;
@@ -220,15 +326,20 @@ test('migrations 0005 and 0007 fill the rollups from the runs stored before them
       listMigrations().filter((migration) => migration.version < 5),
     );
     // The writer of this version recomputes rollups; before 0005 there are none to recompute.
-    for (const name of ['synth_refresh_rollups', 'synth_refresh_day_rollups'])
+    const stubs = [
+      'synth_refresh_rollups(timestamptz[], uuid[], uuid[]) RETURNS void',
+      'synth_refresh_day_rollups(timestamptz[], uuid[], uuid[]) RETURNS void',
+      'synth_refresh_quarter_rollups(timestamptz[], uuid[]) RETURNS void',
+      'synth_quarter_start(timestamptz) RETURNS timestamptz',
+    ];
+    for (const stub of stubs)
       await pool.query(
-        `CREATE FUNCTION ${name}(timestamptz[], uuid[], uuid[]) RETURNS void LANGUAGE sql AS 'SELECT'`,
+        `CREATE FUNCTION ${stub} LANGUAGE sql AS '${stub.endsWith('void') ? 'SELECT' : 'SELECT $1'}'`,
       );
     await storeRuns(pool, runs.slice(0, 1200));
-    for (const name of ['synth_refresh_rollups', 'synth_refresh_day_rollups'])
-      await pool.query(`DROP FUNCTION ${name}(timestamptz[], uuid[], uuid[])`);
+    for (const stub of stubs) await pool.query(`DROP FUNCTION ${stub.slice(0, stub.indexOf(' RETURNS'))}`);
     const applied = await migrate(pool);
-    assert.ok(applied.includes(5) && applied.includes(7), `applied ${applied}`);
+    assert.ok(applied.includes(5) && applied.includes(7) && applied.includes(9), `applied ${applied}`);
     await assertRollupsMatchRows(pool, 'after the backfill');
     assert.equal((await pool.query('SELECT sum(runs)::int AS n FROM synth_run_hours')).rows[0].n, 1200);
   } finally {

@@ -96,13 +96,16 @@ FROM jsonb_to_recordset($1::jsonb) AS x(
 // The keys a run had before this batch: a run re-sent with another start or transaction leaves its
 // old hour's rollup too.
 const storedRollupKeys = `
-SELECT date_trunc('hour', started_at, 'UTC') AS hour_start, transaction_id, robot_id
+SELECT date_trunc('hour', started_at, 'UTC') AS hour_start, synth_quarter_start(started_at) AS quarter_start,
+       transaction_id, robot_id
 FROM synth_runs
 WHERE (robot_id, result_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))`;
 
 const refreshRollups = 'SELECT synth_refresh_rollups($1::timestamptz[], $2::uuid[], $3::uuid[])';
 // Then the UTC days of those hours, from the hourly rows (migration 0007).
 const refreshDayRollups = 'SELECT synth_refresh_day_rollups($1::timestamptz[], $2::uuid[], $3::uuid[])';
+// And the quarter hours of the heatmap, per transaction and per service (migration 0009).
+const refreshQuarterRollups = 'SELECT synth_refresh_quarter_rollups($1::timestamptz[], $2::uuid[])';
 
 // Two writers (two synth-store instances, a rebalance) recomputing the same rollup key at once
 // would each count only its own uncommitted runs: a batch first takes a transaction-scoped lock per
@@ -113,7 +116,14 @@ const lockRobots = 'SELECT pg_advisory_xact_lock($1::integer, key) FROM unnest($
 const rollupLockClass = 5005;
 /** A robot's lock key: its uuid's first 32 bits. Two robots sharing one only wait for each other. */
 const robotLockKey = (robotId: string): number => Number.parseInt(robotId.slice(0, 8), 16) | 0;
+// A quarter's service row sums the runs of every robot of every transaction of the service, so
+// the quarter refresh is one writer at a time: one lock, taken after the robots' (the same order
+// in every batch), held for the refresh and the commit only. A class of its own, so that it never
+// is one of the robot keys.
+const lockQuarters = 'SELECT pg_advisory_xact_lock($1::integer, 0)';
+const quarterLockClass = 5006;
 
+const quarterMs = 900_000;
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
 
@@ -165,10 +175,12 @@ export async function writeRuns(
     const robotKeys = [...new Set(unique.map(({ run }) => robotLockKey(run.robot_id)))].sort((a, b) => a - b);
     await client.query(lockRobots, [rollupLockClass, robotKeys]);
     const runKeys = [unique.map(({ run }) => run.robot_id), unique.map(({ run }) => run.result_id)];
-    const before = await client.query<{ hour_start: Date; transaction_id: string; robot_id: string }>(
-      storedRollupKeys,
-      runKeys,
-    );
+    const before = await client.query<{
+      hour_start: Date;
+      quarter_start: Date;
+      transaction_id: string;
+      robot_id: string;
+    }>(storedRollupKeys, runKeys);
     await client.query(upsertRuns, [JSON.stringify(unique.map(({ run, source }) => runRow(run, source)))]);
     await client.query(deleteSteps, runKeys);
     if (steps.length > 0) await client.query(insertSteps, [JSON.stringify(steps)]);
@@ -176,6 +188,7 @@ export async function writeRuns(
       ...before.rows,
       ...unique.map(({ run }) => ({
         hour_start: new Date(Math.floor(run.started_at.getTime() / hourMs) * hourMs),
+        quarter_start: new Date(Math.floor(run.started_at.getTime() / quarterMs) * quarterMs),
         transaction_id: run.transaction_id,
         robot_id: run.robot_id,
       })),
@@ -194,6 +207,11 @@ export async function writeRuns(
       client,
       unique.map(({ run }) => run),
     );
+    await client.query(lockQuarters, [quarterLockClass]);
+    await client.query(refreshQuarterRollups, [
+      touched.map((key) => key.quarter_start.toISOString()),
+      touched.map((key) => key.transaction_id),
+    ]);
     await client.query('COMMIT');
   } catch (error) {
     failure = error as Error;
