@@ -2,15 +2,16 @@
 // p90 duration of the non-FAIL runs that started in it (as the baseline, a FAIL's time is not a
 // duration of the journey), null where there were none.
 //
-// For a transaction (and a location of it), a service, a project or everything (and an environment),
-// whole UTC quarter hours come from the quarter rollups (migration 0009: per transaction and
-// location, or per service): every zone's offset is a whole number of quarter hours, so a UTC quarter is
-// inside one local hour. The minutes before the first and after the last whole quarter come from
-// the raw runs. A heatmap of a robot, or of a location across transactions, reads the hourly rollups per (hour, transaction,
-// robot) instead: whole UTC hours when the zone's offset is a whole number of hours all through the
-// period, else the raw runs (in Asia/Kolkata, Australia/Adelaide … a UTC hour straddles two local
-// hours). The mean is exact; the p90 comes from the duration histograms (duration-histogram.ts:
-// within a factor 2^(1/8) of the exact percentile).
+// For a transaction (and a location of it), a service or a project (and an
+// environment), whole UTC quarter hours come from the quarter rollups of that scope (migrations
+// 0009, 0010: per transaction and location, per service, per project; one row a quarter but for a
+// transaction's locations). Every zone's offset is a whole number of quarter hours, so a
+// UTC quarter is inside one local hour. The minutes before the first and after the last whole
+// quarter come from the raw runs. A heatmap of a robot, or of a location across transactions,
+// reads the hourly rollups per (hour, transaction, robot) instead: whole UTC hours when the zone's
+// offset is a whole number of hours all through the period, else the raw runs (in Asia/Kolkata,
+// Australia/Adelaide … a UTC hour straddles two local hours). The mean is exact; the p90 comes from
+// the duration histograms (duration-histogram.ts: within a factor 2^(1/8) of the exact percentile).
 import type { Pool } from 'pg';
 import { HistogramSum, histogramPercentile } from './duration-histogram.ts';
 import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
@@ -41,7 +42,14 @@ export async function durationHeatmap(
   request: { filters: RunFilters; period: Period; tz: string },
 ): Promise<HeatmapCell[]> {
   const { filters, period, tz } = request;
-  // The service rows have no location; the transaction rows have every filter's column but the robot.
+  // The rows of the narrowest scope asked for (the API asks for one of the three): a transaction's
+  // have every filter's column but the robot; a service's or a project's no location either.
+  const quarterTable =
+    filters.transaction !== undefined
+      ? 'synth_transaction_quarters'
+      : filters.service !== undefined
+        ? 'synth_service_quarters'
+        : 'synth_project_quarters';
   const byQuarters =
     filters.robot === undefined && (filters.location === undefined || filters.transaction !== undefined);
   const ranges: PeriodRange[] = byQuarters
@@ -59,8 +67,6 @@ export async function durationHeatmap(
   let rawConditions: string[] | undefined;
   const rollupFilters = () => (rollupConditions ??= filterConditions(filters, rollupColumns, parameters));
   const quarterFilters = () => (quarterConditions ??= filterConditions(filters, rollupColumns, parameters));
-  const quarterTable =
-    filters.transaction === undefined ? 'synth_service_quarters' : 'synth_transaction_quarters';
   const rawFilters = () => (rawConditions ??= filterConditions(filters, runColumns, parameters));
   const where = (time: string, from: string, to: string, conditions: string[]) =>
     [`${time} >= ${from}`, `${time} < ${to}`, ...conditions].join(' AND ');

@@ -191,10 +191,9 @@ type StoredRun = Parameters<typeof writeRuns>[1][number];
 
 /**
  * Loads the plan's runs not stored yet with writeRuns, one writer per robot, each writing a batch
- * while the next is made (as synth-store instances holding different partitions would). The
- * fleet's robot ids share their first 32 bits, so their rollup locks are one (writer.ts
- * robotLockKey): the writers' transactions take turns, and what the writers gain is making batches
- * while another one writes. Returns how many runs it wrote.
+ * while the next is made (as synth-store instances holding different partitions would). Their
+ * rollup locks differ (writer.ts robotLockKey), so they write side by side but for the quarter
+ * refresh and commit at the end of each batch (one at a time). Returns how many runs it wrote.
  */
 async function loadFleet(
   pool: pg.Pool,

@@ -488,6 +488,15 @@ test('heatmap cells equal the runs: counts and means exactly, p90 within the bou
     (run) => run.service === 'webshop',
   );
 
+  // A project's rows (one a quarter, a sum over its services), same odd edges.
+  assertHeatmap(
+    await get('/api/v1/heatmap', { project: 'fleet-simulation', ...odd, tz: 'Asia/Kolkata' }),
+    'Asia/Kolkata',
+    ms(odd.from),
+    ms(odd.to),
+    (run) => run.project === 'fleet-simulation',
+  );
+
   // The default period: the 28 days until now.
   const recent = await get('/api/v1/heatmap', {
     project: 'fleet-simulation',

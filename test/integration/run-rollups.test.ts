@@ -1,4 +1,4 @@
-// synth-store's hourly, daily and quarter-hour rollups (migrations 0005, 0007, 0009) against the real
+// synth-store's hourly, daily and quarter-hour rollups (migrations 0005, 0007, 0009, 0010) against the real
 // PostgreSQL: after
 // any sequence of writes — batches, the same runs again in other batches (a redelivery or a replay),
 // runs re-sent with another start (into the day before), status or transaction, two writers held at
@@ -94,10 +94,11 @@ function durationFigures(durations: string[]) {
   };
 }
 
-/** The quarter tables' keys: per transaction and location, or per service over both. */
+/** The quarter tables' keys: per transaction and location, per service, per project. */
 const quarterKeys = {
   transaction: 'quarter_start, transaction_id, location, project, service, environment',
   service: 'quarter_start, project, service, environment',
+  project: 'quarter_start, project, environment',
 } as const;
 type QuarterLevel = keyof typeof quarterKeys;
 
@@ -140,7 +141,7 @@ async function assertRollupsMatchRows(pool: Pool, when: string): Promise<void> {
         await expectedRows(pool, unit, steps),
         `${unit}ly ${steps ? 'steps' : 'runs'}, ${when}`,
       );
-  for (const level of ['transaction', 'service'] as const)
+  for (const level of ['transaction', 'service', 'project'] as const)
     assert.deepEqual(
       await quarterRows(pool, level),
       await expectedQuarterRows(pool, level),
@@ -157,6 +158,7 @@ async function allRollups(pool: Pool) {
     rollupRows(pool, 'day', true),
     quarterRows(pool, 'transaction'),
     quarterRows(pool, 'service'),
+    quarterRows(pool, 'project'),
   ]);
 }
 
@@ -211,7 +213,7 @@ test('two writers held at the same rollup rows both count: the second recomputes
   try {
     await pool.query(
       'TRUNCATE synth_runs, synth_step_runs, synth_run_hours, synth_step_hours, synth_run_days, synth_step_days, ' +
-        'synth_transaction_quarters, synth_service_quarters',
+        'synth_transaction_quarters, synth_service_quarters, synth_project_quarters',
     );
     // Two runs of one transaction and robot in one hour, written by two writers at once.
     const [first] = runs;
@@ -266,7 +268,7 @@ test("two robots' writers at one service's quarter both count: the quarter refre
   try {
     await pool.query(
       'TRUNCATE synth_runs, synth_step_runs, synth_run_hours, synth_step_hours, synth_run_days, synth_step_days, ' +
-        'synth_transaction_quarters, synth_service_quarters',
+        'synth_transaction_quarters, synth_service_quarters, synth_project_quarters',
     );
     // Runs of two robots (other locations or transactions) of one service in one quarter hour:
     // their robot locks differ, so only the quarter lock keeps the writers of the service row apart.
@@ -317,7 +319,7 @@ test("two robots' writers at one service's quarter both count: the quarter refre
   }
 });
 
-test('migrations 0005, 0007 and 0009 fill the rollups from the runs stored before them', async () => {
+test('migrations 0005, 0007, 0009 and 0010 fill the rollups from the runs stored before them', async () => {
   const earlier = await scratchDatabase();
   try {
     const pool = earlier.pool;
@@ -330,6 +332,7 @@ test('migrations 0005, 0007 and 0009 fill the rollups from the runs stored befor
       'synth_refresh_rollups(timestamptz[], uuid[], uuid[]) RETURNS void',
       'synth_refresh_day_rollups(timestamptz[], uuid[], uuid[]) RETURNS void',
       'synth_refresh_quarter_rollups(timestamptz[], uuid[]) RETURNS void',
+      'synth_refresh_project_quarters(timestamptz[]) RETURNS void',
       'synth_quarter_start(timestamptz) RETURNS timestamptz',
     ];
     for (const stub of stubs)
@@ -339,7 +342,10 @@ test('migrations 0005, 0007 and 0009 fill the rollups from the runs stored befor
     await storeRuns(pool, runs.slice(0, 1200));
     for (const stub of stubs) await pool.query(`DROP FUNCTION ${stub.slice(0, stub.indexOf(' RETURNS'))}`);
     const applied = await migrate(pool);
-    assert.ok(applied.includes(5) && applied.includes(7) && applied.includes(9), `applied ${applied}`);
+    assert.ok(
+      [5, 7, 9, 10].every((version) => applied.includes(version)),
+      `applied ${applied}`,
+    );
     await assertRollupsMatchRows(pool, 'after the backfill');
     assert.equal((await pool.query('SELECT sum(runs)::int AS n FROM synth_run_hours')).rows[0].n, 1200);
   } finally {

@@ -6,6 +6,7 @@
 // The hourly rollups (migration 0005) of every (hour, transaction, robot) the batch touched, before
 // and after, are recomputed from the stored rows in the same transaction, then the daily ones of
 // those hours' days (0007).
+import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { SynthResult } from '../../schemas/record-types.ts';
 import { upsertCatalogue } from './catalogue.ts';
@@ -106,6 +107,8 @@ const refreshRollups = 'SELECT synth_refresh_rollups($1::timestamptz[], $2::uuid
 const refreshDayRollups = 'SELECT synth_refresh_day_rollups($1::timestamptz[], $2::uuid[], $3::uuid[])';
 // And the quarter hours of the heatmap, per transaction and per service (migration 0009).
 const refreshQuarterRollups = 'SELECT synth_refresh_quarter_rollups($1::timestamptz[], $2::uuid[])';
+// Then those quarters per project, from the service rows (migration 0010).
+const refreshProjectQuarters = 'SELECT synth_refresh_project_quarters($1::timestamptz[])';
 
 // Two writers (two synth-store instances, a rebalance) recomputing the same rollup key at once
 // would each count only its own uncommitted runs: a batch first takes a transaction-scoped lock per
@@ -114,8 +117,13 @@ const refreshQuarterRollups = 'SELECT synth_refresh_quarter_rollups($1::timestam
 const lockRobots = 'SELECT pg_advisory_xact_lock($1::integer, key) FROM unnest($2::integer[]) AS key';
 /** The advisory-lock class of rollup writers (any fixed number, apart from other users' locks). */
 const rollupLockClass = 5005;
-/** A robot's lock key: its uuid's first 32 bits. Two robots sharing one only wait for each other. */
-const robotLockKey = (robotId: string): number => Number.parseInt(robotId.slice(0, 8), 16) | 0;
+/**
+ * A robot's lock key: 32 bits of a hash of its whole uuid. Two robots sharing one only wait for each
+ * other, but the uuid's own first 32 bits are no key: UUIDv7s made close together share them (a
+ * timestamp), and so did the simulated fleet's three robots, whose writers then took turns.
+ */
+export const robotLockKey = (robotId: string): number =>
+  createHash('sha256').update(robotId.toLowerCase()).digest().readInt32BE(0);
 // A quarter's service row sums the runs of every robot of every transaction of the service, so
 // the quarter refresh is one writer at a time: one lock, taken after the robots' (the same order
 // in every batch), held for the refresh and the commit only. A class of its own, so that it never
@@ -211,6 +219,9 @@ export async function writeRuns(
     await client.query(refreshQuarterRollups, [
       touched.map((key) => key.quarter_start.toISOString()),
       touched.map((key) => key.transaction_id),
+    ]);
+    await client.query(refreshProjectQuarters, [
+      [...new Set(touched.map((key) => key.quarter_start.toISOString()))],
     ]);
     await client.query('COMMIT');
   } catch (error) {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import type { Pool } from 'pg';
 import { fromAvroResult, toAvroResult, validateTransactionResult } from '../../../../schemas/index.ts';
 import type { SynthResult } from '../../../../schemas/record-types.ts';
-import { latestRuns, runKey, writeRuns } from '../../../../workers/synth-store/writer.ts';
+import { latestRuns, robotLockKey, runKey, writeRuns } from '../../../../workers/synth-store/writer.ts';
 import { exampleJson } from '../../schemas/example-files.ts';
 
 const robotA = '7d4c3a52-5d0e-4b8e-9a51-2f3c4b5a6d7e';
@@ -109,4 +109,16 @@ test('writeRuns upserts on (robot_id, result_id) and replaces only the steps of 
     [robotA, robotC],
     'every step row carries its run’s robot',
   );
+});
+
+test("robots' rollup lock keys differ even where their uuids share the first 32 bits", () => {
+  // The simulated fleet's robots, and UUIDv7s made in the same millisecond, share them.
+  const robots = [
+    'c4a1e7b2-8f3d-4a69-b5c0-1e2d3f4a5b01',
+    'c4a1e7b2-8f3d-4a69-b5c0-1e2d3f4a5b02',
+    'c4a1e7b2-8f3d-4a69-b5c0-1e2d3f4a5b03',
+  ];
+  assert.equal(new Set(robots.map(robotLockKey)).size, robots.length);
+  assert.equal(robotLockKey(robots[0]?.toUpperCase() ?? ''), robotLockKey(robots[0] ?? ''), 'case-blind');
+  for (const key of robots.map(robotLockKey)) assert.ok(Number.isInteger(key) && Math.abs(key) < 2 ** 31);
 });
