@@ -419,11 +419,13 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
             return;
           }
           runningExports += 1;
+          const abort = new AbortController();
+          // One listener for both: with the metrics', pipeline()'s and the CSV stringifier's, a
+          // second one took the response past Node's 10 'close' listeners (a leak warning per export).
           response.once('close', () => {
             runningExports -= 1;
+            abort.abort();
           });
-          const abort = new AbortController();
-          response.once('close', () => abort.abort());
           const table = endpoint.csvStream(input, stores, abort.signal);
           // The first row is awaited before the status is sent, so a store failing at once is still a 503.
           const iterator = table.rows[Symbol.asyncIterator]();
