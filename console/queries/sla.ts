@@ -122,10 +122,19 @@ function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameter
   const runDimensions = `coalesce(r.project, '') AS project, r.service, r.transaction_id, r.transaction_name, r.robot_id,
       coalesce(r.robot_name, '') AS robot_name, synth_location_key(r.location_country, r.location_region, r.location_city) AS location`;
   const steps = level === 'step';
+  // Whole days of steps, unless asked for a robot or a location, from the rows summed over robots
+  // (migration 0011): a third of the per-robot rows for three locations.
+  const stepsPerTransaction = steps && filters.robot === undefined && filters.location === undefined;
   const rollupBranch =
     (unit: 'hour' | 'day') =>
     ({ period, from, to }: { period: string; from: string; to: string }) =>
-      `
+      unit === 'day' && stepsPerTransaction
+        ? `
+    SELECT ${period} AS period, h.day_start AS at, h.project, h.service, h.transaction_id, h.transaction_name,
+      NULL::uuid, NULL::text, NULL::text, h.step_index, h.step_name, h.runs, h.ok, h.warning, h.fail
+    FROM synth_transaction_step_days h
+    WHERE ${where('h.day_start', from, to, rollupFilters())}`
+        : `
     SELECT ${period} AS period, h.${unit}_start AS at, h.project, h.service, h.transaction_id, h.transaction_name,
       h.robot_id, h.robot_name, h.location, ${steps ? 'h.step_index, h.step_name' : 'NULL::integer, NULL::text'},
       h.runs, h.ok, h.warning, h.fail

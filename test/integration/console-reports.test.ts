@@ -333,6 +333,13 @@ test('the SLA of a period with edges inside hours, across the DST change, equals
     periods,
     (run) => run.transaction_id === search.id,
   );
+  // At a location the steps' days come from the per-robot rows, not those summed over robots.
+  assertSla(
+    await get('/api/v1/sla', { level: 'step', from, to, tz: 'Europe/Berlin', location: frankfurt }),
+    'step',
+    periods,
+    (run) => locationKey(run.location) === frankfurt,
+  );
 
   // Half an hour inside one hour (the runs only), a filter on each kind of source.
   const short = { from: '2026-10-21T10:17:00Z', to: '2026-10-21T10:47:00Z' };

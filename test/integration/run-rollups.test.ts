@@ -1,4 +1,4 @@
-// synth-store's hourly, daily and quarter-hour rollups (migrations 0005, 0007, 0009, 0010) against the real
+// synth-store's hourly, daily and quarter-hour rollups (migrations 0005, 0007, 0009–0011) against the real
 // PostgreSQL: after
 // any sequence of writes — batches, the same runs again in other batches (a redelivery or a replay),
 // runs re-sent with another start (into the day before), status or transaction, two writers held at
@@ -133,6 +133,28 @@ async function expectedQuarterRows(pool: Pool, level: QuarterLevel) {
   });
 }
 
+const stepDayKeys =
+  'day_start, transaction_id, transaction_name, service, project, environment, step_index, step_name';
+
+/** The step counts per UTC day and transaction, over its robots (0011), as they are. */
+async function transactionStepDays(pool: Pool) {
+  return (await pool.query(`SELECT * FROM synth_transaction_step_days ORDER BY ${stepDayKeys}`)).rows;
+}
+
+/** What synth_transaction_step_days must hold: a GROUP BY of the stored steps. */
+async function expectedTransactionStepDays(pool: Pool) {
+  const { rows } = await pool.query(
+    `SELECT date_trunc('day', r.started_at, 'UTC') AS day_start, r.transaction_id, r.transaction_name, r.service,
+       coalesce(r.project, '') AS project, r.environment, s.step_index, s.name AS step_name,
+       count(*)::int AS runs, count(*) FILTER (WHERE s.status = 'OK')::int AS ok,
+       count(*) FILTER (WHERE s.status = 'WARNING')::int AS warning,
+       count(*) FILTER (WHERE s.status = 'FAIL')::int AS fail
+     FROM synth_runs r JOIN synth_step_runs s USING (robot_id, result_id)
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8`,
+  );
+  return rows;
+}
+
 async function assertRollupsMatchRows(pool: Pool, when: string): Promise<void> {
   for (const unit of ['hour', 'day'] as const)
     for (const steps of [false, true])
@@ -147,6 +169,11 @@ async function assertRollupsMatchRows(pool: Pool, when: string): Promise<void> {
       await expectedQuarterRows(pool, level),
       `quarters per ${level}, ${when}`,
     );
+  assert.deepEqual(
+    await transactionStepDays(pool),
+    await expectedTransactionStepDays(pool),
+    `step days per transaction, ${when}`,
+  );
 }
 
 /** Every rollup row of every table. */
@@ -159,6 +186,7 @@ async function allRollups(pool: Pool) {
     quarterRows(pool, 'transaction'),
     quarterRows(pool, 'service'),
     quarterRows(pool, 'project'),
+    transactionStepDays(pool),
   ]);
 }
 
@@ -213,7 +241,7 @@ test('two writers held at the same rollup rows both count: the second recomputes
   try {
     await pool.query(
       'TRUNCATE synth_runs, synth_step_runs, synth_run_hours, synth_step_hours, synth_run_days, synth_step_days, ' +
-        'synth_transaction_quarters, synth_service_quarters, synth_project_quarters',
+        'synth_transaction_quarters, synth_service_quarters, synth_project_quarters, synth_transaction_step_days',
     );
     // Two runs of one transaction and robot in one hour, written by two writers at once.
     const [first] = runs;
@@ -268,7 +296,7 @@ test("two robots' writers at one service's quarter both count: the quarter refre
   try {
     await pool.query(
       'TRUNCATE synth_runs, synth_step_runs, synth_run_hours, synth_step_hours, synth_run_days, synth_step_days, ' +
-        'synth_transaction_quarters, synth_service_quarters, synth_project_quarters',
+        'synth_transaction_quarters, synth_service_quarters, synth_project_quarters, synth_transaction_step_days',
     );
     // Runs of two robots (other locations or transactions) of one service in one quarter hour:
     // their robot locks differ, so only the quarter lock keeps the writers of the service row apart.
@@ -319,7 +347,7 @@ test("two robots' writers at one service's quarter both count: the quarter refre
   }
 });
 
-test('migrations 0005, 0007, 0009 and 0010 fill the rollups from the runs stored before them', async () => {
+test('migrations 0005, 0007, 0009, 0010 and 0011 fill the rollups from the runs stored before them', async () => {
   const earlier = await scratchDatabase();
   try {
     const pool = earlier.pool;
@@ -333,6 +361,7 @@ test('migrations 0005, 0007, 0009 and 0010 fill the rollups from the runs stored
       'synth_refresh_day_rollups(timestamptz[], uuid[], uuid[]) RETURNS void',
       'synth_refresh_quarter_rollups(timestamptz[], uuid[]) RETURNS void',
       'synth_refresh_project_quarters(timestamptz[]) RETURNS void',
+      'synth_refresh_transaction_step_days(timestamptz[], uuid[]) RETURNS void',
       'synth_quarter_start(timestamptz) RETURNS timestamptz',
     ];
     for (const stub of stubs)
@@ -343,7 +372,7 @@ test('migrations 0005, 0007, 0009 and 0010 fill the rollups from the runs stored
     for (const stub of stubs) await pool.query(`DROP FUNCTION ${stub.slice(0, stub.indexOf(' RETURNS'))}`);
     const applied = await migrate(pool);
     assert.ok(
-      [5, 7, 9, 10].every((version) => applied.includes(version)),
+      [5, 7, 9, 10, 11].every((version) => applied.includes(version)),
       `applied ${applied}`,
     );
     await assertRollupsMatchRows(pool, 'after the backfill');

@@ -109,6 +109,9 @@ const refreshDayRollups = 'SELECT synth_refresh_day_rollups($1::timestamptz[], $
 const refreshQuarterRollups = 'SELECT synth_refresh_quarter_rollups($1::timestamptz[], $2::uuid[])';
 // Then those quarters per project, from the service rows (migration 0010).
 const refreshProjectQuarters = 'SELECT synth_refresh_project_quarters($1::timestamptz[])';
+// And the days' step counts per transaction, from the per-robot daily rows (migration 0011).
+const refreshTransactionStepDays =
+  'SELECT synth_refresh_transaction_step_days($1::timestamptz[], $2::uuid[])';
 
 // Two writers (two synth-store instances, a rebalance) recomputing the same rollup key at once
 // would each count only its own uncommitted runs: a batch first takes a transaction-scoped lock per
@@ -124,10 +127,10 @@ const rollupLockClass = 5005;
  */
 export const robotLockKey = (robotId: string): number =>
   createHash('sha256').update(robotId.toLowerCase()).digest().readInt32BE(0);
-// A quarter's service row sums the runs of every robot of every transaction of the service, so
-// the quarter refresh is one writer at a time: one lock, taken after the robots' (the same order
-// in every batch), held for the refresh and the commit only. A class of its own, so that it never
-// is one of the robot keys.
+// A quarter's service row sums the runs of every robot of every transaction of the service (and a
+// transaction's step day those of its robots), so these refreshes are one writer at a time: one
+// lock, taken after the robots' (the same order in every batch), held for the refreshes and the
+// commit only. A class of its own, so that it never is one of the robot keys.
 const lockQuarters = 'SELECT pg_advisory_xact_lock($1::integer, 0)';
 const quarterLockClass = 5006;
 
@@ -222,6 +225,10 @@ export async function writeRuns(
     ]);
     await client.query(refreshProjectQuarters, [
       [...new Set(touched.map((key) => key.quarter_start.toISOString()))],
+    ]);
+    await client.query(refreshTransactionStepDays, [
+      touched.map((key) => new Date(Math.floor(key.hour_start.getTime() / dayMs) * dayMs).toISOString()),
+      touched.map((key) => key.transaction_id),
     ]);
     await client.query('COMMIT');
   } catch (error) {
