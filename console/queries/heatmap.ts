@@ -52,6 +52,9 @@ export async function durationHeatmap(
         : 'synth_project_quarters';
   const byQuarters =
     filters.robot === undefined && (filters.location === undefined || filters.transaction !== undefined);
+  // A raw run counts at its quarter's start where quarters are read (it lies in the same local
+  // hour): the zone's arithmetic then runs once per quarter, not once per run of the edges.
+  const rawInstant = byQuarters ? 'synth_quarter_start(r.started_at)' : 'r.started_at';
   const ranges: PeriodRange[] = byQuarters
     ? splitPeriodByQuarters('current', period)
     : (await wholeHourOffsets(pool, period, tz))
@@ -104,7 +107,7 @@ export async function durationHeatmap(
       'raw',
       parameters,
       ({ from, to }) => `
-      SELECT r.started_at, 1, d.count, d.ms, d.ms, d.ms,
+      SELECT ${rawInstant}, 1, d.count, d.ms, d.ms, d.ms,
         CASE WHEN d.ms IS NULL THEN '{}'::smallint[] ELSE ARRAY[synth_duration_bin(d.ms)] END,
         CASE WHEN d.ms IS NULL THEN '{}'::integer[] ELSE ARRAY[1] END
       FROM synth_runs r

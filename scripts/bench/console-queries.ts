@@ -443,13 +443,26 @@ runBench(
       );
       const loadStarted = performance.now();
       const loaded = await loadFleet(database.pool, plan, stored, options.loadBatch);
+      // Fresh statistics and visibility map for the planner, as autovacuum leaves them after a while;
+      // statistics at least of the rollups a migration may just have filled on a reused database.
+      const tables = [
+        'synth_runs',
+        'synth_step_runs',
+        'synth_run_hours',
+        'synth_step_hours',
+        'synth_run_days',
+        'synth_step_days',
+        'synth_transaction_quarters',
+        'synth_service_quarters',
+        'synth_project_quarters',
+        'synth_transaction_step_days',
+      ].join(', ');
       if (loaded > 0) {
-        // Fresh statistics and visibility map for the planner, as autovacuum leaves them after a while.
         log('load: VACUUM ANALYZE…');
-        await database.pool.query(
-          'VACUUM (ANALYZE) synth_runs, synth_step_runs, synth_run_hours, synth_step_hours',
-        );
+        await database.pool.query(`VACUUM (ANALYZE) ${tables}`);
         log(`load: done in ${secondsSince(loadStarted).toFixed(0)} s`);
+      } else {
+        await database.pool.query(`ANALYZE ${tables}`);
       }
       const sizes = await database.pool.query<{ relation: string; rows: string; size: string }>(
         `SELECT relname AS relation, n_live_tup::text AS rows, pg_size_pretty(pg_total_relation_size(relid)) AS size
