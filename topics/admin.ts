@@ -14,8 +14,13 @@ export async function applyCatalog(admin: Admin, catalog: readonly TopicSpec[]):
   const existing = new Set(await admin.listTopics());
   // Topics are independent of each other: all are compared at once (one after another took ~9 s
   // for the catalog on a local broker, mostly waiting on round trips); changes keep catalog order.
-  const perTopic = await Promise.all(catalog.map((spec) => applyTopic(admin, spec, existing.has(spec.name))));
-  return perTopic.flat();
+  const perTopic = await Promise.allSettled(
+    catalog.map((spec) => applyTopic(admin, spec, existing.has(spec.name))),
+  );
+  // Every topic's request has ended before a failure is reported (none left running unobserved).
+  const failure = perTopic.find((outcome) => outcome.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
+  return perTopic.flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []));
 }
 
 async function applyTopic(admin: Admin, spec: TopicSpec, exists: boolean): Promise<TopicChange[]> {

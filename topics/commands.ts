@@ -74,9 +74,11 @@ export async function schemasRegisterCommand(args: string[]): Promise<number> {
   const url = config.schema_registry.url;
   await setGlobalCompatibility(url, compatibilityLevel);
   out(`global compatibility: ${compatibilityLevel}`);
-  // Subjects are independent: all at once, reported in catalog order.
-  const outcomes = await Promise.all(
-    schemaTopics().map(async ({ subject, type }) => {
+  // Subjects are independent: all at once, every outcome reported in catalog order (a registry
+  // error on one is reported beside the others, and the command fails).
+  const subjects = schemaTopics();
+  const outcomes = await Promise.allSettled(
+    subjects.map(async ({ subject, type }) => {
       const verdict = await checkCompatibility(url, subject, type.schema);
       if (!verdict.compatible) {
         return {
@@ -90,8 +92,16 @@ export async function schemasRegisterCommand(args: string[]): Promise<number> {
       return { ok: true, line: `${subject}: ${type.name} registered as id ${id} (${compatibilityLevel})` };
     }),
   );
-  for (const outcome of outcomes) out(outcome.line);
-  return outcomes.every((outcome) => outcome.ok) ? 0 : 1;
+  let failed = 0;
+  for (const [index, outcome] of outcomes.entries()) {
+    const settled =
+      outcome.status === 'fulfilled'
+        ? outcome.value
+        : { ok: false, line: `${subjects[index]?.subject}: NOT registered: ${String(outcome.reason)}` };
+    if (!settled.ok) failed++;
+    out(settled.line);
+  }
+  return failed === 0 ? 0 : 1;
 }
 
 export async function schemasCheckCommand(args: string[]): Promise<number> {

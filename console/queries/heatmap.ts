@@ -22,6 +22,7 @@ import {
   splitPeriod,
   splitPeriodByQuarters,
   wholeHourOffsets,
+  wholeQuarterOffsets,
 } from './period.ts';
 
 export interface HeatmapCell {
@@ -51,7 +52,9 @@ export async function durationHeatmap(
         ? 'synth_service_quarters'
         : 'synth_project_quarters';
   const byQuarters =
-    filters.robot === undefined && (filters.location === undefined || filters.transaction !== undefined);
+    filters.robot === undefined &&
+    (filters.location === undefined || filters.transaction !== undefined) &&
+    (await wholeQuarterOffsets(pool, period, tz));
   // A raw run counts at its quarter's start where quarters are read (it lies in the same local
   // hour): the zone's arithmetic then runs once per quarter, not once per run of the edges.
   const rawInstant = byQuarters ? 'synth_quarter_start(r.started_at)' : 'r.started_at';

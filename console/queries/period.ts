@@ -151,9 +151,28 @@ export function rangeArrays(ranges: readonly PeriodRange[], source: PeriodRange[
  * Whether `tz`'s offset is a whole number of hours at every hour of the period: only then is a UTC
  * hour (a rollup row) one local hour (the heatmap's cells, the transaction detail's local days).
  */
-export async function wholeHourOffsets(pool: Pool, period: Period, tz: string): Promise<boolean> {
+export function wholeHourOffsets(pool: Pool, period: Period, tz: string): Promise<boolean> {
+  return wholeOffsets(pool, period, tz, 'hour');
+}
+
+/**
+ * Whether `tz`'s offset is a whole number of quarter hours all through the period: true of every
+ * zone today, not of some in the past (Africa/Monrovia was −00:44:30 until 1972), where a quarter
+ * rollup row is no local quarter and the runs are read instead.
+ */
+export function wholeQuarterOffsets(pool: Pool, period: Period, tz: string): Promise<boolean> {
+  return wholeOffsets(pool, period, tz, 'quarter');
+}
+
+async function wholeOffsets(pool: Pool, period: Period, tz: string, unit: 'hour' | 'quarter') {
+  // Sampled at every UTC hour of the period (a whole quarter too): it lands on a whole local hour
+  // (quarter) exactly when the zone's offset then is a whole number of them.
+  const local =
+    unit === 'hour'
+      ? "date_trunc('hour', h AT TIME ZONE $3)"
+      : "date_bin('15 minutes', h AT TIME ZONE $3, timestamp '2000-01-01')";
   const { rows } = await pool.query<{ whole: boolean | null }>(
-    `SELECT bool_and(date_trunc('hour', h AT TIME ZONE $3) = h AT TIME ZONE $3) AS whole
+    `SELECT bool_and(${local} = h AT TIME ZONE $3) AS whole
      FROM generate_series(date_trunc('hour', $1::timestamptz, 'UTC'), $2::timestamptz, interval '1 hour') AS h`,
     [period.from, period.to, tz],
   );

@@ -27,6 +27,7 @@ import {
   splitPeriodByDays,
   splitPeriodByQuarters,
   wholeHourOffsets,
+  wholeQuarterOffsets,
 } from './period.ts';
 
 export type Interval = 'hour' | 'day';
@@ -234,12 +235,15 @@ function quarterFactsSql(
   interval: Interval,
   parameters: SqlParameters,
 ): string {
-  const zone = parameters.add(tz, '::text');
-  const transaction = parameters.add(transactionId, '::uuid');
+  // Added on first use, as the filters below: an empty period has no branch that refers to them.
+  let zoneParameter: string | undefined;
+  let transactionParameter: string | undefined;
+  const zone = () => (zoneParameter ??= parameters.add(tz, '::text'));
+  const transaction = () => (transactionParameter ??= parameters.add(transactionId, '::uuid'));
   // Day points need no hour: one group per local day and location (epoch stands for "none").
   const hour = (at: string) =>
     interval === 'hour' ? `date_trunc('hour', ${at}, 'UTC')` : "'epoch'::timestamptz";
-  const day = (at: string) => `to_char(${at} AT TIME ZONE ${zone}, 'YYYY-MM-DD')`;
+  const day = (at: string) => `to_char(${at} AT TIME ZONE ${zone()}, 'YYYY-MM-DD')`;
   const buckets = durationBuckets.length;
   // Added on first use: a parameter no branch refers to has no type PostgreSQL could infer.
   let quarterConditions: string[] | undefined;
@@ -265,7 +269,7 @@ function quarterFactsSql(
         q.histogram_counts, q.bucket_counts
       FROM synth_transaction_quarters q
       WHERE ${where('q.quarter_start', from, to, [
-        `q.transaction_id = ${transaction}`,
+        `q.transaction_id = ${transaction()}`,
         ...quarterFilters(),
       ])}`,
       '',
@@ -285,7 +289,7 @@ function quarterFactsSql(
       FROM synth_runs r
       CROSS JOIN LATERAL (SELECT CASE WHEN r.status = 'FAIL' THEN NULL ELSE r.duration_ms END AS ms,
                                  (r.status <> 'FAIL')::int AS count) AS d
-      WHERE ${where('r.started_at', from, to, [`r.transaction_id = ${transaction}`, ...rawFilters()])}`,
+      WHERE ${where('r.started_at', from, to, [`r.transaction_id = ${transaction()}`, ...rawFilters()])}`,
       '',
     ),
   ].filter((branch) => branch !== '');
@@ -493,7 +497,7 @@ export async function transactionDetail(
   if (transaction === undefined) return undefined;
 
   // The quarters have every filter's column but the robot's.
-  const byQuarters = filters.robot === undefined;
+  const byQuarters = filters.robot === undefined && (await wholeQuarterOffsets(pool, period, tz));
   const ranges: PeriodRange[] = byQuarters
     ? splitPeriodByQuarters('current', period)
     : (await wholeHourOffsets(pool, period, tz))

@@ -380,7 +380,8 @@ export async function waitWhileProgressing<T>(
       lastError = error;
     }
     const now = Date.now();
-    const reached = await progress();
+    // A failed look at the progress (a transient admin error) is no progress, not the end.
+    const reached = await progress().catch(() => highest);
     if (reached > highest) {
       highest = reached;
       progressAt = now;
@@ -537,7 +538,7 @@ export async function startPipeline(
     /**
      * Wait until `check` passes while the synth-store's group goes on committing on the results
      * topic: its worker also stores whatever neighbours publish there meanwhile (the topic is the
-     * stack's), so how long this takes depends on them, not on this test alone.
+     * stack's), so how long this takes depends on them, not on this test alone. At most 5 min.
      */
     waitStored<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
       return withAdmin((admin) =>
@@ -546,6 +547,9 @@ export async function startPipeline(
           check,
           () => committedTotal(admin, setup.groupId, topics.synthResults.name),
           {
+            // Neighbours' records keep the group committing, so a lost record would otherwise fail
+            // only at the 15 min bound; 5 min is minutes more than any file's storing needs.
+            timeoutMs: 5 * 60_000,
             describe: async () => {
               const lag = (await groupLag(admin, setup.groupId, topics.synthResults.name)).reduce(
                 (sum, p) => sum + p.lag,
