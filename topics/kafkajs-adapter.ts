@@ -174,6 +174,11 @@ async function createConsumer(
   const joinedOnce = new Promise<void>((resolve) => {
     joinedResolve = resolve;
   });
+  // kafkajs restarts a crashed consumer only after a retriable error; after any other it emits
+  // CRASH with restart: false and fetches nothing more.
+  consumer.on(consumer.events.CRASH, (event) => {
+    if (!event.payload.restart && !stopping) options.onDead?.(event.payload.error);
+  });
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     assigned = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
       partitions.map((partition) => ({ topic, partition })),
@@ -209,14 +214,18 @@ async function createConsumer(
             },
             {
               async commit(nextOffset) {
-                await consumer.commitOffsets([
-                  { topic: batch.topic, partition: batch.partition, offset: nextOffset },
-                ]);
-                // kafkajs fetches from its own "resolved" position, which commitOffsets does not move.
-                resolveOffset((BigInt(nextOffset) - 1n).toString());
-                // kafkajs heartbeats only between batches; a batch of many chunks written one by one
-                // could outlast a short session timeout. Sent only once the interval has passed.
-                await heartbeat();
+                try {
+                  await consumer.commitOffsets([
+                    { topic: batch.topic, partition: batch.partition, offset: nextOffset },
+                  ]);
+                  // kafkajs fetches from its own "resolved" position, which commitOffsets does not move.
+                  resolveOffset((BigInt(nextOffset) - 1n).toString());
+                  // kafkajs heartbeats only between batches; a batch of many chunks written one by one
+                  // could outlast a short session timeout. Sent only once the interval has passed.
+                  await heartbeat();
+                } catch (error) {
+                  throw membershipCause(error);
+                }
               },
               markProcessed: (offset) => resolveOffset(offset),
               pauseFor(ms) {
@@ -245,6 +254,29 @@ async function createConsumer(
     },
     assignment: () => assigned,
   };
+}
+
+/** Broker answers that this member lost its place in the group (a rebalance, an expired session). */
+const membershipErrors = new Set([
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+]);
+
+/**
+ * A commit or heartbeat refused because this member lost its place in the group reaches us wrapped
+ * in a KafkaJSNonRetriableError (kafkajs's own retrier gave up on it). kafkajs's runner re-joins the
+ * group on the protocol error itself, but not on the wrapper: that one crashed the consumer for good
+ * (seen under load with a 6 s session: the worker ran on and stored nothing). The uncommitted batch
+ * is read again after the re-join; writes are idempotent.
+ */
+export function membershipCause(error: unknown): unknown {
+  for (let cause: unknown = error; cause instanceof Error; cause = (cause as { cause?: unknown }).cause) {
+    const type = (cause as { type?: unknown }).type;
+    if (typeof type === 'string' && membershipErrors.has(type)) return cause;
+  }
+  return error;
 }
 
 /**

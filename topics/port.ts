@@ -75,6 +75,11 @@ export interface ConsumerOptions {
   /** A fetch waits until this many bytes are available or maxWaitMs passed (batching by time). */
   minBytes?: number;
   maxWaitMs?: number;
+  /**
+   * Called when the consumer has stopped for good on an error of its own (not by stop()): it will
+   * fetch nothing more, and a process left running would look alive while doing no work.
+   */
+  onDead?: (error: Error) => void;
 }
 
 export interface Consumer {

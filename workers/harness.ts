@@ -299,6 +299,14 @@ export async function startWorker<T>(
     // Batching by time: the broker holds a fetch until this much data is there or maxWaitMs passed.
     minBytes: Math.min(settings.batch.maxBytes, 256 * 1024),
     maxWaitMs: settings.batch.maxWaitMs,
+    // A consumer kafkajs will not restart: exit (a supervisor starts the worker again, from the last
+    // committed offset) rather than run on consuming nothing.
+    onDead: (error) => {
+      if (fatal !== null) return;
+      fatal = new Error(`the Kafka consumer stopped for good: ${error.message}`);
+      logger.error({ err: error }, 'the Kafka consumer stopped and kafkajs will not restart it; exiting');
+      deps.onFatal(fatal);
+    },
   });
 
   // Writes and periodic tasks of an `exclusive` worker run one at a time, each with its produce step.

@@ -130,7 +130,9 @@ export const robotLockKey = (robotId: string): number =>
 // A quarter's service row sums the runs of every robot of every transaction of the service (and a
 // transaction's step day those of its robots), so these refreshes are one writer at a time: one
 // lock, taken after the robots' (the same order in every batch), held for the refreshes and the
-// commit only. A class of its own, so that it never is one of the robot keys.
+// commit only. A class of its own, so that it never is one of the robot keys. (The catalogue's
+// upserts lock a batch's service and project rows too, which serialises writers of one service
+// today; the rollups do not count on that.)
 const lockQuarters = 'SELECT pg_advisory_xact_lock($1::integer, 0)';
 const quarterLockClass = 5006;
 
