@@ -57,11 +57,15 @@ const responseSchema = z.strictObject({
   period: periodSchema,
   previous_period: periodSchema,
   today_period: periodSchema,
+  total_rows: count.describe('objects of the level with runs in the period or the one before'),
+  truncated: z.boolean().describe('whether rows holds only the first `limit` of them, in the order asked'),
   rows: z.array(rowSchema),
 });
 type SlaAnswer = z.output<typeof responseSchema>;
 
 const sorts = ['worst', 'name', 'runs'] as const;
+const defaultSlaRows = 1000;
+const maxSlaRows = 20_000;
 
 /** The object columns of a row, then the figures: the CSV's columns. */
 const objectColumns = factColumns;
@@ -96,6 +100,15 @@ export function slaEndpoint(limits: ReportLimits, now: () => Date = () => new Da
       ...periodParameters,
       tz: timeZoneParameter,
       sort: z.enum(sorts).default('worst').describe('worst SLA first (default), by name, or most runs first'),
+      // Bounded: a robot may send up to 500 steps per run, so the step level of a busy fleet can
+      // hold hundreds of thousands of objects (a 131 MB answer in 45 s on the dev stack).
+      limit: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(maxSlaRows)
+        .default(defaultSlaRows)
+        .describe(`at most this many rows, the first in the order asked (default ${defaultSlaRows})`),
     }),
     response: responseSchema,
     csv: (body: SlaAnswer) => ({
@@ -134,6 +147,7 @@ export function slaEndpoint(limits: ReportLimits, now: () => Date = () => new Da
       ]);
       if (query.sort === 'name') rows.sort(byName);
       if (query.sort === 'runs') rows.sort((a, b) => b.runs - a.runs || byName(a, b));
+      const shown = rows.slice(0, query.limit);
       const iso = (period: { from: Date; to: Date }) => ({
         from: period.from.toISOString(),
         to: period.to.toISOString(),
@@ -144,7 +158,9 @@ export function slaEndpoint(limits: ReportLimits, now: () => Date = () => new Da
         period: iso(periods.current),
         previous_period: iso(periods.previous),
         today_period: iso(periods.today),
-        rows: rows.map((row) => {
+        total_rows: rows.length,
+        truncated: shown.length < rows.length,
+        rows: shown.map((row) => {
           const key = targetKeyOf(query.level, row);
           const target = key === undefined ? undefined : targets.get(key);
           return {

@@ -316,6 +316,24 @@ test('the SLA of a period with edges inside hours, across the DST change, equals
   // The scenarios show: the outage's runs and the flapping's failed.
   const byTransaction = await get('/api/v1/sla', { level: 'transaction', from, to, tz: 'Europe/Berlin' });
   const failures = (id: string) => byTransaction.rows.find((row: any) => row.transaction_id === id)?.fail;
+  // A bounded answer: the first `limit` rows in the order asked, and how many there were.
+  assert.equal(byTransaction.truncated, false);
+  assert.equal(byTransaction.total_rows, byTransaction.rows.length);
+  const firstTwo = await get('/api/v1/sla', {
+    level: 'transaction',
+    from,
+    to,
+    tz: 'Europe/Berlin',
+    limit: '2',
+  });
+  assert.deepEqual(firstTwo.rows, byTransaction.rows.slice(0, 2));
+  assert.equal(firstTwo.total_rows, byTransaction.rows.length);
+  assert.equal(firstTwo.truncated, byTransaction.rows.length > 2);
+  for (const limit of ['0', '20001', 'many'])
+    assert.match(
+      JSON.stringify(await get('/api/v1/sla', { level: 'transaction', limit }, 400)),
+      /"path":"limit"/,
+    );
   assert.ok(failures(checkout.id) >= 16, 'the outage’s 16 runs failed');
   assert.ok(failures(search.id) >= 18, 'half the flapping’s 36 runs failed');
 
