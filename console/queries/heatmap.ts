@@ -15,15 +15,7 @@
 import type { Pool } from 'pg';
 import { HistogramSum, histogramPercentile } from './duration-histogram.ts';
 import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
-import {
-  type Period,
-  type PeriodRange,
-  rangeBranches,
-  splitPeriod,
-  splitPeriodByQuarters,
-  wholeHourOffsets,
-  wholeQuarterOffsets,
-} from './period.ts';
+import { type Period, rangeBranches, zonedRanges } from './period.ts';
 
 export interface HeatmapCell {
   /** ISO weekday in the zone: 1 = Monday … 7 = Sunday. */
@@ -51,20 +43,15 @@ export async function durationHeatmap(
       : filters.service !== undefined
         ? 'synth_service_quarters'
         : 'synth_project_quarters';
-  const byQuarters =
-    filters.robot === undefined &&
-    (filters.location === undefined || filters.transaction !== undefined) &&
-    (await wholeQuarterOffsets(pool, period, tz));
+  const { byQuarters, ranges } = await zonedRanges(
+    pool,
+    period,
+    tz,
+    filters.robot === undefined && (filters.location === undefined || filters.transaction !== undefined),
+  );
   // A raw run counts at its quarter's start where quarters are read (it lies in the same local
   // hour): the zone's arithmetic then runs once per quarter, not once per run of the edges.
   const rawInstant = byQuarters ? 'synth_quarter_start(r.started_at)' : 'r.started_at';
-  const ranges: PeriodRange[] = byQuarters
-    ? splitPeriodByQuarters('current', period)
-    : (await wholeHourOffsets(pool, period, tz))
-      ? splitPeriod('current', period)
-      : period.from < period.to
-        ? [{ period: 'current', source: 'raw', ...period }]
-        : [];
   const parameters = new SqlParameters();
   const zone = parameters.add(tz, '::text');
   // Added on first use: a parameter no branch refers to has no type PostgreSQL could infer.

@@ -148,6 +148,28 @@ export function rangeArrays(ranges: readonly PeriodRange[], source: PeriodRange[
 }
 
 /**
+ * How a period is read where local hours or days matter (the heatmap, the transaction detail):
+ * whole UTC quarters from the quarter rollups when the question allows them (`quarters`) and the
+ * zone's offset is whole quarters all through the period, else whole UTC hours from the hourly
+ * rollups when it is whole hours all through, else the runs; the edges always from the runs.
+ */
+export async function zonedRanges(
+  pool: Pool,
+  period: Period,
+  tz: string,
+  quarters: boolean,
+): Promise<{ byQuarters: boolean; ranges: PeriodRange[] }> {
+  if (quarters && (await wholeQuarterOffsets(pool, period, tz)))
+    return { byQuarters: true, ranges: splitPeriodByQuarters('current', period) };
+  const ranges: PeriodRange[] = (await wholeHourOffsets(pool, period, tz))
+    ? splitPeriod('current', period)
+    : period.from < period.to
+      ? [{ period: 'current', source: 'raw', ...period }]
+      : [];
+  return { byQuarters: false, ranges };
+}
+
+/**
  * Whether `tz`'s offset is a whole number of hours at every hour of the period: only then is a UTC
  * hour (a rollup row) one local hour (the heatmap's cells, the transaction detail's local days).
  */

@@ -23,11 +23,8 @@ import {
   type PeriodRange,
   rangeArrays,
   rangeBranches,
-  splitPeriod,
   splitPeriodByDays,
-  splitPeriodByQuarters,
-  wholeHourOffsets,
-  wholeQuarterOffsets,
+  zonedRanges,
 } from './period.ts';
 
 export type Interval = 'hour' | 'day';
@@ -497,14 +494,7 @@ export async function transactionDetail(
   if (transaction === undefined) return undefined;
 
   // The quarters have every filter's column but the robot's.
-  const byQuarters = filters.robot === undefined && (await wholeQuarterOffsets(pool, period, tz));
-  const ranges: PeriodRange[] = byQuarters
-    ? splitPeriodByQuarters('current', period)
-    : (await wholeHourOffsets(pool, period, tz))
-      ? splitPeriod('current', period)
-      : period.from < period.to
-        ? [{ period: 'current', source: 'raw', ...period }]
-        : [];
+  const { byQuarters, ranges } = await zonedRanges(pool, period, tz, filters.robot === undefined);
   const seriesKey = `${transactionId}|run|${filters.location ?? '*'}`;
   const runParameters = new SqlParameters();
   const stepParameters = new SqlParameters();
