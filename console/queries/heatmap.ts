@@ -56,13 +56,20 @@ export async function durationHeatmap(
   const zone = parameters.add(tz, '::text');
   // Added on first use: a parameter no branch refers to has no type PostgreSQL could infer.
   let rollupConditions: string[] | undefined;
-  let quarterConditions: string[] | undefined;
   let rawConditions: string[] | undefined;
+  // The hourly and the quarter tables name the filters' columns alike (a request reads one kind).
   const rollupFilters = () => (rollupConditions ??= filterConditions(filters, rollupColumns, parameters));
-  const quarterFilters = () => (quarterConditions ??= filterConditions(filters, rollupColumns, parameters));
   const rawFilters = () => (rawConditions ??= filterConditions(filters, runColumns, parameters));
   const where = (time: string, from: string, to: string, conditions: string[]) =>
     [`${time} >= ${from}`, `${time} < ${to}`, ...conditions].join(' AND ');
+  const rollupBranch =
+    (table: string, start: string) =>
+    ({ from, to }: { from: string; to: string }) =>
+      `
+      SELECT h.${start}, h.runs, h.duration_count, h.duration_sum_ms,
+        h.duration_min_ms, h.duration_max_ms, h.histogram_bins, h.histogram_counts
+      FROM ${table} h
+      WHERE ${where(`h.${start}`, from, to, rollupFilters())}`;
   const branches = [
     // The first branch names the columns; an empty period still has one (that finds nothing).
     `
@@ -70,28 +77,8 @@ export async function durationHeatmap(
         NULL::bigint AS duration_min_ms, NULL::bigint AS duration_max_ms, '{}'::smallint[] AS histogram_bins,
         '{}'::integer[] AS histogram_counts
       WHERE false`,
-    rangeBranches(
-      ranges,
-      'rollup',
-      parameters,
-      ({ from, to }) => `
-      SELECT h.hour_start, h.runs, h.duration_count, h.duration_sum_ms,
-        h.duration_min_ms, h.duration_max_ms, h.histogram_bins, h.histogram_counts
-      FROM synth_run_hours h
-      WHERE ${where('h.hour_start', from, to, rollupFilters())}`,
-      '',
-    ),
-    rangeBranches(
-      ranges,
-      'quarters',
-      parameters,
-      ({ from, to }) => `
-      SELECT h.quarter_start, h.runs, h.duration_count, h.duration_sum_ms,
-        h.duration_min_ms, h.duration_max_ms, h.histogram_bins, h.histogram_counts
-      FROM ${quarterTable} h
-      WHERE ${where('h.quarter_start', from, to, quarterFilters())}`,
-      '',
-    ),
+    rangeBranches(ranges, 'rollup', parameters, rollupBranch('synth_run_hours', 'hour_start'), ''),
+    rangeBranches(ranges, 'quarters', parameters, rollupBranch(quarterTable, 'quarter_start'), ''),
     rangeBranches(
       ranges,
       'raw',
