@@ -26,7 +26,7 @@ import {
   startGroupAtEnd,
   startReady,
   testConfig,
-  waitFor,
+  waitConsumed,
   withAdmin,
 } from './stack.ts';
 
@@ -158,7 +158,8 @@ test('results become ready baselines matching the true quantiles, and a replay i
     }
     return true;
   };
-  await waitFor('every series published with all its runs', async () => caughtUp(0), 60_000);
+  const consumed = [[groupId, topics.synthResults.name]] as const;
+  await waitConsumed('every series published with all its runs', async () => caughtUp(0), consumed);
   const first = new Map([...latest].map(([key, record]) => [key, figures(record)]));
 
   for (const [key, baselines] of expected) {
@@ -209,7 +210,11 @@ test('results become ready baselines matching the true quantiles, and a replay i
   latest.clear();
   const rebuiltSince = Date.now();
   worker = await startWorker();
-  await waitFor('every series republished with all its runs', async () => caughtUp(rebuiltSince), 60_000);
+  await waitConsumed(
+    'every series republished with all its runs',
+    async () => caughtUp(rebuiltSince),
+    consumed,
+  );
   for (const [key, record] of first)
     assert.deepEqual(figures(latest.get(key) as SeriesBaselineRecord), record, key);
 });

@@ -32,7 +32,7 @@ import {
   type TestSetup,
   testConfig,
   upload,
-  waitFor,
+  waitConsumed,
 } from './stack.ts';
 import { exportedSeries } from './victoria-metrics.ts';
 
@@ -42,6 +42,9 @@ const dayMs = 24 * hourMs;
 let database: Awaited<ReturnType<typeof scratchDatabase>>;
 let setup: TestSetup;
 let producer: Producer;
+let baselineGroup: string;
+/** Every group between an upload and the stores: they also work through neighbours' records. */
+let chain: Array<readonly [group: string, topic: string]>;
 const running: RunningProcess[] = [];
 const cleanups: Array<() => unknown> = [];
 
@@ -52,7 +55,7 @@ before(async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'primoart-it-baselines-'));
   cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
   const baselineUrl = `http://127.0.0.1:${await freePort()}`;
-  const baselineGroup = `${setup.groupId}.baseline`;
+  baselineGroup = `${setup.groupId}.baseline`;
   const config = parse(readFileSync(setup.configFile, 'utf8'));
   config.workers.baseline = {
     listen: new URL(baselineUrl).host,
@@ -78,6 +81,14 @@ before(async () => {
   running.push(await startReady(['worker', 'baseline', ...configArgs], baselineUrl));
   running.push(await startReady(['worker', 'metrics-store', ...configArgs], setup.metricsStore.url));
   producer = await kafkaConnection().producer();
+  chain = [
+    [baselineGroup, topics.synthResults.name],
+    [setup.groupId, topics.synthResults.name],
+    [setup.groupId, topics.baselines.name],
+    [setup.groupId, topics.forecasts.name],
+    [setup.metricsStore.groupId, topics.synthResults.name],
+    [setup.metricsStore.groupId, topics.baselines.name],
+  ];
 });
 
 after(async () => {
@@ -146,7 +157,7 @@ test('uploaded results become ready baselines and a 7-day forecast in PostgreSQL
   reference.close();
   assert.equal(expected.length, 6, 'run and two steps, overall and at the location');
 
-  const rows = await waitFor(
+  const rows = await waitConsumed(
     'every series stored with all 40 runs',
     async () => {
       const stored = await query(
@@ -155,7 +166,7 @@ test('uploaded results become ready baselines and a 7-day forecast in PostgreSQL
       );
       return stored.length === expected.length ? stored : undefined;
     },
-    60_000,
+    chain,
   );
   for (const baselines of expected) {
     const row = rows.find((candidate) => candidate.series_key === baselines.series.key);
@@ -182,7 +193,7 @@ test('uploaded results become ready baselines and a 7-day forecast in PostgreSQL
   const expectedDays = Array.from({ length: 7 }, (_, i) =>
     new Date(newestDay + (i + 1) * dayMs).toISOString().slice(0, 10),
   );
-  const forecastRows = await waitFor(
+  const forecastRows = await waitConsumed(
     'the forecast of the 40 runs stored',
     async () => {
       const stored = await query(
@@ -194,7 +205,7 @@ test('uploaded results become ready baselines and a 7-day forecast in PostgreSQL
         ? stored
         : undefined;
     },
-    60_000,
+    chain,
   );
   assert.deepEqual(
     forecastRows.map((row) => [row.day, row.p50_ms, row.availability, row.based_on_days]),
@@ -221,11 +232,11 @@ test('the band at the newest run is queryable in VictoriaMetrics next to the run
     const at = series[0]?.timestamps.indexOf(transaction.lastStart) ?? -1;
     return at < 0 ? undefined : series[0]?.values[at];
   };
-  const p50 = await waitFor(
+  const p50 = await waitConsumed(
     'the overall p50 band at the newest run',
     () => valueAtNewestRun('primoart_synth_run_duration_baseline_p50_seconds'),
-    60_000,
-    500,
+    chain,
+    { intervalMs: 500 },
   );
   assert.equal(p50, band.duration.p50 / 1000);
   assert.equal(
@@ -305,10 +316,15 @@ test('events on primoart.events.v1 become synth_events rows, one per event howev
     query('SELECT * FROM synth_events WHERE transaction_id = $1 ORDER BY occurred_at', [transactionId]);
 
   const first = await produce();
-  const rows = await waitFor('both events stored', async () => {
-    const stored = await rowsOf();
-    return stored.length === 2 ? stored : undefined;
-  });
+  const events = [[setup.groupId, topics.events.name]] as const;
+  const rows = await waitConsumed(
+    'both events stored',
+    async () => {
+      const stored = await rowsOf();
+      return stored.length === 2 ? stored : undefined;
+    },
+    events,
+  );
   const [open, clear] = rows;
   assert.deepEqual(
     {
@@ -352,10 +368,14 @@ test('events on primoart.events.v1 become synth_events rows, one per event howev
   // Delivered again (a producer retry, a replay upstream): the rows move to the new copies' offsets
   // and stay one per event.
   const second = await produce();
-  await waitFor('the second copies written', async () => {
-    const stored = await rowsOf();
-    return stored.every((row) => BigInt(row.source_offset) >= BigInt(second.baseOffset)) ? true : undefined;
-  });
+  await waitConsumed(
+    'the second copies written',
+    async () => {
+      const stored = await rowsOf();
+      return stored.every((row) => BigInt(row.source_offset) >= BigInt(second.baseOffset)) ? true : undefined;
+    },
+    events,
+  );
   const again = await rowsOf();
   assert.equal(again.length, 2);
   assert.deepEqual(

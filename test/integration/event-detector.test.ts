@@ -26,6 +26,7 @@ import {
   startReady,
   testConfig,
   upload,
+  waitConsumed,
   waitFor,
   withAdmin,
 } from './stack.ts';
@@ -179,9 +180,14 @@ test('availability, performance, maintenance and no-data events from uploaded ru
   };
   const runOf = (transactionId: string, minute: number, status: string, durationMs: number) =>
     run(setup.robotId, transactionId, minute, status, durationMs);
+  // The detector and the baseline worker read the stack's results topic, neighbours' runs too.
+  const consumed = [
+    [groups.detector, topics.synthResults.name],
+    [groups.baseline, topics.synthResults.name],
+  ] as const;
   const eventsOf = (transactionId: string) => events.filter((e) => e.transaction_id === transactionId);
   const waitForEvents = (transactionId: string, count: number, what: string) =>
-    waitFor(what, async () => eventsOf(transactionId).length >= count, 60_000).catch((error) => {
+    waitConsumed(what, async () => eventsOf(transactionId).length >= count, consumed).catch((error) => {
       throw new Error(
         `${(error as Error).message}; events so far: ${JSON.stringify(lines(eventsOf(transactionId)))}`,
       );
@@ -191,12 +197,12 @@ test('availability, performance, maintenance and no-data events from uploaded ru
   await uploadRuns(
     Array.from({ length: 40 }, (_, i) => runOf(transactions.judged, i, 'OK', 2000 + (i % 10) * 100)),
   );
-  await waitFor(
+  await waitConsumed(
     'a ready baseline for the location and overall',
     async () =>
       readyBaselines.has(`${transactions.judged}|run|${locationKey}`) &&
       readyBaselines.has(`${transactions.judged}|run|*`),
-    60_000,
+    consumed,
   );
   assert.deepEqual(lines(eventsOf(transactions.judged)), [], 'nothing to report while learning');
 

@@ -403,6 +403,47 @@ export async function committedTotal(admin: Admin, group: string, topic: string)
 }
 
 /**
+ * Wait until `check` passes while the given consumer groups go on committing on their topics.
+ * Workers reading the stack's shared topics (results, metrics, spans) also work through whatever
+ * neighbours publish there meanwhile, so how long a test's own records take depends on them, not
+ * on the test alone: this fails after `stallMs` (60 s) with no commit by any of the groups, or
+ * after 5 min in all — minutes more than any file's own records need. The failure names each
+ * group's lag and what `describe` adds (e.g. a worker's last output).
+ */
+export function waitConsumed<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  consumers: ReadonlyArray<readonly [group: string, topic: string]>,
+  options: { describe?: () => Promise<string>; intervalMs?: number } = {},
+): Promise<T> {
+  return withAdmin((admin) =>
+    waitWhileProgressing(
+      what,
+      check,
+      async () =>
+        (await Promise.all(consumers.map(([group, topic]) => committedTotal(admin, group, topic)))).reduce(
+          (sum, committed) => sum + committed,
+          0,
+        ),
+      {
+        timeoutMs: 5 * 60_000,
+        ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
+        describe: async () => {
+          const lags = await Promise.all(
+            consumers.map(async ([group, topic]) => {
+              const lag = (await groupLag(admin, group, topic)).reduce((sum, p) => sum + p.lag, 0);
+              return `${group} is ${lag} behind on ${topic}`;
+            }),
+          );
+          const more = (await options.describe?.()) ?? '';
+          return `${lags.join('; ')}${more ? `; ${more}` : ''}`;
+        },
+      },
+    ),
+  );
+}
+
+/**
  * Wait until every (group, topic) has no lag, failing only when the total lag stops going down
  * (see waitWhileProgressing). The failure names the lag of each group that was behind.
  */
@@ -541,27 +582,10 @@ export async function startPipeline(
      * stack's), so how long this takes depends on them, not on this test alone. At most 5 min.
      */
     waitStored<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
-      return withAdmin((admin) =>
-        waitWhileProgressing(
-          what,
-          check,
-          () => committedTotal(admin, setup.groupId, topics.synthResults.name),
-          {
-            // Neighbours' records keep the group committing, so a lost record would otherwise fail
-            // only at the 15 min bound; 5 min is minutes more than any file's storing needs.
-            timeoutMs: 5 * 60_000,
-            describe: async () => {
-              const lag = (await groupLag(admin, setup.groupId, topics.synthResults.name)).reduce(
-                (sum, p) => sum + p.lag,
-                0,
-              );
-              return `group ${setup.groupId} is ${lag} behind on ${topics.synthResults.name}; worker output:\n${
-                pipeline.worker?.output().slice(-4000) ?? '(no worker running)'
-              }`;
-            },
-          },
-        ),
-      );
+      return waitConsumed(what, check, [[setup.groupId, topics.synthResults.name]], {
+        describe: async () =>
+          `worker output:\n${pipeline.worker?.output().slice(-4000) ?? '(no worker running)'}`,
+      });
     },
     async close() {
       await Promise.all([gateway.stop(), pipeline.worker?.stop()]);
