@@ -11,7 +11,7 @@ import type { AnyValueRecord, OtelLogRecord } from '../../schemas/record-types.t
 import { topics } from '../../topics/catalog.ts';
 import { createTopicCodec } from '../../topics/codec.ts';
 import type { Producer } from '../../topics/port.ts';
-import { kafkaConnection, stack, waitFor } from './stack.ts';
+import { kafkaConnection, stack } from './stack.ts';
 import { type StoreWorkerTest, startStoreWorkerTest } from './store-worker.ts';
 import { counts, logsql } from './victoria-logs.ts';
 
@@ -89,7 +89,7 @@ test('100 identical log records are 100 entries with 100 distinct ids', async ()
   await publish(Array.from({ length: 100 }, () => logRecord()));
   // Waiting for distinct ids, not for raw entries: another writer's copies may arrive first. With
   // ids derived from content alone this never gets past 1.
-  await waitFor('100 distinct entry ids', async () => (await counts(identical)).unique >= 100, 60_000);
+  await store.waitStored('100 distinct entry ids', async () => (await counts(identical)).unique >= 100);
   const { raw, unique } = await counts(identical);
   assert.equal(unique, 100);
   assert.ok(raw >= 100);
@@ -109,7 +109,7 @@ test('NaN and ±Inf values are stored as text; attributes cannot set _msg, _time
       ],
     }),
   ]);
-  const [entry] = await waitFor('the entry', async () => {
+  const [entry] = await store.waitStored('the entry', async () => {
     const found = await logsql(`${filter} _msg:="odd values"`);
     return found.length > 0 ? found : undefined;
   });
@@ -129,7 +129,7 @@ test('a record whose time VictoriaLogs would refuse is stored at its publishing 
     logRecord({ body: text('before 1970'), time_unix_micros: -5_000_000 }),
     logRecord({ body: text('far ahead'), time_unix_micros: Date.UTC(2099, 0, 1) * 1000 }),
   ]);
-  const found = await waitFor('both entries', async () => {
+  const found = await store.waitStored('both entries', async () => {
     const entries = await logsql(`${filter} _msg:in("before 1970", "far ahead")`);
     return entries.length >= 2 ? entries : undefined;
   });
@@ -147,11 +147,9 @@ test('a record whose time VictoriaLogs would refuse is stored at its publishing 
 test('a replay writes the 100 entries again with the same 100 ids', async () => {
   const before = await counts(identical);
   await store.replayFromStart();
-  await waitFor(
+  await store.waitStored(
     'the replayed entries',
     async () => (await counts(identical)).raw >= before.raw + 100,
-    90_000,
-    500,
   );
   assert.equal((await counts(identical)).unique, 100);
 });

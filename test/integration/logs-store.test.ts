@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { topics } from '../../topics/catalog.ts';
-import { freshResult, type TestSetup, waitFor } from './stack.ts';
+import { freshResult, type TestSetup } from './stack.ts';
 import { type StoreWorkerTest, startStoreWorkerTest } from './store-worker.ts';
 import { counts, logsql, uniqueEntries } from './victoria-logs.ts';
 
@@ -120,7 +120,7 @@ test('robot runs, their log lines, OTLP log records and spans are each one entry
     ],
   });
 
-  const entries = await waitFor(`${expectedEntries} entries of ${service}`, async () => {
+  const entries = await store.waitStored(`${expectedEntries} entries of ${service}`, async () => {
     const found = await uniqueEntries(filter);
     return found.length >= expectedEntries ? found : undefined;
   });
@@ -198,7 +198,7 @@ test('a replay writes every entry again; the de-duplicating query still returns 
   await store.replayFromStart();
 
   const replayed = before.raw + expectedEntries;
-  await waitFor('the replayed entries', async () => (await counts(filter)).raw >= replayed);
+  await store.waitStored('the replayed entries', async () => (await counts(filter)).raw >= replayed);
   const after = await counts(filter);
   assert.equal(after.unique, expectedEntries);
   assert.ok(after.raw >= replayed, `${after.raw} raw entries after the replay`);

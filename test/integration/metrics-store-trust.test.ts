@@ -93,7 +93,7 @@ async function scalar(expression: string, atMs: number): Promise<number | undefi
  * when running, may have written the same samples first).
  */
 const adjustedReaching = (reason: string, atLeast: number) =>
-  waitFor(`${reason} to reach ${atLeast}`, async () => {
+  store.waitStored(`${reason} to reach ${atLeast}`, async () => {
     const value = await adjusted(reason);
     return value >= atLeast ? value : undefined;
   });
@@ -136,10 +136,9 @@ test('no OTLP attribute or metric name can forge up, a primoart_* series, job or
     gauge(forging, 'up', 0, [text('marker', suffix)]),
     gauge(forging, 'primoart_synth_run_status', 2, [text('marker', suffix)]),
   ]);
-  await waitFor(
+  await store.waitStored(
     'the points in VictoriaMetrics',
     async () => (await exportedSeries(`{job="${service}"}`)).length >= 5,
-    60_000,
   );
 
   const names = (await exportedSeries(`{job="${service}"}`)).map((series) => series.metric.__name__).sort();
@@ -173,10 +172,9 @@ test('a service named like our gateway cannot write series that pass for the gat
   const instance = `forged-${suffix}`;
   const posing = resource(text('service.name', 'gateway'), text('service.instance.id', instance));
   await publish(topics.otelMetrics, [gauge(posing, 'process.resident.memory', 1, [])]);
-  await waitFor(
+  await store.waitStored(
     'the posing point',
     async () => (await exportedSeries(`{instance="${instance}"}`)).length >= 2,
-    60_000,
   );
   const series = await exportedSeries(`{instance="${instance}"}`);
   assert.deepEqual(
@@ -193,10 +191,9 @@ test('a point with 60 attributes is stored with 39 labels (one a hash of the res
   const droppedBefore = await adjusted('label_over_limit_dropped');
   const wideResource = resource(text('service.name', service), text('service.instance.id', 'i-1'));
   await publish(topics.otelMetrics, [gauge(wideResource, 'trust.wide', 7, attributes)]);
-  await waitFor(
+  await store.waitStored(
     'the wide point',
     async () => (await exportedSeries(`trust_wide{job="${service}"}`)).length > 0,
-    60_000,
   );
   const [wide] = await exportedSeries(`trust_wide{job="${service}"}`);
   assert.deepEqual(wide?.values, [7]);
@@ -232,10 +229,9 @@ test('a burst of 200 server spans ending in the same millisecond counts 200', as
     }),
   }));
   await publish(topics.otelSpans, spans);
-  await waitFor(
+  await store.waitStored(
     'all 200 spans counted',
     async () => (await scalar(burstCount, burstEndMs + 1000)) === 200,
-    60_000,
   );
   assert.equal(
     await scalar(

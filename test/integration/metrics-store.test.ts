@@ -197,10 +197,9 @@ test('a robot run, OTLP metric points and server spans become the documented ser
     ],
   });
 
-  await waitFor(
+  await store.waitStored(
     'every sample in VictoriaMetrics',
     async () => (await totalSamples()) >= expectedSamples,
-    60_000,
   );
   assert.equal(await totalSamples(), expectedSamples);
 

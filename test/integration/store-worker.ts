@@ -14,6 +14,7 @@ import {
   type TestSetup,
   testConfig,
   upload,
+  waitConsumed,
   waitFor,
   withAdmin,
 } from './stack.ts';
@@ -77,6 +78,19 @@ export async function startStoreWorkerTest(options: StoreWorkerOptions) {
     /** The worker now running (a replay starts another). */
     worker: () => worker,
     workerCounter,
+
+    /**
+     * Wait until `check` passes while the worker's group goes on committing on the topics it reads:
+     * they are the stack's, so it also writes whatever neighbours publish there meanwhile.
+     */
+    waitStored<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
+      return waitConsumed(
+        what,
+        check,
+        options.topicsRead.map((topic) => [groupId, topic] as const),
+        { describe: async () => `worker output:\n${worker?.output().slice(-4000) ?? '(none)'}` },
+      );
+    },
 
     /** Kafka moves a group's offsets only while it has no member: stop, rewind, start again. */
     async replayFromStart() {
