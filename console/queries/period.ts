@@ -56,12 +56,18 @@ function splitWhole(
 const dayMs = 24 * hourMs;
 
 /**
- * As `splitPeriod`, and the whole UTC days inside the whole hours from the daily rollups: a month
- * reads ~30 rows per transaction and robot, plus the hours and minutes at its two edges.
+ * As `splitPeriod` (or `splitPeriodByQuarters` with `edges: 'quarters'`), and the whole UTC days
+ * inside the whole hours (quarters) from the daily rollups: a month reads ~30 rows per series,
+ * plus the hours (quarters) and minutes at its two edges.
  */
-export function splitPeriodByDays(name: string, period: Period): PeriodRange[] {
-  return splitPeriod(name, period).flatMap((range) => {
-    if (range.source !== 'rollup') return [range];
+export function splitPeriodByDays(
+  name: string,
+  period: Period,
+  edges: 'rollup' | 'quarters' = 'rollup',
+): PeriodRange[] {
+  const whole = edges === 'rollup' ? splitPeriod(name, period) : splitPeriodByQuarters(name, period);
+  return whole.flatMap((range) => {
+    if (range.source !== edges) return [range];
     const firstDay = Math.ceil(range.from.getTime() / dayMs) * dayMs;
     const lastDay = Math.floor(range.to.getTime() / dayMs) * dayMs;
     if (firstDay >= lastDay) return [range];

@@ -109,9 +109,22 @@ const rollupTables = {
   day: { runs: 'synth_run_days', steps: 'synth_step_days' },
 } as const;
 
-/** The facts of the ranges: rollup rows for whole hours, one row per raw run (or step) for the edges. */
+/**
+ * The facts of the ranges: rollup rows for whole days and the whole hours (or quarters) at their
+ * edges, one row per raw run (or step) for the minutes left. Each question reads the coarsest rows
+ * that still tell its objects and filters apart.
+ */
 function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameters, periods: ReportPeriods) {
-  const ranges = periodNames.flatMap((name) => splitPeriodByDays(name, periods[name]));
+  // All, a project or a service, narrowed to nothing finer: the rows per service (migrations 0009,
+  // 0012), a few hundred for a month, instead of every robot's daily and hourly rows.
+  const perService =
+    (level === 'all' || level === 'project' || level === 'service') &&
+    filters.transaction === undefined &&
+    filters.robot === undefined &&
+    filters.location === undefined;
+  const ranges = periodNames.flatMap((name) =>
+    splitPeriodByDays(name, periods[name], perService ? 'quarters' : 'rollup'),
+  );
   // Added on first use: a parameter no branch refers to has no type PostgreSQL could infer.
   let rollupConditions: string[] | undefined;
   let rawConditions: string[] | undefined;
@@ -126,23 +139,32 @@ function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameter
   // (migration 0011): a third of the per-robot rows for three locations.
   const stepsPerTransaction = steps && filters.robot === undefined && filters.location === undefined;
   const rollupBranch =
-    (unit: 'hour' | 'day') =>
-    ({ period, from, to }: { period: string; from: string; to: string }) =>
-      unit === 'day' && stepsPerTransaction
-        ? `
+    (unit: 'hour' | 'day' | 'quarter') =>
+    ({ period, from, to }: { period: string; from: string; to: string }) => {
+      if (perService)
+        return `
+    SELECT ${period} AS period, h.${unit}_start AS at, h.project, h.service, NULL::uuid, NULL::text, NULL::uuid,
+      NULL::text, NULL::text, NULL::integer, NULL::text, h.runs, h.ok, h.warning, h.fail
+    FROM ${unit === 'day' ? 'synth_service_days' : 'synth_service_quarters'} h
+    WHERE ${where(`h.${unit}_start`, from, to, rollupFilters())}`;
+      if (unit === 'day' && stepsPerTransaction)
+        return `
     SELECT ${period} AS period, h.day_start AS at, h.project, h.service, h.transaction_id, h.transaction_name,
       NULL::uuid, NULL::text, NULL::text, h.step_index, h.step_name, h.runs, h.ok, h.warning, h.fail
     FROM synth_transaction_step_days h
-    WHERE ${where('h.day_start', from, to, rollupFilters())}`
-        : `
+    WHERE ${where('h.day_start', from, to, rollupFilters())}`;
+      const table = rollupTables[unit === 'day' ? 'day' : 'hour'][steps ? 'steps' : 'runs'];
+      return `
     SELECT ${period} AS period, h.${unit}_start AS at, h.project, h.service, h.transaction_id, h.transaction_name,
       h.robot_id, h.robot_name, h.location, ${steps ? 'h.step_index, h.step_name' : 'NULL::integer, NULL::text'},
       h.runs, h.ok, h.warning, h.fail
-    FROM ${rollupTables[unit][steps ? 'steps' : 'runs']} h
+    FROM ${table} h
     WHERE ${where(`h.${unit}_start`, from, to, rollupFilters())}`;
+    };
   const rollupSql = [
     rangeBranches(ranges, 'days', parameters, rollupBranch('day'), ''),
     rangeBranches(ranges, 'rollup', parameters, rollupBranch('hour'), ''),
+    rangeBranches(ranges, 'quarters', parameters, rollupBranch('quarter'), ''),
   ].filter((branch) => branch !== '');
   const nothing = `
     SELECT NULL::text AS period, NULL::timestamptz AS at, NULL::text AS project, NULL::text AS service,

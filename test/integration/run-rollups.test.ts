@@ -1,4 +1,4 @@
-// synth-store's hourly, daily and quarter-hour rollups (migrations 0005, 0007, 0009–0011) against the real
+// synth-store's hourly, daily and quarter-hour rollups (migrations 0005, 0007, 0009–0012) against the real
 // PostgreSQL: after
 // any sequence of writes — batches, the same runs again in other batches (a redelivery or a replay),
 // runs re-sent with another start (into the day before), status or transaction, two writers held at
@@ -155,6 +155,25 @@ async function expectedTransactionStepDays(pool: Pool) {
   return rows;
 }
 
+/** The run counts per UTC day and service (0012), as they are. */
+async function serviceDays(pool: Pool) {
+  return (
+    await pool.query('SELECT * FROM synth_service_days ORDER BY day_start, project, service, environment')
+  ).rows;
+}
+
+/** What synth_service_days must hold: a GROUP BY of the stored runs. */
+async function expectedServiceDays(pool: Pool) {
+  const { rows } = await pool.query(
+    `SELECT date_trunc('day', started_at, 'UTC') AS day_start, coalesce(project, '') AS project, service,
+       environment, count(*)::int AS runs, count(*) FILTER (WHERE status = 'OK')::int AS ok,
+       count(*) FILTER (WHERE status = 'WARNING')::int AS warning,
+       count(*) FILTER (WHERE status = 'FAIL')::int AS fail
+     FROM synth_runs GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+  );
+  return rows;
+}
+
 async function assertRollupsMatchRows(pool: Pool, when: string): Promise<void> {
   for (const unit of ['hour', 'day'] as const)
     for (const steps of [false, true])
@@ -174,6 +193,7 @@ async function assertRollupsMatchRows(pool: Pool, when: string): Promise<void> {
     await expectedTransactionStepDays(pool),
     `step days per transaction, ${when}`,
   );
+  assert.deepEqual(await serviceDays(pool), await expectedServiceDays(pool), `days per service, ${when}`);
 }
 
 /** Every rollup row of every table. */
@@ -187,6 +207,7 @@ async function allRollups(pool: Pool) {
     quarterRows(pool, 'service'),
     quarterRows(pool, 'project'),
     transactionStepDays(pool),
+    serviceDays(pool),
   ]);
 }
 
@@ -268,7 +289,8 @@ async function writeTogetherHeld(
 
 const truncateEverything =
   'TRUNCATE synth_runs, synth_step_runs, synth_run_hours, synth_step_hours, synth_run_days, synth_step_days, ' +
-  'synth_transaction_quarters, synth_service_quarters, synth_project_quarters, synth_transaction_step_days';
+  'synth_transaction_quarters, synth_service_quarters, synth_project_quarters, synth_transaction_step_days, ' +
+  'synth_service_days';
 
 test('two writers held at the same rollup rows both count: the second recomputes after the first commits', async () => {
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
@@ -348,7 +370,7 @@ test("two robots' writers at one service's quarter both count", async () => {
   }
 });
 
-test('migrations 0005, 0007, 0009, 0010 and 0011 fill the rollups from the runs stored before them', async () => {
+test('migrations 0005, 0007 and 0009–0012 fill the rollups from the runs stored before them', async () => {
   const earlier = await scratchDatabase();
   try {
     const pool = earlier.pool;
@@ -363,6 +385,7 @@ test('migrations 0005, 0007, 0009, 0010 and 0011 fill the rollups from the runs 
       'synth_refresh_quarter_rollups(timestamptz[], uuid[]) RETURNS void',
       'synth_refresh_project_quarters(timestamptz[]) RETURNS void',
       'synth_refresh_transaction_step_days(timestamptz[], uuid[]) RETURNS void',
+      'synth_refresh_service_days(timestamptz[]) RETURNS void',
       'synth_quarter_start(timestamptz) RETURNS timestamptz',
     ];
     for (const stub of stubs)
@@ -373,7 +396,7 @@ test('migrations 0005, 0007, 0009, 0010 and 0011 fill the rollups from the runs 
     for (const stub of stubs) await pool.query(`DROP FUNCTION ${stub.slice(0, stub.indexOf(' RETURNS'))}`);
     const applied = await migrate(pool);
     assert.ok(
-      [5, 7, 9, 10, 11].every((version) => applied.includes(version)),
+      [5, 7, 9, 10, 11, 12].every((version) => applied.includes(version)),
       `applied ${applied}`,
     );
     await assertRollupsMatchRows(pool, 'after the backfill');

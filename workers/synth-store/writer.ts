@@ -109,6 +109,8 @@ const refreshDayRollups = 'SELECT synth_refresh_day_rollups($1::timestamptz[], $
 const refreshQuarterRollups = 'SELECT synth_refresh_quarter_rollups($1::timestamptz[], $2::uuid[])';
 // Then those quarters per project, from the service rows (migration 0010).
 const refreshProjectQuarters = 'SELECT synth_refresh_project_quarters($1::timestamptz[])';
+// And the days of those quarters per service, from the service rows (migration 0012).
+const refreshServiceDays = 'SELECT synth_refresh_service_days($1::timestamptz[])';
 // And the days' step counts per transaction, from the per-robot daily rows (migration 0011).
 const refreshTransactionStepDays =
   'SELECT synth_refresh_transaction_step_days($1::timestamptz[], $2::uuid[])';
@@ -139,6 +141,8 @@ const quarterLockClass = 5006;
 const quarterMs = 900_000;
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
+/** The UTC day an hour is in, as the daily rollups key it. */
+const dayOf = (hour: Date): string => new Date(Math.floor(hour.getTime() / dayMs) * dayMs).toISOString();
 
 /** What identifies a run: its robot and the result_id that robot chose (as PostgreSQL compares uuids). */
 export const runKey = (run: Pick<SynthResult, 'robot_id' | 'result_id'>): string =>
@@ -212,7 +216,7 @@ export async function writeRuns(
       touched.map((key) => key.robot_id),
     ]);
     await client.query(refreshDayRollups, [
-      touched.map((key) => new Date(Math.floor(key.hour_start.getTime() / dayMs) * dayMs).toISOString()),
+      touched.map((key) => dayOf(key.hour_start)),
       touched.map((key) => key.transaction_id),
       touched.map((key) => key.robot_id),
     ]);
@@ -228,8 +232,9 @@ export async function writeRuns(
     await client.query(refreshProjectQuarters, [
       [...new Set(touched.map((key) => key.quarter_start.toISOString()))],
     ]);
+    await client.query(refreshServiceDays, [[...new Set(touched.map((key) => dayOf(key.hour_start)))]]);
     await client.query(refreshTransactionStepDays, [
-      touched.map((key) => new Date(Math.floor(key.hour_start.getTime() / dayMs) * dayMs).toISOString()),
+      touched.map((key) => dayOf(key.hour_start)),
       touched.map((key) => key.transaction_id),
     ]);
     await client.query('COMMIT');
