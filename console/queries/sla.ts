@@ -4,7 +4,7 @@
 // listed, worst SLA first.
 import type { Pool } from 'pg';
 import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
-import { type ReportPeriods, rangeBranches, splitPeriodByDays } from './period.ts';
+import { hoursByComplement, type ReportPeriods, rangeBranches, splitPeriodByDays } from './period.ts';
 
 export const slaLevels = ['all', 'project', 'service', 'transaction', 'robot', 'location', 'step'] as const;
 export type SlaLevel = (typeof slaLevels)[number];
@@ -122,8 +122,12 @@ function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameter
     filters.transaction === undefined &&
     filters.robot === undefined &&
     filters.location === undefined;
+  // Quarters at the edges per service (few rows); otherwise the hours of a partial day, or the
+  // day's row less the hours outside, whichever is fewer rows.
   const ranges = periodNames.flatMap((name) =>
-    splitPeriodByDays(name, periods[name], perService ? 'quarters' : 'rollup'),
+    perService
+      ? splitPeriodByDays(name, periods[name], 'quarters')
+      : hoursByComplement(splitPeriodByDays(name, periods[name])),
   );
   // Added on first use: a parameter no branch refers to has no type PostgreSQL could infer.
   let rollupConditions: string[] | undefined;
@@ -140,24 +144,27 @@ function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameter
   const stepsPerTransaction = steps && filters.robot === undefined && filters.location === undefined;
   const rollupBranch =
     (unit: 'hour' | 'day' | 'quarter') =>
-    ({ period, from, to }: { period: string; from: string; to: string }) => {
+    ({ period, from, to, subtract }: { period: string; from: string; to: string; subtract: boolean }) => {
+      const counts = ['runs', 'ok', 'warning', 'fail']
+        .map((count) => `${subtract ? '-' : ''}h.${count}`)
+        .join(', ');
       if (perService)
         return `
     SELECT ${period} AS period, h.${unit}_start AS at, h.project, h.service, NULL::uuid, NULL::text, NULL::uuid,
-      NULL::text, NULL::text, NULL::integer, NULL::text, h.runs, h.ok, h.warning, h.fail
+      NULL::text, NULL::text, NULL::integer, NULL::text, ${counts}
     FROM ${unit === 'day' ? 'synth_service_days' : 'synth_service_quarters'} h
     WHERE ${where(`h.${unit}_start`, from, to, rollupFilters())}`;
       if (unit === 'day' && stepsPerTransaction)
         return `
     SELECT ${period} AS period, h.day_start AS at, h.project, h.service, h.transaction_id, h.transaction_name,
-      NULL::uuid, NULL::text, NULL::text, h.step_index, h.step_name, h.runs, h.ok, h.warning, h.fail
+      NULL::uuid, NULL::text, NULL::text, h.step_index, h.step_name, ${counts}
     FROM synth_transaction_step_days h
     WHERE ${where('h.day_start', from, to, rollupFilters())}`;
       const table = rollupTables[unit === 'day' ? 'day' : 'hour'][steps ? 'steps' : 'runs'];
       return `
     SELECT ${period} AS period, h.${unit}_start AS at, h.project, h.service, h.transaction_id, h.transaction_name,
       h.robot_id, h.robot_name, h.location, ${steps ? 'h.step_index, h.step_name' : 'NULL::integer, NULL::text'},
-      h.runs, h.ok, h.warning, h.fail
+      ${counts}
     FROM ${table} h
     WHERE ${where(`h.${unit}_start`, from, to, rollupFilters())}`;
     };
@@ -203,7 +210,9 @@ export async function slaReport(
   const { key, newest, catalogue } = levelColumns[request.level];
   const shown = factColumns.map((column) => {
     if (key.includes(column)) return column;
-    if (newest.includes(column)) return `(array_agg(${column} ORDER BY at DESC))[1] AS ${column}`;
+    // The newest of the rows added: a row taken away (hoursByComplement) may lie outside the period.
+    if (newest.includes(column))
+      return `(array_agg(${column} ORDER BY at DESC) FILTER (WHERE runs > 0))[1] AS ${column}`;
     return `NULL AS ${column}`;
   });
   const sums = periodNames.flatMap((period) =>

@@ -3,7 +3,7 @@
 // period in exactly one slice.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type PeriodRange, splitPeriodByDays } from '../../../console/queries/period.ts';
+import { hoursByComplement, type PeriodRange, splitPeriodByDays } from '../../../console/queries/period.ts';
 
 const at = (iso: string) => new Date(iso);
 const slices = (ranges: PeriodRange[]) =>
@@ -64,4 +64,36 @@ test('a period without a whole day or quarter', () => {
     splitPeriodByDays('today', { from: at('2026-11-01T10:00:00Z'), to: at('2026-11-01T10:00:00Z') }),
     [],
   );
+});
+
+test('more than 12 hours of a day are read as the day less the hours outside; 12 or fewer as hours', () => {
+  const ranges = hoursByComplement(
+    splitPeriodByDays('current', { from: at('2026-11-01T03:20:00Z'), to: at('2026-11-04T10:40:00Z') }),
+  );
+  assert.deepEqual(
+    ranges.map((range) => `${range.subtract ? '-' : '+'}${slices([range])[0]}`),
+    [
+      '+raw 2026-11-01T03:20:00.000Z..2026-11-01T04:00:00.000Z',
+      '+days 2026-11-01T00:00:00.000Z..2026-11-02T00:00:00.000Z',
+      '-rollup 2026-11-01T00:00:00.000Z..2026-11-01T04:00:00.000Z',
+      '+days 2026-11-02T00:00:00.000Z..2026-11-04T00:00:00.000Z',
+      '+rollup 2026-11-04T00:00:00.000Z..2026-11-04T10:00:00.000Z',
+      '+raw 2026-11-04T10:00:00.000Z..2026-11-04T10:40:00.000Z',
+    ],
+  );
+});
+
+test('whole hours across midnight are cut at it first', () => {
+  const ranges = hoursByComplement([
+    { period: 'today', source: 'rollup', from: at('2026-11-01T02:00:00Z'), to: at('2026-11-02T01:00:00Z') },
+  ]);
+  assert.deepEqual(
+    ranges.map((range) => `${range.subtract ? '-' : '+'}${slices([range])[0]}`),
+    [
+      '+days 2026-11-01T00:00:00.000Z..2026-11-02T00:00:00.000Z',
+      '-rollup 2026-11-01T00:00:00.000Z..2026-11-01T02:00:00.000Z',
+      '+rollup 2026-11-02T00:00:00.000Z..2026-11-02T01:00:00.000Z',
+    ],
+  );
+  assert.ok(ranges.every((range) => range.period === 'today'));
 });
