@@ -22,7 +22,7 @@ export interface PeriodRange {
   source: 'days' | 'rollup' | 'quarters' | 'raw';
   from: Date;
   to: Date;
-  /** Rows of this range are taken away, not added (see `hoursByComplement`). */
+  /** Rows of this range are taken away, not added (see `byComplement`). */
   subtract?: true;
 }
 
@@ -82,38 +82,54 @@ export function splitPeriodByDays(
 }
 
 /**
- * The whole hours of a partial UTC day as few rows as possible: more than 12 hours of a day are read
- * as the day's row minus the hours of it outside the range, so an edge reads at most 12 hourly rows
- * per series instead of up to 23. Exact, since a day's row is the sum of its hours (0007) and one
- * statement sees one snapshot of both. For counts that add up (an SLA), not for a distribution.
+ * A period's slices as few rows as possible, for counts that add up (an SLA), never for a
+ * distribution: more than half of a UTC day in whole hours (or quarters) is read as the day's row
+ * less the hours (quarters) outside the slice, and more than half of an hour (quarter) in raw runs
+ * as its row less the runs outside. An edge then reads at most 12 hourly rows per series instead
+ * of 23, and the minutes up to now (the runs after now not yet there) mostly the hour's row
+ * instead of its runs. Exact, since a coarser row is the sum of the finer ones it covers
+ * (0005–0012, recomputed in the writer's transaction) and one statement sees one snapshot of all.
+ * `edges` is what splitPeriodByDays was given.
  */
-export function hoursByComplement(ranges: readonly PeriodRange[]): PeriodRange[] {
-  return ranges.flatMap((range) => {
-    if (range.source !== 'rollup') return [range];
+export function byComplement(
+  ranges: readonly PeriodRange[],
+  edges: 'rollup' | 'quarters' = 'rollup',
+): PeriodRange[] {
+  const unitMs = edges === 'rollup' ? hourMs : quarterMs;
+  const complement = (
+    range: PeriodRange,
+    source: PeriodRange['source'],
+    outer: number,
+    outerSource: PeriodRange['source'],
+  ) => {
     const pieces: PeriodRange[] = [];
     for (let from = range.from.getTime(); from < range.to.getTime(); ) {
-      const day = Math.floor(from / dayMs) * dayMs;
-      const to = Math.min(range.to.getTime(), day + dayMs);
-      if (to - from <= 12 * hourMs) pieces.push({ ...range, from: new Date(from), to: new Date(to) });
+      const start = Math.floor(from / outer) * outer;
+      const to = Math.min(range.to.getTime(), start + outer);
+      if (to - from <= outer / 2)
+        pieces.push({ period: range.period, source, from: new Date(from), to: new Date(to) });
       else {
-        pieces.push({ period: range.period, source: 'days', from: new Date(day), to: new Date(day + dayMs) });
-        const outside = [
-          [day, from],
-          [to, day + dayMs],
-        ] as const;
-        for (const [start, end] of outside)
-          if (start < end)
-            pieces.push({
-              period: range.period,
-              source: 'rollup',
-              from: new Date(start),
-              to: new Date(end),
-              subtract: true,
-            });
+        pieces.push({
+          period: range.period,
+          source: outerSource,
+          from: new Date(start),
+          to: new Date(start + outer),
+        });
+        for (const [a, b] of [
+          [start, from],
+          [to, start + outer],
+        ] as const)
+          if (a < b)
+            pieces.push({ period: range.period, source, from: new Date(a), to: new Date(b), subtract: true });
       }
       from = to;
     }
     return pieces;
+  };
+  return ranges.flatMap((range) => {
+    if (range.source === edges) return complement(range, edges, dayMs, 'days');
+    if (range.source === 'raw') return complement(range, 'raw', unitMs, edges);
+    return [range];
   });
 }
 

@@ -4,7 +4,7 @@
 // listed, worst SLA first.
 import type { Pool } from 'pg';
 import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
-import { hoursByComplement, type ReportPeriods, rangeBranches, splitPeriodByDays } from './period.ts';
+import { byComplement, type ReportPeriods, rangeBranches, splitPeriodByDays } from './period.ts';
 
 export const slaLevels = ['all', 'project', 'service', 'transaction', 'robot', 'location', 'step'] as const;
 export type SlaLevel = (typeof slaLevels)[number];
@@ -122,12 +122,11 @@ function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameter
     filters.transaction === undefined &&
     filters.robot === undefined &&
     filters.location === undefined;
-  // Quarters at the edges per service (few rows); otherwise the hours of a partial day, or the
-  // day's row less the hours outside, whichever is fewer rows.
+  // Quarters at the edges per service, hours otherwise; each edge by its rows or by the coarser row
+  // less the rest, whichever is fewer.
+  const edges = perService ? 'quarters' : 'rollup';
   const ranges = periodNames.flatMap((name) =>
-    perService
-      ? splitPeriodByDays(name, periods[name], 'quarters')
-      : hoursByComplement(splitPeriodByDays(name, periods[name])),
+    byComplement(splitPeriodByDays(name, periods[name], edges), edges),
   );
   // Added on first use: a parameter no branch refers to has no type PostgreSQL could infer.
   let rollupConditions: string[] | undefined;
@@ -183,18 +182,20 @@ function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameter
     ranges,
     'raw',
     parameters,
-    ({ period, from, to }) =>
-      steps
+    ({ period, from, to, subtract }) => {
+      const sign = subtract ? '-' : '';
+      return steps
         ? `
     SELECT ${period}, r.started_at, ${runDimensions}, s.step_index, s.name,
-      1, (s.status = 'OK')::int, (s.status = 'WARNING')::int, (s.status = 'FAIL')::int
+      ${sign}1, ${sign}(s.status = 'OK')::int, ${sign}(s.status = 'WARNING')::int, ${sign}(s.status = 'FAIL')::int
     FROM synth_runs r JOIN synth_step_runs s ON s.robot_id = r.robot_id AND s.result_id = r.result_id
     WHERE ${where('r.started_at', from, to, rawFilters())}`
         : `
     SELECT ${period}, r.started_at, ${runDimensions}, NULL, NULL,
-      1, (r.status = 'OK')::int, (r.status = 'WARNING')::int, (r.status = 'FAIL')::int
+      ${sign}1, ${sign}(r.status = 'OK')::int, ${sign}(r.status = 'WARNING')::int, ${sign}(r.status = 'FAIL')::int
     FROM synth_runs r
-    WHERE ${where('r.started_at', from, to, rawFilters())}`,
+    WHERE ${where('r.started_at', from, to, rawFilters())}`;
+    },
     '',
   );
   // The first branch names the columns; an empty period still has one (that finds nothing).

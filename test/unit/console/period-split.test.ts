@@ -3,7 +3,7 @@
 // period in exactly one slice.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hoursByComplement, type PeriodRange, splitPeriodByDays } from '../../../console/queries/period.ts';
+import { byComplement, type PeriodRange, splitPeriodByDays } from '../../../console/queries/period.ts';
 
 const at = (iso: string) => new Date(iso);
 const slices = (ranges: PeriodRange[]) =>
@@ -66,34 +66,68 @@ test('a period without a whole day or quarter', () => {
   );
 });
 
-test('more than 12 hours of a day are read as the day less the hours outside; 12 or fewer as hours', () => {
-  const ranges = hoursByComplement(
+const signed = (ranges: PeriodRange[]) =>
+  ranges.map((range) => `${range.subtract ? '-' : '+'}${slices([range])[0]}`);
+
+test('by complement: past half a day of hours, the day less the hours outside; past half an hour of runs, the hour less the runs outside', () => {
+  const ranges = byComplement(
     splitPeriodByDays('current', { from: at('2026-11-01T03:20:00Z'), to: at('2026-11-04T10:40:00Z') }),
   );
+  assert.deepEqual(signed(ranges), [
+    '+rollup 2026-11-01T03:00:00.000Z..2026-11-01T04:00:00.000Z',
+    '-raw 2026-11-01T03:00:00.000Z..2026-11-01T03:20:00.000Z',
+    '+days 2026-11-01T00:00:00.000Z..2026-11-02T00:00:00.000Z',
+    '-rollup 2026-11-01T00:00:00.000Z..2026-11-01T04:00:00.000Z',
+    '+days 2026-11-02T00:00:00.000Z..2026-11-04T00:00:00.000Z',
+    '+rollup 2026-11-04T00:00:00.000Z..2026-11-04T10:00:00.000Z',
+    '+rollup 2026-11-04T10:00:00.000Z..2026-11-04T11:00:00.000Z',
+    '-raw 2026-11-04T10:40:00.000Z..2026-11-04T11:00:00.000Z',
+  ]);
+});
+
+test('by complement: half or less stays as it is; quarters against days and runs against quarters', () => {
   assert.deepEqual(
-    ranges.map((range) => `${range.subtract ? '-' : '+'}${slices([range])[0]}`),
+    signed(
+      byComplement(
+        splitPeriodByDays(
+          'previous',
+          { from: at('2026-11-01T12:00:00Z'), to: at('2026-11-01T23:40:00Z') },
+          'quarters',
+        ),
+        'quarters',
+      ),
+    ),
     [
-      '+raw 2026-11-01T03:20:00.000Z..2026-11-01T04:00:00.000Z',
+      '+quarters 2026-11-01T12:00:00.000Z..2026-11-01T23:30:00.000Z',
+      '+quarters 2026-11-01T23:30:00.000Z..2026-11-01T23:45:00.000Z',
+      '-raw 2026-11-01T23:40:00.000Z..2026-11-01T23:45:00.000Z',
+    ],
+  );
+  assert.deepEqual(
+    signed(
+      byComplement(
+        splitPeriodByDays('today', { from: at('2026-11-01T00:00:00Z'), to: at('2026-11-01T19:07:00Z') }),
+      ),
+    ),
+    [
       '+days 2026-11-01T00:00:00.000Z..2026-11-02T00:00:00.000Z',
-      '-rollup 2026-11-01T00:00:00.000Z..2026-11-01T04:00:00.000Z',
-      '+days 2026-11-02T00:00:00.000Z..2026-11-04T00:00:00.000Z',
-      '+rollup 2026-11-04T00:00:00.000Z..2026-11-04T10:00:00.000Z',
-      '+raw 2026-11-04T10:00:00.000Z..2026-11-04T10:40:00.000Z',
+      '-rollup 2026-11-01T19:00:00.000Z..2026-11-02T00:00:00.000Z',
+      '+raw 2026-11-01T19:00:00.000Z..2026-11-01T19:07:00.000Z',
     ],
   );
 });
 
-test('whole hours across midnight are cut at it first', () => {
-  const ranges = hoursByComplement([
+test('by complement: whole hours across midnight and runs across an hour are cut at it first', () => {
+  const ranges = byComplement([
     { period: 'today', source: 'rollup', from: at('2026-11-01T02:00:00Z'), to: at('2026-11-02T01:00:00Z') },
+    { period: 'today', source: 'raw', from: at('2026-11-02T01:50:00Z'), to: at('2026-11-02T02:10:00Z') },
   ]);
-  assert.deepEqual(
-    ranges.map((range) => `${range.subtract ? '-' : '+'}${slices([range])[0]}`),
-    [
-      '+days 2026-11-01T00:00:00.000Z..2026-11-02T00:00:00.000Z',
-      '-rollup 2026-11-01T00:00:00.000Z..2026-11-01T02:00:00.000Z',
-      '+rollup 2026-11-02T00:00:00.000Z..2026-11-02T01:00:00.000Z',
-    ],
-  );
+  assert.deepEqual(signed(ranges), [
+    '+days 2026-11-01T00:00:00.000Z..2026-11-02T00:00:00.000Z',
+    '-rollup 2026-11-01T00:00:00.000Z..2026-11-01T02:00:00.000Z',
+    '+rollup 2026-11-02T00:00:00.000Z..2026-11-02T01:00:00.000Z',
+    '+raw 2026-11-02T01:50:00.000Z..2026-11-02T02:00:00.000Z',
+    '+raw 2026-11-02T02:00:00.000Z..2026-11-02T02:10:00.000Z',
+  ]);
   assert.ok(ranges.every((range) => range.period === 'today'));
 });

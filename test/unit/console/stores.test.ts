@@ -57,5 +57,8 @@ test('the probe reuses its connection, and after a failure or a timeout opens a 
 });
 
 test('every console session is read only with a statement timeout', () => {
-  assert.equal(sessionOptions(30_000), '-c default_transaction_read_only=on -c statement_timeout=30000');
+  assert.equal(
+    sessionOptions(30_000),
+    '-c default_transaction_read_only=on -c statement_timeout=30000 -c jit=off -c work_mem=32MB',
+  );
 });
