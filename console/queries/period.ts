@@ -83,19 +83,22 @@ export function splitPeriodByDays(
 
 /**
  * A period's slices as few rows as possible, for counts that add up (an SLA), never for a
- * distribution: more than half of a UTC day in whole hours (or quarters) is read as the day's row
- * less the hours (quarters) outside the slice, and more than half of an hour (quarter) in raw runs
- * as its row less the runs outside. An edge then reads at most 12 hourly rows per series instead
- * of 23, and the minutes up to now (the runs after now not yet there) mostly the hour's row
- * instead of its runs. Exact, since a coarser row is the sum of the finer ones it covers
- * (0005–0012, recomputed in the writer's transaction) and one statement sees one snapshot of all.
- * `edges` is what splitPeriodByDays was given.
+ * distribution: whole hours (or quarters) of a partial UTC day are read as the day's row less the
+ * hours (quarters) of it outside the slice, and raw runs of a partial hour (quarter) as its row less
+ * the runs outside, whenever the outside holds less than the slice. Nothing is stored after `now`,
+ * so only the part before it counts: the minutes up to now are the hour's row less nothing, today
+ * is the day's row. An edge then reads at most 12 hourly rows per series instead of 23, and at most
+ * half an hour of runs. Exact, since a coarser row is the sum of the finer ones it covers (0005–0012,
+ * recomputed in the writer's transaction) and one statement sees one snapshot of all. `edges` is
+ * what splitPeriodByDays was given.
  */
 export function byComplement(
   ranges: readonly PeriodRange[],
+  now: Date,
   edges: 'rollup' | 'quarters' = 'rollup',
 ): PeriodRange[] {
   const unitMs = edges === 'rollup' ? hourMs : quarterMs;
+  const stored = (from: number, to: number) => Math.max(0, Math.min(to, now.getTime()) - from);
   const complement = (
     range: PeriodRange,
     source: PeriodRange['source'],
@@ -106,7 +109,11 @@ export function byComplement(
     for (let from = range.from.getTime(); from < range.to.getTime(); ) {
       const start = Math.floor(from / outer) * outer;
       const to = Math.min(range.to.getTime(), start + outer);
-      if (to - from <= outer / 2)
+      const outside = [
+        [start, from],
+        [to, start + outer],
+      ] as const;
+      if (outside.reduce((sum, [a, b]) => sum + stored(a, b), 0) >= stored(from, to))
         pieces.push({ period: range.period, source, from: new Date(from), to: new Date(to) });
       else {
         pieces.push({
@@ -115,10 +122,7 @@ export function byComplement(
           from: new Date(start),
           to: new Date(start + outer),
         });
-        for (const [a, b] of [
-          [start, from],
-          [to, start + outer],
-        ] as const)
+        for (const [a, b] of outside)
           if (a < b)
             pieces.push({ period: range.period, source, from: new Date(a), to: new Date(b), subtract: true });
       }

@@ -24,37 +24,47 @@ export const factColumns = [
 type FactColumn = (typeof factColumns)[number];
 
 /**
- * Per level: the columns that identify an object, those shown as the newest value in the facts
- * read, and those looked up in synth-store's catalogue (its names follow the newest run; a sort per
- * object and column in the facts cost ~50 ms a column over a month of 600 series).
+ * Per level: the columns that identify an object, and those looked up after the sums (a sort per
+ * object and column in the facts cost ~50 ms a column over a month of 600 series): a transaction's
+ * and a robot's names in synth-store's catalogue (they follow the newest run), a step's name in the
+ * newest day's row of it up to the period's end.
  */
 const levelColumns: Record<
   SlaLevel,
   {
     key: FactColumn[];
-    newest: FactColumn[];
-    catalogue?: { join: string; columns: Partial<Record<FactColumn, string>> };
+    /** The joins, given the placeholder of the period's end (added only when a join asks for it). */
+    catalogue?: { join(periodEnd: () => string): string; columns: Partial<Record<FactColumn, string>> };
   }
 > = {
-  all: { key: [], newest: [] },
-  project: { key: ['project'], newest: [] },
-  service: { key: ['project', 'service'], newest: [] },
-  transaction: { key: ['transaction_id'], newest: [], catalogue: transactionCatalogue() },
+  all: { key: [] },
+  project: { key: ['project'] },
+  service: { key: ['project', 'service'] },
+  transaction: { key: ['transaction_id'], catalogue: transactionCatalogue() },
   robot: {
     key: ['robot_id'],
-    newest: [],
     catalogue: {
-      join: 'LEFT JOIN synth_robots c ON c.robot_id = g.robot_id',
+      join: () => 'LEFT JOIN synth_robots c ON c.robot_id = g.robot_id',
       columns: { robot_name: 'c.name' },
     },
   },
-  location: { key: ['location'], newest: [] },
-  step: { key: ['transaction_id', 'step_index'], newest: ['step_name'], catalogue: transactionCatalogue() },
+  location: { key: ['location'] },
+  step: {
+    key: ['transaction_id', 'step_index'],
+    catalogue: {
+      join: (periodEnd) => `LEFT JOIN synth_transactions c ON c.transaction_id = g.transaction_id
+      LEFT JOIN LATERAL (
+        SELECT d.step_name FROM synth_transaction_step_days d
+        WHERE d.transaction_id = g.transaction_id AND d.step_index = g.step_index AND d.day_start < ${periodEnd()}
+        ORDER BY d.day_start DESC LIMIT 1) n ON true`,
+      columns: { ...transactionCatalogue().columns, step_name: 'n.step_name' },
+    },
+  },
 };
 
 function transactionCatalogue() {
   return {
-    join: 'LEFT JOIN synth_transactions c ON c.transaction_id = g.transaction_id',
+    join: () => 'LEFT JOIN synth_transactions c ON c.transaction_id = g.transaction_id',
     columns: { transaction_name: 'c.name', service: 'c.service', project: 'c.project' },
   };
 }
@@ -126,7 +136,7 @@ function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameter
   // less the rest, whichever is fewer.
   const edges = perService ? 'quarters' : 'rollup';
   const ranges = periodNames.flatMap((name) =>
-    byComplement(splitPeriodByDays(name, periods[name], edges), edges),
+    byComplement(splitPeriodByDays(name, periods[name], edges), periods.today.to, edges),
   );
   // Added on first use: a parameter no branch refers to has no type PostgreSQL could infer.
   let rollupConditions: string[] | undefined;
@@ -208,14 +218,11 @@ export async function slaReport(
 ): Promise<SlaRow[]> {
   const parameters = new SqlParameters();
   const facts = factsSql(request.level, request.filters, parameters, request.periods);
-  const { key, newest, catalogue } = levelColumns[request.level];
-  const shown = factColumns.map((column) => {
-    if (key.includes(column)) return column;
-    // The newest of the rows added: a row taken away (hoursByComplement) may lie outside the period.
-    if (newest.includes(column))
-      return `(array_agg(${column} ORDER BY at DESC) FILTER (WHERE runs > 0))[1] AS ${column}`;
-    return `NULL AS ${column}`;
-  });
+  const { key, catalogue } = levelColumns[request.level];
+  const shown = factColumns.map((column) => (key.includes(column) ? column : `NULL AS ${column}`));
+  // Only a level that looks a name up at the period's end has the parameter (an unused one has no type).
+  const join =
+    catalogue?.join(() => parameters.add(request.periods.current.to.toISOString(), '::timestamptz')) ?? '';
   const sums = periodNames.flatMap((period) =>
     ['runs', 'ok', 'warning', 'fail'].map(
       (count) =>
@@ -233,7 +240,7 @@ export async function slaReport(
       HAVING coalesce(sum(runs) FILTER (WHERE period IN ('current', 'previous')), 0) > 0
     )
     SELECT ${['g.*', ...looked].join(', ')}
-    FROM grouped g ${catalogue?.join ?? ''}`;
+    FROM grouped g ${join}`;
   const { rows } = await pool.query<Record<string, unknown>>(sql, parameters.values);
   const report = rows.map((row): SlaRow => {
     const counts = (period: string) =>

@@ -66,12 +66,15 @@ test('a period without a whole day or quarter', () => {
   );
 });
 
+/** A `now` after every period below: all of each is stored. */
+const later = at('2030-01-01T00:00:00Z');
 const signed = (ranges: PeriodRange[]) =>
   ranges.map((range) => `${range.subtract ? '-' : '+'}${slices([range])[0]}`);
 
 test('by complement: past half a day of hours, the day less the hours outside; past half an hour of runs, the hour less the runs outside', () => {
   const ranges = byComplement(
     splitPeriodByDays('current', { from: at('2026-11-01T03:20:00Z'), to: at('2026-11-04T10:40:00Z') }),
+    later,
   );
   assert.deepEqual(signed(ranges), [
     '+rollup 2026-11-01T03:00:00.000Z..2026-11-01T04:00:00.000Z',
@@ -94,6 +97,7 @@ test('by complement: half or less stays as it is; quarters against days and runs
           { from: at('2026-11-01T12:00:00Z'), to: at('2026-11-01T23:40:00Z') },
           'quarters',
         ),
+        later,
         'quarters',
       ),
     ),
@@ -107,6 +111,7 @@ test('by complement: half or less stays as it is; quarters against days and runs
     signed(
       byComplement(
         splitPeriodByDays('today', { from: at('2026-11-01T00:00:00Z'), to: at('2026-11-01T19:07:00Z') }),
+        later,
       ),
     ),
     [
@@ -118,10 +123,13 @@ test('by complement: half or less stays as it is; quarters against days and runs
 });
 
 test('by complement: whole hours across midnight and runs across an hour are cut at it first', () => {
-  const ranges = byComplement([
-    { period: 'today', source: 'rollup', from: at('2026-11-01T02:00:00Z'), to: at('2026-11-02T01:00:00Z') },
-    { period: 'today', source: 'raw', from: at('2026-11-02T01:50:00Z'), to: at('2026-11-02T02:10:00Z') },
-  ]);
+  const ranges = byComplement(
+    [
+      { period: 'today', source: 'rollup', from: at('2026-11-01T02:00:00Z'), to: at('2026-11-02T01:00:00Z') },
+      { period: 'today', source: 'raw', from: at('2026-11-02T01:50:00Z'), to: at('2026-11-02T02:10:00Z') },
+    ],
+    later,
+  );
   assert.deepEqual(signed(ranges), [
     '+days 2026-11-01T00:00:00.000Z..2026-11-02T00:00:00.000Z',
     '-rollup 2026-11-01T00:00:00.000Z..2026-11-01T02:00:00.000Z',
@@ -130,4 +138,24 @@ test('by complement: whole hours across midnight and runs across an hour are cut
     '+raw 2026-11-02T02:00:00.000Z..2026-11-02T02:10:00.000Z',
   ]);
   assert.ok(ranges.every((range) => range.period === 'today'));
+});
+
+test('by complement: nothing is stored after now, so up to now is the hour less nothing', () => {
+  const now = at('2026-11-01T19:07:00Z');
+  assert.deepEqual(
+    signed(byComplement(splitPeriodByDays('today', { from: at('2026-11-01T00:00:00Z'), to: now }), now)),
+    [
+      '+days 2026-11-01T00:00:00.000Z..2026-11-02T00:00:00.000Z',
+      '-rollup 2026-11-01T19:00:00.000Z..2026-11-02T00:00:00.000Z',
+      '+rollup 2026-11-01T19:00:00.000Z..2026-11-01T20:00:00.000Z',
+      '-raw 2026-11-01T19:07:00.000Z..2026-11-01T20:00:00.000Z',
+    ],
+  );
+  // Before now, the same minutes are read as they are.
+  assert.deepEqual(
+    signed(
+      byComplement([{ period: 'current', source: 'raw', from: at('2026-11-01T19:00:00Z'), to: now }], later),
+    ),
+    ['+raw 2026-11-01T19:00:00.000Z..2026-11-01T19:07:00.000Z'],
+  );
 });
