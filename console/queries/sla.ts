@@ -148,8 +148,8 @@ function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameter
   const runDimensions = `coalesce(r.project, '') AS project, r.service, r.transaction_id, r.transaction_name, r.robot_id,
       coalesce(r.robot_name, '') AS robot_name, synth_location_key(r.location_country, r.location_region, r.location_city) AS location`;
   const steps = level === 'step';
-  // Whole days of steps, unless asked for a robot or a location, from the rows summed over robots
-  // (migration 0011): a third of the per-robot rows for three locations.
+  // Whole days and hours of steps, unless asked for a robot or a location, from the rows summed over
+  // robots (migrations 0011, 0013): a third of the per-robot rows for three locations.
   const stepsPerTransaction = steps && filters.robot === undefined && filters.location === undefined;
   const rollupBranch =
     (unit: 'hour' | 'day' | 'quarter') =>
@@ -163,12 +163,12 @@ function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameter
       NULL::text, NULL::text, NULL::integer, NULL::text, ${counts}
     FROM ${unit === 'day' ? 'synth_service_days' : 'synth_service_quarters'} h
     WHERE ${where(`h.${unit}_start`, from, to, rollupFilters())}`;
-      if (unit === 'day' && stepsPerTransaction)
+      if (stepsPerTransaction)
         return `
-    SELECT ${period} AS period, h.day_start AS at, h.project, h.service, h.transaction_id, h.transaction_name,
+    SELECT ${period} AS period, h.${unit}_start AS at, h.project, h.service, h.transaction_id, h.transaction_name,
       NULL::uuid, NULL::text, NULL::text, h.step_index, h.step_name, ${counts}
-    FROM synth_transaction_step_days h
-    WHERE ${where('h.day_start', from, to, rollupFilters())}`;
+    FROM ${unit === 'day' ? 'synth_transaction_step_days' : 'synth_transaction_step_hours'} h
+    WHERE ${where(`h.${unit}_start`, from, to, rollupFilters())}`;
       const table = rollupTables[unit === 'day' ? 'day' : 'hour'][steps ? 'steps' : 'runs'];
       return `
     SELECT ${period} AS period, h.${unit}_start AS at, h.project, h.service, h.transaction_id, h.transaction_name,

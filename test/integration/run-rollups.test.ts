@@ -1,4 +1,4 @@
-// synth-store's hourly, daily and quarter-hour rollups (migrations 0005, 0007, 0009–0012) against the real
+// synth-store's hourly, daily and quarter-hour rollups (migrations 0005, 0007, 0009–0013) against the real
 // PostgreSQL: after
 // any sequence of writes — batches, the same runs again in other batches (a redelivery or a replay),
 // runs re-sent with another start (into the day before), status or transaction, two writers held at
@@ -136,15 +136,19 @@ async function expectedQuarterRows(pool: Pool, level: QuarterLevel) {
 const stepDayKeys =
   'day_start, transaction_id, transaction_name, service, project, environment, step_index, step_name';
 
-/** The step counts per UTC day and transaction, over its robots (0011), as they are. */
-async function transactionStepDays(pool: Pool) {
-  return (await pool.query(`SELECT * FROM synth_transaction_step_days ORDER BY ${stepDayKeys}`)).rows;
+/** The step counts per UTC day (or hour) and transaction, over its robots (0011, 0013), as they are. */
+async function transactionStepDays(pool: Pool, unit: 'day' | 'hour' = 'day') {
+  return (
+    await pool.query(
+      `SELECT * FROM synth_transaction_step_${unit}s ORDER BY ${stepDayKeys.replace('day_start', `${unit}_start`)}`,
+    )
+  ).rows;
 }
 
-/** What synth_transaction_step_days must hold: a GROUP BY of the stored steps. */
-async function expectedTransactionStepDays(pool: Pool) {
+/** What synth_transaction_step_days (_hours) must hold: a GROUP BY of the stored steps. */
+async function expectedTransactionStepDays(pool: Pool, unit: 'day' | 'hour' = 'day') {
   const { rows } = await pool.query(
-    `SELECT date_trunc('day', r.started_at, 'UTC') AS day_start, r.transaction_id, r.transaction_name, r.service,
+    `SELECT date_trunc('${unit}', r.started_at, 'UTC') AS ${unit}_start, r.transaction_id, r.transaction_name, r.service,
        coalesce(r.project, '') AS project, r.environment, s.step_index, s.name AS step_name,
        count(*)::int AS runs, count(*) FILTER (WHERE s.status = 'OK')::int AS ok,
        count(*) FILTER (WHERE s.status = 'WARNING')::int AS warning,
@@ -188,11 +192,12 @@ async function assertRollupsMatchRows(pool: Pool, when: string): Promise<void> {
       await expectedQuarterRows(pool, level),
       `quarters per ${level}, ${when}`,
     );
-  assert.deepEqual(
-    await transactionStepDays(pool),
-    await expectedTransactionStepDays(pool),
-    `step days per transaction, ${when}`,
-  );
+  for (const unit of ['day', 'hour'] as const)
+    assert.deepEqual(
+      await transactionStepDays(pool, unit),
+      await expectedTransactionStepDays(pool, unit),
+      `step ${unit}s per transaction, ${when}`,
+    );
   assert.deepEqual(await serviceDays(pool), await expectedServiceDays(pool), `days per service, ${when}`);
 }
 
@@ -207,6 +212,7 @@ async function allRollups(pool: Pool) {
     quarterRows(pool, 'service'),
     quarterRows(pool, 'project'),
     transactionStepDays(pool),
+    transactionStepDays(pool, 'hour'),
     serviceDays(pool),
   ]);
 }
@@ -290,7 +296,7 @@ async function writeTogetherHeld(
 const truncateEverything =
   'TRUNCATE synth_runs, synth_step_runs, synth_run_hours, synth_step_hours, synth_run_days, synth_step_days, ' +
   'synth_transaction_quarters, synth_service_quarters, synth_project_quarters, synth_transaction_step_days, ' +
-  'synth_service_days';
+  'synth_service_days, synth_transaction_step_hours';
 
 test('two writers held at the same rollup rows both count: the second recomputes after the first commits', async () => {
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
@@ -370,7 +376,7 @@ test("two robots' writers at one service's quarter both count", async () => {
   }
 });
 
-test('migrations 0005, 0007 and 0009–0012 fill the rollups from the runs stored before them', async () => {
+test('migrations 0005, 0007 and 0009–0013 fill the rollups from the runs stored before them', async () => {
   const earlier = await scratchDatabase();
   try {
     const pool = earlier.pool;
@@ -386,6 +392,7 @@ test('migrations 0005, 0007 and 0009–0012 fill the rollups from the runs store
       'synth_refresh_project_quarters(timestamptz[]) RETURNS void',
       'synth_refresh_transaction_step_days(timestamptz[], uuid[]) RETURNS void',
       'synth_refresh_service_days(timestamptz[]) RETURNS void',
+      'synth_refresh_transaction_step_hours(timestamptz[], uuid[]) RETURNS void',
       'synth_quarter_start(timestamptz) RETURNS timestamptz',
     ];
     for (const stub of stubs)
@@ -396,7 +403,7 @@ test('migrations 0005, 0007 and 0009–0012 fill the rollups from the runs store
     for (const stub of stubs) await pool.query(`DROP FUNCTION ${stub.slice(0, stub.indexOf(' RETURNS'))}`);
     const applied = await migrate(pool);
     assert.ok(
-      [5, 7, 9, 10, 11, 12].every((version) => applied.includes(version)),
+      [5, 7, 9, 10, 11, 12, 13].every((version) => applied.includes(version)),
       `applied ${applied}`,
     );
     await assertRollupsMatchRows(pool, 'after the backfill');

@@ -111,7 +111,9 @@ const refreshQuarterRollups = 'SELECT synth_refresh_quarter_rollups($1::timestam
 const refreshProjectQuarters = 'SELECT synth_refresh_project_quarters($1::timestamptz[])';
 // And the days of those quarters per service, from the service rows (migration 0012).
 const refreshServiceDays = 'SELECT synth_refresh_service_days($1::timestamptz[])';
-// And the days' step counts per transaction, from the per-robot daily rows (migration 0011).
+// And the hours' and days' step counts per transaction, from the per-robot rows (migrations 0013, 0011).
+const refreshTransactionStepHours =
+  'SELECT synth_refresh_transaction_step_hours($1::timestamptz[], $2::uuid[])';
 const refreshTransactionStepDays =
   'SELECT synth_refresh_transaction_step_days($1::timestamptz[], $2::uuid[])';
 
@@ -233,6 +235,10 @@ export async function writeRuns(
       [...new Set(touched.map((key) => key.quarter_start.toISOString()))],
     ]);
     await client.query(refreshServiceDays, [[...new Set(touched.map((key) => dayOf(key.hour_start)))]]);
+    await client.query(refreshTransactionStepHours, [
+      touched.map((key) => key.hour_start.toISOString()),
+      touched.map((key) => key.transaction_id),
+    ]);
     await client.query(refreshTransactionStepDays, [
       touched.map((key) => dayOf(key.hour_start)),
       touched.map((key) => key.transaction_id),
