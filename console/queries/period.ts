@@ -88,7 +88,7 @@ export function splitPeriodByDays(
  * the runs outside, whenever the outside holds less than the slice. Nothing is stored after `now`,
  * so only the part before it counts: the minutes up to now are the hour's row less nothing, today
  * is the day's row. An edge then reads at most 12 hourly rows per series instead of 23, and at most
- * half an hour of runs. Exact, since a coarser row is the sum of the finer ones it covers (0005–0012,
+ * half an hour of runs. Exact, since a coarser row is the sum of the finer ones it covers (0005–0013,
  * recomputed in the writer's transaction) and one statement sees one snapshot of all. `edges` is
  * what splitPeriodByDays was given.
  */

@@ -3,7 +3,14 @@
 // (the step level counts steps the same way). Objects with runs in the period or the one before are
 // listed, worst SLA first.
 import type { Pool } from 'pg';
-import { filterConditions, type RunFilters, rollupColumns, runColumns, SqlParameters } from './filters.ts';
+import {
+  filterConditions,
+  filterNames,
+  type RunFilters,
+  rollupColumns,
+  runColumns,
+  SqlParameters,
+} from './filters.ts';
 import { byComplement, type ReportPeriods, rangeBranches, splitPeriodByDays } from './period.ts';
 
 export const slaLevels = ['all', 'project', 'service', 'transaction', 'robot', 'location', 'step'] as const;
@@ -27,14 +34,14 @@ type FactColumn = (typeof factColumns)[number];
  * Per level: the columns that identify an object, and those looked up after the sums (a sort per
  * object and column in the facts cost ~50 ms a column over a month of 600 series): a transaction's
  * and a robot's names in synth-store's catalogue (they follow the newest run), a step's name in the
- * newest day's row of it up to the period's end.
+ * newest hour's row of it up to the period's end.
  */
 const levelColumns: Record<
   SlaLevel,
   {
     key: FactColumn[];
-    /** The joins, given the placeholder of the period's end (added only when a join asks for it). */
-    catalogue?: { join(periodEnd: () => string): string; columns: Partial<Record<FactColumn, string>> };
+    /** The joins, given what they may refer to (each parameter added only when a join asks for it). */
+    catalogue?: { join(refer: JoinReferences): string; columns: Partial<Record<FactColumn, string>> };
   }
 > = {
   all: { key: [] },
@@ -52,14 +59,31 @@ const levelColumns: Record<
   step: {
     key: ['transaction_id', 'step_index'],
     catalogue: {
-      join: (periodEnd) => `LEFT JOIN synth_transactions c ON c.transaction_id = g.transaction_id
+      // The name of the newest hour with the step up to the period's end, under the report's
+      // filters that the hourly rows have (a robot's or location's name is the same step's).
+      join: (refer) => `LEFT JOIN synth_transactions c ON c.transaction_id = g.transaction_id
       LEFT JOIN LATERAL (
-        SELECT d.step_name FROM synth_transaction_step_days d
-        WHERE d.transaction_id = g.transaction_id AND d.step_index = g.step_index AND d.day_start < ${periodEnd()}
-        ORDER BY d.day_start DESC LIMIT 1) n ON true`,
+        SELECT d.step_name FROM synth_transaction_step_hours d
+        WHERE ${['d.transaction_id = g.transaction_id', 'd.step_index = g.step_index', `d.hour_start < ${refer.periodEnd()}`, ...refer.conditions(stepHourColumns)].join(' AND ')}
+        ORDER BY d.hour_start DESC LIMIT 1) n ON true`,
       columns: { ...transactionCatalogue().columns, step_name: 'n.step_name' },
     },
   },
+};
+
+interface JoinReferences {
+  /** The placeholder of the current period's end. */
+  periodEnd(): string;
+  /** The report's filters over a table with these columns, for the filters it has. */
+  conditions(columns: Partial<Record<(typeof filterNames)[number], string>>): string[];
+}
+
+/** The filter columns of synth_transaction_step_hours (0013), alias `d`. */
+const stepHourColumns = {
+  project: 'd.project',
+  service: 'd.service',
+  transaction: 'd.transaction_id',
+  environment: 'd.environment',
 };
 
 function transactionCatalogue() {
@@ -222,7 +246,17 @@ export async function slaReport(
   const shown = factColumns.map((column) => (key.includes(column) ? column : `NULL AS ${column}`));
   // Only a level that looks a name up at the period's end has the parameter (an unused one has no type).
   const join =
-    catalogue?.join(() => parameters.add(request.periods.current.to.toISOString(), '::timestamptz')) ?? '';
+    catalogue?.join({
+      periodEnd: () => parameters.add(request.periods.current.to.toISOString(), '::timestamptz'),
+      conditions: (columns) =>
+        filterConditions(
+          Object.fromEntries(
+            filterNames.filter((name) => name in columns).map((name) => [name, request.filters[name]]),
+          ),
+          { ...rollupColumns, ...columns },
+          parameters,
+        ),
+    }) ?? '';
   const sums = periodNames.flatMap((period) =>
     ['runs', 'ok', 'warning', 'fail'].map(
       (count) =>
