@@ -688,3 +688,42 @@ test('every bad parameter is a 400 naming it; strings are data, never SQL', asyn
   assert.deepEqual(none.rows, []);
   assert.deepEqual((await get('/api/v1/runs', { location: injected })).runs, []);
 });
+
+// Last: it stores runs of a fourth transaction, which the tests above do not expect.
+test("a renamed step is listed under its newest name up to the period's end", async () => {
+  const renamed = fleetTransactions(4, 15)[3];
+  assert.ok(renamed !== undefined);
+  const stepName = (run: SynthResult, name: string): SynthResult => ({
+    ...run,
+    steps: run.steps.map((step) => (step.index === 0 ? { ...step, name } : step)),
+  });
+  const renamedAt = ms('2026-10-26T07:00:00Z');
+  const added = fleetRuns({
+    ...plan,
+    seed: 7,
+    transactions: [renamed],
+    from: new Date('2026-10-26T06:00:00Z'),
+    to: new Date('2026-10-26T08:00:00Z'),
+    scenarios: [],
+  }).map((run) =>
+    run.started_at.getTime() < renamedAt
+      ? stepName(run, 'Open start page (old)')
+      : stepName(run, 'Open start page (new)'),
+  );
+  assert.ok(
+    added.some((run) => run.started_at.getTime() < renamedAt) &&
+      added.some((run) => run.started_at.getTime() >= renamedAt),
+  );
+  await storeRuns(database.pool, added);
+  const nameAt = async (to: string) => {
+    const answer = await get('/api/v1/sla', {
+      level: 'step',
+      transaction: renamed.id,
+      from: '2026-10-26T05:10:00Z',
+      to,
+    });
+    return answer.rows.find((row: any) => row.step_index === 0)?.step_name;
+  };
+  assert.equal(await nameAt('2026-10-26T08:30:00Z'), 'Open start page (new)');
+  assert.equal(await nameAt('2026-10-26T06:50:00Z'), 'Open start page (old)');
+});
