@@ -129,7 +129,9 @@ function slaQuestion(random: RandomSource, fleet: FleetFacts): Question {
   const tz = pick(random, timeZones);
   // The step level of a whole project is the largest question; it is asked without a filter too.
   const filter = reportFilter(random, fleet, true);
-  const label = `getSla level=${level}`;
+  // Short periods are the SLA's hardest (their edges are most of what is read); the issue's figure
+  // is for 30 days.
+  const label = `getSla level=${level} ${days === 30 ? '30 days' : '1–14 days'}`;
   return {
     operationId: 'getSla',
     async api(ask) {
