@@ -183,19 +183,19 @@ function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameter
         .join(', ');
       if (perService)
         return `
-    SELECT ${period} AS period, h.${unit}_start AS at, h.project, h.service, NULL::uuid, NULL::text, NULL::uuid,
+    SELECT ${period} AS period, h.project, h.service, NULL::uuid, NULL::text, NULL::uuid,
       NULL::text, NULL::text, NULL::integer, NULL::text, ${counts}
     FROM ${unit === 'day' ? 'synth_service_days' : 'synth_service_quarters'} h
     WHERE ${where(`h.${unit}_start`, from, to, rollupFilters())}`;
       if (stepsPerTransaction)
         return `
-    SELECT ${period} AS period, h.${unit}_start AS at, h.project, h.service, h.transaction_id, h.transaction_name,
+    SELECT ${period} AS period, h.project, h.service, h.transaction_id, h.transaction_name,
       NULL::uuid, NULL::text, NULL::text, h.step_index, h.step_name, ${counts}
     FROM ${unit === 'day' ? 'synth_transaction_step_days' : 'synth_transaction_step_hours'} h
     WHERE ${where(`h.${unit}_start`, from, to, rollupFilters())}`;
       const table = rollupTables[unit === 'day' ? 'day' : 'hour'][steps ? 'steps' : 'runs'];
       return `
-    SELECT ${period} AS period, h.${unit}_start AS at, h.project, h.service, h.transaction_id, h.transaction_name,
+    SELECT ${period} AS period, h.project, h.service, h.transaction_id, h.transaction_name,
       h.robot_id, h.robot_name, h.location, ${steps ? 'h.step_index, h.step_name' : 'NULL::integer, NULL::text'},
       ${counts}
     FROM ${table} h
@@ -207,7 +207,7 @@ function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameter
     rangeBranches(ranges, 'quarters', parameters, rollupBranch('quarter'), ''),
   ].filter((branch) => branch !== '');
   const nothing = `
-    SELECT NULL::text AS period, NULL::timestamptz AS at, NULL::text AS project, NULL::text AS service,
+    SELECT NULL::text AS period, NULL::text AS project, NULL::text AS service,
       NULL::uuid AS transaction_id, NULL::text AS transaction_name, NULL::uuid AS robot_id, NULL::text AS robot_name,
       NULL::text AS location, NULL::integer AS step_index, NULL::text AS step_name, 0 AS runs, 0 AS ok,
       0 AS warning, 0 AS fail
@@ -220,12 +220,12 @@ function factsSql(level: SlaLevel, filters: RunFilters, parameters: SqlParameter
       const sign = subtract ? '-' : '';
       return steps
         ? `
-    SELECT ${period}, r.started_at, ${runDimensions}, s.step_index, s.name,
+    SELECT ${period}, ${runDimensions}, s.step_index, s.name,
       ${sign}1, ${sign}(s.status = 'OK')::int, ${sign}(s.status = 'WARNING')::int, ${sign}(s.status = 'FAIL')::int
     FROM synth_runs r JOIN synth_step_runs s ON s.robot_id = r.robot_id AND s.result_id = r.result_id
     WHERE ${where('r.started_at', from, to, rawFilters())}`
         : `
-    SELECT ${period}, r.started_at, ${runDimensions}, NULL, NULL,
+    SELECT ${period}, ${runDimensions}, NULL, NULL,
       ${sign}1, ${sign}(r.status = 'OK')::int, ${sign}(r.status = 'WARNING')::int, ${sign}(r.status = 'FAIL')::int
     FROM synth_runs r
     WHERE ${where('r.started_at', from, to, rawFilters())}`;
