@@ -52,6 +52,12 @@ export default {
       { path: above('ingest-gateway', 'workers', ...tools) },
     ),
     rule(
+      'web-console-reads-only-the-read-api',
+      'a page shows what the read API answers (answerEndpoint), never its own query of a store',
+      { path: '^console/web/' },
+      { path: '^console/queries/' },
+    ),
+    rule(
       'worker-imports-no-gateway-console-auth-or-infra',
       'a worker stands on the frame, the bus, the contracts and core/; it checks no API keys',
       { path: '^workers/' },

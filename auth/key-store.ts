@@ -73,6 +73,11 @@ export type ManagedKeyIndex = ReturnType<typeof createManagedKeyIndex>;
 export interface KeyLookup {
   /** The key a presented secret belongs to, if it is known and not revoked. */
   lookup(presented: string): AuthenticatedKey | undefined;
+  /**
+   * The key whose SHA-256 is `digest` (hex), if it is still known and not revoked: how the web
+   * console's sessions, which keep only the digest, find their key again on every request.
+   */
+  lookupDigest(digest: string): AuthenticatedKey | undefined;
   /** Why a presented secret was not accepted, for the log (the client is told only "unknown or revoked"). */
   explain(presented: string): { reason: AuthFailureReason; keyId: string | undefined };
 }
@@ -89,16 +94,19 @@ export function createKeyLookup(keys: readonly ApiKeyConfig[], managed?: Managed
       ...(key.rate_limit === undefined ? {} : { recordsPerSecond: key.rate_limit }),
     },
   }));
+  const byDigest = (digest: Buffer): AuthenticatedKey | undefined => {
+    if (digest.length !== 32) return undefined;
+    // Compare against every config key so the time taken does not tell which one nearly matched.
+    let found: AuthenticatedKey | undefined;
+    for (const entry of configKeys) if (timingSafeEqual(entry.hash, digest)) found = entry.key;
+    // Managed keys are found by their hash: the lookup time depends only on the digest, which
+    // tells an attacker nothing about any key's secret.
+    return found ?? managed?.byHash(digest.toString('hex'));
+  };
   return {
-    lookup(presented: string): AuthenticatedKey | undefined {
-      const digest = createHash('sha256').update(presented, 'utf8').digest();
-      // Compare against every config key so the time taken does not tell which one nearly matched.
-      let found: AuthenticatedKey | undefined;
-      for (const entry of configKeys) if (timingSafeEqual(entry.hash, digest)) found = entry.key;
-      // Managed keys are found by their hash: the lookup time depends only on the digest, which
-      // tells an attacker nothing about any key's secret.
-      return found ?? managed?.byHash(digest.toString('hex'));
-    },
+    lookup: (presented: string) => byDigest(createHash('sha256').update(presented, 'utf8').digest()),
+    lookupDigest: (digest: string) =>
+      /^[0-9a-f]{64}$/.test(digest) ? byDigest(Buffer.from(digest, 'hex')) : undefined,
     explain(presented: string) {
       const keyId = managedKeyIdOf(presented);
       const state = keyId === undefined ? undefined : managed?.stateOf(keyId);

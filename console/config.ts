@@ -38,6 +38,32 @@ export const consoleSchema = z.strictObject({
   target_stored_within_ms: positiveInt.default(5000),
   /** How long a PUT of a target SLA waits for Kafka to acknowledge the change. */
   target_publish_timeout_ms: positiveInt.default(5000),
+  /** A web console session ends this long after its login (console/web/sessions.ts). */
+  session_ttl_ms: positiveInt.default(12 * 3_600_000),
+  /** … or after this long without a request. */
+  session_idle_ms: positiveInt.default(2 * 3_600_000),
+  /** Sessions at once; the oldest ends to make room. */
+  max_sessions: positiveInt.default(10_000),
+  /** The time zone the web console shows times in until a user picks another. */
+  time_zone: z
+    .string()
+    .refine(
+      (name) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: name });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'not an IANA time zone name (e.g. Europe/Berlin, UTC)' },
+    )
+    .default('UTC'),
+  /**
+   * The URL users open the console at, when a proxy serves it (e.g. https://primoart.example.com):
+   * an https one marks the session cookie Secure even when the proxy speaks plain HTTP to us.
+   */
+  public_url: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export const consoleConfig = {

@@ -205,21 +205,17 @@ export function fieldProblems(issues: readonly core.$ZodIssue[], prefix = ''): F
   return fields;
 }
 
+function sendRefusal(response: Response, refusal: Refusal): void {
+  sendError(response, refusal.status, refusal.error, refusal.headers);
+}
+
 function sendInvalid(response: Response, fields: FieldProblem[]): void {
-  const shown = fields.slice(0, maxFieldProblems);
-  const more = fields.length > shown.length ? ` (the first ${shown.length} of ${fields.length} shown)` : '';
-  sendError(response, 400, {
-    code: 'invalid_parameters',
-    message: `${fields.length} invalid parameter${fields.length === 1 ? '' : 's'}${more}: ${shown
-      .map((field) => field.path)
-      .join(', ')}`,
-    fields: shown,
-  });
+  sendRefusal(response, invalidParameters(fields));
 }
 
 export interface EndpointRouterOptions {
   endpoints: readonly AnyEndpoint[];
-  keys: KeyLookup;
+  keys: Pick<KeyLookup, 'lookup' | 'explain'>;
   stores: ConsoleStores;
   health: StoreHealth;
   logger: Logger;
@@ -233,6 +229,11 @@ export interface EndpointRouterOptions {
    * PostgreSQL connection for as long as the client reads, so more would starve the other answers.
    */
   maxConcurrentExports?: number;
+  /**
+   * The key of a browser's console session (console/web/sessions.ts) when the request presents no
+   * key of its own: GET only, so the cookie (SameSite=Strict) never authorises a change.
+   */
+  sessionKey?: (request: Request) => AuthenticatedKey | undefined;
 }
 
 /** `/api/v1/runs/{robot_id}` → `/api/v1/runs/:robot_id` (express 5's path syntax). */
@@ -292,6 +293,118 @@ function startCsv(response: Response, operationId: string): void {
     .set('Content-Disposition', `attachment; filename="${operationId}.csv"`);
 }
 
+/** A refusal of the API, as the router sends it: the status, the error body, any headers. */
+export interface Refusal {
+  status: number;
+  error: ErrorBody['error'];
+  headers?: Record<string, string>;
+}
+
+/**
+ * An endpoint's input from the raw query, path parameters and body, every problem at once: the
+ * router and the web console's pages (console/web/) parse the same way, so a page asks exactly
+ * what the API would be asked. `format` is the router's and must be taken out of `query` first.
+ */
+export function parseEndpointInput(
+  endpoint: AnyEndpoint,
+  raw: { query: Record<string, unknown>; params: Record<string, unknown>; body?: unknown },
+  key: AuthenticatedKey,
+): { input: EndpointInput<unknown, unknown> } | { fields: FieldProblem[] } {
+  const fields: FieldProblem[] = [];
+  const params = endpoint.params?.safeParse(raw.params);
+  if (params !== undefined && !params.success) fields.push(...fieldProblems(params.error.issues));
+  const query = endpoint.query.safeParse(raw.query);
+  if (!query.success) fields.push(...fieldProblems(query.error.issues));
+  let body: unknown;
+  if (endpoint.body !== undefined) {
+    const parsed = endpoint.body.safeParse(raw.body);
+    if (parsed.success) body = parsed.data;
+    else fields.push(...fieldProblems(parsed.error.issues, 'body.'));
+  }
+  if (fields.length > 0 || !query.success) return { fields };
+  return { input: { query: query.data, params: params?.success ? params.data : {}, body, key } };
+}
+
+/** The 400 of `fields`: the first 20, the message saying how many there were. */
+export function invalidParameters(fields: FieldProblem[]): Refusal {
+  const shown = fields.slice(0, maxFieldProblems);
+  const more = fields.length > shown.length ? ` (the first ${shown.length} of ${fields.length} shown)` : '';
+  return {
+    status: 400,
+    error: {
+      code: 'invalid_parameters',
+      message: `${fields.length} invalid parameter${fields.length === 1 ? '' : 's'}${more}: ${shown
+        .map((field) => field.path)
+        .join(', ')}`,
+      fields: shown,
+    },
+  };
+}
+
+export function storeUnavailable(store: string): Refusal {
+  return {
+    status: 503,
+    error: { code: 'store_unavailable', message: `${store} is not answering; try again later`, store },
+    headers: { 'Retry-After': '5' },
+  };
+}
+
+/**
+ * What a handler's failure answers: 400 / 404 for the question's faults, 503 naming a store or
+ * dependency that is down (rechecked now), else 500 (logged).
+ */
+export async function refusalOf(
+  error: unknown,
+  endpoint: AnyEndpoint,
+  health: StoreHealth,
+  logger: Logger,
+): Promise<Refusal> {
+  if (error instanceof InvalidParametersError) return invalidParameters(error.fields);
+  if (error instanceof NotFoundError)
+    return { status: 404, error: { code: 'not_found', message: error.message } };
+  // A zone Intl knows but PostgreSQL's tzdata does not (an older copy, a name it spells
+  // otherwise): the question's fault, not a bug — 400 naming `tz`, the only zone input.
+  if (isUnknownTimeZone(error))
+    return invalidParameters([{ path: 'tz', problem: 'a time zone PostgreSQL does not know' }]);
+  if (error instanceof DependencyUnavailableError) {
+    logger.warn({ err: error, operation: endpoint.operationId }, `${error.dependency} is down`);
+    return storeUnavailable(error.dependency);
+  }
+  const down = await health.recheck(endpoint.stores);
+  if (down !== undefined) {
+    logger.warn({ err: error, operation: endpoint.operationId, store: down }, `${down} is down`);
+    return storeUnavailable(down);
+  }
+  logger.error({ err: error, operation: endpoint.operationId }, 'request failed');
+  return { status: 500, error: { code: 'internal', message: 'internal error' } };
+}
+
+/**
+ * One endpoint's JSON answer, asked in-process (the web console's pages): the same parse, store
+ * check and handler as over HTTP, so a page shows exactly what the API answers.
+ */
+export async function answerEndpoint(
+  endpoint: AnyEndpoint,
+  raw: { query: Record<string, unknown>; params?: Record<string, unknown> },
+  key: AuthenticatedKey,
+  context: { stores: ConsoleStores; health: StoreHealth; logger: Logger },
+): Promise<{ status: 200; body: unknown } | Refusal> {
+  if (!hasScope(key.scopes, endpoint.scope))
+    return {
+      status: 403,
+      error: { code: 'forbidden', message: `this API key lacks the '${endpoint.scope}' scope` },
+    };
+  const parsed = parseEndpointInput(endpoint, { query: raw.query, params: raw.params ?? {} }, key);
+  if ('fields' in parsed) return invalidParameters(parsed.fields);
+  const down = context.health.down(endpoint.stores);
+  if (down !== undefined) return storeUnavailable(down);
+  try {
+    return { status: 200, body: await endpoint.handle(parsed.input, context.stores) };
+  } catch (error) {
+    return refusalOf(error, endpoint, context.health, context.logger);
+  }
+}
+
 /** Serves `endpoints` (and 404 in the same error shape for any other `/api/v1/` path). */
 export function endpointRouter(options: EndpointRouterOptions): Router {
   const { keys, stores, health, logger } = options;
@@ -312,7 +425,12 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
       // (1) The key.
       const source = request.ip ?? request.socket.remoteAddress ?? 'unknown';
       const presented = presentedKey(request);
-      const key = presented === undefined ? undefined : keys.lookup(presented);
+      const key =
+        presented !== undefined
+          ? keys.lookup(presented)
+          : endpoint.method === 'get'
+            ? options.sessionKey?.(request)
+            : undefined;
       if (key === undefined) {
         // Only failures are throttled: a right key always passes (auth/auth-failures.ts).
         const throttle = options.failedAuth?.check(source) ?? { allowed: true };
@@ -362,31 +480,22 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
       if (typeof format !== 'string') fields.push(format);
       else if (format === 'csv' && endpoint.csv === undefined && endpoint.csvStream === undefined)
         fields.push({ path: 'format', problem: 'this answer is not a table: JSON only' });
-      const params = endpoint.params?.safeParse(request.params);
-      if (params !== undefined && !params.success) fields.push(...fieldProblems(params.error.issues));
-      const query = endpoint.query.safeParse(rawQuery);
-      if (!query.success) fields.push(...fieldProblems(query.error.issues));
-      let body: unknown;
-      if (endpoint.body !== undefined) {
-        const parsed = endpoint.body.safeParse(request.body);
-        if (parsed.success) body = parsed.data;
-        else fields.push(...fieldProblems(parsed.error.issues, 'body.'));
-      }
-      if (fields.length > 0 || !query.success) {
+      const parsed = parseEndpointInput(
+        endpoint,
+        { query: rawQuery, params: request.params, body: request.body },
+        key,
+      );
+      if ('fields' in parsed) fields.push(...parsed.fields);
+      if (fields.length > 0 || 'fields' in parsed) {
         sendInvalid(response, fields);
         return;
       }
-      const input: EndpointInput<unknown, unknown> = {
-        query: query.data,
-        params: params?.success ? params.data : {},
-        body,
-        key,
-      };
+      const { input } = parsed;
 
       // (3) The stores it needs.
       const down = health.down(endpoint.stores);
       if (down !== undefined) {
-        storeUnavailable(response, down);
+        sendRefusal(response, storeUnavailable(down));
         return;
       }
 
@@ -456,14 +565,6 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
       }
     };
 
-    const storeUnavailable = (response: Response, store: StoreName | string) =>
-      sendError(
-        response,
-        503,
-        { code: 'store_unavailable', message: `${store} is not answering; try again later`, store },
-        { 'Retry-After': '5' },
-      );
-
     const answerFailure = async (response: Response, endpoint: AnyEndpoint, error: unknown) => {
       if (response.headersSent) {
         // A stream cut short: the client sees a truncated chunked answer, never a complete-looking one.
@@ -471,33 +572,7 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
         response.destroy(error instanceof Error ? error : undefined);
         return;
       }
-      if (error instanceof InvalidParametersError) {
-        sendInvalid(response, error.fields);
-        return;
-      }
-      if (error instanceof NotFoundError) {
-        sendError(response, 404, { code: 'not_found', message: error.message });
-        return;
-      }
-      if (isUnknownTimeZone(error)) {
-        // A zone Intl knows but PostgreSQL's tzdata does not (an older copy, a name it spells
-        // otherwise): the question's fault, not a bug — 400 naming `tz`, the only zone input.
-        sendInvalid(response, [{ path: 'tz', problem: 'a time zone PostgreSQL does not know' }]);
-        return;
-      }
-      if (error instanceof DependencyUnavailableError) {
-        logger.warn({ err: error, operation: endpoint.operationId }, `${error.dependency} is down`);
-        storeUnavailable(response, error.dependency);
-        return;
-      }
-      const down = await health.recheck(endpoint.stores);
-      if (down !== undefined) {
-        logger.warn({ err: error, operation: endpoint.operationId, store: down }, `${down} is down`);
-        storeUnavailable(response, down);
-        return;
-      }
-      logger.error({ err: error, operation: endpoint.operationId }, 'request failed');
-      sendError(response, 500, { code: 'internal', message: 'internal error' });
+      sendRefusal(response, await refusalOf(error, endpoint, health, logger));
     };
 
     const handlers = [

@@ -1,4 +1,4 @@
-// The console process: the read API over the stores (and, in a later issue, the web console). It
+// The console process: the read API over the stores and the web console on top of it. It
 // reads PostgreSQL, VictoriaMetrics, VictoriaLogs and MinIO, never writes to them, never talks to
 // the gateway; its Kafka traffic is its own view of the API keys topic and the target SLAs an admin
 // sets (published for synth-store to store: console/target-publisher.ts).
@@ -16,6 +16,9 @@ import { consoleConfig } from './config.ts';
 import { endpointRouter, openApiDocument, openApiRouter } from './endpoint.ts';
 import { openPostgresProbe, openStores, sessionOptions, storeProbes, watchStoreHealth } from './stores.ts';
 import { createTargetPublisher } from './target-publisher.ts';
+import { consolePages } from './web/pages/index.ts';
+import { webRouter } from './web/router.ts';
+import { createSessionStore } from './web/sessions.ts';
 
 export const apiInfo = {
   title: 'PrimoART read API',
@@ -102,10 +105,34 @@ export function runConsole(args: string[]): Promise<never> {
         },
       });
       const document = openApiDocument(endpoints, apiInfo);
+      const keys = createKeyLookup(section.api_keys, managed);
+      const sessions = createSessionStore({
+        ttlMs: section.session_ttl_ms,
+        idleMs: section.session_idle_ms,
+        maxSessions: section.max_sessions,
+      });
+      const sweep = setInterval(() => sessions.sweep(), 60_000);
+      sweep.unref();
+      const web = webRouter({
+        pages: consolePages,
+        endpoints,
+        keys,
+        sessions,
+        stores,
+        health,
+        logger,
+        metrics: context.metrics,
+        failedAuth: failures,
+        timeZone: section.time_zone,
+        maxPeriodDays: section.max_period_days,
+        sessionTtlMs: section.session_ttl_ms,
+        secureCookie: section.public_url?.startsWith('https:') ?? false,
+      });
       return {
         // Not ready before the keys view has read the whole topic: a revoked key must not pass.
         start: () => keyView.caughtUp(),
         async stop() {
+          clearInterval(sweep);
           health.stop();
           await postgresProbe.close();
           failures.stop();
@@ -118,7 +145,8 @@ export function runConsole(args: string[]): Promise<never> {
           app.use(
             endpointRouter({
               endpoints,
-              keys: createKeyLookup(section.api_keys, managed),
+              keys,
+              sessionKey: web.sessionKey,
               stores,
               health,
               logger,
@@ -127,6 +155,8 @@ export function runConsole(args: string[]): Promise<never> {
               maxConcurrentExports: section.max_concurrent_exports,
             }),
           );
+          // After the API: its 404 answers any other /api/v1 path; the pages take the rest.
+          app.use(web.router);
         },
       };
     },

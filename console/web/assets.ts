@@ -1,0 +1,51 @@
+// The files the web console's pages load: ours (console/web/assets/) and the libraries' own builds,
+// served from node_modules at URLs that carry their version. Only the files listed here are served
+// (no path from a URL reaches the file system), and nothing is fetched from the internet.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Asset {
+  file: string;
+  type: string;
+  /** A library's file never changes at its versioned URL; ours may change with an upgrade. */
+  immutable: boolean;
+}
+
+const ours = join(import.meta.dirname, 'assets');
+const packageFile = (specifier: string) => fileURLToPath(import.meta.resolve(specifier));
+
+function packageVersion(file: string, name: string): string {
+  // Walk up from the resolved file to the package's own package.json.
+  for (let folder = dirname(file); folder !== dirname(folder); folder = dirname(folder)) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (manifest.name === name && manifest.version !== undefined) return manifest.version;
+    } catch {
+      // no package.json at this level
+    }
+  }
+  throw new Error(`no version found for ${name}`);
+}
+
+const echartsFile = packageFile('echarts/dist/echarts.esm.min.mjs');
+/** The URL the page modules import ECharts from (they name it in an import, so it is fixed here). */
+export const echartsUrl = `/assets/vendor/echarts@${packageVersion(echartsFile, 'echarts')}/echarts.esm.min.mjs`;
+
+const javascript = 'text/javascript; charset=utf-8';
+
+export const assets = new Map<string, Asset>([
+  [
+    '/assets/console.css',
+    { file: join(ours, 'console.css'), type: 'text/css; charset=utf-8', immutable: false },
+  ],
+  ['/assets/charts.js', { file: join(ours, 'charts.js'), type: javascript, immutable: false }],
+  ['/assets/pages.js', { file: join(ours, 'pages.js'), type: javascript, immutable: false }],
+  [echartsUrl, { file: echartsFile, type: javascript, immutable: true }],
+]);
+
+/** The login page's stylesheet: the one file served without a session (it holds only styles). */
+export const loginStylesheet = { url: '/login/console.css', file: join(ours, 'console.css') };

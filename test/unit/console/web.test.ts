@@ -1,0 +1,235 @@
+// The web console's pieces that need no browser: sessions (expiry, eviction), where a login may
+// send the browser (no open redirect), the period a page's query names, and that templates show
+// hostile text as text.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { instantOf, viewPeriod } from '../../../console/web/period.ts';
+import { jsonForScript, render } from '../../../console/web/render.ts';
+import { safeNext, type WebPage } from '../../../console/web/router.ts';
+import { createSessionStore } from '../../../console/web/sessions.ts';
+
+const hour = 3_600_000;
+
+describe('sessions', () => {
+  const store = (now: { t: number }) =>
+    createSessionStore({ ttlMs: 12 * hour, idleMs: 2 * hour, maxSessions: 3, now: () => now.t });
+
+  it('finds a session by its id, and only by it', () => {
+    const now = { t: 0 };
+    const sessions = store(now);
+    const id = sessions.create('a'.repeat(64), 'config:reader');
+    assert.equal(sessions.find(id)?.keyId, 'config:reader');
+    assert.equal(sessions.find(`${id.slice(0, -1)}${id.endsWith('A') ? 'B' : 'A'}`), undefined);
+    assert.equal(sessions.find('not-an-id'), undefined);
+  });
+
+  it('ends a session after the idle time, and after the absolute time however much it is used', () => {
+    const now = { t: 0 };
+    const sessions = store(now);
+    const idle = sessions.create('a'.repeat(64), 'k1');
+    const busy = sessions.create('b'.repeat(64), 'k2');
+    for (now.t = hour; now.t < 12 * hour; now.t += hour) assert.ok(sessions.find(busy));
+    assert.equal(sessions.find(idle), undefined, 'unused for more than 2 h');
+    now.t = 12 * hour;
+    assert.equal(sessions.find(busy), undefined, '12 h after login');
+  });
+
+  it('ends the oldest session to make room, and sweeps expired ones', () => {
+    const now = { t: 0 };
+    const sessions = store(now);
+    const ids = ['1', '2', '3', '4'].map((n) => sessions.create(n.repeat(64), n));
+    assert.equal(sessions.size(), 3);
+    assert.equal(sessions.find(ids[0] as string), undefined);
+    assert.ok(sessions.find(ids[3] as string));
+    now.t = 3 * hour;
+    assert.equal(sessions.sweep(), 3);
+    assert.equal(sessions.size(), 0);
+  });
+
+  it('logout ends it', () => {
+    const sessions = store({ t: 0 });
+    const id = sessions.create('a'.repeat(64), 'k');
+    sessions.end(id);
+    assert.equal(sessions.find(id), undefined);
+  });
+});
+
+describe('where a login sends the browser', () => {
+  const pages = [{ path: '/' }, { path: '/transactions/:id' }, { path: '/events' }] as WebPage[];
+  it('a page of the console, with its query', () => {
+    assert.equal(safeNext('/transactions/abc?period=7d&tz=UTC', pages), '/transactions/abc?period=7d&tz=UTC');
+    assert.equal(safeNext('/events', pages), '/events');
+  });
+  it('anything else goes to the overview', () => {
+    for (const next of [
+      '//evil.example',
+      '//evil.example/events',
+      '/\\evil.example',
+      '/\t/evil.example',
+      'https://evil.example/',
+      'javascript:alert(1)',
+      '/api/v1/sla',
+      '/assets/console.css',
+      '/nowhere',
+      '/events/../../api/v1/sla',
+      '',
+      undefined,
+      ['/', '//evil.example'],
+    ])
+      assert.equal(safeNext(next, pages), '/', String(next));
+  });
+});
+
+describe('the period of a page', () => {
+  const now = new Date('2026-07-15T10:17:00Z');
+  const options = { now, defaultTz: 'UTC', maxPeriodDays: 92 };
+
+  it('today starts at midnight of the chosen zone', () => {
+    const period = viewPeriod({ period: 'today', tz: 'Europe/Berlin' }, options);
+    assert.equal(period.from.toISOString(), '2026-07-14T22:00:00.000Z');
+    assert.equal(period.to.toISOString(), now.toISOString());
+  });
+
+  it('presets count back from now; 24 h by default', () => {
+    assert.equal(viewPeriod({}, options).from.toISOString(), '2026-07-14T10:17:00.000Z');
+    assert.equal(viewPeriod({ period: '30d' }, options).from.toISOString(), '2026-06-15T10:17:00.000Z');
+  });
+
+  it('a custom period is read in the chosen zone, over a DST change too', () => {
+    const period = viewPeriod(
+      { period: 'custom', from: '2026-03-28T12:00', to: '2026-03-29T12:00', tz: 'Europe/Berlin' },
+      { ...options, now: new Date('2026-04-01T00:00:00Z') },
+    );
+    assert.deepEqual(period.problems, []);
+    assert.equal(period.from.toISOString(), '2026-03-28T11:00:00.000Z');
+    assert.equal(period.to.toISOString(), '2026-03-29T10:00:00.000Z');
+    // 02:30 does not exist in Berlin on 29 March: read with the offset before the change.
+    assert.equal(
+      instantOf({ year: 2026, month: 3, day: 29, hour: 2, minute: 30 }, 'Europe/Berlin').toISOString(),
+      '2026-03-29T01:30:00.000Z',
+    );
+  });
+
+  it('names what it could not read and shows the default instead', () => {
+    const period = viewPeriod({ period: 'custom', from: 'yesterday', tz: 'Mars/Olympus' }, options);
+    assert.deepEqual(
+      period.problems.map((problem) => problem.path),
+      ['tz', 'from'],
+    );
+    assert.equal(period.tz, 'UTC');
+    assert.equal(period.preset, '24h');
+    assert.equal(
+      viewPeriod({ period: 'custom', from: '2026-01-01T00:00' }, options).problems[0]?.path,
+      'from',
+    );
+  });
+});
+
+describe('hostile text in templates', () => {
+  const corpus = join(import.meta.dirname, '../../corpus/hostile/cases');
+  const hostile = [
+    '<img src=x onerror=alert(1)>',
+    '"><script>alert(1)</script>',
+    "' onmouseover='alert(1)",
+    '</script><script>alert(1)</script>',
+    '\u2028<!--',
+    ...readdirSync(corpus)
+      .slice(0, 50)
+      .map((file) => readFileSync(join(corpus, file), 'utf8').slice(0, 300)),
+  ];
+
+  it('the overview shows every robot-supplied string as text', () => {
+    for (const text of hostile) {
+      const html = render('overview', {
+        title: text,
+        nav: 'overview',
+        keyName: text,
+        path: '/',
+        href: (path: string) => path,
+        presets: [],
+        period: {
+          preset: '24h',
+          tz: 'UTC',
+          fromInput: text,
+          toInput: '',
+          problems: [{ path: text, problem: text }],
+        },
+        status: [{ label: text, counts: { ok: 1, warning: 0, critical: 0, total: 1 } }],
+        projects: {
+          period: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' },
+          previous_period: { from: '2025-12-31T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+          truncated: false,
+          rows: [
+            { project: text, sla_percent: 99, sla_change: null, target_sla_percent: null, runs: 1, fail: 0 },
+          ],
+        },
+        worst: {
+          rows: [
+            {
+              transaction_id: text,
+              transaction_name: text,
+              project: text,
+              service: text,
+              sla_percent: 1,
+              runs: 1,
+              fail: 1,
+            },
+          ],
+        },
+        events: {
+          events: [
+            {
+              occurred_at: '2026-01-01T00:00:00Z',
+              action: text,
+              severity: text,
+              transaction_id: text,
+              transaction_name: text,
+              location: text,
+              text,
+            },
+          ],
+        },
+      });
+      assert.ok(
+        !/<(img|script)\b/i.test(html.replace(/<script type="module" src="[^"]*"><\/script>/g, '')),
+        text,
+      );
+      // Escaped text may read "onerror=" but only the templates' own tags are tags.
+      for (const [tag] of html.matchAll(/<[a-zA-Z][^>]*>/g))
+        assert.ok(
+          !/\son\w+\s*=/i.test(tag.replace(/"[^"]*"/g, '""')),
+          `an event handler attribute from ${JSON.stringify(text)}: ${tag}`,
+        );
+      assert.ok(!html.includes('<!--'), text);
+    }
+  });
+
+  it('only the layout writes raw output', () => {
+    const templates = join(import.meta.dirname, '../../../console/web/templates');
+    for (const file of readdirSync(templates)) {
+      const raw = [...readFileSync(join(templates, file), 'utf8').matchAll(/<%~\s*([^%]*)%>/g)].map((m) =>
+        (m[1] ?? '').trim(),
+      );
+      const allowed = file === 'layout.eta' ? ['it.body'] : [];
+      for (const expression of raw)
+        assert.ok(
+          allowed.includes(expression) ||
+            expression.startsWith('include(') ||
+            expression.startsWith('it.json'),
+          `${file}: raw output of ${expression}`,
+        );
+    }
+  });
+
+  it('JSON for a script block cannot close it', () => {
+    const text = jsonForScript({ name: '</script><script>alert(1)</script>', line: '\u2028', and: '&' });
+    assert.ok(!/[<>&\u2028]/.test(text));
+    assert.deepEqual(JSON.parse(text), {
+      name: '</script><script>alert(1)</script>',
+      line: '\u2028',
+      and: '&',
+    });
+  });
+});
