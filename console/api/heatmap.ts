@@ -34,7 +34,7 @@ const responseSchema = z.strictObject({
   p90_bound_factor: z.number(),
   cells: z.array(cellSchema).describe('168 cells, Monday 00 first, then by hour and weekday'),
 });
-type HeatmapAnswer = z.output<typeof responseSchema>;
+export type HeatmapAnswer = z.output<typeof responseSchema>;
 
 const cellColumns = ['weekday', 'hour', 'runs', 'durations', 'mean_ms', 'p90_ms'] as const;
 

@@ -42,6 +42,8 @@ const responseSchema = z.strictObject({
   next_cursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last one'),
 });
 
+export type RunsAnswer = z.output<typeof responseSchema>;
+
 const durationParameter = z.coerce.number().int().min(0);
 
 const querySchema = z

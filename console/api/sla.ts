@@ -61,7 +61,7 @@ const responseSchema = z.strictObject({
   truncated: z.boolean().describe('whether rows holds only the first `limit` of them, in the order asked'),
   rows: z.array(rowSchema),
 });
-type SlaAnswer = z.output<typeof responseSchema>;
+export type SlaAnswer = z.output<typeof responseSchema>;
 
 const sorts = ['worst', 'name', 'runs'] as const;
 const defaultSlaRows = 1000;

@@ -118,7 +118,7 @@ const responseSchema = z.strictObject({
     .array(z.strictObject({ day: z.iso.date(), runs: count, ok: count, warning: count, fail: count }))
     .describe('every local day of the period in tz; fail = the errors'),
 });
-type DetailAnswer = z.output<typeof responseSchema>;
+export type DetailAnswer = z.output<typeof responseSchema>;
 
 const pointColumns = [
   'from',

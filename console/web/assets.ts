@@ -4,9 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { feature } from 'topojson-client';
+import type { GeometryCollection, Topology } from 'topojson-specification';
 
 export interface Asset {
-  file: string;
+  /** The file served, or `content`: bytes made once, when first asked for. */
+  file?: string;
+  content?: () => Buffer;
   type: string;
   /** A library's file never changes at its versioned URL; ours may change with an upgrade. */
   immutable: boolean;
@@ -37,6 +41,23 @@ export const echartsUrl = `/assets/vendor/echarts@${packageVersion(echartsFile, 
 
 const javascript = 'text/javascript; charset=utf-8';
 
+/**
+ * The countries of Natural Earth (world-atlas, 1:110 m) as GeoJSON, for the locations map: drawn
+ * from the package, no tile server. Converted once, on the first request.
+ */
+function worldMap(): () => Buffer {
+  let body: Buffer | undefined;
+  return () => {
+    if (body === undefined) {
+      const topology = JSON.parse(
+        readFileSync(packageFile('world-atlas/countries-110m.json'), 'utf8'),
+      ) as Topology<{ countries: GeometryCollection<{ name: string }> }>;
+      body = Buffer.from(JSON.stringify(feature(topology, topology.objects.countries)));
+    }
+    return body;
+  };
+}
+
 export const assets = new Map<string, Asset>([
   [
     '/assets/console.css',
@@ -44,8 +65,16 @@ export const assets = new Map<string, Asset>([
   ],
   ['/assets/charts.js', { file: join(ours, 'charts.js'), type: javascript, immutable: false }],
   ['/assets/pages.js', { file: join(ours, 'pages.js'), type: javascript, immutable: false }],
+  ['/assets/transaction.js', { file: join(ours, 'transaction.js'), type: javascript, immutable: false }],
   [echartsUrl, { file: echartsFile, type: javascript, immutable: true }],
+  [
+    `/assets/vendor/world-atlas@${packageVersion(packageFile('world-atlas/countries-110m.json'), 'world-atlas')}/countries.geo.json`,
+    { content: worldMap(), type: 'application/json', immutable: true },
+  ],
 ]);
+
+/** The URL of the world map's GeoJSON (the pages read it from the layout's meta tags). */
+export const worldMapUrl = [...assets.keys()].find((url) => url.endsWith('/countries.geo.json')) as string;
 
 /** The login page's stylesheet: the one file served without a session (it holds only styles). */
 export const loginStylesheet = { url: '/login/console.css', file: join(ours, 'console.css') };

@@ -22,7 +22,7 @@ import { hasScope } from '../../auth/scopes.ts';
 import type { Logger } from '../../core/logging.ts';
 import { type AnyEndpoint, answerEndpoint, type Refusal } from '../endpoint.ts';
 import type { ConsoleStores, StoreHealth } from '../stores.ts';
-import { assets, loginStylesheet } from './assets.ts';
+import { assets, echartsUrl, loginStylesheet, worldMapUrl } from './assets.ts';
 import { periodPresets, periodQuery, presetLabels, type ViewPeriod, viewPeriod } from './period.ts';
 import { render } from './render.ts';
 import type { SessionStore } from './sessions.ts';
@@ -299,7 +299,9 @@ export function webRouter(options: WebRouterOptions): {
       'Cache-Control',
       asset.immutable ? 'private, max-age=31536000, immutable' : 'private, no-cache',
     );
-    response.type(asset.type).sendFile(asset.file);
+    response.type(asset.type);
+    if (asset.content !== undefined) response.send(asset.content());
+    else response.sendFile(asset.file as string);
   });
 
   for (const page of options.pages) {
@@ -351,6 +353,8 @@ export function webRouter(options: WebRouterOptions): {
       keyName: key.name,
       href: context.href,
       path: request.path,
+      echartsUrl,
+      worldMapUrl,
     };
     try {
       const answer = await page.handle(context);
