@@ -18,7 +18,7 @@ import {
   fleetTransactions,
 } from '../fleet/fleet-plan.ts';
 import { generateFleetResults, plannedRunCount } from '../fleet/generator.ts';
-import { seededRandom } from '../fleet/random.ts';
+import { type RandomSource, seededRandom } from '../fleet/random.ts';
 import { demoScenarios } from '../fleet/scenarios.ts';
 import {
   benchConfigBase,
@@ -67,6 +67,8 @@ Options:
   --days D          days of history (default 30)
   --rounds R        rounds of API questions (default 40)
   --raw-rounds Q    rounds of raw-SQL questions, the first Q of the same rounds (default 8)
+  --page-rounds P   rounds of the web console's pages (every page once, varied periods), logged in
+                    with a session cookie as a browser is, after the API's rounds (default 20)
   --rate L          runs per second added while the questions are asked (default 100)
   --load-batch B    runs per transaction while loading (default 5000)
   --seed S          the fleet's and the questions' seed (default 11)
@@ -82,6 +84,7 @@ const defaults = {
   days: 30,
   rounds: 40,
   rawRounds: 8,
+  pageRounds: 20,
   rate: 100,
   loadBatch: 5000,
   seed: 11,
@@ -363,6 +366,57 @@ function consoleAsker(url: string, key: string, samples: Samples): Ask {
   };
 }
 
+/**
+ * The web console's pages, asked as a browser would (a session cookie from POST /login), timed to
+ * the last byte of the HTML (the page's charts then load their data from the same HTML: no more
+ * requests but the cached assets). Labels start with `page`.
+ */
+async function askPages(
+  url: string,
+  key: string,
+  rounds: number,
+  random: RandomSource,
+  fleet: FleetFacts,
+  samples: Samples,
+  progress: (line: () => string) => void,
+): Promise<void> {
+  const login = await fetch(`${url}/login`, {
+    method: 'POST',
+    body: new URLSearchParams({ key, next: '/' }),
+    redirect: 'manual',
+  });
+  const cookie = login.headers.get('set-cookie')?.split(';')[0];
+  if (login.status !== 303 || cookie === undefined) throw new Error(`login answered ${login.status}`);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random.next() * items.length)] as T;
+  const periods = ['today', '24h', '7d', '30d'];
+  const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Singapore'];
+  for (let round = 0; round < rounds; round++) {
+    const period = `period=${pick(periods)}&tz=${encodeURIComponent(pick(zones))}`;
+    const transaction = pick(fleet.transactions).id;
+    const run = pick(fleet.sampleRuns);
+    const pages: Array<[string, string]> = [
+      ['page overview', `/?${period}`],
+      ['page transactions', `/transactions?${period}`],
+      ['page transactions, 2nd page by name', `/transactions?${period}&sort=name&offset=50`],
+      ['page transaction', `/transactions/${transaction}?${period}`],
+      ['page transaction, failed runs', `/transactions/${transaction}?${period}&status=FAIL`],
+      ['page run', `/runs/${run.robot_id}/${run.result_id}?${period}`],
+      ['page robots', `/robots?${period}`],
+      ['page events', `/events?${period}`],
+      ['page pipeline', '/pipeline'],
+    ];
+    for (const [label, path] of pages) {
+      const started = performance.now();
+      const response = await fetch(`${url}${path}`, { headers: { cookie }, redirect: 'manual' });
+      const text = await response.text();
+      const ms = performance.now() - started;
+      if (response.status === 200) samples.add(label, ms);
+      else samples.fail(label, `${response.status} ${text.slice(0, 200)}`);
+    }
+    progress(() => `  page round ${round + 1}/${rounds}`);
+  }
+}
+
 function sqlRunner(pool: pg.Pool, samples: Samples): RunSql {
   return async (label, statements) => {
     const client = await pool.connect();
@@ -532,6 +586,7 @@ runBench(
         for (const question of round) if (served.has(question.operationId)) await question.api(ask);
         progress(() => `  API round ${i + 1}/${rounds.length}`);
       }
+      await askPages(consoleProcess.url, key, options.pageRounds, random, fleet, api, progress);
       const runSql = sqlRunner(database.pool, raw);
       for (const [i, round] of rounds.slice(0, options.rawRounds).entries()) {
         for (const question of round) if (served.has(question.operationId)) await question.raw(runSql);
