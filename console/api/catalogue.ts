@@ -302,20 +302,51 @@ const robotSchema = z.strictObject({
   robot_id: z.uuid(),
   name: z.string().nullable().meta({ description: 'From the newest run' }),
   ...seen,
+  last_run: z
+    .strictObject({
+      result_id: z.uuid(),
+      transaction_id: z.uuid(),
+      transaction_name: z.string(),
+      status: z.enum(['OK', 'WARNING', 'FAIL']),
+      started_at: time,
+      location: z.string().nullable().meta({ description: 'country/region/city, the known parts' }),
+    })
+    .nullable()
+    .meta({ description: 'The newest run the robot uploaded (by started_at): where it runs now' }),
 });
 
 export const listRobots = defineEndpoint({
   operationId: 'listRobots',
   method: 'get',
   path: '/api/v1/catalogue/robots',
-  summary: 'Robots, with when each was seen',
+  summary: 'Robots, with when each was seen and its newest run',
   scope: 'read',
   stores: ['postgres'],
   query: z.strictObject({}),
   response: z.strictObject({ robots: z.array(robotSchema) }),
   csv: (body) => ({
-    columns: ['robot_id', 'name', 'first_seen_at', 'last_seen_at'],
-    rows: body.robots.map((r) => [r.robot_id, r.name, r.first_seen_at, r.last_seen_at]),
+    columns: [
+      'robot_id',
+      'name',
+      'first_seen_at',
+      'last_seen_at',
+      'last_result_id',
+      'last_transaction_id',
+      'last_status',
+      'last_started_at',
+      'last_location',
+    ],
+    rows: body.robots.map((r) => [
+      r.robot_id,
+      r.name,
+      r.first_seen_at,
+      r.last_seen_at,
+      r.last_run?.result_id ?? null,
+      r.last_run?.transaction_id ?? null,
+      r.last_run?.status ?? null,
+      r.last_run?.started_at ?? null,
+      r.last_run?.location ?? null,
+    ]),
   }),
   async handle(_input, stores) {
     const found = await rows<{
@@ -323,9 +354,23 @@ export const listRobots = defineEndpoint({
       name: string | null;
       first_seen_at: Date;
       last_seen_at: Date;
+      result_id: string | null;
+      transaction_id: string;
+      transaction_name: string;
+      status: 'OK' | 'WARNING' | 'FAIL';
+      started_at: Date;
+      location: string | null;
     }>(
       stores,
-      'SELECT robot_id, name, first_seen_at, last_seen_at FROM synth_robots ORDER BY name NULLS LAST, robot_id',
+      // The newest run of each robot: one step back along synth_runs_robot_started_key.
+      `SELECT b.robot_id, b.name, b.first_seen_at, b.last_seen_at, r.result_id, r.transaction_id,
+         r.transaction_name, r.status, r.started_at,
+         nullif(synth_location_key(r.location_country, r.location_region, r.location_city), '') AS location
+       FROM synth_robots b
+       LEFT JOIN LATERAL (
+         SELECT * FROM synth_runs r WHERE r.robot_id = b.robot_id ORDER BY r.started_at DESC, r.result_id DESC LIMIT 1
+       ) r ON true
+       ORDER BY b.name NULLS LAST, b.robot_id`,
       [],
     );
     return {
@@ -334,6 +379,17 @@ export const listRobots = defineEndpoint({
         name: row.name,
         first_seen_at: iso(row.first_seen_at),
         last_seen_at: iso(row.last_seen_at),
+        last_run:
+          row.result_id === null
+            ? null
+            : {
+                result_id: row.result_id,
+                transaction_id: row.transaction_id,
+                transaction_name: row.transaction_name,
+                status: row.status,
+                started_at: iso(row.started_at) as string,
+                location: row.location,
+              },
       })),
     };
   },

@@ -23,6 +23,10 @@ const eventSchema = z.strictObject({
   environment: z.string(),
   location: z.string().nullable().describe('country/region/city; null: the transaction over every location'),
   result_id: z.uuid().nullable().describe('the run judged (for no_data: the last run before the silence)'),
+  robot_id: z
+    .uuid()
+    .nullable()
+    .describe('the robot of the judged run, from the stored run (null: that run is not stored)'),
   value: z.string(),
   text: z.string().describe('the detector’s sentence, as data (robot-supplied names are not interpreted)'),
   suppressed: z.boolean().describe('inside a maintenance window: no alert was raised'),

@@ -59,6 +59,7 @@ export interface EventRow {
   environment: string;
   location: string | null;
   result_id: string | null;
+  robot_id: string | null;
   value: string;
   text: string;
   suppressed: boolean;
@@ -96,10 +97,17 @@ export async function eventsPage(
   const limit = parameters.add(page.limit + 1, '::int');
   const { rows } = await pool.query<EventRow & { cursor_at: string }>(
     `SELECT e.event_id, e.occurred_at, e.action, e.kind, e.severity, e.transaction_id, e.transaction_name,
-       e.service, t.project, e.environment, e.location, e.result_id, e.value, e.text, e.suppressed,
-       e.maintenance_window_id,
+       e.service, t.project, e.environment, e.location, e.result_id, r.robot_id, e.value, e.text,
+       e.suppressed, e.maintenance_window_id,
        to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
      FROM synth_events e LEFT JOIN synth_transactions t USING (transaction_id)
+     -- The event names the run by result_id only; a run is keyed by its robot too (a robot names
+     -- its own result_ids), so the robot is that of the stored run of this transaction.
+     LEFT JOIN LATERAL (
+       SELECT r.robot_id FROM synth_runs r
+       WHERE r.result_id = e.result_id AND r.transaction_id = e.transaction_id
+       ORDER BY r.robot_id LIMIT 1
+     ) r ON true
      ${whereClause(conditions)}
      ORDER BY e.occurred_at DESC, e.event_id DESC
      LIMIT ${limit}`,

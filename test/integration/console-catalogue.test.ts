@@ -46,6 +46,7 @@ describe('console: the catalogue', () => {
   let checker: Awaited<ReturnType<typeof openApiChecker>>;
   const managedKeys: string[] = [];
   const finishedAt: string[] = [];
+  const uploaded: Array<Record<string, any>> = [];
 
   const get = (path: string, key: string | null, headers: Record<string, string> = {}) =>
     fetch(`${consoleProcess.url}${path}`, {
@@ -112,6 +113,7 @@ describe('console: the catalogue', () => {
         location,
       });
       finishedAt.push(result.finished_at);
+      uploaded.push(result);
       const answer = await upload(setup.gatewayUrl, setup.apiKey, result);
       assert.equal(answer.status, 202, JSON.stringify(answer.body));
     }
@@ -191,8 +193,25 @@ describe('console: the catalogue', () => {
       [null, null, neverRun.name],
     );
     assert.equal((byId.get(neverRun.id)?.definition as Row | undefined)?.cron, neverRun.cron);
+    // The robot's newest run by start (a tie: the greater result_id), with where it ran.
+    const last = [...uploaded]
+      .sort((a, b) => a.started_at.localeCompare(b.started_at) || a.result_id.localeCompare(b.result_id))
+      .at(-1) as Record<string, any>;
     assert.deepEqual(robots, [
-      { robot_id: robotId, name: robotName, first_seen_at: finishedAt[0], last_seen_at: newest },
+      {
+        robot_id: robotId,
+        name: robotName,
+        first_seen_at: finishedAt[0],
+        last_seen_at: newest,
+        last_run: {
+          result_id: String(last.result_id).toLowerCase(),
+          transaction_id: String(last.transaction_id).toLowerCase(),
+          transaction_name: last.transaction_name,
+          status: last.status,
+          started_at: new Date(last.started_at).toISOString(),
+          location: locationKey,
+        },
+      },
     ]);
     assert.deepEqual(locations, [
       {
@@ -244,12 +263,16 @@ describe('console: the catalogue', () => {
         const row = rows[i] as Row;
         const definition = (row.definition ?? null) as Row | null;
         for (const [column, cell] of Object.entries(csvRow)) {
+          // Nested objects are flattened: a robot's last_run.<x> is last_<x>, a definition's fields
+          // keep their names (updated_at is definition_updated_at).
           const value =
             column in row
               ? row[column]
               : column === 'definition_updated_at'
                 ? definition?.updated_at
-                : definition?.[column];
+                : kind === 'robots'
+                  ? (row.last_run as Row | null)?.[column.replace(/^last_/, '')]
+                  : definition?.[column];
           assert.equal(
             cell,
             value === null || value === undefined ? '' : String(value),

@@ -46,6 +46,8 @@ interface SeededEvent {
   suppressed: boolean;
 }
 const seeded: SeededEvent[] = [];
+/** Each transaction's uploaded run: the events name it as the run they judged. */
+const runOf = new Map<string, { result_id: string; robot_id: string }>();
 const event = (
   transaction: (typeof transactions)[number],
   action: 'open' | 'clear',
@@ -148,6 +150,10 @@ describe('console: status roll-up, recent events and target SLAs', () => {
       });
       const uploaded = await upload(setup.gatewayUrl, setup.apiKey, result);
       assert.equal(uploaded.status, 202, JSON.stringify(uploaded.body));
+      runOf.set(t.id, {
+        result_id: String(result.result_id).toLowerCase(),
+        robot_id: String(result.robot_id).toLowerCase(),
+      });
     }
     // Counted by project: the test's synth-store also stores what other files upload meanwhile.
     await pipeline.waitStored('the runs stored', async () => {
@@ -160,9 +166,10 @@ describe('console: status roll-up, recent events and target SLAs', () => {
     for (const e of seeded)
       await pipeline.database.pool.query(
         `INSERT INTO synth_events (event_id, action, kind, severity, transaction_id, transaction_name, service,
-           environment, location, occurred_at, value, text, suppressed, source_topic, source_partition, source_offset)
+           environment, location, occurred_at, value, text, suppressed, source_topic, source_partition, source_offset,
+           result_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'production', $8, date_trunc('second', now()) - make_interval(mins => $9),
-           '1 of 5', $10, $11, 'test', 0, 0)`,
+           '1 of 5', $10, $11, 'test', 0, 0, $12)`,
         [
           e.event_id,
           e.action,
@@ -175,6 +182,7 @@ describe('console: status roll-up, recent events and target SLAs', () => {
           e.minutesAgo,
           `${e.kind} ${e.action} <b>${e.transaction.name}</b>`,
           e.suppressed,
+          runOf.get(e.transaction.id)?.result_id ?? null,
         ],
       );
   });
@@ -271,6 +279,14 @@ describe('console: status roll-up, recent events and target SLAs', () => {
         e.location,
         e.suppressed,
       ]),
+    );
+    // Each event names its run, and the robot that ran it (for the console's link to the run).
+    assert.deepEqual(
+      all.map((e) => [e.result_id, e.robot_id]),
+      expected.map((e) => {
+        const run = runOf.get(e.transaction.id);
+        return [run?.result_id ?? null, run?.robot_id ?? null];
+      }),
     );
     const first = all[0] as Row;
     assert.equal(first.transaction_name, t2.name);
