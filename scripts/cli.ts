@@ -49,6 +49,14 @@ const commands: Record<string, Command> = {
     usage: 'primoart test [--unit-only] [--concurrency N] [--state-dir DIR] [TEST_FILE...]',
     run: async (args) => (await import('./test-command.ts')).testCommand(args),
   },
+  'browser install': {
+    summary: "install Debian's chromium for the browser tests (as root; `primoart test` does it too)",
+    usage:
+      'primoart browser install\n\n' +
+      '  apt-get installs chromium and fonts-dejavu-core; nothing to do when /usr/bin/chromium\n' +
+      '  (or $PRIMOART_CHROMIUM) is there. Prints the binary and its version.',
+    run: async (args) => (await import('../infra/stack/chromium.ts')).browserInstallCommand(args),
+  },
   'check config': {
     summary: 'validate a config file and exit (non-zero with every problem listed)',
     usage: 'primoart check config [--config.file F]',
