@@ -5,6 +5,7 @@ import type { AnyEndpoint } from '../endpoint.ts';
 import { catalogueEndpoints } from './catalogue.ts';
 import { listEvents } from './events.ts';
 import { heatmapEndpoint } from './heatmap.ts';
+import { getPipeline } from './pipeline.ts';
 import { runDetailEndpoint, screenshotEndpoint } from './run-detail.ts';
 import { runsEndpoint } from './runs.ts';
 import { slaEndpoint } from './sla.ts';
@@ -30,6 +31,7 @@ export function consoleEndpoints(settings: EndpointSettings): readonly AnyEndpoi
     transactionDetailEndpoint(settings.limits),
     getStatus,
     listEvents,
+    getPipeline,
     ...targetEndpoints(settings.targets),
   ];
 }

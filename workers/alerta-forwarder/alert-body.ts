@@ -43,6 +43,27 @@ export function alertResourceOf(event: Pick<DetectedEvent, 'transaction_id' | 'l
   );
 }
 
+/** A transaction id as the events' schema types it (Avro logicalType uuid). */
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The web console's page of the event's problem: its transaction, narrowed to the location when the
+ * problem is one location's. Built with `new URL`, so the location (robot text) can only ever be a
+ * percent-encoded query value, and relative to the base with a trailing `/`, so a console served
+ * under a path prefix keeps it. Only a UUID is put in the path: for anything else there is no link.
+ */
+export function consoleLinkOf(
+  event: Pick<DetectedEvent, 'transaction_id' | 'location'>,
+  consoleUrl: string,
+): string | undefined {
+  if (!uuidPattern.test(event.transaction_id)) return undefined;
+  const base = new URL(consoleUrl);
+  if (!base.pathname.endsWith('/')) base.pathname = `${base.pathname}/`;
+  const link = new URL(`transactions/${event.transaction_id.toLowerCase()}`, base);
+  if (event.location !== null) link.searchParams.set('location', event.location);
+  return link.href;
+}
+
 /** An attribute value as Alerta's web UI shows it (escaped; numbers and null as they are). */
 const shown = (value: string): string => shownText(value, attributeMaxLength);
 
@@ -56,9 +77,11 @@ export function alertOf(
     | 'allowedEnvironments'
     | 'environmentMap'
     | 'unknownEnvironment'
+    | 'consoleUrl'
   >,
 ): AlertaAlert {
   const names = alertaEventNames[event.kind];
+  const consoleLink = options.consoleUrl === undefined ? undefined : consoleLinkOf(event, options.consoleUrl);
   const baseline = event.baseline;
   const environment =
     options.environment ??
@@ -89,6 +112,9 @@ export function alertOf(
       baselineP10Ms: baseline?.p10_ms ?? null,
       baselineP50Ms: baseline?.p50_ms ?? null,
       baselineP90Ms: baseline?.p90_ms ?? null,
+      // Not HTML-escaped like the other strings: an href holds no `<`, so Alerta's web UI never
+      // takes it for markup, and an escaped `&` would show as `&amp;` in a link operators copy.
+      ...(consoleLink === undefined ? {} : { consoleUrl: consoleLink }),
     },
     origin: options.origin,
     type: 'primoartEvent',

@@ -2,7 +2,7 @@
 // SQLite file of events already sent, and `forwarding` with its defaults. Where Alerta is and how
 // environments map are the shared `alerta` section's (core/config-schema.ts).
 import { z } from 'zod';
-import { positiveInt } from '../../core/config-schema.ts';
+import { httpUrl, positiveInt } from '../../core/config-schema.ts';
 import { stateFileSchema, workerConfig } from '../worker-config.ts';
 
 /** A missing `forwarding` (or key) takes the defaults stated here, and only here. */
@@ -18,6 +18,11 @@ export const forwardingSchema = z
     heartbeat_forget_after_ms: positiveInt.default(24 * 60 * 60_000),
     /** Only heartbeats whose origin starts with this are watched. */
     heartbeat_origin_prefix: z.string().min(1).default('primoart/'),
+    /**
+     * The web console's address as operators reach it: each alert then links its problem's page
+     * (`consoleUrl`). None by default: a link to a console nobody configured would lead nowhere.
+     */
+    console_url: httpUrl.optional(),
   })
   .prefault({});
 

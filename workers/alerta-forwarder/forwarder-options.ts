@@ -39,6 +39,8 @@ export interface AlertaForwarderOptions {
   heartbeatForgetAfterMs: number;
   /** The heartbeat watch looks only at origins starting with this (PrimoART's own). */
   heartbeatOriginPrefix: string;
+  /** The web console's base URL: when set, each alert links its problem's page (alert-body.ts). */
+  consoleUrl: string | undefined;
 }
 
 /** What the forwarder reads of the parsed `alerta` section, but where Alerta is. */
@@ -71,6 +73,7 @@ function optionsOf(
     heartbeatCheckIntervalMs: forwarding.heartbeat_check_interval_ms,
     heartbeatForgetAfterMs: forwarding.heartbeat_forget_after_ms,
     heartbeatOriginPrefix: forwarding.heartbeat_origin_prefix,
+    consoleUrl: forwarding.console_url,
   };
 }
 

@@ -41,6 +41,12 @@ export function stackConfig(ctx: StackContext): Record<string, unknown> {
     if (value === undefined) throw new Error(`stack config: no ${name}`);
     return value;
   };
+  const consoleListen = `${host}:${ctx.ports.console}`;
+  // What a worker's section holds besides its listen address and state file.
+  const workerExtras: Record<string, Record<string, unknown>> = {
+    // Alerts link their problem's page in the stack's own console.
+    'alerta-forwarder': { forwarding: { console_url: `http://${consoleListen}` } },
+  };
   return {
     environment: 'production',
     log: { level: 'info' },
@@ -68,7 +74,7 @@ export function stackConfig(ctx: StackContext): Record<string, unknown> {
       api_keys: [{ name: 'admin', sha256: sha256Hex(ctx.secrets.adminApiKey), scopes: ['admin'] }],
     },
     console: {
-      listen: `${host}:${ctx.ports.console}`,
+      listen: consoleListen,
       api_keys: [{ name: 'admin', sha256: sha256Hex(ctx.secrets.adminApiKey), scopes: ['admin'] }],
     },
     workers: Object.fromEntries(
@@ -81,6 +87,7 @@ export function stackConfig(ctx: StackContext): Record<string, unknown> {
             ...(worker.stateFile === undefined
               ? {}
               : { state_file: join(stateLayout.dataDir(ctx.paths, worker.name), worker.stateFile) }),
+            ...workerExtras[worker.name],
           },
         ]),
     ),

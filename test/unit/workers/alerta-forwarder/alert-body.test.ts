@@ -132,3 +132,36 @@ test('robot text reaches Alerta clean: key fields in one form, shown text HTML-e
   assert.equal(deduplicationKeyOf(again), deduplicationKeyOf(hostile));
   assert.equal(alertOf({ ...slowEvent, service: '\r\n\t' }, options).service[0], 'PrimoART');
 });
+
+test('with a console URL the alert links its problem’s console page; without one it has no link', () => {
+  const event = { ...slowEvent, transaction_id: '3F2B8C1E-6A4D-4F0E-9B7C-1D2E3F4A5B6C' };
+  const linked = { ...options, consoleUrl: 'https://ops.example/console' };
+  assert.equal(
+    alertOf(event, linked).attributes.consoleUrl,
+    'https://ops.example/console/transactions/3f2b8c1e-6a4d-4f0e-9b7c-1d2e3f4a5b6c?location=DE%2FBavaria%2FMunich',
+  );
+  assert.equal(
+    alertOf({ ...event, location: null }, { ...options, consoleUrl: 'http://127.0.0.1:18108/' }).attributes
+      .consoleUrl,
+    'http://127.0.0.1:18108/transactions/3f2b8c1e-6a4d-4f0e-9b7c-1d2e3f4a5b6c',
+    'the problem over every location: the transaction’s page alone',
+  );
+  // A robot's location stays one query value: no other parameter, no fragment, no markup.
+  const location = 'DE/x&format=csv#<script>alert(1)</script>';
+  const hostile = String(alertOf({ ...event, location }, linked).attributes.consoleUrl);
+  const url = new URL(hostile);
+  assert.equal(url.pathname, '/console/transactions/3f2b8c1e-6a4d-4f0e-9b7c-1d2e3f4a5b6c');
+  assert.deepEqual([...url.searchParams], [['location', location]]);
+  assert.equal(url.hash, '');
+  assert.doesNotMatch(hostile, /[<>"\s]/);
+  // Only a UUID goes into the path: anything else gets no link.
+  for (const transaction_id of ['tx-checkout', '../../admin', `${event.transaction_id}/../x`])
+    assert.equal(
+      'consoleUrl' in alertOf({ ...event, transaction_id }, linked).attributes,
+      false,
+      transaction_id,
+    );
+  // No setting, no attribute.
+  assert.equal(options.consoleUrl, undefined);
+  assert.equal('consoleUrl' in alertOf(event, options).attributes, false);
+});

@@ -57,6 +57,7 @@ test('only url and api_key: every other option is its default', () => {
       heartbeatCheckIntervalMs: 60_000,
       heartbeatForgetAfterMs: 24 * 60 * 60_000,
       heartbeatOriginPrefix: 'primoart/',
+      consoleUrl: undefined,
     },
   );
   assert.equal(options.deliveredRetentionMs, topics.events.retentionMs + 5 * 24 * 60 * 60_000);
@@ -77,7 +78,7 @@ test('every key set is used', () => {
   heartbeat_timeout_ms: 60000
 `.replace(
       'state_file: "f.sqlite" }',
-      'state_file: "f.sqlite", forwarding: { origin: o, max_event_age_ms: 1000, heartbeat_check_interval_ms: 7000, heartbeat_forget_after_ms: 8000, heartbeat_origin_prefix: p/ } }',
+      'state_file: "f.sqlite", forwarding: { origin: o, max_event_age_ms: 1000, heartbeat_check_interval_ms: 7000, heartbeat_forget_after_ms: 8000, heartbeat_origin_prefix: p/, console_url: "https://console.example/primoart" } }',
     ),
   );
   const options = forwarderOptionsFromConfig(
@@ -92,9 +93,10 @@ test('every key set is used', () => {
   assert.equal(options.heartbeatCheckIntervalMs, 7000);
   assert.equal(options.heartbeatForgetAfterMs, 8000);
   assert.equal(options.heartbeatOriginPrefix, 'p/');
+  assert.equal(options.consoleUrl, 'https://console.example/primoart');
 });
 
-test('a heartbeat timeout that is not whole seconds, or an unknown key, is a problem naming the path', () => {
+test('a heartbeat timeout that is not whole seconds, an unknown key or a console URL that is not http(s) is a problem naming the path', () => {
   assert.throws(
     () => parse(`${base}alerta: { url: "http://a", api_key: "k", heartbeat_timeout_ms: 1500 }\n`),
     (error: unknown) => error instanceof ConfigError && error.message.includes('alerta.heartbeat_timeout_ms'),
@@ -102,5 +104,16 @@ test('a heartbeat timeout that is not whole seconds, or an unknown key, is a pro
   assert.throws(
     () => parse(base.replace('state_file: "f.sqlite" }', 'state_file: "f", forwarding: { max_age: 1 } }')),
     (error: unknown) => error instanceof ConfigError && error.message.includes('forwarding'),
+  );
+  // The link is shown to operators: nothing but a web address.
+  assert.throws(
+    () =>
+      parse(
+        base.replace(
+          'state_file: "f.sqlite" }',
+          'state_file: "f", forwarding: { console_url: "javascript:alert(1)" } }',
+        ),
+      ),
+    (error: unknown) => error instanceof ConfigError && error.message.includes('forwarding.console_url'),
   );
 });
