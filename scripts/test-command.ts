@@ -56,6 +56,9 @@ function capture(command: string, args: string[]): Promise<{ code: number; stdou
   });
 }
 
+/** The test files that drive a real Chromium (test/integration/browser.ts): chromium is installed first. */
+const browserTests = ['test/integration/console-web.test.ts'];
+
 /** How many test files run at once: on two cores, three keeps both busy while one waits. */
 const defaultConcurrency = 3;
 
@@ -209,6 +212,15 @@ export async function testCommand(args: string[]): Promise<number> {
       ...stateArgs,
     ]);
     if ((await checks) !== 0 || up !== 0) return 1;
+    if (files.some((file) => browserTests.includes(file))) {
+      const { ensureChromium } = await import('../infra/stack/chromium.ts');
+      try {
+        await ensureChromium((line) => process.stderr.write(`primoart test: ${line}\n`));
+      } catch (error) {
+        process.stderr.write(`primoart test: ${error instanceof Error ? error.message : String(error)}\n`);
+        return 1;
+      }
+    }
     // Ones left running from an earlier `primoart up` are stopped (`primoart up` brings them back).
     const { projectProcessNames } = await import('../infra/stack/services/index.ts');
     const only = ['--only', projectProcessNames.join(',')];

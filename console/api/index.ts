@@ -12,6 +12,7 @@ import { slaEndpoint } from './sla.ts';
 import { getStatus } from './status.ts';
 import { type TargetSettings, targetEndpoints } from './targets.ts';
 import { transactionDetailEndpoint } from './transaction-detail.ts';
+import { transactionSummariesEndpoint } from './transaction-summaries.ts';
 
 export interface EndpointSettings {
   /** `console.max_period_days`: the longest period a question may ask about. */
@@ -29,6 +30,7 @@ export function consoleEndpoints(settings: EndpointSettings): readonly AnyEndpoi
     runDetailEndpoint,
     screenshotEndpoint,
     transactionDetailEndpoint(settings.limits),
+    transactionSummariesEndpoint(settings.limits),
     getStatus,
     listEvents,
     getPipeline,

@@ -64,7 +64,8 @@ export const assets = new Map<string, Asset>([
     { file: join(ours, 'console.css'), type: 'text/css; charset=utf-8', immutable: false },
   ],
   ['/assets/charts.js', { file: join(ours, 'charts.js'), type: javascript, immutable: false }],
-  ['/assets/pages.js', { file: join(ours, 'pages.js'), type: javascript, immutable: false }],
+  ['/assets/run.js', { file: join(ours, 'run.js'), type: javascript, immutable: false }],
+  ['/assets/lists.js', { file: join(ours, 'lists.js'), type: javascript, immutable: false }],
   ['/assets/transaction.js', { file: join(ours, 'transaction.js'), type: javascript, immutable: false }],
   [echartsUrl, { file: echartsFile, type: javascript, immutable: true }],
   [

@@ -39,6 +39,12 @@ export const format = {
     if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
     return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
   },
+  bytes: (value: number) =>
+    value < 1024
+      ? `${value} B`
+      : value < 1024 ** 2
+        ? `${(value / 1024).toFixed(0)} KiB`
+        : `${(value / 1024 ** 2).toFixed(1)} MiB`,
   count: (value: number | null | undefined) =>
     value === null || value === undefined ? '–' : value.toLocaleString('en'),
   /** The SLA's colour against its target: met, within a point under it, further under, no target. */

@@ -17,11 +17,6 @@
 // the fleet's 38,880 runs before the test's own records: beside this test, on a loaded machine,
 // dead-letters and artifact-store once missed their 30 and 60 s waits. So it runs beside unit tests
 // only (`scripts/test-schedule.ts`).
-//
-// With PRIMOART_WEEK_CHART_DIR=<dir> the test also writes the last week of the outage and of the
-// regression transaction at Frankfurt (runs, the baseline band from synth_baselines, the alert
-// timeline) as week-outage.json and week-regression.json, the input of scripts/plot/week-chart.ts:
-// the pictures in docs/ are drawn from this run.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,7 +24,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { hourOfWeek } from '../../schemas/hour-of-week.ts';
 import { toAvroResult } from '../../schemas/index.ts';
 import type { TransactionResultPayload, TransactionResultRecord } from '../../schemas/record-types.ts';
 import { validateTransactionResult } from '../../schemas/transaction-result.ts';
@@ -486,18 +480,6 @@ test('a simulated fleet raises and clears the right alerts in Alerta, and a repl
   assert.equal(flappingAlerts.length, 1);
   assert.equal(flappingAlerts[0]?.status, 'closed');
 
-  const chartDir = process.env.PRIMOART_WEEK_CHART_DIR;
-  if (chartDir !== undefined && chartDir !== '') {
-    writeFileSync(
-      join(chartDir, 'week-outage.json'),
-      JSON.stringify(await weekChart(ids.outage, planOutage.name)),
-    );
-    writeFileSync(
-      join(chartDir, 'week-regression.json'),
-      JSON.stringify(await weekChart(ids.regression, planRegression.name)),
-    );
-  }
-
   // --- replay ---
   const alertsBefore = await allAlerts();
   const baselinesBefore = await storedBaselines();
@@ -566,82 +548,6 @@ async function eventCount(): Promise<number> {
     [Object.values(ids)],
   );
   return Number(rows[0].n);
-}
-
-/**
- * The last week of one transaction at Frankfurt as scripts/plot/week-chart.ts draws it: its runs
- * (PostgreSQL), the hour-of-week band the baseline worker learned (synth_baselines), the problems of
- * that location and of the transaction overall (synth_events), and the maintenance windows.
- */
-async function weekChart(transactionId: string, name: string) {
-  const pool = w.database.pool;
-  const location = locationOf[frankfurt];
-  const weekFrom = new Date(to.getTime() - 7 * dayMs);
-  const { rows: runs } = await pool.query(
-    `SELECT started_at, duration_ms, status FROM synth_runs
-      WHERE transaction_id = $1 AND robot_name = $2 AND started_at >= $3 ORDER BY started_at`,
-    [transactionId, frankfurt, weekFrom],
-  );
-  const { rows: baselineRows } = await pool.query('SELECT hours FROM synth_baselines WHERE series_key = $1', [
-    `${transactionId}|run|${location}`,
-  ]);
-  const hours = (baselineRows[0]?.hours ?? []) as Array<{
-    p10_ms: number | null;
-    p50_ms: number | null;
-    p90_ms: number | null;
-  }>;
-  const band = [];
-  for (let time = weekFrom.getTime(); time <= to.getTime(); time += hourMs / 4) {
-    const hour = hours[hourOfWeek(new Date(time))];
-    if (hour?.p10_ms != null && hour.p50_ms != null && hour.p90_ms != null)
-      band.push({ at: new Date(time), p10: hour.p10_ms, p50: hour.p50_ms, p90: hour.p90_ms });
-  }
-  const alerts: Array<{
-    problem: string;
-    severity: string;
-    from: Date;
-    to: Date | null;
-    suppressed: boolean;
-  }> = [];
-  const open = new Map<string, (typeof alerts)[number]>();
-  for (const event of await eventsOf(transactionId)) {
-    if (event.location !== null && event.location !== location) continue;
-    const problem = `${event.location === null ? 'all locations' : 'Frankfurt'} / ${event.kind.replace('_', ' ')}`;
-    const current = open.get(problem);
-    if (current !== undefined) current.to = event.occurred_at;
-    open.delete(problem);
-    if (event.action === 'open') {
-      const bar = {
-        problem,
-        severity: event.severity,
-        from: event.occurred_at,
-        to: null,
-        suppressed: event.suppressed,
-      };
-      alerts.push(bar);
-      open.set(problem, bar);
-    }
-  }
-  const maintenance = [];
-  for (
-    let start = scenarioTimes.maintenance.from.getTime();
-    start >= weekFrom.getTime() - hourMs;
-    start -= 7 * dayMs
-  )
-    maintenance.push({ from: new Date(start), to: new Date(start + hourMs) });
-  return {
-    title: `${name} - run durations, Frankfurt (simulated fleet, seed ${plan.seed})`,
-    from: weekFrom,
-    to,
-    runs: runs.map((run) => ({
-      at: run.started_at,
-      durationMs: Number(run.duration_ms),
-      status: run.status,
-    })),
-    band,
-    alerts: alerts.filter((bar) => bar.to === null || bar.to.getTime() >= weekFrom.getTime()),
-    maintenance: transactionId === ids.outage ? maintenance : [],
-  };
 }
 
 /** Remove the test's alerts and its processes' heartbeats (origins end with their ports) from Alerta. */

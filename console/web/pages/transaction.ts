@@ -75,6 +75,7 @@ export const transactionPage: WebPage = {
       template: 'transaction',
       title,
       data: {
+        nav: 'transactions',
         scripts: ['/assets/transaction.js'],
         detail,
         heatmap,
