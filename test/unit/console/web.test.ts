@@ -140,71 +140,186 @@ describe('hostile text in templates', () => {
       .map((file) => readFileSync(join(corpus, file), 'utf8').slice(0, 300)),
   ];
 
-  it('the overview shows every robot-supplied string as text', () => {
-    for (const text of hostile) {
-      const html = render('overview', {
-        title: text,
-        nav: 'overview',
-        keyName: text,
-        path: '/',
-        href: (path: string) => path,
-        presets: [],
-        period: {
-          preset: '24h',
-          tz: 'UTC',
-          fromInput: text,
-          toInput: '',
-          problems: [{ path: text, problem: text }],
-        },
-        status: [{ label: text, counts: { ok: 1, warning: 0, critical: 0, total: 1 } }],
-        projects: {
-          period: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' },
-          previous_period: { from: '2025-12-31T00:00:00Z', to: '2026-01-01T00:00:00Z' },
-          truncated: false,
-          rows: [
-            { project: text, sla_percent: 99, sla_change: null, target_sla_percent: null, runs: 1, fail: 0 },
-          ],
-        },
-        worst: {
-          rows: [
-            {
-              transaction_id: text,
-              transaction_name: text,
-              project: text,
-              service: text,
-              sla_percent: 1,
-              runs: 1,
-              fail: 1,
-            },
-          ],
-        },
-        events: {
-          events: [
-            {
-              occurred_at: '2026-01-01T00:00:00Z',
-              action: text,
-              severity: text,
-              transaction_id: text,
-              transaction_name: text,
-              location: text,
-              text,
-            },
-          ],
-        },
-      });
+  /** No element, attribute or comment made of the text: only the templates' own tags are tags. */
+  const assertShownAsText = (html: string, text: string, page: string) => {
+    assert.ok(
+      !/<(img|script)\b/i.test(
+        html
+          .replace(/<script type="module" src="[^"]*"><\/script>/g, '')
+          .replace(/<script type="application\/json" id="page-data">[^<]*<\/script>/g, '')
+          .replace(/<img src="[^"]*" alt="[^"]*" loading="lazy">/g, '')
+          .replace(/<img alt="">/g, ''),
+      ),
+      `${page}: ${text}`,
+    );
+    for (const [tag] of html.matchAll(/<[a-zA-Z][^>]*>/g))
       assert.ok(
-        !/<(img|script)\b/i.test(html.replace(/<script type="module" src="[^"]*"><\/script>/g, '')),
-        text,
+        !/\son\w+\s*=/i.test(tag.replace(/"[^"]*"/g, '""')),
+        `${page}: an event handler attribute from ${JSON.stringify(text)}: ${tag}`,
       );
-      // Escaped text may read "onerror=" but only the templates' own tags are tags.
-      for (const [tag] of html.matchAll(/<[a-zA-Z][^>]*>/g))
-        assert.ok(
-          !/\son\w+\s*=/i.test(tag.replace(/"[^"]*"/g, '""')),
-          `an event handler attribute from ${JSON.stringify(text)}: ${tag}`,
-        );
-      assert.ok(!html.includes('<!--'), text);
-    }
+    assert.ok(!html.includes('<!--'), `${page}: ${text}`);
+  };
+
+  const common = (text: string, nav: string) => ({
+    title: text,
+    nav,
+    keyName: text,
+    path: '/',
+    href: (path: string) => path,
+    presets: [],
+    period: {
+      preset: '24h',
+      tz: 'UTC',
+      fromInput: text,
+      toInput: '',
+      problems: [{ path: text, problem: text }],
+    },
   });
+  const event = (text: string) => ({
+    occurred_at: '2026-01-01T00:00:00Z',
+    action: text,
+    severity: text,
+    kind: text,
+    transaction_id: text,
+    transaction_name: text,
+    location: text,
+    robot_id: text,
+    result_id: text,
+    suppressed: true,
+    text,
+  });
+  const pages: Record<string, (text: string) => Record<string, unknown>> = {
+    overview: (text) => ({
+      status: [{ label: text, counts: { ok: 1, warning: 0, critical: 0, total: 1 } }],
+      robots: { reporting: 1, silent: 1 },
+      projects: {
+        period: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' },
+        previous_period: { from: '2025-12-31T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+        truncated: false,
+        rows: [
+          { project: text, sla_percent: 99, sla_change: null, target_sla_percent: null, runs: 1, fail: 0 },
+        ],
+      },
+      worst: {
+        rows: [
+          {
+            transaction_id: text,
+            transaction_name: text,
+            project: text,
+            service: text,
+            sla_percent: 1,
+            runs: 1,
+            fail: 1,
+          },
+        ],
+      },
+      events: { events: [event(text)] },
+    }),
+    transactions: (text) => ({
+      keep: { q: text, project: text },
+      sort: 'worst',
+      search: text,
+      filters: { project: text, service: text },
+      total: 1,
+      offset: 0,
+      sla: { truncated: false, rows: [] },
+      rows: [
+        {
+          row: {
+            transaction_id: text,
+            transaction_name: text,
+            project: text,
+            service: text,
+            sla_percent: 1,
+            sla_change: 1,
+            target_sla_percent: 2,
+            runs: 3,
+          },
+          state: text,
+          summary: {
+            p50_ms: 1,
+            p90_ms: 2,
+            last_run: { robot_id: text, result_id: text, status: text, started_at: '2026-01-01T00:00:00Z' },
+          },
+        },
+      ],
+      sortUrl: () => `/transactions?q=${text}`,
+      nextUrl: `/transactions?q=${text}`,
+      json: jsonForScript({ trends: [[[text, 1, 2]]] }),
+    }),
+    run: (text) => ({
+      run: {
+        robot_id: text,
+        result_id: text,
+        transaction_id: text,
+        transaction_name: text,
+        service: text,
+        project: text,
+        robot_name: text,
+        location: { key: text },
+        environment: text,
+        started_at: '2026-01-01T00:00:00Z',
+        finished_at: '2026-01-01T00:00:01Z',
+        duration_ms: 1000,
+        status: 'FAIL',
+        error_code: 7,
+        error_message: text,
+        target_duration_ms: null,
+        received_at: '2026-01-01T00:00:02Z',
+        stored_at: '2026-01-01T00:00:02Z',
+        attributes: { [text]: text },
+        steps: [
+          { index: 0, name: text, status: 'FAIL', start_offset_ms: 0, duration_ms: 1, error_message: text },
+        ],
+        screenshots: [
+          { step_index: 0, ordinal: 0, size_bytes: 10, url: '/api/v1/runs/a/b/screenshots/0/0?sha256=00' },
+        ],
+        log: text,
+      },
+      band: { p10_ms: 1, p50_ms: 2, p90_ms: 3 },
+      baseline: { state: text, p50_ms: 1, window_runs: 2 },
+      traces: [{ name: text, value: text }],
+      events: [event(text)],
+      json: jsonForScript({ steps: [{ name: text }] }),
+    }),
+    robots: (text) => ({
+      total: 1,
+      silent: 1,
+      rows: [
+        {
+          robot: {
+            robot_id: text,
+            name: text,
+            last_seen_at: '2026-01-01T00:00:00Z',
+            last_run: { result_id: text, transaction_name: text, location: text },
+          },
+          figures: { sla_percent: 1, sla_change: 1, runs: 1 },
+          silent: true,
+          state: text,
+        },
+      ],
+    }),
+    events: (text) => ({
+      filters: { kind: text, project: text, transaction: text },
+      includeSuppressed: true,
+      open: [{ transaction_id: text, transaction_name: text, project: text, service: text, state: text }],
+      openTotal: 2,
+      events: [event(text)],
+      refusal: { message: text, fields: [{ path: text, problem: text }] },
+      nextUrl: `/events?cursor=${text}`,
+    }),
+    pipeline: (text) => ({
+      pipeline: { checked_at: '2026-01-01T00:00:00Z', groups: [{ group: text, lag: 1, dead_lettered: 2 }] },
+      processes: [{ job: text, instance: text, state: text, last_scrape_at: '2026-01-01T00:00:00Z' }],
+      down: 1,
+    }),
+  };
+
+  for (const [page, data] of Object.entries(pages))
+    it(`the ${page} page shows every robot-supplied string as text`, () => {
+      for (const text of hostile)
+        assertShownAsText(render(page, { ...common(text, page), ...data(text) }), text, page);
+    });
 
   it('only the layout writes raw output', () => {
     const templates = join(import.meta.dirname, '../../../console/web/templates');
