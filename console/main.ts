@@ -7,8 +7,9 @@ import pg from 'pg';
 import { createAuthFailureGuard } from '../auth/auth-failures.ts';
 import { createKeyLookup, createManagedKeyIndex } from '../auth/key-store.ts';
 import { openKeyView } from '../auth/key-view.ts';
-import { requireSection, runProcess, sectionOf } from '../core/index.ts';
+import { type PrimoartConfig, requireSection, runProcess, sectionOf } from '../core/index.ts';
 import { describeEndpoint } from '../core/logging.ts';
+import type { MaintenanceWindow } from '../schemas/maintenance-window.ts';
 import { codecFor, openKafka } from '../topics/bus.ts';
 import { topics } from '../topics/catalog.ts';
 import { consoleEndpoints } from './api/index.ts';
@@ -103,6 +104,7 @@ export function runConsole(args: string[]): Promise<never> {
           }),
           storedWithinMs: section.target_stored_within_ms,
         },
+        maintenanceWindows: maintenanceWindowsOf(config),
       });
       const document = openApiDocument(endpoints, apiInfo);
       const keys = createKeyLookup(section.api_keys, managed);
@@ -161,4 +163,15 @@ export function runConsole(args: string[]): Promise<never> {
       };
     },
   });
+}
+
+/**
+ * The maintenance windows of the event detector's section of the file, as its schema parsed them
+ * (core validates every registered section). The console only reads them: the event detector owns
+ * the setting. None when the file has no such section.
+ */
+function maintenanceWindowsOf(config: PrimoartConfig): readonly MaintenanceWindow[] {
+  const section = config.workers['event-detector'] as { maintenance_windows?: unknown } | undefined;
+  const windows = section?.maintenance_windows;
+  return Array.isArray(windows) ? (windows as MaintenanceWindow[]) : [];
 }

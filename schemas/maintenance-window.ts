@@ -1,4 +1,9 @@
-// Maintenance windows: while one applies, problems are still recorded but their events are suppressed.
+// Maintenance windows (`workers.event-detector.maintenance_windows` of primoart.yml): while one
+// applies, the event detector still records problems but suppresses their events; the web console
+// shades them on a transaction's chart. The setting's schema, whether a window covers an instant,
+// and the intervals a window covers within a period.
+import { z } from 'zod';
+import { instantOf, isTimeZone, wallClock } from '../core/time-zone.ts';
 
 export const weekdays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof weekdays)[number];
@@ -33,16 +38,8 @@ function minutesOf(hhmm: string): number {
 
 /** Weekday and minute of the day of `at` in a time zone. */
 function localTime(at: Date, timeZone: string): { day: Weekday; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  const day = part('weekday').toLowerCase() as Weekday;
-  return { day, minute: Number(part('hour')) * 60 + Number(part('minute')) };
+  const wall = wallClock(at, timeZone);
+  return { day: wall.weekday as Weekday, minute: wall.hour * 60 + wall.minute };
 }
 
 function scheduleCovers(schedule: MaintenanceSchedule, at: Date): boolean {
@@ -71,3 +68,134 @@ export function maintenanceWindowAt(
 ): MaintenanceWindow | undefined {
   return windows.find((window) => windowCovers(window, target) && scheduleCovers(window.schedule, at));
 }
+
+const dayMs = 86_400_000;
+
+export interface MaintenanceInterval {
+  id: string;
+  from: Date;
+  to: Date;
+}
+
+/**
+ * The stretches of time within [from, to) that the windows covering `target` cover, by start, each
+ * clipped to the period (overlapping windows are listed each on its own). A weekly window's local
+ * times are read in its zone on each day, so a DST change moves its instants as it should.
+ */
+export function maintenanceIntervals(
+  windows: readonly MaintenanceWindow[],
+  target: MaintenanceTarget,
+  period: { from: Date; to: Date },
+): MaintenanceInterval[] {
+  const intervals: MaintenanceInterval[] = [];
+  const keep = (id: string, from: Date, to: Date) => {
+    const clipped = {
+      id,
+      from: new Date(Math.max(from.getTime(), period.from.getTime())),
+      to: new Date(Math.min(to.getTime(), period.to.getTime())),
+    };
+    if (clipped.from < clipped.to) intervals.push(clipped);
+  };
+  for (const window of windows) {
+    if (!windowCovers(window, target)) continue;
+    const { schedule } = window;
+    if (schedule.kind === 'once') {
+      keep(window.id, schedule.from, schedule.to);
+      continue;
+    }
+    const tz = schedule.time_zone ?? 'UTC';
+    const start = minutesOf(schedule.start);
+    const end = minutesOf(schedule.end);
+    // Each local day from the one before the period (a window past midnight reaches into it).
+    for (let at = period.from.getTime() - dayMs; at < period.to.getTime() + dayMs; at += dayMs) {
+      const day = wallClock(new Date(at), tz);
+      if (!schedule.days.includes(day.weekday as Weekday)) continue;
+      const date = { year: day.year, month: day.month, day: day.day };
+      const from = instantOf({ ...date, hour: Math.floor(start / 60), minute: start % 60 }, tz);
+      const endDate = end <= start ? nextDay(date) : date;
+      const to = instantOf({ ...endDate, hour: Math.floor(end / 60), minute: end % 60 }, tz);
+      keep(window.id, from, to);
+    }
+  }
+  // A day stepped by 24 h can name one local date twice around a DST change: once each.
+  const seen = new Set<string>();
+  return intervals
+    .filter((interval) => {
+      const key = `${interval.id} ${interval.from.getTime()}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.from.getTime() - b.from.getTime() || a.id.localeCompare(b.id));
+}
+
+function nextDay(date: { year: number; month: number; day: number }) {
+  const next = new Date(Date.UTC(date.year, date.month - 1, date.day + 1));
+  return { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
+}
+
+// ---- the setting (primoart.yml) ----
+
+const hhmm = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a time as HH:MM, 00:00 to 23:59' });
+const rfc3339 = z.iso.datetime({
+  offset: true,
+  error: 'expected an RFC 3339 time with a zone, e.g. 2026-05-01T22:00:00Z',
+});
+
+const maintenanceWindowSchema = z
+  .strictObject({
+    id: z.string().min(1),
+    /** Covers one transaction; with `service`, only that transaction of that service. */
+    transaction_id: z.string().min(1).optional(),
+    /** Covers every transaction of a service. Neither: everything. */
+    service: z.string().min(1).optional(),
+    once: z
+      .strictObject({ from: rfc3339, to: rfc3339 })
+      .refine(({ from, to }) => Date.parse(from) < Date.parse(to), {
+        path: ['to'],
+        error: 'must be after from',
+      })
+      .optional(),
+    weekly: z
+      .strictObject({
+        days: z.array(z.enum(weekdays)).min(1),
+        start: hhmm,
+        /** At or before start: the window runs past midnight. */
+        end: hhmm,
+        time_zone: z
+          .string()
+          .refine(isTimeZone, { error: (issue) => `unknown IANA time zone ${JSON.stringify(issue.input)}` })
+          .optional(),
+      })
+      .optional(),
+  })
+  .superRefine((window, ctx) => {
+    if ((window.once === undefined) === (window.weekly === undefined))
+      ctx.addIssue({ code: 'custom', message: 'needs exactly one of once or weekly' });
+  })
+  .transform((window): MaintenanceWindow => {
+    const { once, weekly } = window;
+    return {
+      id: window.id,
+      ...(window.transaction_id === undefined ? {} : { transaction_id: window.transaction_id }),
+      ...(window.service === undefined ? {} : { service: window.service }),
+      schedule:
+        once !== undefined
+          ? { kind: 'once', from: new Date(once.from), to: new Date(once.to) }
+          : { kind: 'weekly', ...(weekly as NonNullable<typeof weekly>) },
+    };
+  });
+
+export const maintenanceWindowsSchema = z
+  .array(maintenanceWindowSchema)
+  .default([])
+  .superRefine((windows, ctx) => {
+    const seen = new Set<string>();
+    windows.forEach((window, index) => {
+      if (seen.has(window.id))
+        ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate window id "${window.id}"` });
+      seen.add(window.id);
+    });
+  });

@@ -2,27 +2,13 @@
 // time zone, the keyset cursor (runs, events); and the checks between them (from before to, a period no longer than the configured
 // maximum), each refusal naming its parameter.
 import { z } from 'zod';
+import { isTimeZone } from '../../core/time-zone.ts';
 import { type FieldProblem, InvalidParametersError } from '../endpoint.ts';
 import { filterNames } from '../queries/filters.ts';
 
 /** What the configuration limits (console.max_period_days). */
 export interface ReportLimits {
   maxPeriodDays: number;
-}
-
-// Intl lists canonical names only (Asia/Calcutta, not Asia/Kolkata): a name it does not list is
-// taken when it has the Area/Location form and Intl knows it. Never an offset such as "+01:00":
-// PostgreSQL reads those as POSIX zones, east and west swapped.
-const listedZones = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
-function isTimeZone(name: string): boolean {
-  if (listedZones.has(name)) return true;
-  if (!/^[A-Za-z][A-Za-z_-]*(\/[A-Za-z0-9][A-Za-z0-9_+-]*)+$/.test(name)) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export const timeZoneParameter = z

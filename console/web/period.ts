@@ -2,6 +2,9 @@
 // presets of the period picker (today, 24 h, 7 d, 30 d) or a custom one typed as local times of
 // the chosen zone. Pages pass the resulting instants to the API as ISO 8601, so every figure is the
 // API's for exactly that period. Times are shown in the chosen zone (Intl, from Node's ICU data).
+import { instantOf, isTimeZone, wallClock } from '../../core/time-zone.ts';
+
+export { instantOf };
 
 export const periodPresets = ['today', '24h', '7d', '30d', 'custom'] as const;
 export type PeriodPreset = (typeof periodPresets)[number];
@@ -28,76 +31,6 @@ export interface ViewPeriod {
 
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
-
-function isTimeZone(name: string): boolean {
-  if (name.length > 64) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const partsFormat = new Map<string, Intl.DateTimeFormat>();
-function formatIn(tz: string): Intl.DateTimeFormat {
-  let format = partsFormat.get(tz);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    partsFormat.set(tz, format);
-  }
-  return format;
-}
-
-/** The wall-clock fields of `instant` in `tz`. */
-function wallClock(instant: Date, tz: string) {
-  const parts = Object.fromEntries(
-    formatIn(tz)
-      .formatToParts(instant)
-      .map((part) => [part.type, part.value]),
-  );
-  return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    second: Number(parts.second),
-  };
-}
-
-/** `tz`'s offset from UTC at `instant`, in ms. */
-function offsetAt(instant: number, tz: string): number {
-  const wall = wallClock(new Date(instant), tz);
-  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
-  return asUtc - Math.floor(instant / 1000) * 1000;
-}
-
-/**
- * The instant a wall-clock time of `tz` names. A time skipped by a DST change is read with the
- * offset before it; a repeated one is its first occurrence.
- */
-export function instantOf(
-  wall: { year: number; month: number; day: number; hour: number; minute: number },
-  tz: string,
-): Date {
-  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
-  const first = asUtc - offsetAt(asUtc, tz);
-  const second = asUtc - offsetAt(first, tz);
-  const named = [first, second].filter((instant) => instant + offsetAt(instant, tz) === asUtc);
-  // Repeated (autumn): both name it, the first is taken. Skipped (spring): neither does, and the
-  // later one is the time read with the offset before the change (02:30 → 03:30 summer time).
-  return new Date(named.length > 0 ? Math.min(...named) : Math.max(first, second));
-}
 
 const localInput = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2})?$/;
 

@@ -8,8 +8,10 @@
 // the console; logout ends access, for pages and the API alike.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { parse, stringify } from 'yaml';
 import { sha256Hex } from '../../core/sha256.ts';
 import { defaultSeasonality, type FleetPlan, fleetTransactions } from '../../scripts/fleet/fleet-plan.ts';
 import { toBaselineRecord } from '../../workers/baseline/baseline-record.ts';
@@ -113,6 +115,28 @@ describe('web console in a browser', () => {
   before(async () => {
     artifacts = await startArtifactStoreTest();
     const { setup, database } = artifacts.pipeline;
+    // A nightly maintenance window of the webshop service, from the event detector's section of the
+    // same file (the console reads it there to shade the chart).
+    const config = parse(readFileSync(setup.configFile, 'utf8')) as Record<string, any>;
+    config.workers['event-detector'] = {
+      ...(config.workers['event-detector'] ?? {
+        listen: '127.0.0.1:1',
+        state_file: '/nonexistent/detector.sqlite',
+      }),
+      maintenance_windows: [
+        {
+          id: 'nightly-release',
+          service: first.service,
+          weekly: {
+            days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+            start: '02:00',
+            end: '03:00',
+            time_zone: 'Europe/Berlin',
+          },
+        },
+      ],
+    };
+    writeFileSync(setup.configFile, stringify(config), { mode: 0o600 });
     const [started] = await Promise.all([
       startConsole(setup, {
         api_keys: [{ name: 'reader', sha256: sha256Hex(readKey), scopes: ['read'] }],
@@ -279,14 +303,41 @@ describe('web console in a browser', () => {
       const url = document.querySelector('meta[name="primoart-echarts"]').content;
       const echarts = await import(url);
       const chart = echarts.getInstanceByDom(document.getElementById('duration-chart'));
-      return (chart.getOption().series as Array<{ name: string; data: Array<[number, number | null]> }>).map(
-        (one) => ({ name: one.name, values: one.data.filter((point) => point[1] !== null).length }),
-      );
+      return (
+        chart.getOption().series as Array<{
+          name: string;
+          data: Array<[number, number | null]>;
+          markArea?: { data?: unknown[] };
+        }>
+      ).map((one) => ({
+        name: one.name,
+        values: one.data.filter((point) => point[1] !== null).length,
+        shaded: one.markArea?.data?.length ?? 0,
+      }));
     });
     const band = series.find((one) => one.name === 'band p10–p90');
     const p50 = series.find((one) => one.name === 'p50');
     assert.ok(p50 !== undefined && p50.values > 24, JSON.stringify(series));
     assert.ok(band !== undefined && band.values > 0, `the band is drawn: ${JSON.stringify(series)}`);
+    // The nightly window, once a day over the 7 days (a part at each end, perhaps).
+    const shaded = series.reduce((sum, one) => sum + one.shaded, 0);
+    assert.ok(shaded >= 7 && shaded <= 8, `maintenance windows shaded: ${JSON.stringify(series)}`);
+    // The same windows from the read API: an hour each, 02:00 in Berlin.
+    const from = new Date(Date.now() - 7 * dayMs).toISOString();
+    const maintenance = await api('/api/v1/maintenance-windows', { transaction: first.id, from });
+    assert.ok(maintenance.windows.length >= 7, JSON.stringify(maintenance));
+    for (const window of maintenance.windows.slice(1, -1)) {
+      assert.equal(Date.parse(window.to) - Date.parse(window.from), hourMs);
+      assert.match(
+        new Date(window.from).toLocaleTimeString('en-GB', { timeZone: 'Europe/Berlin' }),
+        /^02:00/,
+      );
+    }
+    const unknown = await fetch(
+      `${consoleProcess.url}/api/v1/maintenance-windows?transaction=${randomUUID()}`,
+      { headers: { authorization: `Bearer ${readKey}` } },
+    );
+    assert.equal(unknown.status, 404);
     const forecast = series.find((one) => one.name === 'forecast p50');
     assert.ok(
       forecast !== undefined && forecast.values > 0,

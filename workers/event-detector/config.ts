@@ -1,8 +1,10 @@
 // The event detector's section of primoart.yml (`workers.event-detector:`): the harness's keys, its
 // SQLite state, the rules' thresholds and the maintenance windows (their schemas and defaults:
 // detection-config.ts).
+
+import { maintenanceWindowsSchema } from '../../schemas/maintenance-window.ts';
 import { stateFileSchema, workerConfig } from '../worker-config.ts';
-import { detectionSchema, maintenanceWindowsSchema } from './detection-config.ts';
+import { detectionSchema } from './detection-config.ts';
 
 export const eventDetectorConfig = workerConfig('event-detector', {
   /** Every series' state (created if missing). */

@@ -10,6 +10,7 @@
 // overwrite each other.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { toEventRecord } from '../../schemas/event-records.ts';
+import type { MaintenanceWindow } from '../../schemas/maintenance-window.ts';
 import type {
   DetectedEvent,
   DetectedEventRecord,
@@ -24,7 +25,6 @@ import { decodeByTopic, input } from '../inputs.ts';
 import { type BaselineLookup, runBaselinesAt, runSeriesKeys } from './baseline-view.ts';
 import type { DetectionSettings } from './detection-config.ts';
 import { type DetectorState, type SeriesState, seriesKey } from './detector-state.ts';
-import type { MaintenanceWindow } from './maintenance-windows.ts';
 import { observedRunOf } from './observed-run.ts';
 import { detectRun, type JudgementContext } from './run-judgement.ts';
 import { scheduleIntervalMs } from './schedule-interval.ts';

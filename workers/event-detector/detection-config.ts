@@ -4,7 +4,6 @@
 // window, …) are `checkDetectorOptions`, which detector-options.ts uses for thresholds set in code.
 import { z } from 'zod';
 import type { DetectorOptions } from './detector-options.ts';
-import { type MaintenanceWindow, weekdays } from './maintenance-windows.ts';
 
 export interface DetectionSettings {
   options: DetectorOptions;
@@ -102,76 +101,3 @@ export const detectionSchema = z
 
 /** The detection settings when the section has no `detection`: every default, parsed by the schema. */
 export const defaultDetectionSettings = (): DetectionSettings => detectionSchema.parse(undefined);
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hhmm = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a time as HH:MM, 00:00 to 23:59' });
-const rfc3339 = z.iso.datetime({
-  offset: true,
-  error: 'expected an RFC 3339 time with a zone, e.g. 2026-05-01T22:00:00Z',
-});
-
-const maintenanceWindowSchema = z
-  .strictObject({
-    id: z.string().min(1),
-    /** Covers one transaction; with `service`, only that transaction of that service. */
-    transaction_id: z.string().min(1).optional(),
-    /** Covers every transaction of a service. Neither: everything. */
-    service: z.string().min(1).optional(),
-    once: z
-      .strictObject({ from: rfc3339, to: rfc3339 })
-      .refine(({ from, to }) => Date.parse(from) < Date.parse(to), {
-        path: ['to'],
-        error: 'must be after from',
-      })
-      .optional(),
-    weekly: z
-      .strictObject({
-        days: z.array(z.enum(weekdays)).min(1),
-        start: hhmm,
-        /** At or before start: the window runs past midnight. */
-        end: hhmm,
-        time_zone: z
-          .string()
-          .refine(isTimeZone, { error: (issue) => `unknown IANA time zone ${JSON.stringify(issue.input)}` })
-          .optional(),
-      })
-      .optional(),
-  })
-  .superRefine((window, ctx) => {
-    if ((window.once === undefined) === (window.weekly === undefined))
-      ctx.addIssue({ code: 'custom', message: 'needs exactly one of once or weekly' });
-  })
-  .transform((window): MaintenanceWindow => {
-    const { once, weekly } = window;
-    return {
-      id: window.id,
-      ...(window.transaction_id === undefined ? {} : { transaction_id: window.transaction_id }),
-      ...(window.service === undefined ? {} : { service: window.service }),
-      schedule:
-        once !== undefined
-          ? { kind: 'once', from: new Date(once.from), to: new Date(once.to) }
-          : { kind: 'weekly', ...(weekly as NonNullable<typeof weekly>) },
-    };
-  });
-
-export const maintenanceWindowsSchema = z
-  .array(maintenanceWindowSchema)
-  .default([])
-  .superRefine((windows, ctx) => {
-    const seen = new Set<string>();
-    windows.forEach((window, index) => {
-      if (seen.has(window.id))
-        ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate window id "${window.id}"` });
-      seen.add(window.id);
-    });
-  });

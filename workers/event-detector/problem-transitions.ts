@@ -1,9 +1,10 @@
 // Opening and clearing a problem of one series: the bookkeeping both the run rules and the
 // silence check share (what an event carries, when it is suppressed, whether an alert exists).
+
+import type { MaintenanceWindow } from '../../schemas/maintenance-window.ts';
 import type { BaselineBand, DetectedEvent, EventKind, ProblemSeverity } from '../../schemas/record-types.ts';
 import type { SeriesState } from './detector-state.ts';
 import { eventIdOf } from './event-id.ts';
-import type { MaintenanceWindow } from './maintenance-windows.ts';
 
 export interface Transition {
   kind: EventKind;

@@ -2,6 +2,8 @@
 //
 // Problems open on "N of the last M runs" and clear on a run of clean runs, so a series alternating
 // between FAIL and OK opens once and stays open instead of paging on every run.
+
+import { type MaintenanceWindow, maintenanceWindowAt } from '../../schemas/maintenance-window.ts';
 import type { BaselineBand, DetectedEvent, EventKind } from '../../schemas/record-types.ts';
 import type { RunBaselines } from './baseline-band.ts';
 import type { DetectorOptions } from './detector-options.ts';
@@ -12,7 +14,6 @@ import {
   type SeriesState,
   seriesKey,
 } from './detector-state.ts';
-import { type MaintenanceWindow, maintenanceWindowAt } from './maintenance-windows.ts';
 import type { ObservedRun } from './observed-run.ts';
 import {
   announceAfterMaintenance,

@@ -1,8 +1,9 @@
 // No data: series that stopped reporting for longer than their schedule allows.
+
+import { type MaintenanceWindow, maintenanceWindowAt } from '../../schemas/maintenance-window.ts';
 import type { DetectedEvent } from '../../schemas/record-types.ts';
 import type { DetectorOptions } from './detector-options.ts';
 import type { DetectorState, SeriesState } from './detector-state.ts';
-import { type MaintenanceWindow, maintenanceWindowAt } from './maintenance-windows.ts';
 import { announceAfterMaintenance, describeSeries, openProblem } from './problem-transitions.ts';
 
 export interface SilenceContext {

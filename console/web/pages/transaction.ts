@@ -42,11 +42,15 @@ export const transactionPage: WebPage = {
       location: single(query.location),
     };
     const heatmapFrom = new Date(Math.min(period.from.getTime(), period.to.getTime() - heatmapDays * dayMs));
-    const [detail, heatmap, marked, events, runs] = await Promise.all([
+    const [detail, heatmap, marked, events, maintenance, runs] = await Promise.all([
       api<DetailAnswer>('getTransaction', { ...range, tz: period.tz }, { transaction_id: id }),
       api<HeatmapAnswer>('getHeatmap', { transaction: id, from: heatmapFrom, to: period.to, tz: period.tz }),
       api<RunsAnswer>('listRuns', { transaction: id, ...range, status: 'FAIL,WARNING', limit: markedRuns }),
       api<EventsAnswer>('listEvents', { transaction: id, ...range, include_suppressed: true, limit: 200 }),
+      api<{ windows: Array<{ id: string; from: string; to: string }> }>('listMaintenanceWindows', {
+        transaction: id,
+        ...range,
+      }),
       api<RunsAnswer>('listRuns', {
         transaction: id,
         ...range,
@@ -124,7 +128,11 @@ export const transactionPage: WebPage = {
             kind: event.kind,
             location: event.location,
           })),
-          windows: [],
+          windows: maintenance.windows.map((window) => ({
+            from: window.from,
+            to: window.to,
+            name: window.id,
+          })),
           locations: detail.locations.map((location) => ({
             location: location.location,
             latitude: location.latitude,

@@ -1,11 +1,8 @@
 // Maintenance windows suppress alerting but still record events; silent series raise no-data problems.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { type MaintenanceWindow, maintenanceWindowAt } from '../../../../schemas/maintenance-window.ts';
 import { detectorOptions } from '../../../../workers/event-detector/detector-options.ts';
-import {
-  type MaintenanceWindow,
-  maintenanceWindowAt,
-} from '../../../../workers/event-detector/maintenance-windows.ts';
 import { detectSilence, type SilenceContext } from '../../../../workers/event-detector/silence-check.ts';
 import { contextWith, feed, runAt, runsWithStatuses, start, timeline } from './run-fixtures.ts';
 

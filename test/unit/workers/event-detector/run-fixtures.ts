@@ -1,8 +1,9 @@
 // Runs and baselines for the detector tests: one transaction at one location, a run a minute.
+
+import type { MaintenanceWindow } from '../../../../schemas/maintenance-window.ts';
 import type { BaselineBand, DetectedEvent } from '../../../../schemas/record-types.ts';
 import { detectorOptions } from '../../../../workers/event-detector/detector-options.ts';
 import { type DetectorState, emptyDetectorState } from '../../../../workers/event-detector/detector-state.ts';
-import type { MaintenanceWindow } from '../../../../workers/event-detector/maintenance-windows.ts';
 import type { ObservedRun } from '../../../../workers/event-detector/observed-run.ts';
 import { detectRun, type JudgementContext } from '../../../../workers/event-detector/run-judgement.ts';
 
