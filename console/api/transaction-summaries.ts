@@ -28,7 +28,9 @@ const summarySchema = z.strictObject({
         p50_ms: ms,
       }),
     )
-    .describe('`points` equal buckets from the hour the period starts in until its end'),
+    .describe(
+      'at most `points` equal buckets of whole hours (a period of up to 3 days) or whole UTC days, the first from the hour (day) the period starts in',
+    ),
   last_run: z
     .strictObject({
       robot_id: z.uuid(),
@@ -58,11 +60,13 @@ export function transactionSummariesEndpoint(
     path: '/api/v1/transaction-summaries',
     summary: 'p50, p90, a trend and the newest run of up to 100 transactions',
     description: [
-      'Figures of the whole hours the period touches (the hourly rollups): runs, SLA % and, of the',
-      'non-FAIL runs, p50 and p90, read from duration histograms with eight bins per doubling (within a',
-      `factor of ${percentileBound.toFixed(4)} of the exact percentiles); the trend splits the same`,
-      'hours into `points` equal buckets. For exact SLA figures per transaction: GET /api/v1/sla.',
-      'Default period: the 24 hours until now.',
+      'Figures of the whole hours the period touches, from the rollups (whole UTC days from the daily',
+      'ones): runs, SLA % and, of the non-FAIL runs, p50 and p90, read from duration histograms with',
+      `eight bins per doubling (within a factor of ${percentileBound.toFixed(4)} of the exact`,
+      'percentiles). The trend splits the same rows into at most `points` buckets: of whole hours for a',
+      'period of up to 3 days, of whole UTC days beyond; the first starts at the hour (day) the period',
+      'starts in. For exact SLA figures per transaction: GET /api/v1/sla. Default period: the 24 hours',
+      'until now.',
     ].join(' '),
     scope: 'read',
     stores: ['postgres'],
@@ -93,7 +97,7 @@ export function transactionSummariesEndpoint(
         .min(6)
         .max(96)
         .default(defaultPoints)
-        .describe(`buckets of the trend (6–96, default ${defaultPoints})`),
+        .describe(`at most this many buckets of the trend (6–96, default ${defaultPoints})`),
     }),
     response: responseSchema,
     async handle({ query }, stores) {

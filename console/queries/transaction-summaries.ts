@@ -1,12 +1,16 @@
 // The figures of the transaction list: per transaction, its p50 and p90 over a period, a trend of
-// the period in equal buckets (runs, SLA, p50) and its newest run. Read from the hourly rollups
-// (synth_run_hours) of the hours the period touches, so a list of 50 transactions over 30 days
-// reads ~50 × 720 × robots rows through the (transaction_id, hour_start) index, never the runs;
-// the percentiles come from the rollups' histograms (duration-histogram.ts: within 9 %).
+// the period in buckets (runs, SLA, p50) and its newest run. Read from the rollups, never the runs:
+// the whole UTC days inside the period from the daily rollups (synth_run_days) and the hours at its
+// edges from the hourly ones (synth_run_hours), through their (transaction_id, start) indexes; the
+// percentiles come from the rollups' histograms (duration-histogram.ts: within 9 %). So a list of
+// 50 transactions over 30 days reads ~50 × 30 × robots day rows and up to 47 hours' rows of each.
 import type { Pool } from 'pg';
 import { HistogramSum, histogramPercentile } from './duration-histogram.ts';
 
 const hourMs = 3_600_000;
+const dayMs = 24 * hourMs;
+/** Up to this long a period's trend is in hours; beyond, in whole days (what the daily rollups hold). */
+const hourlyTrendUpToMs = 3 * dayMs;
 
 export interface TrendPoint {
   from: Date;
@@ -40,18 +44,37 @@ export async function transactionSummaries(
   pool: Pool,
   asked: { transactionIds: readonly string[]; from: Date; to: Date; points: number },
 ): Promise<TransactionSummary[]> {
-  // Hours, not instants: a bucket holds the hours that start in it (the first one the hour the
-  // period starts in), so each hour counts once.
+  // A bucket holds the rollup rows (hours, days) that start in it, so each counts once: buckets of
+  // whole hours for a short period, of whole UTC days beyond, the first starting at the hour (day)
+  // the period starts in; a long period's `points` is then at most that many days-wide buckets.
   const firstHour = Math.floor(asked.from.getTime() / hourMs) * hourMs;
-  const widthMs = (asked.to.getTime() - firstHour) / asked.points;
+  const to = asked.to.getTime();
+  const daily = to - firstHour > hourlyTrendUpToMs;
+  const unit = daily ? dayMs : hourMs;
+  const start = Math.floor(firstHour / unit) * unit;
+  const units = Math.ceil((to - start) / unit);
+  const widthMs = Math.ceil(units / asked.points) * unit;
+  const points = Math.ceil((to - start) / widthMs);
+  // The whole UTC days inside the hours of the period come from the daily rollups.
+  const firstDay = daily ? Math.ceil(firstHour / dayMs) * dayMs : to;
+  const lastDay = daily ? Math.max(firstDay, Math.floor(to / dayMs) * dayMs) : to;
   const [buckets, newest] = await Promise.all([
     pool.query<BucketRow>(
-      `WITH h AS (
-         SELECT transaction_id,
-           least(floor(extract(epoch FROM hour_start - $2::timestamptz) * 1000 / $4)::int, $5 - 1) AS bucket,
-           runs, ok, duration_min_ms, duration_max_ms, histogram_bins, histogram_counts
+      `WITH cells AS (
+         SELECT transaction_id, hour_start AS at, runs, ok, duration_min_ms, duration_max_ms,
+           histogram_bins, histogram_counts
          FROM synth_run_hours
-         WHERE transaction_id = ANY($1::uuid[]) AND hour_start >= $2 AND hour_start < $3
+         WHERE transaction_id = ANY($1::uuid[])
+           AND ((hour_start >= $2 AND hour_start < $3) OR (hour_start >= $4 AND hour_start < $5))
+         UNION ALL
+         SELECT transaction_id, day_start, runs, ok, duration_min_ms, duration_max_ms,
+           histogram_bins, histogram_counts
+         FROM synth_run_days
+         WHERE transaction_id = ANY($1::uuid[]) AND day_start >= $3 AND day_start < $4
+       ),
+       h AS (
+         SELECT c.*, least(floor(extract(epoch FROM c.at - $6::timestamptz) * 1000 / $7)::int, $8 - 1) AS bucket
+         FROM cells c
        ),
        bins AS (
          SELECT transaction_id, bucket, b.bin, sum(b.n)::int AS n
@@ -69,7 +92,16 @@ export async function transactionSummaries(
            min(duration_min_ms) AS min_ms, max(duration_max_ms) AS max_ms
          FROM h GROUP BY 1, 2
        ) c LEFT JOIN histograms x USING (transaction_id, bucket)`,
-      [asked.transactionIds, new Date(firstHour), asked.to, widthMs, asked.points],
+      [
+        asked.transactionIds,
+        new Date(firstHour),
+        new Date(firstDay),
+        new Date(lastDay),
+        asked.to,
+        new Date(start),
+        widthMs,
+        points,
+      ],
     ),
     // The newest run of each, one step back along (transaction_id, started_at, …).
     pool.query<{
@@ -98,8 +130,8 @@ export async function transactionSummaries(
     const last = lastOf.get(id);
     if (rows.length === 0 && last === undefined) return [];
     const whole = new HistogramSum();
-    const trend: TrendPoint[] = Array.from({ length: asked.points }, (_, bucket) => ({
-      from: new Date(firstHour + bucket * widthMs),
+    const trend: TrendPoint[] = Array.from({ length: points }, (_, bucket) => ({
+      from: new Date(start + bucket * widthMs),
       runs: 0,
       ok: 0,
       p50Ms: null,

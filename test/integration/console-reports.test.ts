@@ -9,20 +9,15 @@
 // pages, and every kind of bad parameter is a 400 naming it. Every JSON answer is validated against
 // the OpenAPI document built from the endpoints.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'csv-parse/sync';
-import express from 'express';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { heatmapEndpoint } from '../../console/api/heatmap.ts';
 import { runsEndpoint } from '../../console/api/runs.ts';
 import { slaEndpoint } from '../../console/api/sla.ts';
-import { type ErrorBody, endpointRouter, openApiDocument } from '../../console/endpoint.ts';
+import { type ErrorBody, openApiDocument } from '../../console/endpoint.ts';
 import { percentileBound } from '../../console/queries/duration-histogram.ts';
-import type { ConsoleStores } from '../../console/stores.ts';
 import type { SynthResult } from '../../schemas/record-types.ts';
 import { locationKey } from '../../schemas/series-key.ts';
 import {
@@ -31,6 +26,7 @@ import {
   fleetLocations,
   fleetTransactions,
 } from '../../scripts/fleet/fleet-plan.ts';
+import { serveEndpoints } from './console.ts';
 import { fleetRuns, storedFleet, storeRuns } from './read-model-fleet.ts';
 import type { scratchDatabase } from './stack.ts';
 
@@ -76,34 +72,16 @@ const limits = { maxPeriodDays: 400, exportStatementTimeoutMs: 60_000 };
 const endpoints = [slaEndpoint(limits, () => now), heatmapEndpoint(limits, () => now), runsEndpoint];
 const document = openApiDocument(endpoints, { title: 'test', version: '1' });
 let base = '';
-let server: ReturnType<express.Application['listen']>;
+let served: Awaited<ReturnType<typeof serveEndpoints>> | undefined;
 
 before(async () => {
   ({ database, runs } = await storedFleet(plan));
-  const app = express();
-  app.use(
-    endpointRouter({
-      endpoints,
-      keys: {
-        lookup: (presented) =>
-          presented === 'reader'
-            ? { id: 'config:reader', name: 'reader', scopes: ['read'], robotId: undefined }
-            : undefined,
-        explain: () => ({ reason: 'unknown_key', keyId: undefined }),
-      },
-      stores: { postgres: database.pool, limits } as ConsoleStores,
-      health: { down: () => undefined, recheck: async () => undefined },
-      logger: pino({ level: 'silent' }),
-      metrics: new Registry(),
-    }),
-  );
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveEndpoints(endpoints, { postgres: database.pool, limits });
+  base = served.base;
 });
 
 after(async () => {
-  server?.close();
+  served?.close();
   await database?.drop();
 });
 

@@ -5,19 +5,15 @@
 // documented bound, the newest run — and the answer is valid against the OpenAPI document.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import express from 'express';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { transactionSummariesEndpoint } from '../../console/api/transaction-summaries.ts';
-import { endpointRouter, openApiDocument } from '../../console/endpoint.ts';
+import { openApiDocument } from '../../console/endpoint.ts';
 import { percentileBound } from '../../console/queries/duration-histogram.ts';
-import type { ConsoleStores } from '../../console/stores.ts';
 import type { SynthResult } from '../../schemas/record-types.ts';
 import { defaultSeasonality, type FleetPlan, fleetTransactions } from '../../scripts/fleet/fleet-plan.ts';
+import { serveEndpoints } from './console.ts';
 import { storedFleet } from './read-model-fleet.ts';
 import type { scratchDatabase } from './stack.ts';
 
@@ -47,35 +43,17 @@ ajv.addSchema(document, 'openapi.json');
 
 let database: Awaited<ReturnType<typeof scratchDatabase>>;
 let runs: SynthResult[];
-let server: ReturnType<express.Application['listen']>;
+let served: Awaited<ReturnType<typeof serveEndpoints>> | undefined;
 let base = '';
 
 before(async () => {
   ({ database, runs } = await storedFleet(plan));
-  const app = express();
-  app.use(
-    endpointRouter({
-      endpoints,
-      keys: {
-        lookup: (presented) =>
-          presented === 'reader'
-            ? { id: 'config:reader', name: 'reader', scopes: ['read'], robotId: undefined }
-            : undefined,
-        explain: () => ({ reason: 'unknown_key', keyId: undefined }),
-      },
-      stores: { postgres: database.pool } as ConsoleStores,
-      health: { down: () => undefined, recheck: async () => undefined },
-      logger: pino({ level: 'silent' }),
-      metrics: new Registry(),
-    }),
-  );
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveEndpoints(endpoints, { postgres: database.pool });
+  base = served.base;
 });
 
 after(async () => {
-  server?.close();
+  served?.close();
   await database?.drop();
 });
 
@@ -110,11 +88,8 @@ const within = (actual: number | null, exact: number | null, what: string) => {
   );
 };
 
-test('p50, p90, the trend and the newest run of each transaction asked, in the order asked', async () => {
-  // Whole hours, so the hourly rollups hold exactly the runs started in the period.
-  const from = new Date('2026-11-02T00:00:00Z');
-  const to = new Date('2026-11-06T00:00:00Z');
-  const points = 8;
+/** Every figure of one answer against the generator's runs, over buckets as the answer drew them. */
+async function checkSummaries(from: Date, to: Date, points: number, unitMs: number) {
   const unknown = randomUUID();
   const order = [transactions[2], transactions[0], transactions[1]].map((t) => t?.id as string);
   const body = await get({
@@ -128,30 +103,36 @@ test('p50, p90, the trend and the newest run of each transaction asked, in the o
     order,
     'the order asked; an id with no run left out',
   );
-  const widthMs = (to.getTime() - from.getTime()) / points;
+  const durations = (list: SynthResult[]) =>
+    list
+      .filter((run) => run.status !== 'FAIL')
+      .map((run) => run.finished_at.getTime() - run.started_at.getTime());
+  const startedIn = (list: SynthResult[], start: number, end: number) =>
+    list.filter((run) => run.started_at.getTime() >= start && run.started_at.getTime() < end);
   for (const summary of body.transactions) {
     const mine = runs.filter((run) => run.transaction_id === summary.transaction_id);
-    const inPeriod = mine.filter((run) => {
-      const at = run.started_at.getTime();
-      return at >= from.getTime() && at < to.getTime();
-    });
-    const durations = (list: SynthResult[]) =>
-      list
-        .filter((run) => run.status !== 'FAIL')
-        .map((run) => run.finished_at.getTime() - run.started_at.getTime());
+    // The figures are those of the whole hours the period touches.
+    const hourMs = 3_600_000;
+    const inPeriod = startedIn(
+      mine,
+      Math.floor(from.getTime() / hourMs) * hourMs,
+      Math.ceil(to.getTime() / hourMs) * hourMs,
+    );
     assert.equal(summary.runs, inPeriod.length);
     const ok = inPeriod.filter((run) => run.status === 'OK').length;
     assert.equal(summary.sla_percent, (100 * ok) / inPeriod.length);
     within(summary.p50_ms, exactPercentile(durations(inPeriod), 0.5), 'p50');
     within(summary.p90_ms, exactPercentile(durations(inPeriod), 0.9), 'p90');
-    assert.equal(summary.trend.length, points);
+    // At most `points` buckets of whole units, equal, the first at the unit the period starts in.
+    const starts = summary.trend.map((point: any) => Date.parse(point.from));
+    assert.ok(starts.length <= points && starts.length > 0);
+    assert.equal(starts[0], Math.floor(from.getTime() / unitMs) * unitMs);
+    const width = (starts[1] ?? to.getTime()) - starts[0];
+    assert.equal(width % unitMs, 0, 'whole units');
     summary.trend.forEach((point: any, index: number) => {
-      const start = from.getTime() + index * widthMs;
-      assert.equal(Date.parse(point.from), start);
-      const bucket = inPeriod.filter((run) => {
-        const at = run.started_at.getTime();
-        return at >= start && at < start + widthMs;
-      });
+      const start = starts[index] as number;
+      assert.equal(start, (starts[0] as number) + index * width, 'equal buckets');
+      const bucket = startedIn(inPeriod, start, start + width);
       assert.equal(point.runs, bucket.length, `bucket ${index}`);
       const bucketOk = bucket.filter((run) => run.status === 'OK').length;
       assert.equal(point.sla_percent, bucket.length === 0 ? null : (100 * bucketOk) / bucket.length);
@@ -170,10 +151,23 @@ test('p50, p90, the trend and the newest run of each transaction asked, in the o
       started_at: newest?.started_at.toISOString(),
     });
   }
-  // The outage shows in its bucket's SLA.
+  return body;
+}
+
+test('up to 3 days: buckets of hours; p50, p90, the newest run, in the order asked', async () => {
+  const from = new Date('2026-11-03T12:00:00Z');
+  const to = new Date('2026-11-05T12:00:00Z');
+  const body = await checkSummaries(from, to, 8, 3_600_000);
+  // The outage (Nov 4, 10:00–14:00) shows in its bucket's SLA: 6-hour buckets from 12:00.
   const outaged = body.transactions.find((t: any) => t.transaction_id === transactions[0]?.id);
-  const outageBucket = Math.floor((Date.parse('2026-11-04T10:00:00Z') - from.getTime()) / widthMs);
-  assert.ok(outaged.trend[outageBucket].sla_percent < 100, JSON.stringify(outaged.trend[outageBucket]));
+  assert.equal(outaged.trend.length, 8);
+  assert.ok(outaged.trend[3].sla_percent < 100, JSON.stringify(outaged.trend[3]));
+});
+
+test('beyond 3 days: buckets of whole UTC days from the daily rollups, the edges from the hourly ones', async () => {
+  // Edges inside days and inside hours: the first and last days are read from hours.
+  await checkSummaries(new Date('2026-11-01T05:00:00Z'), new Date('2026-11-07T18:30:00Z'), 6, 86_400_000);
+  await checkSummaries(new Date('2026-11-01T00:00:00Z'), new Date('2026-11-08T00:00:00Z'), 24, 86_400_000);
 });
 
 test('bad input is a 400 naming each field', async () => {

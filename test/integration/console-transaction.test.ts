@@ -10,18 +10,13 @@
 // (+05:30: read from the runs). The CSV holds the JSON's points; every JSON answer is valid against
 // the OpenAPI document built from the endpoint.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'csv-parse/sync';
-import express from 'express';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { transactionDetailEndpoint } from '../../console/api/transaction-detail.ts';
-import { endpointRouter, openApiDocument } from '../../console/endpoint.ts';
+import { openApiDocument } from '../../console/endpoint.ts';
 import { percentileBound } from '../../console/queries/duration-histogram.ts';
-import type { ConsoleStores } from '../../console/stores.ts';
 import { hourOfWeek } from '../../schemas/hour-of-week.ts';
 import type { SynthResult } from '../../schemas/record-types.ts';
 import { locationKey } from '../../schemas/series-key.ts';
@@ -36,6 +31,7 @@ import { BaselineStore, type SeriesBaselines } from '../../workers/baseline/base
 import { forecastTransaction } from '../../workers/baseline/forecast.ts';
 import { toForecastRecord } from '../../workers/baseline/forecast-record.ts';
 import { writeBaselines, writeForecasts } from '../../workers/synth-store/baselines-writer.ts';
+import { serveEndpoints } from './console.ts';
 import { storedFleet } from './read-model-fleet.ts';
 import type { scratchDatabase } from './stack.ts';
 
@@ -83,7 +79,7 @@ const limits = { maxPeriodDays: 400 };
 const endpoints = [transactionDetailEndpoint(limits, () => now)];
 const document = openApiDocument(endpoints, { title: 'test', version: '1' });
 let base = '';
-let server: ReturnType<express.Application['listen']>;
+let served: Awaited<ReturnType<typeof serveEndpoints>> | undefined;
 
 before(async () => {
   ({ database, runs } = await storedFleet(plan));
@@ -109,32 +105,12 @@ before(async () => {
   );
   await writeForecasts(database.pool, [{ record: forecast, source: { partition: 0, offset: '0' } }]);
 
-  const app = express();
-  app.use(
-    endpointRouter({
-      endpoints,
-      keys: {
-        lookup: (presented) =>
-          presented === 'reader'
-            ? { id: 'config:reader', name: 'reader', scopes: ['read'], robotId: undefined }
-            : presented === 'writer'
-              ? { id: 'config:writer', name: 'writer', scopes: ['results:write'], robotId: undefined }
-              : undefined,
-        explain: () => ({ reason: 'unknown_key', keyId: undefined }),
-      },
-      stores: { postgres: database.pool } as ConsoleStores,
-      health: { down: () => undefined, recheck: async () => undefined },
-      logger: pino({ level: 'silent' }),
-      metrics: new Registry(),
-    }),
-  );
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveEndpoints(endpoints, { postgres: database.pool });
+  base = served.base;
 });
 
 after(async () => {
-  server?.close();
+  served?.close();
   await database?.drop();
 });
 

@@ -3,9 +3,15 @@
 // serves (ajv's JSON Schema 2020-12 build, OpenAPI 3.1's dialect).
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import express from 'express';
+import pino from 'pino';
+import { Registry } from 'prom-client';
 import { parse, stringify } from 'yaml';
+import { type AnyEndpoint, endpointRouter } from '../../console/endpoint.ts';
+import type { ConsoleStores } from '../../console/stores.ts';
 import { freePort, type RunningProcess, startReady, type TestSetup } from './stack.ts';
 
 export interface TestConsole {
@@ -58,5 +64,40 @@ export async function openApiChecker(consoleUrl: string) {
         `${operationId} ${status} answer not as documented: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 2000)}`,
       );
     },
+  };
+}
+
+/**
+ * Endpoints served in this process by the console's own frame (`endpointRouter`) over a pool of the
+ * test's own: keys `reader` (read) and `writer` (results:write only), every store healthy.
+ */
+export async function serveEndpoints(
+  endpoints: readonly AnyEndpoint[],
+  stores: Partial<ConsoleStores>,
+): Promise<{ base: string; close(): void }> {
+  const app = express();
+  app.use(
+    endpointRouter({
+      endpoints,
+      keys: {
+        lookup: (presented) =>
+          presented === 'reader'
+            ? { id: 'config:reader', name: 'reader', scopes: ['read'], robotId: undefined }
+            : presented === 'writer'
+              ? { id: 'config:writer', name: 'writer', scopes: ['results:write'], robotId: undefined }
+              : undefined,
+        explain: () => ({ reason: 'unknown_key', keyId: undefined }),
+      },
+      stores: stores as ConsoleStores,
+      health: { down: () => undefined, recheck: async () => undefined },
+      logger: pino({ level: 'silent' }),
+      metrics: new Registry(),
+    }),
+  );
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => server.close(),
   };
 }
