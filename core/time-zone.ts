@@ -19,10 +19,16 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
+/**
+ * Formatters by the zone name asked. Bounded: names are case-insensitive, so a client could ask for
+ * endless spellings of one zone, each a formatter of its own if every one were kept.
+ */
 const formats = new Map<string, Intl.DateTimeFormat>();
+const maxFormats = 256;
 function formatIn(tz: string): Intl.DateTimeFormat {
   let format = formats.get(tz);
   if (format === undefined) {
+    if (formats.size >= maxFormats) formats.clear();
     format = new Intl.DateTimeFormat('en-CA', {
       timeZone: tz,
       hourCycle: 'h23',

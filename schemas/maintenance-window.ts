@@ -106,27 +106,27 @@ export function maintenanceIntervals(
     const tz = schedule.time_zone ?? 'UTC';
     const start = minutesOf(schedule.start);
     const end = minutesOf(schedule.end);
-    // Each local day from the one before the period (a window past midnight reaches into it).
-    for (let at = period.from.getTime() - dayMs; at < period.to.getTime() + dayMs; at += dayMs) {
-      const day = wallClock(new Date(at), tz);
-      if (!schedule.days.includes(day.weekday as Weekday)) continue;
-      const date = { year: day.year, month: day.month, day: day.day };
+    // Each local date from the one before the period starts (a window past midnight reaches into
+    // it) to the one after it ends: stepped by date, not by 24 h, which would skip a 23-hour day.
+    const last = wallClock(new Date(period.to.getTime() + dayMs), tz);
+    const lastDate = Date.UTC(last.year, last.month - 1, last.day);
+    const first = wallClock(new Date(period.from.getTime() - dayMs), tz);
+    for (
+      let date = { year: first.year, month: first.month, day: first.day };
+      Date.UTC(date.year, date.month - 1, date.day) <= lastDate;
+      date = nextDay(date)
+    ) {
+      const weekday = weekdays[
+        new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay()
+      ] as Weekday;
+      if (!schedule.days.includes(weekday)) continue;
       const from = instantOf({ ...date, hour: Math.floor(start / 60), minute: start % 60 }, tz);
       const endDate = end <= start ? nextDay(date) : date;
       const to = instantOf({ ...endDate, hour: Math.floor(end / 60), minute: end % 60 }, tz);
       keep(window.id, from, to);
     }
   }
-  // A day stepped by 24 h can name one local date twice around a DST change: once each.
-  const seen = new Set<string>();
-  return intervals
-    .filter((interval) => {
-      const key = `${interval.id} ${interval.from.getTime()}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    })
-    .sort((a, b) => a.from.getTime() - b.from.getTime() || a.id.localeCompare(b.id));
+  return intervals.sort((a, b) => a.from.getTime() - b.from.getTime() || a.id.localeCompare(b.id));
 }
 
 function nextDay(date: { year: number; month: number; day: number }) {

@@ -186,7 +186,7 @@ const definitionSchema = z
   });
 
 const transactionSchema = z.strictObject({
-  transaction_id: z.uuid(),
+  transaction_id: z.guid(),
   name: z.string().meta({ description: 'From the newest run, else the definition' }),
   service: z.string().nullable().meta({ description: 'Null for a transaction defined but never run' }),
   project: z.string().nullable(),
@@ -299,13 +299,13 @@ export const listTransactions = defineEndpoint({
 // ---------------------------------------------------------------------------------------------
 
 const robotSchema = z.strictObject({
-  robot_id: z.uuid(),
+  robot_id: z.guid(),
   name: z.string().nullable().meta({ description: 'From the newest run' }),
   ...seen,
   last_run: z
     .strictObject({
-      result_id: z.uuid(),
-      transaction_id: z.uuid(),
+      result_id: z.guid(),
+      transaction_id: z.guid(),
       transaction_name: z.string(),
       status: z.enum(['OK', 'WARNING', 'FAIL']),
       started_at: time,

@@ -9,22 +9,22 @@ const defaultLimit = 100;
 const maxLimit = 1000;
 
 const eventSchema = z.strictObject({
-  event_id: z.uuid(),
+  event_id: z.guid(),
   occurred_at: z.iso
     .datetime()
     .describe('the judged run’s finish (for no_data: when the silence was seen), UTC'),
   action: z.string().describe('open (also a change of severity) or clear'),
   kind: z.string().describe('availability, performance, degraded or no_data'),
   severity: z.string().describe('critical, major or warning for an open; normal for a clear'),
-  transaction_id: z.uuid(),
+  transaction_id: z.guid(),
   transaction_name: z.string(),
   service: z.string(),
   project: z.string().nullable().describe('from the catalogue; null when no run of it is stored yet'),
   environment: z.string(),
   location: z.string().nullable().describe('country/region/city; null: the transaction over every location'),
-  result_id: z.uuid().nullable().describe('the run judged (for no_data: the last run before the silence)'),
+  result_id: z.guid().nullable().describe('the run judged (for no_data: the last run before the silence)'),
   robot_id: z
-    .uuid()
+    .guid()
     .nullable()
     .describe('the robot of the judged run, from the stored run (null: that run is not stored)'),
   value: z.string(),
@@ -54,7 +54,7 @@ export const listEvents = defineEndpoint({
       project: nonEmpty.optional().describe('only this project'),
       service: nonEmpty.optional().describe('only this service'),
       transaction: z
-        .uuid()
+        .guid()
         .transform((id) => id.toLowerCase())
         .optional()
         .describe('only this transaction_id'),

@@ -41,7 +41,7 @@ export function maintenanceWindowsEndpoint(
     stores: ['postgres'],
     query: z.strictObject({
       transaction: z
-        .uuid()
+        .guid()
         .transform((id) => id.toLowerCase())
         .describe('the transaction_id'),
       ...periodParameters,

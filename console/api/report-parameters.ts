@@ -41,7 +41,7 @@ export function cursorParameter<Cursor>(decode: (text: string) => Cursor | undef
     .describe('next_cursor of the page before');
 }
 
-const uuidParameter = z.uuid().transform((id) => id.toLowerCase());
+const uuidParameter = z.guid().transform((id) => id.toLowerCase());
 
 export const filterParameters = {
   project: z.string().min(1).max(256).optional().describe('only this project'),

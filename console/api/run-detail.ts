@@ -17,7 +17,7 @@ import { type AnyEndpoint, defineEndpoint, NotFoundError } from '../endpoint.ts'
 import { readRun, type StoredScreenshot, screenshotReference } from '../queries/run-detail.ts';
 import type { ConsoleStores } from '../stores.ts';
 
-const uuidParameter = z.uuid().transform((id) => id.toLowerCase());
+const uuidParameter = z.guid().transform((id) => id.toLowerCase());
 const runParams = z.strictObject({
   robot_id: uuidParameter.describe('the robot that uploaded the run'),
   result_id: uuidParameter.describe('the result_id that robot gave the run'),

@@ -8,7 +8,7 @@ const count = z.number().int().min(0);
 const objectSchema = z.strictObject({
   project: z.string().nullable().describe("levels project, service and transaction ('' for no project)"),
   service: z.string().nullable().describe('levels service and transaction'),
-  transaction_id: z.uuid().nullable().describe('level transaction'),
+  transaction_id: z.guid().nullable().describe('level transaction'),
   transaction_name: z.string().nullable().describe('level transaction'),
   location: z.string().nullable().describe('level location: country/region/city, the known parts'),
   state: z

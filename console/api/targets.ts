@@ -27,11 +27,11 @@ const targetSchema = z.strictObject({
   level: z.enum(targetLevels),
   project: z.string().nullable().describe("levels project and service ('' for a service of no project)"),
   service: z.string().nullable().describe('level service'),
-  transaction_id: z.uuid().nullable().describe('level transaction'),
+  transaction_id: z.guid().nullable().describe('level transaction'),
   target_percent: percent.nullable().describe('the target SLA % (OK runs / all runs); null: removed'),
   set_by_key_id: z.string().describe('who: the id of the API key that set it'),
   set_at: z.iso.datetime().describe('when the console accepted it, UTC'),
-  request_id: z.uuid().describe('the PUT that set it'),
+  request_id: z.guid().describe('the PUT that set it'),
 });
 
 const tableColumns = [
@@ -77,7 +77,7 @@ export const listTargetChanges = defineEndpoint({
   stores: ['postgres'],
   query: z.strictObject({
     level: z.enum(targetLevels).optional().describe('only this level’s'),
-    request_id: z.uuid().optional().describe('only the change of this PUT (its answer’s target.request_id)'),
+    request_id: z.guid().optional().describe('only the change of this PUT (its answer’s target.request_id)'),
     limit: z.coerce
       .number()
       .int()

@@ -161,7 +161,7 @@ export function transactionDetailEndpoint(
     stores: ['postgres'],
     params: z.strictObject({
       transaction_id: z
-        .uuid()
+        .guid()
         .transform((id) => id.toLowerCase())
         .describe('the transaction'),
     }),

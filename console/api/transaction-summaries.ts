@@ -14,7 +14,7 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const ms = z.number().nullable();
 const summarySchema = z.strictObject({
-  transaction_id: z.uuid(),
+  transaction_id: z.guid(),
   runs: z.number().int().min(0).describe('runs in the hours of the period'),
   sla_percent: z.number().nullable().describe('100 × OK / runs; null without runs'),
   p50_ms: ms.describe('of the non-FAIL runs; null without any'),
@@ -29,12 +29,12 @@ const summarySchema = z.strictObject({
       }),
     )
     .describe(
-      'at most `points` equal buckets of whole hours (a period of up to 3 days) or whole UTC days, the first from the hour (day) the period starts in',
+      'equal buckets, as near `points` of them as whole hours (a period of up to 8 days) or whole UTC days allow, the first from the hour (day) the period starts in',
     ),
   last_run: z
     .strictObject({
-      robot_id: z.uuid(),
-      result_id: z.uuid(),
+      robot_id: z.guid(),
+      result_id: z.guid(),
       status: z.enum(['OK', 'WARNING', 'FAIL']),
       started_at: z.iso.datetime(),
     })
@@ -63,10 +63,10 @@ export function transactionSummariesEndpoint(
       'Figures of the whole hours the period touches, from the rollups (whole UTC days from the daily',
       'ones): runs, SLA % and, of the non-FAIL runs, p50 and p90, read from duration histograms with',
       `eight bins per doubling (within a factor of ${percentileBound.toFixed(4)} of the exact`,
-      'percentiles). The trend splits the same rows into at most `points` buckets: of whole hours for a',
-      'period of up to 3 days, of whole UTC days beyond; the first starts at the hour (day) the period',
-      'starts in. For exact SLA figures per transaction: GET /api/v1/sla. Default period: the 24 hours',
-      'until now.',
+      'percentiles). The trend splits the same rows into equal buckets, as near `points` of them as whole',
+      'units allow: whole hours for a period of up to 8 days, whole UTC days beyond; the first starts at',
+      'the hour (day) the period starts in. For exact SLA figures per transaction: GET /api/v1/sla.',
+      'Default period: the 24 hours until now.',
     ].join(' '),
     scope: 'read',
     stores: ['postgres'],
@@ -97,7 +97,7 @@ export function transactionSummariesEndpoint(
         .min(6)
         .max(96)
         .default(defaultPoints)
-        .describe(`at most this many buckets of the trend (6–96, default ${defaultPoints})`),
+        .describe(`about this many buckets of the trend (6–96, default ${defaultPoints})`),
     }),
     response: responseSchema,
     async handle({ query }, stores) {

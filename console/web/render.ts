@@ -35,9 +35,12 @@ export const format = {
       : `${value > 0 ? '+' : value < 0 ? '−' : '±'}${Math.abs(value).toFixed(2)} pts`,
   duration: (ms: number | null | undefined) => {
     if (ms === null || ms === undefined) return '–';
-    if (ms < 1000) return `${Math.round(ms)} ms`;
-    if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-    return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+    if (ms < 999.5) return `${Math.round(ms)} ms`;
+    if (ms < 9_995) return `${(ms / 1000).toFixed(2)} s`;
+    if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`;
+    // Whole seconds first, so 119.7 s is 2 min 0 s, never 1 min 60 s.
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
   },
   bytes: (value: number) =>
     value < 1024

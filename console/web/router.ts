@@ -27,7 +27,12 @@ import { periodPresets, periodQuery, presetLabels, type ViewPeriod, viewPeriod }
 import { render } from './render.ts';
 import type { SessionStore } from './sessions.ts';
 
+/**
+ * The session cookie's name: over TLS with the `__Host-` prefix, which browsers accept only from
+ * this host with Secure and Path=/, so a sibling subdomain cannot plant a session of its choosing.
+ */
 export const sessionCookie = 'primoart_session';
+const secureSessionCookie = `__Host-${sessionCookie}`;
 
 const contentSecurityPolicy = [
   "default-src 'none'",
@@ -58,6 +63,8 @@ export interface PageContext {
   params: Record<string, string>;
   key: AuthenticatedKey;
   period: ViewPeriod;
+  /** `console.max_period_days`: the longest period the API answers for. */
+  maxPeriodDays: number;
   /** The JSON answer of a read-API operation, as `GET /api/v1/…` would give it; a refusal throws. */
   api<T>(operationId: string, query?: Record<string, unknown>, params?: Record<string, string>): Promise<T>;
   /** A link to `path` that keeps this view's period and zone. */
@@ -167,10 +174,12 @@ export function webRouter(options: WebRouterOptions): {
     registers: [options.metrics],
   });
 
+  const secureCookieFor = (request: Request) => options.secureCookie || request.secure;
+  const cookieName = (request: Request) => (secureCookieFor(request) ? secureSessionCookie : sessionCookie);
   const sessionIdOf = (request: Request): string | undefined => {
     const header = request.get('cookie');
     if (header === undefined) return undefined;
-    return cookie.parse(header)[sessionCookie];
+    return cookie.parse(header)[cookieName(request)];
   };
 
   /** The key of the request's session, if the session lives and its key is still known with `read`. */
@@ -195,7 +204,7 @@ export function webRouter(options: WebRouterOptions): {
     path: '/',
     httpOnly: true,
     sameSite: 'strict' as const,
-    secure: options.secureCookie || request.secure,
+    secure: secureCookieFor(request),
   });
 
   const sendPage = (response: Response, status: number, template: string, data: Record<string, unknown>) => {
@@ -235,21 +244,23 @@ export function webRouter(options: WebRouterOptions): {
       loginPage(response, 403, next, 'This form must be sent from the console’s own page.');
       return;
     }
+    // An address that failed too often is refused before its key is looked at: while throttled, a
+    // right guess gets in no more than a wrong one.
     const source = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    const throttle = options.failedAuth?.check(source) ?? { allowed: true };
+    if (!throttle.allowed) {
+      response.set('Retry-After', String(throttle.retryAfterSeconds));
+      loginPage(
+        response,
+        429,
+        next,
+        `Too many failed logins from this address: try again in ${throttle.retryAfterSeconds} s.`,
+      );
+      return;
+    }
     const presented = typeof body.key === 'string' ? body.key.trim() : '';
     const key = presented === '' || presented.length > 512 ? undefined : keys.lookup(presented);
     if (key === undefined) {
-      const throttle = options.failedAuth?.check(source) ?? { allowed: true };
-      if (!throttle.allowed) {
-        response.set('Retry-After', String(throttle.retryAfterSeconds));
-        loginPage(
-          response,
-          429,
-          next,
-          `Too many failed logins from this address: try again in ${throttle.retryAfterSeconds} s.`,
-        );
-        return;
-      }
       options.failedAuth?.record(
         presented === ''
           ? { source, reason: 'missing_key', keyId: undefined }
@@ -267,9 +278,12 @@ export function webRouter(options: WebRouterOptions): {
       );
       return;
     }
+    // A login replaces the browser's session, if it had one.
+    const previous = sessionIdOf(request);
+    if (previous !== undefined) sessions.end(previous);
     const id = sessions.create(digestOf(presented), key.id);
     logger.info({ key_id: key.id }, 'console session opened');
-    response.cookie(sessionCookie, id, { ...cookieOptions(request), maxAge: options.sessionTtlMs });
+    response.cookie(cookieName(request), id, { ...cookieOptions(request), maxAge: options.sessionTtlMs });
     response.redirect(303, next);
   });
 
@@ -280,7 +294,7 @@ export function webRouter(options: WebRouterOptions): {
     }
     const id = sessionIdOf(request);
     if (id !== undefined) sessions.end(id);
-    response.clearCookie(sessionCookie, cookieOptions(request));
+    response.clearCookie(cookieName(request), cookieOptions(request));
     response.redirect(303, '/login');
   });
 
@@ -328,6 +342,7 @@ export function webRouter(options: WebRouterOptions): {
       params: request.params as Record<string, string>,
       key,
       period,
+      maxPeriodDays: options.maxPeriodDays,
       async api<T>(
         operationId: string,
         query: Record<string, unknown> = {},

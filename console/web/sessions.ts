@@ -22,14 +22,22 @@ export interface SessionSettings {
   idleMs: number;
   /** At most this many at once: the oldest ends to make room. */
   maxSessions: number;
+  /**
+   * At most this many of one key: its oldest ends to make room, so logging in with one key over
+   * and over cannot push everyone else's sessions out.
+   */
+  maxPerKey?: number;
   now?: () => number;
 }
+
+const defaultMaxPerKey = 100;
 
 /** The store is keyed by the id's SHA-256: a dump of it (a heap snapshot) logs no one in. */
 const storeKeyOf = (id: string) => createHash('sha256').update(id, 'utf8').digest('hex');
 
 export function createSessionStore(settings: SessionSettings) {
   const now = settings.now ?? Date.now;
+  const maxPerKey = settings.maxPerKey ?? defaultMaxPerKey;
   // A Map iterates in insertion order: its first entry is the oldest session.
   const sessions = new Map<string, Session>();
   const expired = (session: Session, at: number) =>
@@ -37,6 +45,9 @@ export function createSessionStore(settings: SessionSettings) {
   return {
     /** A new session for the key of `keyDigest`; answers its id (32 random bytes, base64url). */
     create(keyDigest: string, keyId: string): string {
+      const ofKey = [...sessions].filter(([, session]) => session.keyDigest === keyDigest);
+      for (const [storeKey] of ofKey.slice(0, Math.max(0, ofKey.length - (maxPerKey - 1))))
+        sessions.delete(storeKey);
       while (sessions.size >= settings.maxSessions) {
         const oldest = sessions.keys().next();
         if (oldest.done === true) break;

@@ -20,7 +20,7 @@ import type { scratchDatabase } from './stack.ts';
 const transactions = fleetTransactions(3, 15);
 const plan: FleetPlan = {
   seed: 4242,
-  from: new Date('2026-11-01T00:00:00Z'),
+  from: new Date('2026-10-27T00:00:00Z'),
   to: new Date('2026-11-08T00:00:00Z'),
   transactions,
   seasonality: defaultSeasonality,
@@ -123,12 +123,14 @@ async function checkSummaries(from: Date, to: Date, points: number, unitMs: numb
     assert.equal(summary.sla_percent, (100 * ok) / inPeriod.length);
     within(summary.p50_ms, exactPercentile(durations(inPeriod), 0.5), 'p50');
     within(summary.p90_ms, exactPercentile(durations(inPeriod), 0.9), 'p90');
-    // At most `points` buckets of whole units, equal, the first at the unit the period starts in.
+    // Equal buckets of whole units, as near `points` as they allow, the first at the unit the
+    // period starts in.
     const starts = summary.trend.map((point: any) => Date.parse(point.from));
-    assert.ok(starts.length <= points && starts.length > 0);
-    assert.equal(starts[0], Math.floor(from.getTime() / unitMs) * unitMs);
-    const width = (starts[1] ?? to.getTime()) - starts[0];
-    assert.equal(width % unitMs, 0, 'whole units');
+    const first = Math.floor(from.getTime() / unitMs) * unitMs;
+    const units = Math.ceil((to.getTime() - first) / unitMs);
+    const width = Math.max(1, Math.round(units / points)) * unitMs;
+    assert.equal(starts[0], first);
+    assert.equal(starts.length, Math.ceil((to.getTime() - first) / width));
     summary.trend.forEach((point: any, index: number) => {
       const start = starts[index] as number;
       assert.equal(start, (starts[0] as number) + index * width, 'equal buckets');
@@ -154,7 +156,7 @@ async function checkSummaries(from: Date, to: Date, points: number, unitMs: numb
   return body;
 }
 
-test('up to 3 days: buckets of hours; p50, p90, the newest run, in the order asked', async () => {
+test('up to 8 days: buckets of hours; p50, p90, the newest run, in the order asked', async () => {
   const from = new Date('2026-11-03T12:00:00Z');
   const to = new Date('2026-11-05T12:00:00Z');
   const body = await checkSummaries(from, to, 8, 3_600_000);
@@ -164,10 +166,12 @@ test('up to 3 days: buckets of hours; p50, p90, the newest run, in the order ask
   assert.ok(outaged.trend[3].sla_percent < 100, JSON.stringify(outaged.trend[3]));
 });
 
-test('beyond 3 days: buckets of whole UTC days from the daily rollups, the edges from the hourly ones', async () => {
+test('beyond 8 days: buckets of whole UTC days from the daily rollups, the edges from the hourly ones', async () => {
   // Edges inside days and inside hours: the first and last days are read from hours.
-  await checkSummaries(new Date('2026-11-01T05:00:00Z'), new Date('2026-11-07T18:30:00Z'), 6, 86_400_000);
-  await checkSummaries(new Date('2026-11-01T00:00:00Z'), new Date('2026-11-08T00:00:00Z'), 24, 86_400_000);
+  await checkSummaries(new Date('2026-10-29T05:00:00Z'), new Date('2026-11-07T18:30:00Z'), 6, 86_400_000);
+  await checkSummaries(new Date('2026-10-28T00:00:00Z'), new Date('2026-11-08T00:00:00Z'), 24, 86_400_000);
+  // A week is read in hours: 7 days from 10:20 touch 169 hours, 24 buckets of 7 hours.
+  await checkSummaries(new Date('2026-11-01T10:20:00Z'), new Date('2026-11-08T10:20:00Z'), 24, 3_600_000);
 });
 
 test('bad input is a 400 naming each field', async () => {

@@ -338,6 +338,17 @@ describe('web console in a browser', () => {
       { headers: { authorization: `Bearer ${readKey}` } },
     );
     assert.equal(unknown.status, 404);
+    // Robots may send any 8-4-4-4-12 hex id (not only RFC 4122 versions): such an id is a 404 when
+    // unknown, never a 400, so a transaction or run named by one can be opened.
+    for (const path of [
+      '/api/v1/transactions/12345678-1234-0234-c234-123456789abc',
+      '/api/v1/runs/12345678-1234-0234-c234-123456789abc/12345678-1234-0234-c234-123456789abd',
+    ]) {
+      const answer = await fetch(`${consoleProcess.url}${path}`, {
+        headers: { authorization: `Bearer ${readKey}` },
+      });
+      assert.equal(answer.status, 404, path);
+    }
     const forecast = series.find((one) => one.name === 'forecast p50');
     assert.ok(
       forecast !== undefined && forecast.values > 0,

@@ -77,8 +77,10 @@ export function zoneShift(tz) {
 export function formatDuration(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return '–';
   if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  if (ms < 59_995) return `${(ms / 1000).toFixed(2)} s`;
+  // Whole seconds first, so 119.7 s is 2 min 0 s, never 1 min 60 s.
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 /** Options every chart starts from. */

@@ -9,6 +9,12 @@ const sparks = document.querySelectorAll('.spark[data-trend]');
 if (sparks.length > 0) {
   const echarts = await loadECharts();
   const colours = palette();
+  // Bucket starts in the page's zone, as the tooltip's title.
+  const when = new Intl.DateTimeFormat('en-GB', {
+    timeZone: data.tz,
+    dateStyle: 'short',
+    timeStyle: 'short',
+  });
   for (const element of sparks) {
     const points = data.trends?.[Number(/** @type {HTMLElement} */ (element).dataset.trend)] ?? [];
     if (points.length === 0) continue;
@@ -17,7 +23,11 @@ if (sparks.length > 0) {
       animation: false,
       grid: { left: 1, right: 1, top: 2, bottom: 2 },
       tooltip: { renderMode: 'richText', confine: true, trigger: 'axis' },
-      xAxis: { type: 'category', show: false, data: points.map((/** @type {any[]} */ point) => point[0]) },
+      xAxis: {
+        type: 'category',
+        show: false,
+        data: points.map((/** @type {any[]} */ point) => when.format(new Date(point[0]))),
+      },
       yAxis: [
         { type: 'value', show: false, min: 0, max: 100 },
         { type: 'value', show: false, min: 0 },

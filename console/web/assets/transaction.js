@@ -57,7 +57,18 @@ function durationChart() {
       axisLabel: { formatter: formatDuration },
       splitLine: { lineStyle: { color: colours.line } },
     },
-    dataZoom: [{ type: 'inside' }, { type: 'slider', height: 24, bottom: 8 }],
+    // The wheel scrolls the page unless Ctrl is held (then it zooms); a drag pans on a mouse, and a
+    // finger scrolls the page on a phone: the slider below zooms and pans there.
+    dataZoom: [
+      {
+        type: 'inside',
+        zoomOnMouseWheel: 'ctrl',
+        moveOnMouseWheel: false,
+        moveOnMouseMove: true,
+        preventDefaultMouseMove: false,
+      },
+      { type: 'slider', height: 24, bottom: 8 },
+    ],
     series: [
       {
         name: 'band p10',
@@ -160,7 +171,9 @@ async function locationMap() {
     tooltip: { trigger: 'item' },
     geo: {
       map: 'world',
-      roam: true,
+      // Not zoomable: a wheel or a finger over the map scrolls the page (the map is fitted to the
+      // locations, and the table beside it holds their figures).
+      roam: false,
       boundingCoords: [
         [Math.max(-180, Math.min(...longitudes) - pad), Math.min(85, Math.max(...latitudes) + pad)],
         [Math.min(180, Math.max(...longitudes) + pad), Math.max(-85, Math.min(...latitudes) - pad)],

@@ -31,7 +31,7 @@ const single = (value: unknown) => (typeof value === 'string' && value !== '' ? 
 export const transactionPage: WebPage = {
   name: 'transaction',
   path: '/transactions/:id',
-  async handle({ api, params, period, request, href }) {
+  async handle({ api, params, period, request, href, maxPeriodDays }) {
     const id = params.id as string;
     const range = { from: period.from, to: period.to };
     const query = request.query as Record<string, unknown>;
@@ -41,7 +41,14 @@ export const transactionPage: WebPage = {
       max_duration_ms: single(query.max_duration_ms),
       location: single(query.location),
     };
-    const heatmapFrom = new Date(Math.min(period.from.getTime(), period.to.getTime() - heatmapDays * dayMs));
+    // At least four weeks, within what the API answers for (a shorter max_period_days is its limit).
+    const heatmapMs = Math.min(heatmapDays, maxPeriodDays) * dayMs;
+    const heatmapFrom = new Date(
+      Math.max(
+        period.to.getTime() - maxPeriodDays * dayMs,
+        Math.min(period.from.getTime(), period.to.getTime() - heatmapMs),
+      ),
+    );
     const [detail, heatmap, marked, events, maintenance, runs] = await Promise.all([
       api<DetailAnswer>('getTransaction', { ...range, tz: period.tz }, { transaction_id: id }),
       api<HeatmapAnswer>('getHeatmap', { transaction: id, from: heatmapFrom, to: period.to, tz: period.tz }),

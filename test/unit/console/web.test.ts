@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { instantOf, viewPeriod } from '../../../console/web/period.ts';
-import { jsonForScript, render } from '../../../console/web/render.ts';
+import { format, jsonForScript, render } from '../../../console/web/render.ts';
 import { safeNext, type WebPage } from '../../../console/web/router.ts';
 import { createSessionStore } from '../../../console/web/sessions.ts';
 
@@ -46,6 +46,18 @@ describe('sessions', () => {
     now.t = 3 * hour;
     assert.equal(sessions.sweep(), 3);
     assert.equal(sessions.size(), 0);
+  });
+
+  it('one key logging in again and again ends only its own oldest sessions', () => {
+    const sessions = createSessionStore({ ttlMs: hour, idleMs: hour, maxSessions: 10, maxPerKey: 2 });
+    const other = sessions.create('o'.repeat(64), 'other');
+    const mine = [1, 2, 3, 4, 5].map(() => sessions.create('m'.repeat(64), 'mine'));
+    assert.ok(sessions.find(other), 'another key’s session stays');
+    assert.deepEqual(
+      mine.map((id) => sessions.find(id) !== undefined),
+      [false, false, false, true, true],
+    );
+    assert.equal(sessions.size(), 3);
   });
 
   it('logout ends it', () => {
@@ -123,6 +135,15 @@ describe('the period of a page', () => {
     assert.equal(
       viewPeriod({ period: 'custom', from: '2026-01-01T00:00' }, options).problems[0]?.path,
       'from',
+    );
+  });
+});
+
+describe('how figures read', () => {
+  it('durations: ms, seconds, then whole minutes and seconds (never 60 s)', () => {
+    assert.deepEqual(
+      [0, 999.6, 1_234, 9_999, 12_345, 59_960, 60_000, 119_700, 3_599_600].map(format.duration),
+      ['0 ms', '1.00 s', '1.23 s', '10.0 s', '12.3 s', '1 min 0 s', '1 min 0 s', '2 min 0 s', '60 min 0 s'],
     );
   });
 });

@@ -49,6 +49,21 @@ describe('maintenance intervals', () => {
     );
   });
 
+  it('a period starting in the last local hour before a 23-hour day still has that day’s window', () => {
+    const windows = maintenanceWindowsSchema.parse([
+      { id: 'sunday', weekly: { days: ['sun'], start: '10:00', end: '11:00', time_zone: 'Europe/Berlin' } },
+    ]);
+    const intervals = coveredMinutes(
+      windows,
+      new Date('2026-03-28T22:30:00Z'),
+      new Date('2026-03-30T00:00:00Z'),
+    );
+    assert.deepEqual(
+      intervals.map((i) => [i.from.toISOString(), i.to.toISOString()]),
+      [['2026-03-29T08:00:00.000Z', '2026-03-29T09:00:00.000Z']],
+    );
+  });
+
   it('a window past midnight, a one-off clipped to the period, and windows of others left out', () => {
     const windows = maintenanceWindowsSchema.parse([
       { id: 'late', weekly: { days: ['fri'], start: '23:30', end: '00:30' } },
