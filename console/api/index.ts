@@ -15,7 +15,6 @@ import { getStatus } from './status.ts';
 import { type TargetSettings, targetEndpoints } from './targets.ts';
 import { transactionDetailEndpoint } from './transaction-detail.ts';
 import { transactionSummariesEndpoint } from './transaction-summaries.ts';
-import { transactionSummaryEndpoint } from './transaction-summary.ts';
 
 export interface EndpointSettings {
   /** `console.max_period_days`: the longest period a question may ask about. */
@@ -34,7 +33,6 @@ export function consoleEndpoints(settings: EndpointSettings): readonly AnyEndpoi
     runsEndpoint,
     runDetailEndpoint,
     screenshotEndpoint,
-    transactionSummaryEndpoint(settings.limits), // before the detail, whose {transaction_id} matches 'summary'
     transactionDetailEndpoint(settings.limits),
     transactionSummariesEndpoint(settings.limits),
     getStatus,

@@ -52,8 +52,8 @@ export interface Figures {
   p90_ms: number | null;
 }
 
-/** Counts and a duration histogram that add up (also the transaction list's, transaction-summary.ts). */
-export class Tally {
+/** Counts and a duration histogram that add up. */
+class Tally {
   runs = 0;
   ok = 0;
   warning = 0;
@@ -62,7 +62,7 @@ export class Tally {
   sumMs = 0;
   readonly histogram = new HistogramSum();
 
-  add(row: FigureRow): void {
+  add(row: FactRow): void {
     this.runs += Number(row.runs);
     this.ok += Number(row.ok);
     this.warning += Number(row.warning);
@@ -97,21 +97,6 @@ export class Tally {
     };
   }
 }
-
-/** What a Tally adds: the counts and histogram of a rollup row, or of runs grouped the same way. */
-export type FigureRow = Pick<
-  FactRow,
-  | 'runs'
-  | 'ok'
-  | 'warning'
-  | 'fail'
-  | 'duration_count'
-  | 'duration_sum_ms'
-  | 'duration_min_ms'
-  | 'duration_max_ms'
-  | 'histogram_bins'
-  | 'histogram_counts'
->;
 
 interface FactRow {
   /** The UTC hour (rollup rows) or the UTC hour a run started in. */
