@@ -104,6 +104,7 @@ test('events become one alert per problem, closed by the clear, never re-opened 
         forwarding: {
           max_event_age_ms: 15 * 60_000,
           heartbeat_origin_prefix: `primoart/it-none-${randomUUID()}`,
+          console_url: 'https://primoart.example/console',
         },
       },
     },
@@ -173,6 +174,8 @@ test('events become one alert per problem, closed by the clear, never re-opened 
   assert.equal(first.group, 'Availability');
   assert.equal(first.attributes.eventId, opened.event_id);
   assert.equal(first.attributes.transactionName, 'Checkout');
+  // On-call opens the problem's page in the PrimoART console from the alert.
+  assert.equal(first.attributes.consoleUrl, `https://primoart.example/console/transactions/${transactionId}`);
 
   // The same problem again (a new event id): a duplicate of the same alert.
   await produce(event({}));
