@@ -13,6 +13,7 @@ import { runsEndpoint } from './runs.ts';
 import { slaEndpoint } from './sla.ts';
 import { getStatus } from './status.ts';
 import { type TargetSettings, targetEndpoints } from './targets.ts';
+import { traceEndpoint } from './traces.ts';
 import { transactionDetailEndpoint } from './transaction-detail.ts';
 import { transactionSummariesEndpoint } from './transaction-summaries.ts';
 
@@ -37,6 +38,7 @@ export function consoleEndpoints(settings: EndpointSettings): readonly AnyEndpoi
     transactionSummariesEndpoint(settings.limits),
     getStatus,
     listEvents,
+    traceEndpoint(settings.limits),
     maintenanceWindowsEndpoint(settings.limits, settings.maintenanceWindows),
     getPipeline,
     ...targetEndpoints(settings.targets),

@@ -65,6 +65,7 @@ export const assets = new Map<string, Asset>([
   ],
   ['/assets/charts.js', { file: join(ours, 'charts.js'), type: javascript, immutable: false }],
   ['/assets/run.js', { file: join(ours, 'run.js'), type: javascript, immutable: false }],
+  ['/assets/trace.js', { file: join(ours, 'trace.js'), type: javascript, immutable: false }],
   ['/assets/lists.js', { file: join(ours, 'lists.js'), type: javascript, immutable: false }],
   ['/assets/transaction.js', { file: join(ours, 'transaction.js'), type: javascript, immutable: false }],
   [echartsUrl, { file: echartsFile, type: javascript, immutable: true }],

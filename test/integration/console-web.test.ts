@@ -18,6 +18,7 @@ import { toBaselineRecord } from '../../workers/baseline/baseline-record.ts';
 import { BaselineStore } from '../../workers/baseline/baseline-store.ts';
 import { forecastTransaction } from '../../workers/baseline/forecast.ts';
 import { toForecastRecord } from '../../workers/baseline/forecast-record.ts';
+import { insertUrl, toNdjson } from '../../workers/logs-store/victoria-logs-writer.ts';
 import { writeBaselines, writeForecasts } from '../../workers/synth-store/baselines-writer.ts';
 import {
   type ArtifactStoreTest,
@@ -27,7 +28,7 @@ import {
 import { openBrowser, screenshot, watchPage } from './browser.ts';
 import { startConsole, type TestConsole } from './console.ts';
 import { fleetRuns, storeRuns } from './read-model-fleet.ts';
-import { runCli, waitFor } from './stack.ts';
+import { runCli, stack, waitFor } from './stack.ts';
 
 // The callbacks given to page.evaluate run in the browser: this Node program has no DOM types.
 declare const document: any;
@@ -40,6 +41,8 @@ interface ImageElement {
 const readKey = `test-read-${randomUUID()}`;
 const hostileName = '<img src=x onerror=alert(1)>';
 const silentRobot = 'robot-singapore-01';
+/** The failed run's trace: its spans are in VictoriaLogs as logs-store writes OTLP spans. */
+const traceId = randomUUID().replaceAll('-', '');
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
 
@@ -58,7 +61,50 @@ function failedRunWithScreenshots(): Record<string, any> {
   }));
   result.status = 'FAIL';
   result.error_message = 'payment page answered 502 <b>Bad Gateway</b>';
+  result.attributes = { ...result.attributes, traceparent: `00-${traceId}-00f067aa0ba902b7-01` };
   return result;
+}
+
+/**
+ * The failed run's trace as logs-store writes spans (workers/logs-store/log-entries.ts): the
+ * payment call failed under the checkout's root span.
+ */
+async function writeSpans(): Promise<void> {
+  const start = Date.now() - hourMs;
+  const span = (
+    id: string,
+    parent: string | null,
+    name: string,
+    service: string,
+    offsetMs: number,
+    ms: number,
+    error = false,
+  ) => ({
+    kind: 'otel.span',
+    service,
+    environment: 'production',
+    _time: new Date(start + offsetMs).toISOString(),
+    _msg: error ? `${name}: 502 Bad Gateway` : name,
+    entry_id: `console-web-it/${traceId}/${id}`,
+    trace_id: traceId,
+    span_id: id,
+    ...(parent === null ? {} : { parent_span_id: parent }),
+    span_name: name,
+    span_kind: parent === null ? 'SERVER' : 'CLIENT',
+    status_code: error ? 'ERROR' : 'OK',
+    ...(error ? { status_message: '502 Bad Gateway' } : {}),
+    duration_ms: ms,
+  });
+  const entries = [
+    span('00f067aa0ba902b7', null, 'POST /checkout', 'webshop', 0, 4200, true),
+    span('1a2b3c4d5e6f7081', '00f067aa0ba902b7', 'SELECT cart', 'webshop-db', 120, 35),
+    span('2b3c4d5e6f708192', '00f067aa0ba902b7', 'charge card', 'payments', 300, 3800, true),
+  ];
+  const response = await fetch(insertUrl(stack.victoriaLogsUrl()), {
+    method: 'POST',
+    body: toNdjson(entries),
+  });
+  assert.ok(response.ok, `VictoriaLogs took the spans: ${response.status}`);
 }
 
 describe('web console in a browser', () => {
@@ -206,6 +252,7 @@ describe('web console in a browser', () => {
       })(),
     ]);
     consoleProcess = started;
+    await writeSpans();
     browser = await openBrowser();
   });
 
@@ -375,6 +422,28 @@ describe('web console in a browser', () => {
     const log = await page.locator('#run-log').textContent();
     assert.ok(log?.includes('order 4711 confirmed'), log ?? '');
     assert.ok((await page.textContent('main'))?.includes(failed.error_message), 'the error, as text');
+    // The run names its trace (traceparent): its spans, as a waterfall. VictoriaLogs makes new
+    // entries searchable within a second or so.
+    const traceLink = `/traces/${traceId}`;
+    await waitFor(
+      'the trace’s spans searchable',
+      async () =>
+        (
+          await fetch(`${consoleProcess.url}/api/v1${traceLink}`, {
+            headers: { authorization: `Bearer ${readKey}` },
+          })
+        ).status === 200,
+      15_000,
+      500,
+    );
+    await Promise.all([
+      page.waitForURL((url) => url.pathname === traceLink),
+      page.click(`a[href^="${traceLink}"]`),
+    ]);
+    assert.equal(await page.locator('#spans tbody tr').count(), 3);
+    await page.waitForSelector('body[data-charts-ready="true"]');
+    assert.equal(await page.locator('#spans .state-bad').count(), 2, 'the failed spans stand out');
+    await screenshot(page, 'trace');
     watch.assertClean();
     await context.close();
   });

@@ -117,3 +117,58 @@ export function mount(echarts, id, option) {
   new ResizeObserver(() => chart.resize()).observe(element);
   return chart;
 }
+
+/**
+ * A waterfall: one row per item, a bar from its start to its end on a shared time axis (ms from the
+ * first start), coloured by status (OK, WARNING, FAIL; a span's ERROR as FAIL). The element grows
+ * with the rows so long journeys and traces stay legible.
+ * @param {any} echarts
+ * @param {string} id
+ * @param {Array<{label: string, title: string, start_offset_ms: number, duration_ms: number, status: string}>} rows
+ */
+export function waterfall(echarts, id, rows) {
+  const colours = palette();
+  const colour = /** @param {string} status */ (status) =>
+    status === 'FAIL' || status === 'ERROR' ? colours.bad : status === 'WARNING' ? colours.warn : colours.ok;
+  const element = document.getElementById(id);
+  if (element !== null) element.style.height = `${Math.max(160, 60 + rows.length * 28)}px`;
+  return mount(echarts, id, {
+    grid: { left: 160, right: 24, top: 16, bottom: 40 },
+    legend: { show: false },
+    tooltip: {
+      trigger: 'item',
+      formatter: (/** @type {any} */ item) =>
+        `${item.data.row.title}\n${item.data.row.status} · starts +${formatDuration(item.data.row.start_offset_ms)} · ${formatDuration(item.data.row.duration_ms)}`,
+    },
+    xAxis: {
+      type: 'value',
+      min: 0,
+      axisLabel: { formatter: formatDuration },
+      splitLine: { lineStyle: { color: colours.line } },
+    },
+    yAxis: {
+      type: 'category',
+      inverse: true,
+      data: rows.map((row) => row.label),
+      axisLabel: { width: 150, overflow: 'truncate' },
+    },
+    series: [
+      {
+        // The offset before each bar: stacked under it, drawn invisible.
+        name: 'offset',
+        type: 'bar',
+        stack: 'waterfall',
+        silent: true,
+        itemStyle: { color: 'transparent' },
+        data: rows.map((row) => row.start_offset_ms),
+      },
+      {
+        name: 'bar',
+        type: 'bar',
+        stack: 'waterfall',
+        barMaxWidth: 18,
+        data: rows.map((row) => ({ value: row.duration_ms, row, itemStyle: { color: colour(row.status) } })),
+      },
+    ],
+  });
+}

@@ -1,10 +1,8 @@
 // @ts-check
-// The run page: the step waterfall (each step a bar from its start to its end on the run's own time
-// axis, coloured by status), the log search and the screenshot enlarger.
-import { formatDuration, loadECharts, mount, pageData, palette } from './charts.js';
+// The run page: the step waterfall (charts.js), the log search and the screenshot enlarger.
+import { loadECharts, pageData, waterfall } from './charts.js';
 
 const data = pageData();
-const colours = palette();
 
 function logSearch() {
   const log = document.getElementById('run-log');
@@ -55,61 +53,18 @@ function screenshots() {
   });
 }
 
-async function waterfall() {
-  const steps = data.steps ?? [];
-  if (steps.length === 0) return;
-  const echarts = await loadECharts();
-  const colour = /** @param {string} status */ (status) =>
-    status === 'FAIL' ? colours.bad : status === 'WARNING' ? colours.warn : colours.ok;
-  const element = document.getElementById('waterfall-chart');
-  // One row per step, 28 px each, so long journeys stay legible.
-  if (element !== null) element.style.height = `${Math.max(160, 60 + steps.length * 28)}px`;
-  mount(echarts, 'waterfall-chart', {
-    grid: { left: 160, right: 24, top: 16, bottom: 40 },
-    legend: { show: false },
-    tooltip: {
-      trigger: 'item',
-      formatter: (/** @type {any} */ item) =>
-        `${item.data.step.name}\n${item.data.step.status} · starts +${formatDuration(item.data.step.start_offset_ms)} · ${formatDuration(item.data.step.duration_ms)}`,
-    },
-    xAxis: {
-      type: 'value',
-      min: 0,
-      axisLabel: { formatter: formatDuration },
-      splitLine: { lineStyle: { color: colours.line } },
-    },
-    yAxis: {
-      type: 'category',
-      inverse: true,
-      data: steps.map((/** @type {any} */ step) => `${step.index}. ${step.name}`),
-      axisLabel: { width: 150, overflow: 'truncate' },
-    },
-    series: [
-      {
-        // The offset before each step: stacked under the bar, drawn invisible.
-        name: 'offset',
-        type: 'bar',
-        stack: 'waterfall',
-        silent: true,
-        itemStyle: { color: 'transparent' },
-        data: steps.map((/** @type {any} */ step) => step.start_offset_ms),
-      },
-      {
-        name: 'step',
-        type: 'bar',
-        stack: 'waterfall',
-        barMaxWidth: 18,
-        data: steps.map((/** @type {any} */ step) => ({
-          value: step.duration_ms,
-          step,
-          itemStyle: { color: colour(step.status) },
-        })),
-      },
-    ],
-  });
+async function steps() {
+  const rows = (data.steps ?? []).map((/** @type {any} */ step) => ({
+    label: `${step.index}. ${step.name}`,
+    start_offset_ms: step.start_offset_ms,
+    duration_ms: step.duration_ms,
+    status: step.status,
+    title: step.name,
+  }));
+  if (rows.length > 0) waterfall(await loadECharts(), 'waterfall-chart', rows);
 }
 
 logSearch();
 screenshots();
-await waterfall();
+await steps();
 document.body.dataset.chartsReady = 'true';

@@ -5,6 +5,7 @@ import { overviewPage } from './overview.ts';
 import { pipelinePage } from './pipeline.ts';
 import { robotsPage } from './robots.ts';
 import { runPage } from './run.ts';
+import { tracePage } from './trace.ts';
 import { transactionPage } from './transaction.ts';
 import { transactionsPage } from './transactions.ts';
 
@@ -13,6 +14,7 @@ export const consolePages: readonly WebPage[] = [
   transactionsPage,
   transactionPage,
   runPage,
+  tracePage,
   robotsPage,
   eventsPage,
   pipelinePage,

@@ -25,8 +25,13 @@ interface EventsAnswer {
   events: Array<{ result_id: string | null; [field: string]: unknown }>;
 }
 
-/** Attributes that name a trace (W3C and the OTLP convention), shown beside the run's facts. */
+/**
+ * Attributes that name the run's trace: a trace id (32 hex digits) or a W3C traceparent
+ * (`00-<trace id>-<span id>-<flags>`); the run's page links each to the trace's spans.
+ */
 const traceAttributes = ['trace_id', 'traceId', 'otel.trace_id', 'traceparent'];
+const traceIdOf = (value: string) =>
+  /^(?:[0-9a-f]{2}-)?([0-9a-f]{32})(?:-[0-9a-f]{16}-[0-9a-f]{2})?$/i.exec(value.trim())?.[1]?.toLowerCase();
 
 export const runPage: WebPage = {
   name: 'run',
@@ -62,7 +67,10 @@ export const runPage: WebPage = {
     const band = detail.points.find((point) => point.band !== null)?.band ?? null;
     const traces = traceAttributes
       .filter((name) => run.attributes[name] !== undefined)
-      .map((name) => ({ name, value: run.attributes[name] as string }));
+      .map((name) => {
+        const value = run.attributes[name] as string;
+        return { name, value, traceId: traceIdOf(value) };
+      });
     return {
       template: 'run',
       title: `${run.transaction_name} · run ${run.result_id.slice(0, 8)}`,

@@ -329,6 +329,29 @@ describe('hostile text in templates', () => {
       refusal: { message: text, fields: [{ path: text, problem: text }] },
       nextUrl: `/events?cursor=${text}`,
     }),
+    trace: (text) => ({
+      trace: {
+        trace_id: text,
+        truncated: true,
+        spans: [
+          {
+            span_id: text,
+            parent_span_id: text,
+            name: text,
+            service: text,
+            kind: text,
+            status_code: 'ERROR',
+            status_message: text,
+            started_at: '2026-01-01T00:00:00Z',
+            duration_ms: 1,
+            start_offset_ms: 0,
+          },
+        ],
+      },
+      failed: 1,
+      services: [text],
+      json: jsonForScript({ spans: [{ name: text, service: text }] }),
+    }),
     pipeline: (text) => ({
       pipeline: { checked_at: '2026-01-01T00:00:00Z', groups: [{ group: text, lag: 1, dead_lettered: 2 }] },
       processes: [{ job: text, instance: text, state: text, last_scrape_at: '2026-01-01T00:00:00Z' }],
