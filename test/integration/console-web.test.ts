@@ -112,9 +112,17 @@ describe('web console in a browser', () => {
   let consoleProcess: TestConsole;
   let browser: Browser;
   const failed = failedRunWithScreenshots();
-  const [first, second, third] = fleetTransactions(3, 15);
+  // Ids of this test's own: other test files upload the fleet generator's (fixed) transactions and
+  // robots meanwhile, and this test's synth-store stores what they upload too.
+  const [first, second, third] = fleetTransactions(3, 15).map((journey) => ({
+    ...journey,
+    id: randomUUID(),
+  }));
   if (first === undefined || second === undefined || third === undefined) throw new Error('three journeys');
   const hostile = { ...third, name: hostileName };
+  /** The generator's robot ids → this test's own; this test's robots by id → name. */
+  const robotIds = new Map<string, string>();
+  const fleetRobots = new Map<string, string>();
   const outageStart = new Date(Date.now() - 10 * hourMs);
   const outageEnd = new Date(Date.now() - 8 * hourMs);
   const plan: FleetPlan = {
@@ -190,10 +198,19 @@ describe('web console in a browser', () => {
       }),
       (async () => {
         // One robot stopped reporting three hours ago: the robots page must single it out.
-        const runs = fleetRuns(plan).filter(
-          (run) =>
-            !(run.robot_name === silentRobot && new Date(run.started_at).getTime() > Date.now() - 3 * hourMs),
-        );
+        const runs = fleetRuns(plan)
+          .filter(
+            (run) =>
+              !(
+                run.robot_name === silentRobot && new Date(run.started_at).getTime() > Date.now() - 3 * hourMs
+              ),
+          )
+          .map((run) => {
+            const robotId = robotIds.get(run.robot_id) ?? randomUUID();
+            robotIds.set(run.robot_id, robotId);
+            fleetRobots.set(robotId, run.robot_name ?? '');
+            return { ...run, robot_id: robotId };
+          });
         await storeRuns(database.pool, runs);
         // The baseline worker's model of the same runs, stored as synth-store stores its records:
         // the transaction chart's band and forecast.
@@ -484,19 +501,16 @@ describe('web console in a browser', () => {
     for (const [, name] of found) assert.match(name as string, /onerror/i, 'only names that match');
     await open('/robots?period=7d', 'robots');
     // The fleet's robot that stopped reporting is marked and listed first; the fleet's others are not.
-    const { rows: fleetRobots } = await artifacts.pipeline.database.pool.query(
-      'SELECT DISTINCT robot_id::text, robot_name FROM synth_runs WHERE transaction_id = $1',
-      [first.id],
-    );
     const robotRows = await page.$$eval('#robots tbody tr', (rows) =>
       rows.map((row) => [row.getAttribute('data-robot'), row.getAttribute('class') ?? '']),
     );
     const firstNotSilent = robotRows.findIndex(([, mark]) => mark !== 'silent');
-    for (const robot of fleetRobots) {
-      const at = robotRows.findIndex(([id]) => id === robot.robot_id);
-      assert.ok(at >= 0, `${robot.robot_name} is listed`);
-      const silent = robot.robot_name === silentRobot;
-      assert.equal(robotRows[at]?.[1] === 'silent', silent, robot.robot_name);
+    assert.equal(fleetRobots.size, 3);
+    for (const [robotId, robotName] of fleetRobots) {
+      const at = robotRows.findIndex(([id]) => id === robotId);
+      assert.ok(at >= 0, `${robotName} is listed`);
+      const silent = robotName === silentRobot;
+      assert.equal(robotRows[at]?.[1] === 'silent', silent, robotName);
       if (silent) assert.ok(firstNotSilent === -1 || at < firstNotSilent, 'silent robots first');
     }
     // The outage's problem, opened and cleared (other files' events may be stored here too).
