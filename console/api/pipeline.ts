@@ -107,7 +107,7 @@ const responseSchema = z.strictObject({
   processes: z.array(processSchema).describe('by job, then instance'),
   groups: z.array(groupSchema).describe('by group'),
 });
-type PipelineAnswer = z.output<typeof responseSchema>;
+export type PipelineAnswer = z.output<typeof responseSchema>;
 
 export const getPipeline = defineEndpoint({
   operationId: 'getPipeline',

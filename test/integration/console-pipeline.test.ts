@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
+import type { PipelineAnswer } from '../../console/api/pipeline.ts';
 import { sha256Hex } from '../../core/sha256.ts';
 import { openApiChecker, startConsole, type TestConsole } from './console.ts';
 import { freePort, stack, testConfig, waitFor } from './stack.ts';
@@ -18,18 +19,6 @@ const consoleSection = {
   api_keys: [{ name: 'reader', sha256: sha256Hex(readKey), scopes: ['read'] }],
   failed_auth_burst: 1_000_000,
 };
-
-interface PipelineAnswer {
-  checked_at: string;
-  processes: Array<{
-    job: string;
-    instance: string;
-    up: boolean;
-    ready: boolean | null;
-    last_scrape_at: string | null;
-  }>;
-  groups: Array<{ group: string; lag: number | null; dead_lettered: number | null }>;
-}
 
 /** The jobs and targets the stack told VictoriaMetrics to scrape (infra/stack/services/scrape-config.ts). */
 function stackScrapeTargets(): Map<string, string | undefined> {

@@ -14,7 +14,7 @@ import { percentileBound } from '../../console/queries/duration-histogram.ts';
 import type { SynthResult } from '../../schemas/record-types.ts';
 import { defaultSeasonality, type FleetPlan, fleetTransactions } from '../../scripts/fleet/fleet-plan.ts';
 import { serveEndpoints } from './console.ts';
-import { storedFleet } from './read-model-fleet.ts';
+import { exactPercentile, storedFleet } from './read-model-fleet.ts';
 import type { scratchDatabase } from './stack.ts';
 
 const transactions = fleetTransactions(3, 15);
@@ -68,16 +68,6 @@ async function get(query: Record<string, string>, expectStatus = 200): Promise<a
   });
   assert.ok(validate(body), JSON.stringify(validate.errors));
   return body;
-}
-
-/** PostgreSQL's percentile_cont. */
-function exactPercentile(values: number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = q * (sorted.length - 1);
-  const below = Math.floor(rank);
-  const lower = sorted[below] as number;
-  return lower + (rank - below) * ((sorted[Math.ceil(rank)] as number) - lower);
 }
 
 const within = (actual: number | null, exact: number | null, what: string) => {

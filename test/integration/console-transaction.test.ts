@@ -32,7 +32,7 @@ import { forecastTransaction } from '../../workers/baseline/forecast.ts';
 import { toForecastRecord } from '../../workers/baseline/forecast-record.ts';
 import { writeBaselines, writeForecasts } from '../../workers/synth-store/baselines-writer.ts';
 import { serveEndpoints } from './console.ts';
-import { storedFleet } from './read-model-fleet.ts';
+import { exactPercentile, storedFleet } from './read-model-fleet.ts';
 import type { scratchDatabase } from './stack.ts';
 
 const transactions = fleetTransactions(2, 15);
@@ -142,17 +142,6 @@ async function get(
 }
 
 // ---- the test's own computation, from the generator's runs ----
-
-/** PostgreSQL's percentile_cont (type 7). */
-function exactPercentile(values: number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = q * (sorted.length - 1);
-  const below = Math.floor(rank);
-  const lower = sorted[below] as number;
-  const upper = sorted[Math.ceil(rank)] as number;
-  return lower + (rank - below) * (upper - lower);
-}
 
 const runDuration = (run: SynthResult) => run.finished_at.getTime() - run.started_at.getTime();
 

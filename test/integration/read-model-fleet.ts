@@ -47,3 +47,14 @@ export async function storedFleet(plan: FleetPlan) {
   await storeRuns(database.pool, runs);
   return { database, runs };
 }
+
+/** PostgreSQL's percentile_cont (type 7): what a test computes from the generator's runs. */
+export function exactPercentile(values: number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = q * (sorted.length - 1);
+  const below = Math.floor(rank);
+  const lower = sorted[below] as number;
+  const upper = sorted[Math.ceil(rank)] as number;
+  return lower + (rank - below) * (upper - lower);
+}

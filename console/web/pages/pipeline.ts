@@ -1,19 +1,8 @@
 // `/pipeline`: the operator's view of the stack (Prometheus' targets page): each process with
 // whether its last scrape answered and it says it is ready, when it was last scraped, and per
 // worker its consumer lag and the messages it dead-lettered in the last 24 hours.
+import type { PipelineAnswer } from '../../api/pipeline.ts';
 import type { WebPage } from '../router.ts';
-
-interface PipelineAnswer {
-  checked_at: string;
-  processes: Array<{
-    job: string;
-    instance: string;
-    up: boolean;
-    ready: boolean | null;
-    last_scrape_at: string | null;
-  }>;
-  groups: Array<{ group: string; lag: number | null; dead_lettered: number | null }>;
-}
 
 export const pipelinePage: WebPage = {
   name: 'pipeline',
