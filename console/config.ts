@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { apiKeyConfigListSchema } from '../auth/config-keys.ts';
 import { type ConfigOwner, hostPort, positiveInt } from '../core/config-schema.ts';
+import { isTimeZone } from '../core/time-zone.ts';
 
 export const consoleSchema = z.strictObject({
   listen: hostPort,
@@ -47,17 +48,7 @@ export const consoleSchema = z.strictObject({
   /** The time zone the web console shows times in until a user picks another. */
   time_zone: z
     .string()
-    .refine(
-      (name) => {
-        try {
-          new Intl.DateTimeFormat('en', { timeZone: name });
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'not an IANA time zone name (e.g. Europe/Berlin, UTC)' },
-    )
+    .refine(isTimeZone, { message: 'not an IANA time zone name (e.g. Europe/Berlin, UTC)' })
     .default('UTC'),
   /**
    * The URL users open the console at, when a proxy serves it (e.g. https://primoart.example.com):
