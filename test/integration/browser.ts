@@ -77,12 +77,16 @@ export function watchPage(page: Page, origin: string): PageWatch {
 }
 
 /**
- * A full-page PNG in `$PRIMOART_SCREENSHOT_DIR` (the docs' screenshots come from a run with it
- * set); nothing without it.
+ * A PNG of the page (the whole page, or with `fullPage: false` the window) in
+ * `$PRIMOART_SCREENSHOT_DIR` (the docs' screenshots come from a run with it set); nothing without it.
  */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
   const dir = process.env.PRIMOART_SCREENSHOT_DIR;
   if (dir === undefined || dir === '') return;
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: options.fullPage ?? true });
 }

@@ -418,7 +418,9 @@ describe('web console in a browser', () => {
       forecast !== undefined && forecast.values > 0,
       `the forecast is drawn: ${JSON.stringify(series)}`,
     );
-    await screenshot(page, 'transaction');
+    // The charts, not the 50 runs below them: the window, made taller.
+    await page.setViewportSize({ width: 1280, height: 1500 });
+    await screenshot(page, 'transaction', { fullPage: false });
 
     await page.goto(
       `${consoleProcess.url}/runs/${String(failed.robot_id).toLowerCase()}/${failed.result_id}?period=24h`,

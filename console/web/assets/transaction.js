@@ -92,7 +92,12 @@ function durationChart() {
             : point.band.p90_ms - point.band.p10_ms,
         ),
         tooltip: { show: false },
-        markArea: { silent: true, itemStyle: { color: colours.line, opacity: 0.45 }, data: windows },
+        markArea: {
+          silent: true,
+          label: { show: false },
+          itemStyle: { color: colours.line, opacity: 0.45 },
+          data: windows,
+        },
       },
       {
         name: 'p50',
@@ -215,7 +220,7 @@ function heatmapChart() {
   const cells = data.heatmap.filter((/** @type {any} */ cell) => cell.p90_ms !== null);
   const values = cells.map((/** @type {any} */ cell) => cell.p90_ms);
   mount(echarts, 'heatmap-chart', {
-    grid: { left: 48, right: 16, top: 16, bottom: 72 },
+    grid: { left: 48, right: 16, top: 16, bottom: 96 },
     tooltip: {
       trigger: 'item',
       formatter: (/** @type {any} */ params) =>
@@ -234,7 +239,7 @@ function heatmapChart() {
       calculable: true,
       orient: 'horizontal',
       left: 'center',
-      bottom: 4,
+      bottom: 0,
       itemHeight: 120,
       textStyle: { color: colours.fg },
       formatter: (/** @type {number} */ value) => formatDuration(value),
