@@ -2,6 +2,7 @@
 // feed — problems opening and clearing, newest first, filtered, 50 a page by the API's cursor —
 // each linked to its transaction and to the run that opened or cleared it.
 import { PageRefusal, type WebPage } from '../router.ts';
+import { orBadFilters, queryValue } from './query.ts';
 
 export const eventsPerPage = 50;
 const filterNames = ['project', 'service', 'transaction', 'location', 'kind', 'severity', 'action'] as const;
@@ -21,38 +22,33 @@ interface EventsAnswer {
   next_cursor: string | null;
 }
 
-const single = (value: unknown) =>
-  typeof value === 'string' && value !== '' ? value.slice(0, 256) : undefined;
-
 export const eventsPage: WebPage = {
   name: 'events',
   path: '/events',
   async handle({ api, period, request, href }) {
     const query = request.query as Record<string, unknown>;
-    const filters = Object.fromEntries(filterNames.map((name) => [name, single(query[name])])) as Record<
-      (typeof filterNames)[number],
-      string | undefined
-    >;
+    const filters = Object.fromEntries(
+      filterNames.map((name) => [name, queryValue(query[name], 256)]),
+    ) as Record<(typeof filterNames)[number], string | undefined>;
     const includeSuppressed = query.include_suppressed === 'true';
-    const cursor = single(query.cursor);
+    const cursor = queryValue(query.cursor, 256);
     const [status, feed] = await Promise.all([
       api<StatusAnswer>('getStatus', {
         level: 'transaction',
         project: filters.project,
         service: filters.service,
       }),
-      api<EventsAnswer>('listEvents', {
-        ...filters,
-        from: period.from,
-        to: period.to,
-        include_suppressed: includeSuppressed,
-        limit: eventsPerPage,
-        cursor,
-      }).catch((error: unknown) => {
-        // A filter the API refuses is named on the page; the open problems still show.
-        if (error instanceof PageRefusal && error.refusal.status === 400) return error;
-        throw error;
-      }),
+      // A filter the API refuses is named on the page; the open problems still show.
+      orBadFilters(
+        api<EventsAnswer>('listEvents', {
+          ...filters,
+          from: period.from,
+          to: period.to,
+          include_suppressed: includeSuppressed,
+          limit: eventsPerPage,
+          cursor,
+        }),
+      ),
     ]);
     const keep = { ...filters, include_suppressed: includeSuppressed ? 'true' : undefined };
     const open = status.objects.filter(

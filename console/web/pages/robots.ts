@@ -1,6 +1,7 @@
 // `/robots`: every robot with where it runs now, when it was last seen, its SLA over the period and
 // its state — a robot that stopped reporting (robot-state.ts) first, then the worst.
 import type { WebPage } from '../router.ts';
+import { pageOffset } from './query.ts';
 import { askRobots, robotStates } from './robot-state.ts';
 
 export const robotsPerPage = 100;
@@ -18,11 +19,7 @@ export const robotsPage: WebPage = {
         (a.figures?.sla_percent ?? 101) - (b.figures?.sla_percent ?? 101) ||
         (a.robot.name ?? a.robot.robot_id).localeCompare(b.robot.name ?? b.robot.robot_id),
     );
-    const offsetAsked = Number((request.query as Record<string, unknown>).offset);
-    const offset =
-      Number.isInteger(offsetAsked) && offsetAsked > 0 && offsetAsked < rows.length
-        ? offsetAsked - (offsetAsked % robotsPerPage)
-        : 0;
+    const offset = pageOffset((request.query as Record<string, unknown>).offset, rows.length, robotsPerPage);
     return {
       template: 'robots',
       title: 'Robots',

@@ -7,6 +7,7 @@ import type { RunsAnswer } from '../../api/runs.ts';
 import type { DetailAnswer } from '../../api/transaction-detail.ts';
 import { jsonForScript } from '../render.ts';
 import { PageRefusal, type WebPage } from '../router.ts';
+import { orBadFilters, queryValue } from './query.ts';
 
 const dayMs = 86_400_000;
 /** The weekday × hour heatmap needs every weekday several times: at least four weeks. */
@@ -26,8 +27,6 @@ interface EventsAnswer {
   }>;
 }
 
-const single = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-
 export const transactionPage: WebPage = {
   name: 'transaction',
   path: '/transactions/:id',
@@ -36,10 +35,10 @@ export const transactionPage: WebPage = {
     const range = { from: period.from, to: period.to };
     const query = request.query as Record<string, unknown>;
     const runFilters = {
-      status: single(query.status),
-      min_duration_ms: single(query.min_duration_ms),
-      max_duration_ms: single(query.max_duration_ms),
-      location: single(query.location),
+      status: queryValue(query.status),
+      min_duration_ms: queryValue(query.min_duration_ms),
+      max_duration_ms: queryValue(query.max_duration_ms),
+      location: queryValue(query.location),
     };
     // At least four weeks, within what the API answers for (a shorter max_period_days is its limit).
     const heatmapMs = Math.min(heatmapDays, maxPeriodDays) * dayMs;
@@ -58,17 +57,16 @@ export const transactionPage: WebPage = {
         transaction: id,
         ...range,
       }),
-      api<RunsAnswer>('listRuns', {
-        transaction: id,
-        ...range,
-        ...runFilters,
-        limit: runsPerPage,
-        cursor: single(query.cursor),
-      }).catch((error: unknown) => {
-        // A bad filter of the runs table is named there; the rest of the page still shows.
-        if (error instanceof PageRefusal && error.refusal.status === 400) return error;
-        throw error;
-      }),
+      // A bad filter of the runs table is named there; the rest of the page still shows.
+      orBadFilters(
+        api<RunsAnswer>('listRuns', {
+          transaction: id,
+          ...range,
+          ...runFilters,
+          limit: runsPerPage,
+          cursor: queryValue(query.cursor),
+        }),
+      ),
     ]);
     const runsRefusal = runs instanceof PageRefusal ? runs.refusal.error : undefined;
     const runsPage = runs instanceof PageRefusal ? { runs: [], next_cursor: null } : runs;
@@ -103,7 +101,7 @@ export const transactionPage: WebPage = {
                 cursor: runsPage.next_cursor,
               }),
         firstRunsUrl:
-          single(query.cursor) === undefined
+          queryValue(query.cursor) === undefined
             ? undefined
             : href(`/transactions/${encodeURIComponent(id)}`, runFilters),
         json: jsonForScript({

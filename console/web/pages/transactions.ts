@@ -5,6 +5,7 @@ import type { SlaAnswer } from '../../api/sla.ts';
 import type { SummariesAnswer } from '../../api/transaction-summaries.ts';
 import { jsonForScript } from '../render.ts';
 import type { WebPage } from '../router.ts';
+import { pageOffset, queryValue } from './query.ts';
 
 export const transactionsPerPage = 50;
 /** The SLA report's rows the list is cut from: far above the 1,000 transactions it must handle. */
@@ -15,8 +16,7 @@ interface StatusAnswer {
   objects: Array<{ transaction_id: string | null; state: string }>;
 }
 
-const text = (value: unknown, max = 256) =>
-  typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, max) : undefined;
+const text = (value: unknown, max = 256) => queryValue(typeof value === 'string' ? value.trim() : value, max);
 
 export const transactionsPage: WebPage = {
   name: 'transactions',
@@ -26,7 +26,6 @@ export const transactionsPage: WebPage = {
     const sort = sorts.find((one) => one === query.sort) ?? 'worst';
     const filters = { project: text(query.project), service: text(query.service) };
     const search = text(query.q, 100);
-    const offsetAsked = Number(query.offset);
     const range = { from: period.from, to: period.to, tz: period.tz };
     const [sla, status] = await Promise.all([
       api<SlaAnswer>('getSla', { level: 'transaction', ...range, ...filters, sort, limit: listedRows }),
@@ -40,10 +39,7 @@ export const transactionsPage: WebPage = {
           .toLowerCase()
           .includes(needle),
     );
-    const offset =
-      Number.isInteger(offsetAsked) && offsetAsked > 0 && offsetAsked < matching.length
-        ? offsetAsked - (offsetAsked % transactionsPerPage)
-        : 0;
+    const offset = pageOffset(query.offset, matching.length, transactionsPerPage);
     const rows = matching.slice(offset, offset + transactionsPerPage);
     const ids = rows.map((row) => row.transaction_id).filter((id): id is string => id !== null);
     const summaries =
