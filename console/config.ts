@@ -39,6 +39,13 @@ export const consoleSchema = z.strictObject({
   target_stored_within_ms: positiveInt.default(5000),
   /** How long a PUT of a target SLA waits for Kafka to acknowledge the change. */
   target_publish_timeout_ms: positiveInt.default(5000),
+  /** How long a create or delete of a maintenance window waits for Kafka to acknowledge it. */
+  maintenance_publish_timeout_ms: positiveInt.default(5000),
+  /**
+   * How long a create or delete of a maintenance window, once acknowledged, waits for this console's
+   * view of the topic to show it (console/api/maintenance-windows.ts); it answers either way.
+   */
+  maintenance_visible_within_ms: positiveInt.default(5000),
   /** A web console session ends this long after its login (console/web/sessions.ts). */
   session_ttl_ms: positiveInt.default(12 * 3_600_000),
   /** … or after this long without a request. */

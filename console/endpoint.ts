@@ -4,7 +4,8 @@
 //   key (Authorization: Bearer / X-API-Key) → 401 unknown or revoked, 403 without the scope
 //   (`admin` implies `read`) → path parameters, query and body checked by the endpoint's zod
 //   schemas → 400 naming every bad or unknown parameter (the first 20) → 503 when a store the
-//   endpoint needs is down (the others keep working; console/stores.ts) → handle → JSON, or CSV
+//   endpoint needs is down (the others keep working; console/stores.ts) → handle → JSON (201 for a
+//   create, 202 for a change not yet visible; 404 / 409 when the handler says so), or CSV
 //   (`Accept: text/csv` or `?format=csv`, RFC 4180 by csv-stringify) for tabular endpoints.
 //
 // `openApiDocument` builds the OpenAPI 3.1 document (`GET /api/v1/openapi.json`) from the same
@@ -22,7 +23,7 @@ import { type ApiKeyScope, hasScope } from '../auth/scopes.ts';
 import type { Logger } from '../core/logging.ts';
 import type { ConsoleStores, StoreHealth, StoreName } from './stores.ts';
 
-/** `read` lets a key see everything; `admin` implies `read` and may also change settings (PUT). */
+/** `read` lets a key see everything; `admin` implies `read` and may also change settings (PUT, POST, DELETE). */
 export type EndpointScope = Extract<ApiKeyScope, 'read' | 'admin'>;
 
 export type { AuthenticatedKey };
@@ -30,7 +31,7 @@ export type { AuthenticatedKey };
 export interface EndpointInput<Query, Params> {
   query: Query;
   params: Params;
-  /** The body as the endpoint's `body` schema parsed it (PUT); undefined without one. */
+  /** The body as the endpoint's `body` schema parsed it (PUT, POST); undefined without one. */
   body: unknown;
   key: AuthenticatedKey;
 }
@@ -74,7 +75,7 @@ export interface BinaryHook<Query, Params> {
 export interface Endpoint<Query = unknown, Params = unknown, Body = unknown> {
   /** Also the OpenAPI operationId and the `operation` label of the request metrics. */
   operationId: string;
-  method: 'get' | 'put';
+  method: 'get' | 'put' | 'post' | 'delete';
   /** OpenAPI style: `/api/v1/runs/{robot_id}/{result_id}`. */
   path: string;
   summary: string;
@@ -87,7 +88,7 @@ export interface Endpoint<Query = unknown, Params = unknown, Body = unknown> {
   query: z.ZodType<Query>;
   /** The `{name}` parts of `path`. */
   params?: z.ZodType<Params>;
-  /** The JSON body of a PUT. */
+  /** The JSON body of a PUT or POST. */
   body?: z.ZodType;
   /** What the JSON answer is: the OpenAPI document states it and the tests validate against it. */
   response: z.ZodType<Body>;
@@ -101,6 +102,13 @@ export interface Endpoint<Query = unknown, Params = unknown, Body = unknown> {
    * The OpenAPI document then lists 202 with the same body.
    */
   accepted?(body: Body): { location: string } | undefined;
+  /**
+   * A create (POST): the answer is 201 with a `Location` naming what was created, and the same body;
+   * the OpenAPI document lists 201 instead of 200.
+   */
+  created?(body: Body): { location: string };
+  /** When the endpoint answers 409 (its handler throws ConflictError): documented in the OpenAPI document. */
+  conflict?: string;
   /** Endpoints answering bytes (a screenshot): see BinaryHook. */
   binary?: BinaryHook<Query, Params>;
   handle(input: EndpointInput<Query, Params>, stores: ConsoleStores): Promise<Body>;
@@ -141,6 +149,14 @@ export class NotFoundError extends Error {
   }
 }
 
+/** Thrown by a handler when a change cannot be made as asked (it clashes with what exists): 409. */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
 /**
  * Thrown by a handler when something it needs besides the stores is down (Kafka, for a PUT that
  * publishes): 503 naming it, as for a store.
@@ -162,6 +178,7 @@ export const errorBodySchema = z.strictObject({
       'unauthorized',
       'forbidden',
       'not_found',
+      'conflict',
       'not_acceptable',
       'too_many_failed_authentications',
       'store_unavailable',
@@ -200,7 +217,10 @@ export function fieldProblems(issues: readonly core.$ZodIssue[], prefix = ''): F
         fields.push({ path: `${prefix}${[...issue.path, key].join('.')}`, problem: 'unknown parameter' });
       continue;
     }
-    fields.push({ path: `${prefix}${issue.path.map(String).join('.')}`, problem: issue.message });
+    // A problem of the whole body (e.g. one of two fields needed) is at `body`, not `body.`.
+    const path =
+      issue.path.length === 0 ? prefix.replace(/\.$/, '') : `${prefix}${issue.path.map(String).join('.')}`;
+    fields.push({ path, problem: issue.message });
   }
   return fields;
 }
@@ -362,6 +382,8 @@ export async function refusalOf(
   if (error instanceof InvalidParametersError) return invalidParameters(error.fields);
   if (error instanceof NotFoundError)
     return { status: 404, error: { code: 'not_found', message: error.message } };
+  if (error instanceof ConflictError)
+    return { status: 409, error: { code: 'conflict', message: error.message } };
   // A zone Intl knows but PostgreSQL's tzdata does not (an older copy, a name it spells
   // otherwise): the question's fault, not a bug — 400 naming `tz`, the only zone input.
   if (isUnknownTimeZone(error))
@@ -556,8 +578,10 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
           await pipeline(Readable.from(table.rows), csvStringifier(table.columns), response);
           return;
         }
+        const created = endpoint.created?.(answer);
         const accepted = endpoint.accepted?.(answer);
-        if (accepted !== undefined) response.status(202).set('Location', accepted.location);
+        if (created !== undefined) response.status(201).set('Location', created.location);
+        else if (accepted !== undefined) response.status(202).set('Location', accepted.location);
         else response.status(200);
         response.json(answer);
       } catch (error) {
@@ -581,13 +605,12 @@ export function endpointRouter(options: EndpointRouterOptions): Router {
         response.once('close', () => end({ code: String(response.statusCode) }));
         next();
       },
-      ...(endpoint.method === 'put' ? [json] : []),
+      ...(endpoint.method === 'put' || endpoint.method === 'post' ? [json] : []),
       (request: Request, response: Response, next: NextFunction) => {
         serve(request, response).catch(next);
       },
     ];
-    if (endpoint.method === 'get') router.get(expressPath(endpoint.path), ...handlers);
-    else router.put(expressPath(endpoint.path), ...handlers);
+    router[endpoint.method](expressPath(endpoint.path), ...handlers);
   }
   // A bad JSON body (express.json) in the same shape as every other 400.
   router.use((error: unknown, _request: Request, response: Response, next: NextFunction) => {
@@ -711,7 +734,9 @@ export function openApiDocument(
     for (const mediaType of endpoint.binary?.mediaTypes ?? [])
       content[mediaType] = { schema: { type: 'string', contentMediaType: mediaType } };
     const responses: Record<string, unknown> = {
-      '200': { description: 'OK', content },
+      ...(endpoint.created === undefined
+        ? { '200': { description: 'OK', content } }
+        : { '201': { description: 'Created: `Location` names what was created', content } }),
       '400': errorResponse('invalid or unknown parameters, each named in `fields`'),
       '401': errorResponse('missing, unknown or revoked API key'),
       '403': errorResponse(`the key lacks the '${endpoint.scope}' scope`),
@@ -719,6 +744,7 @@ export function openApiDocument(
       '503': errorResponse('a store this endpoint reads is down (named in `store`)'),
     };
     if (endpoint.params !== undefined) responses['404'] = errorResponse('no such object');
+    if (endpoint.conflict !== undefined) responses['409'] = errorResponse(endpoint.conflict);
     if (endpoint.accepted !== undefined)
       responses['202'] = {
         description: 'Accepted: the change is taken but not yet visible; `Location` says where to watch it',

@@ -1,7 +1,9 @@
 // The console process: the read API over the stores and the web console on top of it. It
 // reads PostgreSQL, VictoriaMetrics, VictoriaLogs and MinIO, never writes to them, never talks to
-// the gateway; its Kafka traffic is its own view of the API keys topic and the target SLAs an admin
-// sets (published for synth-store to store: console/target-publisher.ts).
+// the gateway; its Kafka traffic is its own views of the API keys topic and of the maintenance
+// windows topic, the target SLAs an admin sets (published for synth-store to store:
+// console/target-publisher.ts) and the maintenance windows an admin creates or deletes (published
+// for the event detectors: console/maintenance-window-publisher.ts).
 
 import pg from 'pg';
 import { createAuthFailureGuard } from '../auth/auth-failures.ts';
@@ -15,6 +17,8 @@ import { topics } from '../topics/catalog.ts';
 import { consoleEndpoints } from './api/index.ts';
 import { consoleConfig } from './config.ts';
 import { endpointRouter, openApiDocument, openApiRouter } from './endpoint.ts';
+import { createMaintenanceWindowPublisher } from './maintenance-window-publisher.ts';
+import { openMaintenanceWindowView } from './maintenance-window-view.ts';
 import { openPostgresProbe, openStores, sessionOptions, storeProbes, watchStoreHealth } from './stores.ts';
 import { createTargetPublisher } from './target-publisher.ts';
 import { consolePages } from './web/pages/index.ts';
@@ -94,6 +98,15 @@ export function runConsole(args: string[]): Promise<never> {
       });
       const producer = await kafka.producer();
       const targetCodec = await codecFor(context, config.schema_registry.url, topics.slaTargets);
+      const windowCodec = await codecFor(context, config.schema_registry.url, topics.maintenanceWindows);
+      const windowView = await context.connect(`topic ${topics.maintenanceWindows.name}`, () =>
+        openMaintenanceWindowView({
+          kafka,
+          codec: windowCodec,
+          logger,
+          catchUpTimeoutMs: config.startup.dependency_timeout_ms,
+        }),
+      );
       const endpoints = consoleEndpoints({
         limits: stores.limits,
         targets: {
@@ -104,7 +117,16 @@ export function runConsole(args: string[]): Promise<never> {
           }),
           storedWithinMs: section.target_stored_within_ms,
         },
-        maintenanceWindows: maintenanceWindowsOf(config),
+        maintenanceWindows: {
+          configured: maintenanceWindowsOf(config),
+          windows: windowView,
+          publisher: createMaintenanceWindowPublisher({
+            producer,
+            codec: windowCodec,
+            timeoutMs: section.maintenance_publish_timeout_ms,
+          }),
+          visibleWithinMs: section.maintenance_visible_within_ms,
+        },
       });
       const document = openApiDocument(endpoints, apiInfo);
       const keys = createKeyLookup(section.api_keys, managed);
@@ -131,14 +153,18 @@ export function runConsole(args: string[]): Promise<never> {
         secureCookie: section.public_url?.startsWith('https:') ?? false,
       });
       return {
-        // Not ready before the keys view has read the whole topic: a revoked key must not pass.
-        start: () => keyView.caughtUp(),
+        // Not ready before the keys view has read the whole topic (a revoked key must not pass), nor
+        // before the maintenance windows' view has (a list would miss windows, a delete 404).
+        start: async () => {
+          await Promise.all([keyView.caughtUp(), windowView.caughtUp()]);
+        },
         async stop() {
           clearInterval(sweep);
           health.stop();
           await postgresProbe.close();
           failures.stop();
           await keyView.stop();
+          await windowView.stop();
           await producer.disconnect();
           await stores.postgres.end();
         },
@@ -167,8 +193,8 @@ export function runConsole(args: string[]): Promise<never> {
 
 /**
  * The maintenance windows of the event detector's section of the file, as its schema parsed them
- * (core validates every registered section). The console only reads them: the event detector owns
- * the setting. None when the file has no such section.
+ * (core validates every registered section). The console only lists them (read-only): the event
+ * detector owns the setting. None when the file has no such section.
  */
 function maintenanceWindowsOf(config: PrimoartConfig): readonly MaintenanceWindow[] {
   const section = config.workers['event-detector'] as { maintenance_windows?: unknown } | undefined;

@@ -8,29 +8,12 @@ import { slaTargetKey } from '../schemas/sla-target.ts';
 import { topics } from '../topics/catalog.ts';
 import type { ValueCodec } from '../topics/codec.ts';
 import type { Producer } from '../topics/port.ts';
-import { DependencyUnavailableError } from './endpoint.ts';
+import { apiKeyIdHeader, type PublishedRecord, publishAcknowledged } from './bus-publisher.ts';
 
-/** The header naming the API key a record was published for (as the gateway's; CONTRACT.md). */
-export const apiKeyIdHeader = 'primoart.api_key_id';
-
-export interface PublishedTarget {
-  partition: number;
-  offset: string;
-}
+export type PublishedTarget = PublishedRecord;
 
 export interface TargetPublisher {
   publish(record: SlaTargetRecord): Promise<PublishedTarget>;
-}
-
-/**
- * Kafka did not acknowledge in time, or refused: the change may or may not be on the topic (a PUT
- * repeated is the same target again). The frame answers 503 naming `kafka`.
- */
-export class TargetNotPublishedError extends DependencyUnavailableError {
-  constructor(message: string) {
-    super('kafka', message);
-    this.name = 'TargetNotPublishedError';
-  }
 }
 
 export function createTargetPublisher(options: {
@@ -42,29 +25,12 @@ export function createTargetPublisher(options: {
   return {
     async publish(record) {
       const value = await options.codec.encode(record);
-      const signal = AbortSignal.timeout(options.timeoutMs);
-      const timedOut = new Promise<never>((_, reject) =>
-        signal.addEventListener('abort', () =>
-          reject(new TargetNotPublishedError(`no acknowledgement within ${options.timeoutMs} ms`)),
-        ),
+      return publishAcknowledged(
+        options.producer,
+        topics.slaTargets.name,
+        { key: slaTargetKey(record), value, headers: { [apiKeyIdHeader]: record.set_by_key_id } },
+        options.timeoutMs,
       );
-      const delivered = await Promise.race([
-        options.producer.send([
-          {
-            topic: topics.slaTargets.name,
-            messages: [
-              { key: slaTargetKey(record), value, headers: { [apiKeyIdHeader]: record.set_by_key_id } },
-            ],
-          },
-        ]),
-        timedOut,
-      ]).catch((error: unknown) => {
-        if (error instanceof TargetNotPublishedError) throw error;
-        throw new TargetNotPublishedError((error as Error).message);
-      });
-      const [first] = delivered;
-      if (first === undefined) throw new TargetNotPublishedError('Kafka acknowledged no record');
-      return { partition: first.partition, offset: first.baseOffset };
     },
   };
 }

@@ -12,6 +12,7 @@ import type {
   ApiKeyRecord,
   ApiKeyUsageRecord,
   DetectedEventRecord,
+  MaintenanceWindowRecord,
   OtelLogRecord,
   OtelMetricPointRecord,
   OtelSpanRecord,
@@ -60,6 +61,7 @@ export const baselineSchema = loadRecordSchema<SeriesBaselineRecord>('baseline')
 export const detectedEventSchema = loadRecordSchema<DetectedEventRecord>('detected-event');
 export const transactionForecastSchema = loadRecordSchema<TransactionForecastRecord>('transaction-forecast');
 export const slaTargetSchema = loadRecordSchema<SlaTargetRecord>('sla-target');
+export const maintenanceWindowRecordSchema = loadRecordSchema<MaintenanceWindowRecord>('maintenance-window');
 
 export const recordSchemas: readonly RecordSchema[] = [
   transactionResultSchema,
@@ -74,6 +76,7 @@ export const recordSchemas: readonly RecordSchema[] = [
   detectedEventSchema,
   transactionForecastSchema,
   slaTargetSchema,
+  maintenanceWindowRecordSchema,
 ];
 
 /** The record schema the topic catalog calls `name`; throws naming the known ones otherwise. */

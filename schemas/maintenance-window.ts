@@ -1,7 +1,9 @@
-// Maintenance windows (`workers.event-detector.maintenance_windows` of primoart.yml): while one
-// applies, the event detector still records problems but suppresses their events; the web console
-// shades them on a transaction's chart. The setting's schema, whether a window covers an instant,
-// and the intervals a window covers within a period.
+// Maintenance windows: while one applies, the event detector still records problems but suppresses
+// their events; the web console shades them on a transaction's chart. They come from the detector's
+// setting (`workers.event-detector.maintenance_windows` of primoart.yml) and from the API
+// (records on primoart.maintenance-windows.v1: maintenance-window-record.ts), judged by the same
+// rules. Here: those rules, whether a window covers an instant, and the intervals a window covers
+// within a period.
 import { z } from 'zod';
 import { instantOf, isTimeZone, wallClock } from '../core/time-zone.ts';
 
@@ -134,7 +136,7 @@ function nextDay(date: { year: number; month: number; day: number }) {
   return { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
 }
 
-// ---- the setting (primoart.yml) ----
+// ---- the definition's rules: the setting (primoart.yml) and the API's records share them ----
 
 const hhmm = z
   .string()
@@ -144,49 +146,65 @@ const rfc3339 = z.iso.datetime({
   error: 'expected an RFC 3339 time with a zone, e.g. 2026-05-01T22:00:00Z',
 });
 
-const maintenanceWindowSchema = z
+/** A one-off window: `from` (inclusive) to `to` (exclusive), RFC 3339 with a zone. */
+export const maintenanceOnceSchema = z
+  .strictObject({ from: rfc3339, to: rfc3339 })
+  .refine(({ from, to }) => Date.parse(from) < Date.parse(to), {
+    path: ['to'],
+    error: 'must be after from',
+    // Only when both are times: a `from` without a zone is its own problem, not `to`'s.
+    when: (payload) => payload.issues.length === 0,
+  });
+
+/** A weekly window: days, `HH:MM` start and end (at or before start: past midnight), IANA zone. */
+export const maintenanceWeeklySchema = z.strictObject({
+  days: z.array(z.enum(weekdays)).min(1),
+  start: hhmm,
+  /** At or before start: the window runs past midnight. */
+  end: hhmm,
+  time_zone: z
+    .string()
+    .refine(isTimeZone, { error: (issue) => `unknown IANA time zone ${JSON.stringify(issue.input)}` })
+    .optional(),
+});
+
+/** Exactly one of `once` and `weekly`: a window's one rule across its fields. */
+export function requireOneSchedule(window: { once?: unknown; weekly?: unknown }, ctx: z.RefinementCtx): void {
+  if ((window.once === undefined) === (window.weekly === undefined))
+    ctx.addIssue({ code: 'custom', message: 'needs exactly one of once or weekly' });
+}
+
+/** The schedule of a window whose `once` or `weekly` passed the schemas above. */
+export function scheduleOf(window: {
+  once?: z.output<typeof maintenanceOnceSchema> | undefined;
+  weekly?: z.output<typeof maintenanceWeeklySchema> | undefined;
+}): MaintenanceSchedule {
+  const { once, weekly } = window;
+  if (once !== undefined) return { kind: 'once', from: new Date(once.from), to: new Date(once.to) };
+  if (weekly === undefined) throw new RangeError('a maintenance window needs once or weekly');
+  return { kind: 'weekly', ...weekly };
+}
+
+/** One window of the setting; also how a window record from the topic is judged (maintenance-window-record.ts). */
+export const maintenanceWindowSchema = z
   .strictObject({
     id: z.string().min(1),
     /** Covers one transaction; with `service`, only that transaction of that service. */
     transaction_id: z.string().min(1).optional(),
     /** Covers every transaction of a service. Neither: everything. */
     service: z.string().min(1).optional(),
-    once: z
-      .strictObject({ from: rfc3339, to: rfc3339 })
-      .refine(({ from, to }) => Date.parse(from) < Date.parse(to), {
-        path: ['to'],
-        error: 'must be after from',
-      })
-      .optional(),
-    weekly: z
-      .strictObject({
-        days: z.array(z.enum(weekdays)).min(1),
-        start: hhmm,
-        /** At or before start: the window runs past midnight. */
-        end: hhmm,
-        time_zone: z
-          .string()
-          .refine(isTimeZone, { error: (issue) => `unknown IANA time zone ${JSON.stringify(issue.input)}` })
-          .optional(),
-      })
-      .optional(),
+    once: maintenanceOnceSchema.optional(),
+    weekly: maintenanceWeeklySchema.optional(),
   })
-  .superRefine((window, ctx) => {
-    if ((window.once === undefined) === (window.weekly === undefined))
-      ctx.addIssue({ code: 'custom', message: 'needs exactly one of once or weekly' });
-  })
-  .transform((window): MaintenanceWindow => {
-    const { once, weekly } = window;
-    return {
+  .superRefine(requireOneSchedule)
+  .transform(
+    (window): MaintenanceWindow => ({
       id: window.id,
       ...(window.transaction_id === undefined ? {} : { transaction_id: window.transaction_id }),
       ...(window.service === undefined ? {} : { service: window.service }),
-      schedule:
-        once !== undefined
-          ? { kind: 'once', from: new Date(once.from), to: new Date(once.to) }
-          : { kind: 'weekly', ...(weekly as NonNullable<typeof weekly>) },
-    };
-  });
+      schedule: scheduleOf(window),
+    }),
+  );
 
 export const maintenanceWindowsSchema = z
   .array(maintenanceWindowSchema)

@@ -437,7 +437,7 @@ export interface HourBand {
 export interface DetectedEvent<Time = number> {
   /** Deterministic: the same judgement of the same run always has the same id; sinks upsert on it. */
   event_id: string;
-  /** open (also a severity change, or a problem outliving its maintenance window) or clear. */
+  /** open (also a change of severity or of the failing locations, a rename, or a problem outliving its maintenance window) or clear. */
   action: string;
   /** availability, performance, degraded or no_data. */
   kind: string;
@@ -451,7 +451,7 @@ export interface DetectedEvent<Time = number> {
   service: string;
   /** The environment of the run. */
   environment: string;
-  /** country/region/city (known parts) of the series; null for the transaction over all locations. */
+  /** country/region/city (known parts) of a location series' problem; null for a problem of the transaction (over its locations, see `locations`). */
   location: string | null;
   /** The judged run's finished_at; for no data, the time of the check. */
   occurred_at: Time;
@@ -467,6 +467,12 @@ export interface DetectedEvent<Time = number> {
   suppressed: boolean;
   /** The maintenance window that suppressed it. */
   maintenance_window_id: string | null;
+  /** The robot of result_id (null when unknown or for no data without a run). */
+  robot_id: string | null;
+  /** The failing locations (country/region/city; '' for runs without a location), sorted; empty for a clear and in events of version 1. */
+  locations: string[];
+  /** How many locations the transaction has (each with a run within the detector's memory); 0 in events of version 1. */
+  locations_total: number;
 }
 
 export interface JudgedBand {
@@ -540,3 +546,43 @@ export interface SlaTarget<Time = number> {
 
 export const slaTargetLevelSymbols = ['project', 'service', 'transaction'] as const;
 export type SlaTargetLevel = (typeof slaTargetLevelSymbols)[number];
+
+export interface MaintenanceWindow<Time = number> {
+  /** The window's id (lowercase UUID), also the message key and the maintenance_window_id of the events it suppresses. */
+  id: string;
+  /** Covers this transaction only (with service: only if it is of that service); null with service null: everything. */
+  transaction_id: string | null;
+  /** Covers every transaction of this service; null with transaction_id null: everything. */
+  service: string | null;
+  /** A one-off window; null for a weekly one. */
+  once: MaintenanceOnce<Time> | null;
+  /** A weekly window; null for a one-off one. */
+  weekly: MaintenanceWeekly | null;
+  /** What the downtime is for, as the admin wrote it (at most 1024 characters). */
+  description: string | null;
+  /** Who: the id of the API key that created it (a managed key's id, or config:<name>). */
+  created_by_key_id: string;
+  /** When the console accepted it. */
+  created_at: Time;
+}
+
+export interface MaintenanceOnce<Time = number> {
+  /** When it starts (inclusive). */
+  from: Time;
+  /** When it ends (exclusive); after from. */
+  to: Time;
+}
+
+export interface MaintenanceWeekly {
+  /** The days it starts on (at least one). */
+  days: MaintenanceWeekday[];
+  /** Local time of day it starts, HH:MM (00:00 to 23:59). */
+  start: string;
+  /** Local time of day it ends, HH:MM; at or before start: the next day. */
+  end: string;
+  /** The IANA time zone start and end are read in (e.g. Europe/Berlin, UTC). */
+  time_zone: string;
+}
+
+export const maintenanceWeekdaySymbols = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type MaintenanceWeekday = (typeof maintenanceWeekdaySymbols)[number];

@@ -228,3 +228,7 @@ export type TransactionDefinitionRecord = Avro.TransactionDefinition;
 
 // A target SLA % set through the console (sla-target.avsc on primoart.console.sla-targets.v1).
 export type SlaTargetRecord = Avro.SlaTarget;
+
+// A maintenance window managed through the console (maintenance-window.avsc on the compacted
+// primoart.maintenance-windows.v1; see maintenance-window-record.ts).
+export type MaintenanceWindowRecord = Avro.MaintenanceWindow;

@@ -6,6 +6,7 @@ import {
   apiKeyUsageSchema,
   baselineSchema,
   detectedEventSchema,
+  maintenanceWindowRecordSchema,
   otelLogRecordSchema,
   otelMetricPointSchema,
   otelSpanSchema,
@@ -182,6 +183,18 @@ export const topics = {
     cleanupPolicy: 'compact',
     maxMessageBytes: MiB,
     description: 'target SLA % per project, service and transaction, set through the console (admin)',
+  },
+  maintenanceWindows: {
+    name: 'primoart.maintenance-windows.v1',
+    partitions: 1,
+    valueSchema: maintenanceWindowRecordSchema,
+    key: 'the window id (a UUID)',
+    // Compacted: every window's record is kept until it is deleted (a tombstone); every event
+    // detector and console reads the topic whole into memory.
+    retentionMs: -1,
+    cleanupPolicy: 'compact',
+    maxMessageBytes: MiB,
+    description: 'maintenance windows managed through the console (admin), read by every event detector',
   },
 } as const satisfies Record<string, TopicSpec>;
 

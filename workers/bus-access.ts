@@ -34,8 +34,14 @@ export const workerBusAccess = {
     writes: [topics.baselines.name, topics.forecasts.name, deadLetters],
   },
   'event-detector': {
-    // Results through the harness; baselines and definitions (for crons) through views.
-    reads: [topics.synthResults.name, topics.baselines.name, topics.synthDefinitions.name],
+    // Results through the harness; baselines, definitions (for crons) and the API's maintenance
+    // windows through views.
+    reads: [
+      topics.synthResults.name,
+      topics.baselines.name,
+      topics.synthDefinitions.name,
+      topics.maintenanceWindows.name,
+    ],
     writes: [topics.events.name, deadLetters],
   },
   'alerta-forwarder': { reads: [topics.events.name], writes: [deadLetters] },

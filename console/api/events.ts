@@ -13,7 +13,7 @@ const eventSchema = z.strictObject({
   occurred_at: z.iso
     .datetime()
     .describe('the judged run’s finish (for no_data: when the silence was seen), UTC'),
-  action: z.string().describe('open (also a change of severity) or clear'),
+  action: z.string().describe('open (also a change of severity or of the failing locations) or clear'),
   kind: z.string().describe('availability, performance, degraded or no_data'),
   severity: z.string().describe('critical, major or warning for an open; normal for a clear'),
   transaction_id: z.guid(),
@@ -21,12 +21,24 @@ const eventSchema = z.strictObject({
   service: z.string(),
   project: z.string().nullable().describe('from the catalogue; null when no run of it is stored yet'),
   environment: z.string(),
-  location: z.string().nullable().describe('country/region/city; null: the transaction over every location'),
+  location: z
+    .string()
+    .nullable()
+    .describe(
+      'country/region/city of a location’s problem; null: the transaction’s problem over its locations',
+    ),
+  locations: z
+    .array(z.string())
+    .describe('the failing locations an open names (country/region/city; empty text: runs without one)'),
+  locations_total: z
+    .number()
+    .int()
+    .describe('how many locations the transaction has (0: an event from before)'),
   result_id: z.guid().nullable().describe('the run judged (for no_data: the last run before the silence)'),
   robot_id: z
     .guid()
     .nullable()
-    .describe('the robot of the judged run, from the stored run (null: that run is not stored)'),
+    .describe('the robot of the judged run (null: an older event whose run is not stored)'),
   value: z.string(),
   text: z.string().describe('the detector’s sentence, as data (robot-supplied names are not interpreted)'),
   suppressed: z.boolean().describe('inside a maintenance window: no alert was raised'),

@@ -1,12 +1,11 @@
 // Every endpoint of the read API, in the order the OpenAPI document lists them. An endpoint is a
 // declaration in a file of its own here (console/endpoint.ts says what one states); those that
 // depend on the config get it from `settings`.
-import type { MaintenanceWindow } from '../../schemas/maintenance-window.ts';
 import type { AnyEndpoint } from '../endpoint.ts';
 import { catalogueEndpoints } from './catalogue.ts';
 import { listEvents } from './events.ts';
 import { heatmapEndpoint } from './heatmap.ts';
-import { maintenanceWindowsEndpoint } from './maintenance-windows.ts';
+import { type MaintenanceWindowSettings, maintenanceWindowEndpoints } from './maintenance-windows.ts';
 import { getPipeline } from './pipeline.ts';
 import { runDetailEndpoint, screenshotEndpoint } from './run-detail.ts';
 import { runsEndpoint } from './runs.ts';
@@ -22,8 +21,8 @@ export interface EndpointSettings {
   limits: { maxPeriodDays: number };
   /** Where a PUT of a target SLA publishes, and how long it waits to read it back. */
   targets: TargetSettings;
-  /** The event detector's maintenance windows (its section of the same file), for the charts. */
-  maintenanceWindows: readonly MaintenanceWindow[];
+  /** The maintenance windows: the event detector's setting (read-only) and the API's (its topic). */
+  maintenanceWindows: MaintenanceWindowSettings;
 }
 
 export function consoleEndpoints(settings: EndpointSettings): readonly AnyEndpoint[] {
@@ -39,7 +38,7 @@ export function consoleEndpoints(settings: EndpointSettings): readonly AnyEndpoi
     getStatus,
     listEvents,
     traceEndpoint(settings.limits),
-    maintenanceWindowsEndpoint(settings.limits, settings.maintenanceWindows),
+    ...maintenanceWindowEndpoints(settings.limits, settings.maintenanceWindows),
     getPipeline,
     ...targetEndpoints(settings.targets),
   ];

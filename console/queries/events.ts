@@ -60,6 +60,10 @@ export interface EventRow {
   location: string | null;
   result_id: string | null;
   robot_id: string | null;
+  /** The failing locations of an open of a transaction's problem (empty for a clear). */
+  locations: string[];
+  /** How many locations the transaction had (0 for events from before issue 13). */
+  locations_total: number;
   value: string;
   text: string;
   suppressed: boolean;
@@ -97,15 +101,16 @@ export async function eventsPage(
   const limit = parameters.add(page.limit + 1, '::int');
   const { rows } = await pool.query<EventRow & { cursor_at: string }>(
     `SELECT e.event_id, e.occurred_at, e.action, e.kind, e.severity, e.transaction_id, e.transaction_name,
-       e.service, t.project, e.environment, e.location, e.result_id, r.robot_id, e.value, e.text,
+       e.service, t.project, e.environment, e.location, e.result_id,
+       coalesce(e.robot_id, r.robot_id::text) AS robot_id, e.locations, e.locations_total, e.value, e.text,
        e.suppressed, e.maintenance_window_id,
        to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
      FROM synth_events e LEFT JOIN synth_transactions t USING (transaction_id)
-     -- The event names the run by result_id only; a run is keyed by its robot too (a robot names
-     -- its own result_ids), so the robot is that of the stored run of this transaction.
+     -- Events from before issue 13 name the run by result_id only; a run is keyed by its robot too
+     -- (a robot names its own result_ids), so their robot is that of the stored run of this transaction.
      LEFT JOIN LATERAL (
        SELECT r.robot_id FROM synth_runs r
-       WHERE r.result_id = e.result_id AND r.transaction_id = e.transaction_id
+       WHERE e.robot_id IS NULL AND r.result_id = e.result_id AND r.transaction_id = e.transaction_id
        ORDER BY r.robot_id LIMIT 1
      ) r ON true
      ${whereClause(conditions)}

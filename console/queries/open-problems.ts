@@ -2,21 +2,30 @@
 // and a location's name as the event detector gives it.
 
 /**
- * The newest event of every problem (transaction × kind × location; NULL location: the transaction
- * over every location), by occurred_at then stored_at, when it is an `open` not suppressed by a
- * maintenance window, with its level (2 critical or major, 1 warning). Use it as
+ * The newest event of every problem (transaction × kind × location; NULL location: the transaction's
+ * problem over its locations), by occurred_at then stored_at, when it is an `open` not suppressed by
+ * a maintenance window, with its level (2 critical or major, 1 warning); and, for a transaction's
+ * problem, one row per failing location it names (`locations`), so a location's state is known
+ * whether the detector alerts per transaction (the default) or per location. Use it as
  * `WITH open AS MATERIALIZED (…)` and join it by set (GROUP BY), never from a correlated subquery:
  * PostgreSQL would inline it and sort every event once per outer row.
  */
 export const openProblemsSql = `
-  SELECT transaction_id, location, kind, CASE WHEN severity IN ('critical', 'major') THEN 2 ELSE 1 END AS level
+  SELECT newest.transaction_id, expanded.location, newest.kind,
+    CASE WHEN newest.severity IN ('critical', 'major') THEN 2 ELSE 1 END AS level
   FROM (
     SELECT DISTINCT ON (transaction_id, kind, coalesce(location, ''))
-      transaction_id, location, kind, action, severity, suppressed
+      transaction_id, location, kind, action, severity, suppressed, locations
     FROM synth_events
     ORDER BY transaction_id, kind, coalesce(location, ''), occurred_at DESC, stored_at DESC
   ) newest
-  WHERE action = 'open' AND NOT suppressed`;
+  CROSS JOIN LATERAL (
+    SELECT newest.location
+    UNION ALL
+    SELECT failing FROM unnest(newest.locations) AS failing
+    WHERE newest.location IS NULL AND failing <> ''
+  ) AS expanded (location)
+  WHERE newest.action = 'open' AND NOT newest.suppressed`;
 
 /** A location row `l` named as the event detector names it: its known parts, joined by '/'. */
 export const locationKeySql = `concat_ws('/', nullif(l.country, ''), nullif(l.region, ''), nullif(l.city, ''))`;

@@ -13,6 +13,7 @@ import { toEventRecord } from '../../schemas/event-records.ts';
 import type { DetectedEvent } from '../../schemas/record-types.ts';
 import { topics } from '../../topics/catalog.ts';
 import { createTopicCodec } from '../../topics/codec.ts';
+import { alertResourceOf } from '../../workers/alerta-forwarder/alert-body.ts';
 import { defaultForwarderOptions } from '../../workers/alerta-forwarder/forwarder-options.ts';
 import { heartbeatOriginOf } from '../../workers/heartbeats.ts';
 import { type AlertaAlert, alerta, alertaKey, alertaUrl } from './alerta.ts';
@@ -35,6 +36,7 @@ interface Alert {
   duplicateCount: number;
   service: string[];
   group: string;
+  text: string;
   attributes: Record<string, unknown>;
 }
 
@@ -81,7 +83,12 @@ test('events become one alert per problem, closed by the clear, never re-opened 
   let lastProduced: { partition: number; offset: bigint } | undefined;
   cleanups.push(async () => {
     if (lastProduced !== undefined) await stackForwarderPast(lastProduced).catch(() => undefined);
-    for (const alert of await alertsOf(transactionId)) await alerta('DELETE', `/alert/${alert.id}`);
+    for (const alert of await alertsOf(resource)) await alerta('DELETE', `/alert/${alert.id}`);
+  });
+  const resource = alertResourceOf({
+    transaction_id: transactionId,
+    transaction_name: 'Checkout',
+    location: null,
   });
 
   const groupId = `primoart.it.alerta-forwarder.${randomUUID().slice(0, 8)}`;
@@ -158,10 +165,13 @@ test('events become one alert per problem, closed by the clear, never re-opened 
     baseline: null,
     suppressed: false,
     maintenance_window_id: null,
+    robot_id: null,
+    locations: [],
+    locations_total: 1,
     ...overrides,
   });
   const alertFor = async (eventName: string) =>
-    (await alertsOf(transactionId, forwardedEnvironment)).find((alert) => alert.event === eventName);
+    (await alertsOf(resource, forwardedEnvironment)).find((alert) => alert.event === eventName);
 
   // An open problem: one alert, its fields filled.
   const opened = event({});
@@ -183,6 +193,41 @@ test('events become one alert per problem, closed by the clear, never re-opened 
     'the repeat counted as a duplicate',
     async () => (await alertFor('TransactionUnavailable'))?.duplicateCount === 1,
   );
+
+  // The problem spreads to another location at the same severity, then one of them recovers (a
+  // lower severity): the same alert each time, its text and attributes those of the latest.
+  const spread = ['DE/Hesse/Frankfurt am Main', 'JP/Tokyo/Tokyo'];
+  await produce(
+    event({
+      locations: spread,
+      locations_total: 3,
+      value: '2/3 locations',
+      text: 'Checkout: failing at Frankfurt am Main, Tokyo — 2 of 3 locations',
+    }),
+  );
+  const widened = await waitFor('the alert updated with both locations', async () => {
+    const alert = await alertFor('TransactionUnavailable');
+    return alert?.attributes.failingLocations === spread.join(', ') ? alert : undefined;
+  });
+  assert.equal(widened.id, first.id, 'the same alert');
+  assert.match(widened.text, /2 of 3 locations/);
+  assert.equal(widened.attributes.failingLocationCount, 2);
+  await produce(
+    event({
+      severity: 'major',
+      locations: spread.slice(1),
+      locations_total: 3,
+      value: '1/3 locations',
+      text: 'Checkout: failing at Tokyo — 1 of 3 locations',
+    }),
+  );
+  const narrowed = await waitFor('the alert updated to Tokyo alone', async () => {
+    const alert = await alertFor('TransactionUnavailable');
+    return alert?.severity === 'major' ? alert : undefined;
+  });
+  assert.equal(narrowed.id, first.id, 'still the same alert');
+  assert.equal(narrowed.attributes.failingLocations, 'JP/Tokyo/Tokyo');
+  assert.match(narrowed.text, /1 of 3 locations/);
 
   // Suppressed and too old events, then the clear: once the alert closed, the two before it were handled.
   await produce(
@@ -212,7 +257,7 @@ test('events become one alert per problem, closed by the clear, never re-opened 
 
   const metrics = await (await fetch(`${workerUrl}/metrics`)).text();
   for (const [outcome, count] of [
-    ['sent', 4],
+    ['sent', 6],
     ['suppressed', 1],
     ['too_old', 1],
     ['already_sent', 1],
@@ -322,7 +367,7 @@ test('failed runs in an environment Alerta does not list (qa) open an alert; rob
   /** Every alert of the transaction, or (`ours`) only those this test's forwarder sends. */
   const alertsOfTransaction = async (ours = true): Promise<AlertaAlert[]> =>
     (
-      (await alerta('GET', `/alerts?resource=${encodeURIComponent(`~${transactionId}`)}`))
+      (await alerta('GET', `/alerts?resource=${encodeURIComponent(`~#${transactionId.slice(0, 8)}`)}`))
         .alerts as AlertaAlert[]
     ).filter(
       // The first test's forwarder runs until the end of the file and sends every event into
@@ -398,6 +443,9 @@ test('failed runs in an environment Alerta does not list (qa) open an alert; rob
     baseline: null,
     suppressed: false,
     maintenance_window_id: null,
+    robot_id: null,
+    locations: [],
+    locations_total: 1,
     ...overrides,
   });
 
@@ -413,7 +461,7 @@ test('failed runs in an environment Alerta does not list (qa) open an alert; rob
   for (const field of [opened.resource, opened.environment, opened.event, opened.group, ...opened.service]) {
     assert.doesNotMatch(field, /[\p{Cc}\p{Cf}<>]|\s{2}|^\s|\s$/u, `key field ${JSON.stringify(field)}`);
   }
-  assert.ok(opened.resource.startsWith(`${transactionId}@DE/Berlin`), opened.resource);
+  assert.ok(opened.resource.includes(`Checkout #${transactionId.slice(0, 8)} @ DE/Berlin`), opened.resource);
   // Shown text is escaped: Alerta's web UI renders text and attributes as HTML.
   assert.doesNotMatch(opened.text, /<|\r|\n/);
   assert.match(opened.text, /&lt;script&gt;/);

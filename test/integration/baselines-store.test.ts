@@ -286,6 +286,9 @@ test('events on primoart.events.v1 become synth_events rows, one per event howev
     baseline: { state: 'ready', p10_ms: 2800, p50_ms: 3000, p90_ms: 3400, samples: 120 },
     suppressed: false,
     maintenance_window_id: null,
+    robot_id: null,
+    locations: ['BE/Flanders/Ghent'],
+    locations_total: 1,
   };
   const cleared: DetectedEvent = {
     ...opened,

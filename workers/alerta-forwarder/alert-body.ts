@@ -1,12 +1,23 @@
 // From a detected event to the body of Alerta's `POST /alert`.
 //
 // Alerta keys an alert on environment + resource + event: the same severity again counts as a
-// duplicate, another severity updates the alert, `normal` closes it. So one problem of one series is always one alert: the resource
-// names the series by transaction id (stable across renames) and location, the event names the kind.
+// duplicate (its value, text and attributes are updated), another severity updates the alert,
+// `normal` closes it. The detector sends one problem per transaction and kind, so one alert per
+// transaction and kind: the resource names the transaction as on-call knows it, its name, with the
+// first 8 hex digits of its id so two transactions of one name stay apart (`Checkout #2f0c9a8e`;
+// with alerts per location, ` @ <location>` too); the event names the kind. A rename changes the
+// resource: the detector then clears the alert under the old name and opens it under the new one
+// (transaction-problems.ts `renameProblems`), so no alert is left open behind it.
 // Robot-supplied text is normalised on the way (alert-text.ts): key fields to one deterministic
 // form, shown text HTML-escaped, the environment one Alerta accepts.
 import type { DetectedEvent, EventKind } from '../../schemas/record-types.ts';
-import { alertaEnvironmentOf, attributeMaxLength, keyField, shownText } from './alert-text.ts';
+import {
+  alertaEnvironmentOf,
+  attributeMaxLength,
+  keyField,
+  keyFieldMaxLength,
+  shownText,
+} from './alert-text.ts';
 import type { AlertaForwarderOptions } from './forwarder-options.ts';
 
 /** The fields of Alerta's alert format we send (https://docs.alerta.io/api/alert.html). */
@@ -35,12 +46,20 @@ export const alertaEventNames: Record<EventKind, { event: string; group: string 
   no_data: { event: 'TransactionNoData', group: 'Monitoring' },
 };
 
-/** `transaction_id` for the transaction overall, `transaction_id@location` for one location. */
-export function alertResourceOf(event: Pick<DetectedEvent, 'transaction_id' | 'location'>): string {
-  return keyField(
-    event.location === null ? event.transaction_id : `${event.transaction_id}@${event.location}`,
-    'unknown',
-  );
+/** How many characters of the resource the transaction's name may take (the rest is its id and location). */
+const resourceNameMaxLength = 160;
+
+/**
+ * `Checkout #2f0c9a8e` for a transaction's problem, `Checkout #2f0c9a8e @ DE/Hesse/Frankfurt` for
+ * one location's (alerts per location). The name is cut first, so the id part always survives.
+ */
+export function alertResourceOf(
+  event: Pick<DetectedEvent, 'transaction_id' | 'transaction_name' | 'location'>,
+): string {
+  const name = keyField(event.transaction_name, 'unnamed', resourceNameMaxLength);
+  const id = keyField(event.transaction_id, 'unknown', 36).slice(0, 8);
+  const where = event.location === null ? '' : ` @ ${event.location}`;
+  return keyField(`${name} #${id}${where}`, 'unknown', keyFieldMaxLength);
 }
 
 /** A transaction id as the events' schema types it (Avro logicalType uuid). */
@@ -64,6 +83,19 @@ export function consoleLinkOf(
   return link.href;
 }
 
+/** The web console's page of the run that caused the event, when robot and result are UUIDs. */
+export function runLinkOf(
+  event: Pick<DetectedEvent, 'robot_id' | 'result_id'>,
+  consoleUrl: string,
+): string | undefined {
+  const { robot_id: robot, result_id: result } = event;
+  if (robot === null || result === null || !uuidPattern.test(robot) || !uuidPattern.test(result))
+    return undefined;
+  const base = new URL(consoleUrl);
+  if (!base.pathname.endsWith('/')) base.pathname = `${base.pathname}/`;
+  return new URL(`runs/${robot.toLowerCase()}/${result.toLowerCase()}`, base).href;
+}
+
 /** An attribute value as Alerta's web UI shows it (escaped; numbers and null as they are). */
 const shown = (value: string): string => shownText(value, attributeMaxLength);
 
@@ -82,6 +114,11 @@ export function alertOf(
 ): AlertaAlert {
   const names = alertaEventNames[event.kind];
   const consoleLink = options.consoleUrl === undefined ? undefined : consoleLinkOf(event, options.consoleUrl);
+  // The run that opened (or last changed) the problem: a clear leaves it, Alerta merges attributes.
+  const runLink =
+    options.consoleUrl === undefined || event.action !== 'open'
+      ? undefined
+      : runLinkOf(event, options.consoleUrl);
   const baseline = event.baseline;
   const environment =
     options.environment ??
@@ -104,9 +141,14 @@ export function alertOf(
       transactionId: shown(event.transaction_id),
       transactionName: shown(event.transaction_name),
       location: event.location === null ? 'all' : shown(event.location),
+      // Which locations fail, of how many (the alert's text says it in words).
+      failingLocations: shown(event.locations.join(', ')),
+      failingLocationCount: event.locations.length,
+      locationCount: event.locations_total,
       // The environment the robot sent: the alert's is one Alerta accepts (mapped, or set by config).
       robotEnvironment: shown(event.environment),
       resultId: event.result_id === null ? null : shown(event.result_id),
+      robotId: event.robot_id === null ? null : shown(event.robot_id),
       eventId: event.event_id,
       baselineState: baseline?.state ?? null,
       baselineP10Ms: baseline?.p10_ms ?? null,
@@ -115,6 +157,7 @@ export function alertOf(
       // Not HTML-escaped like the other strings: an href holds no `<`, so Alerta's web UI never
       // takes it for markup, and an escaped `&` would show as `&amp;` in a link operators copy.
       ...(consoleLink === undefined ? {} : { consoleUrl: consoleLink }),
+      ...(runLink === undefined ? {} : { runUrl: runLink }),
     },
     origin: options.origin,
     type: 'primoartEvent',

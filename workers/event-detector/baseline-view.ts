@@ -4,27 +4,39 @@
 // bytes: decoding 168 hour bands of every series at start costs more than reading the topic, and
 // the bytes are smaller than the decoded bands. A series is decoded when a run needs it, and the
 // most recently used ones stay decoded.
-import { hourOfWeek } from '../../schemas/hour-of-week.ts';
+import { hourOfWeek, hoursPerWeek } from '../../schemas/hour-of-week.ts';
 import type { SeriesBaselineRecord } from '../../schemas/record-types.ts';
 import { parseSeriesKey, seriesKey } from '../../schemas/series-key.ts';
-import { bandOf, type ComputedBaseline, type RunBaselines } from './baseline-band.ts';
+import {
+  bandOf,
+  type ComputedBaseline,
+  type PublishedHour,
+  type RunBaselines,
+  steadiedHourBands,
+} from './baseline-band.ts';
 
 export function isRunSeriesKey(key: string): boolean {
   const series = parseSeriesKey(key);
   return series !== undefined && series.stepIndex === null;
 }
 
+/**
+ * The bands a run of each hour of week is judged against: the record's, steadied by the series'
+ * other hours (`steadiedHourBands`: a one-week-old bucket of ~12 runs is too noisy to judge several
+ * runs together against). The event carries this band, so the console shows what was judged.
+ */
 export function hourBaselinesOf(record: SeriesBaselineRecord): ComputedBaseline[] {
-  const hours: ComputedBaseline[] = [];
-  for (const { hour_of_week, band } of record.hours) {
+  const published: Array<PublishedHour | undefined> = Array.from({ length: hoursPerWeek }, () => undefined);
+  for (const { hour_of_week, source, band } of record.hours) {
     const { p10_ms: p10, p50_ms: p50, p90_ms: p90 } = band;
-    hours[hour_of_week] = {
+    published[hour_of_week] = {
       state: record.state,
       duration: p10 === null || p50 === null || p90 === null ? null : { p10, p50, p90 },
       durationSamples: band.duration_samples,
+      own: source === 'hour-of-week',
     };
   }
-  return hours;
+  return steadiedHourBands(published);
 }
 
 /** The keys of the location's and the overall run series of a run. */

@@ -22,14 +22,25 @@ import { topics } from '../../topics/catalog.ts';
 import type { ValueCodec } from '../../topics/codec.ts';
 import type { Output, WorkerDefinition } from '../harness.ts';
 import { decodeByTopic, input } from '../inputs.ts';
+import type { AlertSettings } from './alerting-config.ts';
 import { type BaselineLookup, runBaselinesAt, runSeriesKeys } from './baseline-view.ts';
 import type { DetectionSettings } from './detection-config.ts';
-import { type DetectorState, type SeriesState, seriesKey } from './detector-state.ts';
+import {
+  type DetectorState,
+  locationOfLabel,
+  type SeriesState,
+  seriesKey,
+  type TransactionState,
+} from './detector-state.ts';
 import { observedRunOf } from './observed-run.ts';
-import { detectRun, type JudgementContext } from './run-judgement.ts';
 import { scheduleIntervalMs } from './schedule-interval.ts';
-import { detectSilence } from './silence-check.ts';
 import type { DetectorStateStore } from './state-store.ts';
+import {
+  type DetectionContext,
+  detectRun,
+  detectSilentTransactions,
+  forgetIdleSeries,
+} from './transaction-judgement.ts';
 
 /** The header naming which detector (its consumer group) judged an event. */
 export const detectorHeader = 'primoart.detector';
@@ -44,7 +55,11 @@ export interface EventDetectorDeps {
   /** The cron of a transaction's definition (primoart.synth.definitions.v1), if it has one. */
   cronOf(transactionId: string): string | undefined;
   settings: DetectionSettings;
-  maintenance: readonly MaintenanceWindow[];
+  alerts: AlertSettings;
+  /** A series without a run for this long is forgotten, its problems cleared (`forgetIdleSeries`). */
+  forgetAfterMs: number;
+  /** The maintenance windows in force now (the config file's and the API's), read at every batch and check. */
+  maintenance(): readonly MaintenanceWindow[];
   metrics: Registry;
   /**
    * Sent as the `primoart.detector` header: with detectors of different settings on one stack (a
@@ -65,7 +80,11 @@ export interface EventDetector {
   checkSilence(): Promise<Output>;
 }
 
-function detectorMetrics(registry: Registry, state: () => DetectorState) {
+function detectorMetrics(
+  registry: Registry,
+  state: () => DetectorState,
+  deps: Pick<EventDetectorDeps, 'alerts'>,
+) {
   return {
     events: new Counter({
       name: 'primoart_event_detector_events_total',
@@ -81,13 +100,15 @@ function detectorMetrics(registry: Registry, state: () => DetectorState) {
     }),
     open: new Gauge({
       name: 'primoart_event_detector_open_problems',
-      help: 'Problems currently open, over all series',
+      help: 'Problems currently open (per transaction, or per series with alerts per location)',
       labelNames: ['kind'] as const,
       registers: [registry],
       collect() {
         this.reset();
-        for (const series of Object.values(state().series))
-          for (const kind of Object.keys(series.open)) this.inc({ kind });
+        const { series, transactions } = state();
+        // What is alerted: the transactions' problems, or with alerts per location the series'.
+        const units = deps.alerts.per === 'location' ? Object.values(series) : Object.values(transactions);
+        for (const unit of units) for (const kind of Object.keys(unit.open)) this.inc({ kind });
       },
     }),
     series: new Gauge({
@@ -104,14 +125,18 @@ function detectorMetrics(registry: Registry, state: () => DetectorState) {
 export function eventDetector(deps: EventDetectorDeps): EventDetector {
   const now = deps.now ?? (() => new Date());
   const { options } = deps.settings;
-  const judgement: JudgementContext = { options, maintenance: deps.maintenance };
+  const context = (): DetectionContext => ({ options, alerts: deps.alerts, maintenance: deps.maintenance() });
   // How many fire times around the last run the allowed silence spans.
   const firesChecked = Math.ceil(options.noData.missedIntervals) + 1;
   let state = deps.store.load();
-  const metrics = detectorMetrics(deps.metrics, () => state);
+  const metrics = detectorMetrics(deps.metrics, () => state, deps);
 
   /** The events to produce; once they are, persist the series that changed and make `next` the state. */
-  async function publication(next: DetectorState, events: DetectedEvent[]): Promise<Output> {
+  async function publication(
+    next: DetectorState,
+    events: DetectedEvent[],
+    forgotten: { series: string[]; transactions: string[] } = { series: [], transactions: [] },
+  ): Promise<Output> {
     const messages = await Promise.all(
       events.map(async (event) => ({
         topic: topics.events,
@@ -123,10 +148,17 @@ export function eventDetector(deps: EventDetectorDeps): EventDetector {
     return {
       messages,
       produced() {
-        const changed = new Map<string, SeriesState>();
-        for (const [key, series] of Object.entries(next.series))
-          if (state.series[key] !== series) changed.set(key, series);
-        deps.store.save(changed);
+        const series = new Map<string, SeriesState>();
+        for (const [key, s] of Object.entries(next.series)) if (state.series[key] !== s) series.set(key, s);
+        const transactions = new Map<string, TransactionState>();
+        for (const [id, t] of Object.entries(next.transactions))
+          if (state.transactions[id] !== t) transactions.set(id, t);
+        deps.store.save({
+          series,
+          transactions,
+          forgottenSeries: forgotten.series,
+          forgottenTransactions: forgotten.transactions,
+        });
         state = next;
         for (const event of events) {
           const labels = { kind: event.kind, action: event.action };
@@ -137,19 +169,28 @@ export function eventDetector(deps: EventDetectorDeps): EventDetector {
     };
   }
 
-  /** Judge runs in order on a working copy of the series map (one copy per batch, not per run). */
+  /** Judge runs in order on a working copy of the state (one copy per batch, not per run). */
   function judgeAll(runs: SynthResult[]): { state: DetectorState; events: DetectedEvent[] } {
     const series = { ...state.series };
+    const transactions = { ...state.transactions };
+    const judging = context();
     const events: DetectedEvent[] = [];
     for (const result of runs) {
       const run = observedRunOf(result);
-      const keys = [seriesKey(run.transaction_id, null)];
-      if (run.location !== null) keys.push(seriesKey(run.transaction_id, run.location));
-      // detectRun sees only the run's own series: copying the whole map per run would be quadratic.
-      const own: DetectorState['series'] = {};
-      for (const key of keys) {
+      // detectRun sees only the run's transaction and its series: copying the whole state per run
+      // would be quadratic.
+      const transaction = transactions[run.transaction_id];
+      const own: DetectorState = {
+        version: 2,
+        series: {},
+        transactions: transaction === undefined ? {} : { [run.transaction_id]: transaction },
+      };
+      const keys = (transaction?.locations ?? []).map((label) =>
+        seriesKey(run.transaction_id, locationOfLabel(label)),
+      );
+      for (const key of [...keys, seriesKey(run.transaction_id, run.location)]) {
         const known = series[key];
-        if (known !== undefined) own[key] = known;
+        if (known !== undefined) own.series[key] = known;
       }
       const baselines = runBaselinesAt(
         deps.baselines.get,
@@ -157,11 +198,12 @@ export function eventDetector(deps: EventDetectorDeps): EventDetector {
         run.location,
         result.started_at,
       );
-      const judged = detectRun({ version: 1, series: own }, run, baselines, judgement);
+      const judged = detectRun(own, run, baselines, judging);
       Object.assign(series, judged.state.series);
+      Object.assign(transactions, judged.state.transactions);
       events.push(...judged.events);
     }
-    return { state: { version: 1, series }, events };
+    return { state: { version: 2, series, transactions }, events };
   }
 
   const expectedIntervalMs = (series: SeriesState): number | undefined => {
@@ -171,12 +213,11 @@ export function eventDetector(deps: EventDetectorDeps): EventDetector {
   };
 
   const checkSilence = (): Promise<Output> => {
-    const checked = detectSilence(state, now(), {
-      options,
-      maintenance: deps.maintenance,
-      expectedIntervalMs,
-    });
-    return publication(checked.state, checked.events);
+    const at = now();
+    const checking = context();
+    const checked = detectSilentTransactions(state, at, { ...checking, expectedIntervalMs });
+    const kept = forgetIdleSeries(checked.state, at, deps.forgetAfterMs, checking);
+    return publication(kept.state, [...checked.events, ...kept.events], kept.forgotten);
   };
   const silenceCheckDue = deps.silenceCheckDue ?? (async () => true);
 

@@ -27,6 +27,10 @@ export function checkDetectorOptions(options: DetectorOptions): DetectorOptions 
       throw new RangeError(`${name}.clearAfter must be an integer ≥ 1`);
   }
   if (!(options.performance.majorFactor > 1)) throw new RangeError('performance.majorFactor must be > 1');
+  if (options.performance.method !== 'sequential' && options.performance.method !== 'count')
+    throw new RangeError("performance.method must be 'sequential' or 'count'");
+  if (!(options.performance.cusum.k > 0)) throw new RangeError('performance.cusum.k must be > 0');
+  if (!(options.performance.cusum.h > 0)) throw new RangeError('performance.cusum.h must be > 0');
   if (!(options.noData.missedIntervals > 0)) throw new RangeError('noData.missedIntervals must be > 0');
   if (!Number.isInteger(options.ordering.graceMs) || options.ordering.graceMs < 0)
     throw new RangeError('ordering.graceMs must be an integer ≥ 0');
@@ -42,12 +46,21 @@ export const detectionSchema = z
     availability: z
       .strictObject({ open: count.default(3), window: count.default(5), clear_after: count.default(3) })
       .prefault({}),
-    /** Above p90 in 5 of the last 5 judged runs: warning; above p90 × 1.5: major. */
+    /**
+     * `sequential` (default): a CUSUM of the runs' standardised log durations against their band
+     * opens at `cusum.h`, with allowance `cusum.k` (in σ of ln duration) per run; the defaults keep
+     * chance opens below 0.01 per series-day on the simulated fleet (README, "Rules and defaults").
+     * `count`: above p90 in `open` of the last `window` judged runs. Either: major from × `major_factor`.
+     */
     performance: z
       .strictObject({
+        method: z.enum(['sequential', 'count']).default('sequential'),
         open: count.default(5),
         window: count.default(5),
         major_factor: z.number().gt(1).default(1.5),
+        cusum: z
+          .strictObject({ k: z.number().positive().default(0.5), h: z.number().positive().default(9.5) })
+          .prefault({}),
       })
       .prefault({}),
     /** WARNING in 3 of the last 5 runs: warning; clears after 3 OK runs in a row. */
@@ -84,9 +97,11 @@ export const detectionSchema = z
           clearAfter: availability.clear_after,
         },
         performance: {
+          method: performance.method,
           open: performance.open,
           window: performance.window,
           majorFactor: performance.major_factor,
+          cusum: { k: performance.cusum.k, h: performance.cusum.h },
         },
         degraded: { open: degraded.open, window: degraded.window, clearAfter: degraded.clear_after },
         noData: { missedIntervals: no_data.missed_intervals },

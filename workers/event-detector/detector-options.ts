@@ -8,15 +8,27 @@ export interface CountRule {
   window: number;
 }
 
+export type PerformanceMethod = 'sequential' | 'count';
+
 export interface DetectorOptions {
   /** FAIL in `open` of the last `window` runs → critical; clears after `clearAfter` non-FAIL runs in a row. */
   availability: CountRule & { clearAfter: number };
   /**
-   * Duration above the baseline's p90 in `open` of the last `window` judged runs → warning, major when
-   * those runs are above p90 × `majorFactor`; clears when the last `window` judged runs are all at or
-   * below p90. Judged runs: not FAIL, and judged against a baseline in state `ready`.
+   * How slow runs open a problem (judged runs: not FAIL, against a baseline in state `ready`):
+   * - `sequential` (default): a one-sided CUSUM over the runs' standardised log durations,
+   *   z = ln(duration / p50) / σ with σ = ln(p90 / p10) / 2.563 of the run's band, each z held to
+   *   ±4 so one run alone never opens: S = max(0, S + z − `cusum.k`), open at S ≥ `cusum.h`, held at
+   *   `cusum.h` while open, clear when S is back at 0. Major when the runs since S left 0 took
+   *   `majorFactor` × p50 or more (geometric mean); back to warning below the midpoint to 1.
+   * - `count` (the rule before): above p90 in `open` of the last `window` judged runs → warning,
+   *   major when that many are above p90 × `majorFactor`; clears when the last `window` judged runs
+   *   are all at or below p90.
    */
-  performance: CountRule & { majorFactor: number };
+  performance: CountRule & {
+    method: PerformanceMethod;
+    majorFactor: number;
+    cusum: { k: number; h: number };
+  };
   /** WARNING in `open` of the last `window` runs → warning; clears after `clearAfter` OK runs in a row. */
   degraded: CountRule & { clearAfter: number };
   /** A series is silent once nothing arrived for `missedIntervals` × its schedule interval. */
@@ -34,7 +46,9 @@ export const defaultDetectorOptions: DetectorOptions = defaultDetectionSettings(
 
 export interface DetectorOptionsOverrides {
   availability?: Partial<DetectorOptions['availability']>;
-  performance?: Partial<DetectorOptions['performance']>;
+  performance?: Partial<Omit<DetectorOptions['performance'], 'cusum'>> & {
+    cusum?: Partial<DetectorOptions['performance']['cusum']>;
+  };
   degraded?: Partial<DetectorOptions['degraded']>;
   noData?: Partial<DetectorOptions['noData']>;
   ordering?: Partial<DetectorOptions['ordering']>;
@@ -44,7 +58,11 @@ export interface DetectorOptionsOverrides {
 export function detectorOptions(overrides: DetectorOptionsOverrides = {}): DetectorOptions {
   return checkDetectorOptions({
     availability: { ...defaultDetectorOptions.availability, ...overrides.availability },
-    performance: { ...defaultDetectorOptions.performance, ...overrides.performance },
+    performance: {
+      ...defaultDetectorOptions.performance,
+      ...overrides.performance,
+      cusum: { ...defaultDetectorOptions.performance.cusum, ...overrides.performance?.cusum },
+    },
     degraded: { ...defaultDetectorOptions.degraded, ...overrides.degraded },
     noData: { ...defaultDetectorOptions.noData, ...overrides.noData },
     ordering: { ...defaultDetectorOptions.ordering, ...overrides.ordering },

@@ -3,7 +3,7 @@
 
 import type { MaintenanceWindow } from '../../schemas/maintenance-window.ts';
 import type { BaselineBand, DetectedEvent, EventKind, ProblemSeverity } from '../../schemas/record-types.ts';
-import type { SeriesState } from './detector-state.ts';
+import { locationLabel, type SeriesState } from './detector-state.ts';
 import { eventIdOf } from './event-id.ts';
 
 export interface Transition {
@@ -11,6 +11,8 @@ export interface Transition {
   at: Date;
   /** The run behind it; for no-data events the last run seen before the silence. */
   result_id: string | null;
+  /** The robot of `result_id`. */
+  robot_id: string | null;
   value: string;
   text: string;
   baseline: BaselineBand | null;
@@ -44,11 +46,16 @@ function eventOf(
     location: series.location,
     occurred_at: transition.at,
     result_id: transition.result_id,
+    robot_id: transition.robot_id,
     value: transition.value,
     text: transition.text,
     baseline: transition.baseline,
     suppressed,
     maintenance_window_id: transition.maintenance?.id ?? null,
+    // A series' own problem names its location; the transaction's count is the aggregation's
+    // (transaction-problems.ts), which sets it on the events it passes on as they are.
+    locations: action === 'open' ? [locationLabel(series.location)] : [],
+    locations_total: 1,
   };
 }
 
@@ -91,7 +98,7 @@ export function announceAfterMaintenance(
   series: SeriesState,
   kinds: readonly EventKind[],
   at: Date,
-  resultId: string | null,
+  run: { result_id: string | null; robot_id: string | null },
   baseline: BaselineBand | null,
 ): DetectedEvent[] {
   const events: DetectedEvent[] = [];
@@ -102,7 +109,7 @@ export function announceAfterMaintenance(
       openProblem(series, problem.severity, {
         kind,
         at,
-        result_id: resultId,
+        ...run,
         value: 'still open',
         text: `${describeSeries(series)}: ${kind} problem opened during maintenance is still open`,
         baseline,

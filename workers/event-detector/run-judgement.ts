@@ -1,20 +1,15 @@
 // The flap-safe state machine: one run judged against its series' recent history and baseline.
 //
 // Problems open on "N of the last M runs" and clear on a run of clean runs, so a series alternating
-// between FAIL and OK opens once and stays open instead of paging on every run.
+// between FAIL and OK opens once and stays open instead of paging on every run. Performance judges
+// the recent runs together against the band (performance-rule.ts).
 
 import { type MaintenanceWindow, maintenanceWindowAt } from '../../schemas/maintenance-window.ts';
 import type { BaselineBand, DetectedEvent, EventKind } from '../../schemas/record-types.ts';
-import type { RunBaselines } from './baseline-band.ts';
 import type { DetectorOptions } from './detector-options.ts';
-import {
-  type DetectorState,
-  type PerformanceJudgement,
-  type RememberedRun,
-  type SeriesState,
-  seriesKey,
-} from './detector-state.ts';
+import type { RememberedRun, SeriesState } from './detector-state.ts';
 import type { ObservedRun } from './observed-run.ts';
+import { performanceChange, scoreRun } from './performance-rule.ts';
 import {
   announceAfterMaintenance,
   clearProblem,
@@ -53,17 +48,6 @@ function emptySeries(run: ObservedRun, location: string | null): SeriesState {
 
 function copySeries(series: SeriesState): SeriesState {
   return { ...series, recent: [...series.recent], open: { ...series.open } };
-}
-
-function judgePerformance(
-  run: ObservedRun,
-  baseline: BaselineBand | null,
-  majorFactor: number,
-): PerformanceJudgement {
-  if (run.status === 'FAIL' || baseline === null || baseline.state !== 'ready') return 'unjudged';
-  if (run.duration_ms > baseline.p90_ms * majorFactor) return 'very_slow';
-  if (run.duration_ms > baseline.p90_ms) return 'slow';
-  return 'within';
 }
 
 /**
@@ -132,7 +116,7 @@ export function judgeRun(
     status: run.status,
     duration_ms: run.duration_ms,
     finished_at_ms: finishedAtMs,
-    performance: judgePerformance(run, baseline, options.performance.majorFactor),
+    ...scoreRun(run.status, run.duration_ms, baseline, options.performance.majorFactor),
   };
   series.recent = [...series.recent, remembered].slice(-rememberedRuns(options));
   series.fail_free_streak = run.status === 'FAIL' ? 0 : series.fail_free_streak + 1;
@@ -148,6 +132,7 @@ export function judgeRun(
     kind,
     at: run.finished_at,
     result_id: run.result_id,
+    robot_id: run.robot_id,
     value,
     text,
     baseline,
@@ -191,32 +176,14 @@ export function judgeRun(
     touched.add('availability');
   }
 
-  // Performance: above p90 in N of the last M judged runs; clears when the last M judged runs are within.
-  const performance = options.performance;
-  const judged = series.recent.filter((r) => r.performance !== 'unjudged').slice(-performance.window);
-  const slow = judged.filter((r) => r.performance === 'slow' || r.performance === 'very_slow').length;
-  const verySlow = judged.filter((r) => r.performance === 'very_slow').length;
-  const severity = verySlow >= performance.open ? 'major' : 'warning';
-  const openPerformance = series.open.performance;
+  // Performance (performance-rule.ts): judged runs only; an open problem stays as it is meanwhile.
   if (remembered.performance !== 'unjudged' && baseline !== null) {
-    const factorNote = severity === 'major' ? ` × ${performance.majorFactor}` : '';
-    const slowText = `${where} took longer than its p90 baseline${factorNote} (${baseline.p90_ms}${factorNote} ms) in ${slow} of its last ${judged.length} judged runs; latest ${run.duration_ms} ms`;
-    if (slow >= performance.open && openPerformance?.severity !== severity) {
-      events.push(
-        openProblem(series, severity, transition('performance', `${run.duration_ms} ms`, slowText)),
-      );
+    const change = performanceChange(series, remembered, baseline, options.performance, where);
+    if (change?.action === 'open') {
+      events.push(openProblem(series, change.severity, transition('performance', change.value, change.text)));
       touched.add('performance');
-    } else if (openPerformance !== undefined && judged.length >= performance.window && slow === 0) {
-      events.push(
-        clearProblem(
-          series,
-          transition(
-            'performance',
-            `${run.duration_ms} ms`,
-            `${where} is back within its baseline band: the last ${judged.length} judged runs at or below p90 (${baseline.p90_ms} ms)`,
-          ),
-        ),
-      );
+    } else if (change?.action === 'clear') {
+      events.push(clearProblem(series, transition('performance', change.value, change.text)));
       touched.add('performance');
     }
   }
@@ -263,30 +230,7 @@ export function judgeRun(
     const untouched = (['availability', 'performance', 'degraded'] as const).filter(
       (kind) => !touched.has(kind) && stillBad[kind],
     );
-    events.push(...announceAfterMaintenance(series, untouched, run.finished_at, run.result_id, baseline));
+    events.push(...announceAfterMaintenance(series, untouched, run.finished_at, run, baseline));
   }
   return { state: series, events };
-}
-
-/**
- * Judge a run for its location's series (when it has a location) and for its transaction overall.
- * Returns the new state; the given one is not modified.
- */
-export function detectRun(
-  state: DetectorState,
-  run: ObservedRun,
-  baselines: RunBaselines,
-  context: JudgementContext,
-): { state: DetectorState; events: DetectedEvent[] } {
-  const series = { ...state.series };
-  const events: DetectedEvent[] = [];
-  const targets: Array<[string | null, BaselineBand | null]> = [[null, baselines.overall]];
-  if (run.location !== null) targets.unshift([run.location, baselines.location]);
-  for (const [location, baseline] of targets) {
-    const key = seriesKey(run.transaction_id, location);
-    const judgement = judgeRun(series[key], run, location, baseline, context);
-    series[key] = judgement.state;
-    events.push(...judgement.events);
-  }
-  return { state: { version: 1, series }, events };
 }

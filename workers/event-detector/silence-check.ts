@@ -44,6 +44,7 @@ export function detectSilence(
           kind: 'no_data',
           at: now,
           result_id: current.last_result_id,
+          robot_id: current.last_robot_id ?? null,
           value: `silent ${minutes} min`,
           text: `${describeSeries(next)} has not reported for ${minutes} min (expected every ${Math.round(interval / 1000)} s)`,
           baseline: null,
@@ -53,9 +54,17 @@ export function detectSilence(
       series[key] = next;
     } else if (problem?.suppressed === true && maintenance === undefined) {
       const next = { ...current, open: { ...current.open } };
-      events.push(...announceAfterMaintenance(next, ['no_data'], now, current.last_result_id, null));
+      events.push(
+        ...announceAfterMaintenance(
+          next,
+          ['no_data'],
+          now,
+          { result_id: current.last_result_id, robot_id: current.last_robot_id ?? null },
+          null,
+        ),
+      );
       series[key] = next;
     }
   }
-  return { state: { version: 1, series }, events };
+  return { state: { ...state, series }, events };
 }

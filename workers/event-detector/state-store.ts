@@ -1,14 +1,37 @@
-// The detector's memory on disk: one SQLite row per series, the JSON of its SeriesState, written
-// after the events a change caused were acknowledged by Kafka and read back whole at start.
+// The detector's memory on disk: one SQLite row per series (the JSON of its SeriesState) and one
+// per transaction (its TransactionState), written after the events a change caused were
+// acknowledged by Kafka and read back whole at start. A file without transaction rows but with
+// series was written by version 1 of the state and is upgraded as it is read (detector-state.ts).
 import { DatabaseSync } from 'node:sqlite';
-import { type DetectorState, parseDetectorState, type SeriesState } from './detector-state.ts';
+import {
+  checkedDetectorState,
+  type DetectorState,
+  type SeriesState,
+  type TransactionState,
+} from './detector-state.ts';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS series_state (
   series_key TEXT PRIMARY KEY,
   state TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS transaction_state (
+  transaction_id TEXT PRIMARY KEY,
+  state TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS detector_meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
 `;
+
+export interface StateChanges {
+  series: ReadonlyMap<string, SeriesState>;
+  transactions: ReadonlyMap<string, TransactionState>;
+  /** Series to delete (forgotten, see `forgetIdleSeries`). */
+  forgottenSeries?: Iterable<string>;
+  forgottenTransactions?: Iterable<string>;
+}
 
 export class DetectorStateStore {
   readonly #database: DatabaseSync;
@@ -19,26 +42,80 @@ export class DetectorStateStore {
     this.#database.exec(schema);
   }
 
-  /** Every series, checked by `parseDetectorState`: a malformed row stops the start, not the memory. */
+  /**
+   * Every series and transaction, checked by `checkedDetectorState`: a malformed row stops the
+   * start. Row by row: one JSON text of the whole state (100k series: ~450 MB) parses slower than
+   * linearly and needs it twice in memory.
+   */
   load(): DetectorState {
-    const rows = this.#database.prepare('SELECT series_key, state FROM series_state').all() as Array<{
-      series_key: string;
-      state: string;
-    }>;
-    const series = rows.map((row) => `${JSON.stringify(row.series_key)}:${row.state}`).join(',');
-    return parseDetectorState(`{"version":1,"series":{${series}}}`);
+    const rows = (table: string, key: string) => {
+      const parsed: Record<string, unknown> = {};
+      for (const row of this.#database
+        .prepare(`SELECT ${key} AS key, state FROM ${table}`)
+        .iterate() as Iterable<{
+        key: string;
+        state: string;
+      }>)
+        parsed[row.key] = JSON.parse(row.state);
+      return parsed;
+    };
+    const version = this.#database
+      .prepare("SELECT value FROM detector_meta WHERE name = 'state_version'")
+      .get() as { value: string } | undefined;
+    const series = rows('series_state', 'series_key');
+    if (version === undefined) {
+      // Written before transactions were kept (or new): read as version 1, upgraded, and saved whole.
+      const state = checkedDetectorState({ version: 1, series });
+      this.#replace(state);
+      return state;
+    }
+    return checkedDetectorState({
+      version: Number(version.value),
+      series,
+      transactions: rows('transaction_state', 'transaction_id'),
+    });
   }
 
-  /** Upserts the given series in one transaction. */
-  save(changed: ReadonlyMap<string, SeriesState>): void {
-    if (changed.size === 0) return;
-    const upsert = this.#database.prepare(
-      'INSERT INTO series_state (series_key, state) VALUES (?, ?) ' +
-        'ON CONFLICT (series_key) DO UPDATE SET state = excluded.state',
+  /** The whole state in one transaction (the upgrade of a version-1 file). */
+  #replace(state: DetectorState): void {
+    this.#transaction(() => {
+      this.#database.exec('DELETE FROM series_state; DELETE FROM transaction_state;');
+      this.#write({
+        series: new Map(Object.entries(state.series)),
+        transactions: new Map(Object.entries(state.transactions)),
+      });
+      this.#database
+        .prepare("INSERT OR REPLACE INTO detector_meta (name, value) VALUES ('state_version', ?)")
+        .run(String(state.version));
+    });
+  }
+
+  /** Upserts the given series and transactions and deletes the forgotten ones, in one transaction. */
+  save(changes: StateChanges): void {
+    this.#transaction(() => this.#write(changes));
+  }
+
+  #write(changes: StateChanges): void {
+    const upsert = (table: string, key: string) =>
+      this.#database.prepare(
+        `INSERT INTO ${table} (${key}, state) VALUES (?, ?) ON CONFLICT (${key}) DO UPDATE SET state = excluded.state`,
+      );
+    const upsertSeries = upsert('series_state', 'series_key');
+    for (const [key, state] of changes.series) upsertSeries.run(key, JSON.stringify(state));
+    const upsertTransaction = upsert('transaction_state', 'transaction_id');
+    for (const [id, state] of changes.transactions) upsertTransaction.run(id, JSON.stringify(state));
+    const deleteSeries = this.#database.prepare('DELETE FROM series_state WHERE series_key = ?');
+    for (const key of changes.forgottenSeries ?? []) deleteSeries.run(key);
+    const deleteTransaction = this.#database.prepare(
+      'DELETE FROM transaction_state WHERE transaction_id = ?',
     );
+    for (const id of changes.forgottenTransactions ?? []) deleteTransaction.run(id);
+  }
+
+  #transaction(work: () => void): void {
     this.#database.exec('BEGIN');
     try {
-      for (const [key, state] of changed) upsert.run(key, JSON.stringify(state));
+      work();
       this.#database.exec('COMMIT');
     } catch (error) {
       this.#database.exec('ROLLBACK');

@@ -19,6 +19,9 @@ export function eventRow(event: DetectedEventRecord, source: RunSource) {
     location: event.location,
     occurred_at: new Date(event.occurred_at).toISOString(),
     result_id: event.result_id,
+    robot_id: event.robot_id,
+    locations: event.locations,
+    locations_total: event.locations_total,
     value: event.value,
     text: event.text,
     baseline_state: event.baseline?.state ?? null,
@@ -35,7 +38,7 @@ export function eventRow(event: DetectedEventRecord, source: RunSource) {
 }
 
 const columns = `event_id, action, kind, severity, transaction_id, transaction_name, service, environment,
-  location, occurred_at, result_id, value, text, baseline_state, baseline_p10_ms, baseline_p50_ms,
+  location, occurred_at, result_id, robot_id, locations, locations_total, value, text, baseline_state, baseline_p10_ms, baseline_p50_ms,
   baseline_p90_ms, baseline_samples, suppressed, maintenance_window_id, source_topic, source_partition,
   source_offset`;
 
@@ -44,7 +47,8 @@ INSERT INTO synth_events AS e (${columns})
 SELECT ${columns}
 FROM jsonb_to_recordset($1::jsonb) AS x(
   event_id uuid, action text, kind text, severity text, transaction_id uuid, transaction_name text,
-  service text, environment text, location text, occurred_at timestamptz, result_id uuid, value text,
+  service text, environment text, location text, occurred_at timestamptz, result_id uuid,
+  robot_id text, locations text[], locations_total integer, value text,
   text text, baseline_state text, baseline_p10_ms double precision, baseline_p50_ms double precision,
   baseline_p90_ms double precision, baseline_samples integer, suppressed boolean,
   maintenance_window_id text, source_topic text, source_partition integer, source_offset bigint)
@@ -52,7 +56,8 @@ ON CONFLICT (event_id) DO UPDATE SET
   action = EXCLUDED.action, kind = EXCLUDED.kind, severity = EXCLUDED.severity,
   transaction_id = EXCLUDED.transaction_id, transaction_name = EXCLUDED.transaction_name,
   service = EXCLUDED.service, environment = EXCLUDED.environment, location = EXCLUDED.location,
-  occurred_at = EXCLUDED.occurred_at, result_id = EXCLUDED.result_id, value = EXCLUDED.value,
+  occurred_at = EXCLUDED.occurred_at, result_id = EXCLUDED.result_id, robot_id = EXCLUDED.robot_id,
+  locations = EXCLUDED.locations, locations_total = EXCLUDED.locations_total, value = EXCLUDED.value,
   text = EXCLUDED.text, baseline_state = EXCLUDED.baseline_state,
   baseline_p10_ms = EXCLUDED.baseline_p10_ms, baseline_p50_ms = EXCLUDED.baseline_p50_ms,
   baseline_p90_ms = EXCLUDED.baseline_p90_ms, baseline_samples = EXCLUDED.baseline_samples,

@@ -3,6 +3,7 @@
 // map), weekday × hour, per step, the distribution, and its runs with filters and a CSV link.
 
 import type { HeatmapAnswer } from '../../api/heatmap.ts';
+import type { MaintenanceIntervalsAnswer } from '../../api/maintenance-windows.ts';
 import type { RunsAnswer } from '../../api/runs.ts';
 import type { DetailAnswer } from '../../api/transaction-detail.ts';
 import { jsonForScript } from '../render.ts';
@@ -53,10 +54,8 @@ export const transactionPage: WebPage = {
       api<HeatmapAnswer>('getHeatmap', { transaction: id, from: heatmapFrom, to: period.to, tz: period.tz }),
       api<RunsAnswer>('listRuns', { transaction: id, ...range, status: 'FAIL,WARNING', limit: markedRuns }),
       api<EventsAnswer>('listEvents', { transaction: id, ...range, include_suppressed: true, limit: 200 }),
-      api<{ windows: Array<{ id: string; from: string; to: string }> }>('listMaintenanceWindows', {
-        transaction: id,
-        ...range,
-      }),
+      // The config file's windows and those created through the API, as the detector judges by them.
+      api<MaintenanceIntervalsAnswer>('listMaintenanceWindows', { transaction: id, ...range }),
       // A bad filter of the runs table is named there; the rest of the page still shows.
       orBadFilters(
         api<RunsAnswer>('listRuns', {
@@ -136,7 +135,7 @@ export const transactionPage: WebPage = {
           windows: maintenance.windows.map((window) => ({
             from: window.from,
             to: window.to,
-            name: window.id,
+            name: window.description ?? window.id,
           })),
           locations: detail.locations.map((location) => ({
             location: location.location,

@@ -208,6 +208,15 @@ describe('hostile text in templates', () => {
     result_id: text,
     suppressed: true,
     text,
+    locations: [],
+    locations_total: 1,
+  });
+  // A transaction's problem names its failing locations (robot text) instead of one.
+  const transactionEvent = (text: string) => ({
+    ...event(text),
+    location: null,
+    locations: [text, ''],
+    locations_total: 3,
   });
   const pages: Record<string, (text: string) => Record<string, unknown>> = {
     overview: (text) => ({
@@ -234,7 +243,7 @@ describe('hostile text in templates', () => {
           },
         ],
       },
-      events: { events: [event(text)] },
+      events: { events: [event(text), transactionEvent(text)] },
     }),
     transactions: (text) => ({
       keep: { q: text, project: text },
@@ -300,7 +309,7 @@ describe('hostile text in templates', () => {
       band: { p10_ms: 1, p50_ms: 2, p90_ms: 3 },
       baseline: { state: text, p50_ms: 1, window_runs: 2 },
       traces: [{ name: text, value: text }],
-      events: [event(text)],
+      events: [event(text), transactionEvent(text)],
       json: jsonForScript({ steps: [{ name: text }] }),
     }),
     robots: (text) => ({
@@ -325,7 +334,7 @@ describe('hostile text in templates', () => {
       includeSuppressed: true,
       open: [{ transaction_id: text, transaction_name: text, project: text, service: text, state: text }],
       openTotal: 2,
-      events: [event(text)],
+      events: [event(text), transactionEvent(text)],
       refusal: { message: text, fields: [{ path: text, problem: text }] },
       nextUrl: `/events?cursor=${text}`,
     }),

@@ -78,6 +78,7 @@ test('the registry parses each .avsc once and finds records by the catalog name'
       ['detected-event', 'io.primoart.events.v1.DetectedEvent'],
       ['transaction-forecast', 'io.primoart.baseline.v1.TransactionForecast'],
       ['sla-target', 'io.primoart.console.v1.SlaTarget'],
+      ['maintenance-window', 'io.primoart.maintenance.v1.MaintenanceWindow'],
     ],
   );
   assert.equal(recordType('transaction-result'), transactionResultSchema);

@@ -21,6 +21,9 @@ const event: DetectedEvent = {
   baseline: { state: 'ready', p10_ms: 1000, p50_ms: 1500, p90_ms: 2000, samples: 48 },
   suppressed: false,
   maintenance_window_id: null,
+  robot_id: null,
+  locations: ['DE/Hesse/Frankfurt'],
+  locations_total: 1,
 };
 
 test('a detected event survives Avro encoding and decoding unchanged', () => {

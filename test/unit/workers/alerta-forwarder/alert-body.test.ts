@@ -13,7 +13,7 @@ const options = forwarderOptions({ url: 'http://127.0.0.1:1/api', apiKey: 'k' })
 
 test('an open event becomes an alert with every field Alerta keys, routes and shows', () => {
   assert.deepEqual(alertOf(slowEvent, options), {
-    resource: 'tx-checkout@DE/Bavaria/Munich',
+    resource: 'Checkout #tx-check @ DE/Bavaria/Munich',
     event: 'TransactionSlow',
     // Alerta compares environments exactly: the robot's `Production` is sent in the allowed spelling.
     environment: 'production',
@@ -27,8 +27,12 @@ test('an open event becomes an alert with every field Alerta keys, routes and sh
       transactionId: 'tx-checkout',
       transactionName: 'Checkout',
       location: 'DE/Bavaria/Munich',
+      failingLocations: 'DE/Bavaria/Munich',
+      failingLocationCount: 1,
+      locationCount: 1,
       robotEnvironment: 'Production',
       resultId: 'run-4',
+      robotId: null,
       eventId: '0f6c3c1e-9a51-4d0e-8c5e-3a4b5c6d7e8f',
       baselineState: 'ready',
       baselineP10Ms: 800,
@@ -46,18 +50,46 @@ test('the clear of a problem has the same de-duplication key and severity normal
   const clear = alertOf({ ...slowEvent, action: 'clear', severity: 'normal', result_id: 'run-12' }, options);
   assert.equal(clear.severity, 'normal');
   assert.equal(deduplicationKeyOf(clear), deduplicationKeyOf(open));
-  assert.equal(deduplicationKeyOf(open), 'production/tx-checkout@DE/Bavaria/Munich/TransactionSlow');
+  assert.equal(deduplicationKeyOf(open), 'production/Checkout #tx-check @ DE/Bavaria/Munich/TransactionSlow');
 });
 
-test('the transaction overall, another kind and a renamed transaction keep stable, distinct keys', () => {
-  const overall = alertOf({ ...slowEvent, location: null }, options);
-  assert.equal(overall.resource, 'tx-checkout');
-  assert.equal(overall.attributes.location, 'all');
-  const outage = alertOf({ ...slowEvent, kind: 'availability', severity: 'critical' }, options);
+test('a transaction’s problem is keyed by its name and id; another kind, another id or name is another alert', () => {
+  const transaction = {
+    ...slowEvent,
+    transaction_id: '2f0c9a8e-3b7d-4c15-a6e2-000000000001',
+    location: null,
+    locations: ['DE/Bavaria/Munich', 'JP/Tokyo/Tokyo'],
+    locations_total: 3,
+  };
+  const alert = alertOf(transaction, options);
+  assert.equal(alert.resource, 'Checkout #2f0c9a8e');
+  assert.deepEqual(
+    [
+      alert.attributes.location,
+      alert.attributes.failingLocations,
+      alert.attributes.failingLocationCount,
+      alert.attributes.locationCount,
+    ],
+    ['all', 'DE/Bavaria/Munich, JP/Tokyo/Tokyo', 2, 3],
+  );
+  const outage = alertOf({ ...transaction, kind: 'availability', severity: 'critical' }, options);
   assert.equal(outage.event, 'TransactionUnavailable');
-  assert.notEqual(deduplicationKeyOf(outage), deduplicationKeyOf(alertOf(slowEvent, options)));
-  const renamed = alertOf({ ...slowEvent, transaction_name: 'Checkout v2' }, options);
-  assert.equal(deduplicationKeyOf(renamed), deduplicationKeyOf(alertOf(slowEvent, options)));
+  assert.notEqual(deduplicationKeyOf(outage), deduplicationKeyOf(alert));
+  const namesake = alertOf(
+    { ...transaction, transaction_id: '5a1b9c8e-3b7d-4c15-a6e2-000000000001' },
+    options,
+  );
+  assert.notEqual(deduplicationKeyOf(namesake), deduplicationKeyOf(alert), 'two transactions of one name');
+  // A rename is another resource: the detector moves the alert (a clear under the old name first).
+  assert.equal(
+    alertOf({ ...transaction, transaction_name: 'Checkout v2' }, options).resource,
+    'Checkout v2 #2f0c9a8e',
+  );
+  // However long the name, the id part survives.
+  assert.match(
+    alertOf({ ...transaction, transaction_name: 'x'.repeat(5000) }, options).resource,
+    / #2f0c9a8e$/,
+  );
 });
 
 test('the environment can be overridden, and an empty service falls back so the list is never empty', () => {
@@ -113,7 +145,7 @@ test('robot text reaches Alerta clean: key fields in one form, shown text HTML-e
     },
     options,
   );
-  assert.equal(hostile.resource, 'tx-checkout@DE/Bavaria /bMunich/b');
+  assert.equal(hostile.resource, 'scriptalert(1)/script Checkout #tx-check @ DE/Bavaria /bMunich/b');
   assert.deepEqual(hostile.service, ['webshop script']);
   assert.equal(hostile.attributes.transactionName, '&lt;script&gt;alert(1)&lt;/script&gt;  Checkout');
   assert.equal(hostile.text, '&lt;img src=x onerror=alert(1)&gt; took  longer');
@@ -128,7 +160,14 @@ test('robot text reaches Alerta clean: key fields in one form, shown text HTML-e
     assert.doesNotMatch(field, /[\p{Cc}\p{Cf}<>]/u, field);
   }
   // The same hostile event again gives the same key: Alerta counts it as a duplicate.
-  const again = alertOf({ ...slowEvent, location: 'DE/Bavaria\r\n/<b>Munich</b>\u202E' }, options);
+  const again = alertOf(
+    {
+      ...slowEvent,
+      transaction_name: '<script>alert(1)</script>\r\nCheckout',
+      location: 'DE/Bavaria\r\n/<b>Munich</b>\u202E',
+    },
+    options,
+  );
   assert.equal(deduplicationKeyOf(again), deduplicationKeyOf(hostile));
   assert.equal(alertOf({ ...slowEvent, service: '\r\n\t' }, options).service[0], 'PrimoART');
 });
@@ -164,4 +203,23 @@ test('with a console URL the alert links its problem’s console page; without o
   // No setting, no attribute.
   assert.equal(options.consoleUrl, undefined);
   assert.equal('consoleUrl' in alertOf(event, options).attributes, false);
+});
+
+test('an open links the run that opened or changed it; a clear leaves that link as it was', () => {
+  const event = {
+    ...slowEvent,
+    robot_id: 'C4A1E7B2-8F3D-4A69-B5C0-1E2D3F4A5B01',
+    result_id: '5d8e2f4a-1b3c-4d5e-8f9a-0b1c2d3e4f5a',
+  };
+  const linked = { ...options, consoleUrl: 'https://ops.example/console' };
+  assert.equal(
+    alertOf(event, linked).attributes.runUrl,
+    'https://ops.example/console/runs/c4a1e7b2-8f3d-4a69-b5c0-1e2d3f4a5b01/5d8e2f4a-1b3c-4d5e-8f9a-0b1c2d3e4f5a',
+  );
+  assert.equal(
+    'runUrl' in alertOf({ ...event, action: 'clear', severity: 'normal' }, linked).attributes,
+    false,
+  );
+  for (const robot_id of [null, 'robot-1', '../x'])
+    assert.equal('runUrl' in alertOf({ ...event, robot_id }, linked).attributes, false, String(robot_id));
 });

@@ -18,4 +18,7 @@ export const slowEvent: DetectedEvent = {
   baseline: { state: 'ready', p10_ms: 800, p50_ms: 1000, p90_ms: 1500, samples: 400 },
   suppressed: false,
   maintenance_window_id: null,
+  robot_id: null,
+  locations: ['DE/Bavaria/Munich'],
+  locations_total: 1,
 };

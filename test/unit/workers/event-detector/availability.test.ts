@@ -7,20 +7,20 @@ import { contextWith, feed, runsWithStatuses, timeline } from './run-fixtures.ts
 test('an outage opens one critical availability problem at the third failure and clears after three clean runs', () => {
   const { events } = feed(runsWithStatuses('O O F F F F F F O O O O'));
   assert.deepEqual(timeline(events), ['open availability critical', 'clear availability normal']);
-  const [open, clear] = events.filter((e) => e.location !== null);
+  const [open, clear] = events;
   assert.equal(open?.result_id, 'run-4');
-  assert.equal(open?.value, '3/5 runs failed');
-  assert.match(open?.text ?? '', /Checkout at DE\/Bavaria\/Munich failed 3 of its last 5 runs/);
+  assert.equal(open?.robot_id, 'robot-munich');
+  assert.equal(open?.value, '1/1 locations');
+  assert.deepEqual(
+    [open?.location, open?.locations, open?.locations_total],
+    [null, ['DE/Bavaria/Munich'], 1],
+  );
+  assert.match(
+    open?.text ?? '',
+    /^Checkout: failing at Munich — 1 of 1 location \(Checkout at DE\/Bavaria\/Munich failed 3 of its last 5 runs\)$/,
+  );
   assert.equal(clear?.result_id, 'run-10');
   assert.equal(clear?.suppressed, false);
-});
-
-test('the transaction overall has its own series and opens alongside the location', () => {
-  const { events } = feed(runsWithStatuses('F F F'));
-  assert.deepEqual(
-    events.map((e) => `${e.location ?? 'overall'} ${e.action} ${e.kind}`),
-    ['DE/Bavaria/Munich open availability', 'overall open availability'],
-  );
 });
 
 test('a flapping transaction (FAIL, OK, FAIL, OK …) opens once and does not clear on every OK', () => {

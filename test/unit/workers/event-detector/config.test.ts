@@ -10,7 +10,13 @@ import { defaultDetectorOptions } from '../../../../workers/event-detector/detec
 /** The defaults, as they were before the schema held them. */
 const defaults = {
   availability: { open: 3, window: 5, clearAfter: 3 },
-  performance: { open: 5, window: 5, majorFactor: 1.5 },
+  performance: {
+    method: 'sequential',
+    open: 5,
+    window: 5,
+    majorFactor: 1.5,
+    cusum: { k: 0.5, h: 9.5 },
+  },
   degraded: { open: 3, window: 5, clearAfter: 3 },
   noData: { missedIntervals: 3 },
   ordering: { graceMs: 2 * 60_000 },
@@ -71,6 +77,33 @@ test('a threshold that makes no sense with the defaults is a problem at detectio
     problems[0]?.message ?? '',
     /availability\.open must be an integer between 1 and availability\.window/,
   );
+});
+
+test('performance: the method and the CUSUM thresholds; a bad one is a problem naming the key', () => {
+  const count = `${base}    detection:
+      performance: { method: count, open: 4 }
+`;
+  assert.deepEqual(
+    sectionOf(parseConfig(count, 'primoart.yml', options), eventDetectorConfig).detection.options.performance,
+    {
+      ...defaults.performance,
+      method: 'count',
+      open: 4,
+    },
+  );
+  const sequential = `${base}    detection:
+      performance: { cusum: { h: 12 } }
+`;
+  assert.deepEqual(
+    sectionOf(parseConfig(sequential, 'primoart.yml', options), eventDetectorConfig).detection.options
+      .performance.cusum,
+    { k: 0.5, h: 12 },
+  );
+  const unknown = problemsOf(`${base}    detection:\n      performance: { method: median }\n`);
+  assert.equal(unknown[0]?.path, 'workers.event-detector.detection.performance.method');
+  assert.match(unknown[0]?.message ?? '', /sequential|count/);
+  const negative = problemsOf(`${base}    detection:\n      performance: { cusum: { k: 0 } }\n`);
+  assert.equal(negative[0]?.path, 'workers.event-detector.detection.performance.cusum.k');
 });
 
 test('maintenance windows become schedules; bad ones are problems naming their path', () => {

@@ -12,7 +12,10 @@ import { contextWith, feed, readyBaseline, runAt, runsWithStatuses, timeline } f
 test('WARNING runs open a degraded warning of their own, and three OK runs clear it', () => {
   const { events } = feed(runsWithStatuses('O W W W O O O'));
   assert.deepEqual(timeline(events), ['open degraded warning', 'clear degraded normal']);
-  assert.equal(events.find((e) => e.location !== null)?.value, '3/5 runs WARNING');
+  assert.match(
+    events[0]?.text ?? '',
+    /^Checkout: degraded at Munich — 1 of 1 location \(.*3 of its last 5 runs\)$/,
+  );
 });
 
 test('the same run delivered twice produces no second event', () => {
@@ -56,14 +59,15 @@ test('the state survives a JSON round trip, and a restart from it continues wher
 });
 
 test('a stored state of another shape is refused rather than taken as an empty memory', () => {
-  assert.throws(() => parseDetectorState('{"version":2,"series":{}}'), /unknown version 2/);
+  assert.throws(() => parseDetectorState('{"version":3,"series":{}}'), /unknown version 3/);
+  assert.throws(() => parseDetectorState('{"version":2,"series":{}}'), /transactions must be an object/);
   assert.throws(
     () => parseDetectorState('{"version":1,"series":{"x":{"recent":[]}}}'),
     /series x is malformed/,
   );
 });
 
-test('a run without a location is judged only for the transaction overall', () => {
+test('runs without a location have a series of their own', () => {
   const { events } = feed([0, 1, 2].map((i) => runAt(i, { status: 'FAIL', location: null })));
   assert.deepEqual(
     events.map((e) => `${e.location} ${e.action} ${e.kind}`),
@@ -71,7 +75,7 @@ test('a run without a location is judged only for the transaction overall', () =
   );
 });
 
-test('runs of several locations reported out of finish order all count for the transaction overall', () => {
+test('runs of several locations reported out of finish order: one location failing is one problem', () => {
   // Per slot: Munich reports first but finished 30 s after the slot; Berlin finished at 10 s.
   const munich = 'FFOF';
   const runs = [...munich].flatMap((status, slot) => [
@@ -79,16 +83,14 @@ test('runs of several locations reported out of finish order all count for the t
     runAt(slot * 5 + 10 / 60, { result_id: `berlin-${slot}`, location: 'DE/Berlin/Berlin' }),
   ]);
   const { events, state } = feed(runs);
-  // Munich alone failed 3 of its 4 runs; over both locations 3 of 8 runs failed, never 3 of 5.
+  // Munich alone failed 3 of its 4 runs: the transaction's one problem names Munich, 1 of 2 locations.
   assert.deepEqual(
-    events.map((e) => `${e.location ?? 'overall'} ${e.action} ${e.kind}`),
-    ['DE/Bavaria/Munich open availability'],
+    events.map(
+      (e) => `${e.location ?? 'transaction'} ${e.action} ${e.kind} ${e.severity} ${e.locations.join()}`,
+    ),
+    ['transaction open availability major DE/Bavaria/Munich'],
   );
-  assert.equal(
-    state.series['tx-checkout|*']?.recent.length,
-    8,
-    'every run was judged for the overall series',
-  );
+  assert.deepEqual(state.transactions['tx-checkout']?.locations, ['DE/Bavaria/Munich', 'DE/Berlin/Berlin']);
 });
 
 test('another robot’s failing run with an already judged result_id is judged, and alerts', () => {
@@ -98,7 +100,7 @@ test('another robot’s failing run with an already judged result_id is judged, 
   const impostor = runAt(2, { status: 'FAIL', robot_id: 'robot-frankfurt', result_id: second.result_id });
   const { state, events } = feed([first, second, impostor]);
   assert.deepEqual(timeline(events), ['open availability critical']);
-  assert.equal(events.find((e) => e.location !== null)?.value, '3/5 runs failed');
+  assert.match(events[0]?.text ?? '', /failed 3 of its last 5 runs/);
   // Each robot's redelivery is still a duplicate.
   const again = feed([impostor, second], { state });
   assert.deepEqual(again.events, []);

@@ -2,8 +2,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type MaintenanceWindow, maintenanceWindowAt } from '../../../../schemas/maintenance-window.ts';
+import { defaultAlertSettings } from '../../../../workers/event-detector/alerting-config.ts';
 import { detectorOptions } from '../../../../workers/event-detector/detector-options.ts';
-import { detectSilence, type SilenceContext } from '../../../../workers/event-detector/silence-check.ts';
+import type { SilenceContext } from '../../../../workers/event-detector/silence-check.ts';
+import { detectSilentTransactions } from '../../../../workers/event-detector/transaction-judgement.ts';
+import type { AlertContext } from '../../../../workers/event-detector/transaction-problems.ts';
 import { contextWith, feed, runAt, runsWithStatuses, start, timeline } from './run-fixtures.ts';
 
 const target = { transaction_id: 'tx-checkout', service: 'webshop' };
@@ -15,7 +18,7 @@ test('a one-off window suppresses the events of an outage inside it, which are s
     schedule: { kind: 'once', from: new Date(start), to: new Date(start + 60 * 60_000) },
   };
   const { events } = feed(runsWithStatuses('F F F O O O'), { context: contextWith([window]) });
-  const located = events.filter((e) => e.location !== null);
+  const located = events;
   assert.deepEqual(timeline(events), ['open availability critical', 'clear availability normal']);
   assert.deepEqual(
     located.map((e) => [e.suppressed, e.maintenance_window_id]),
@@ -33,7 +36,7 @@ test('a problem still open when its window ends is announced unsuppressed, and i
     schedule: { kind: 'once', from: new Date(start), to: new Date(start + 3 * 60_000) },
   };
   const { events } = feed(runsWithStatuses('F F F F O O O'), { context: contextWith([window]) });
-  const located = events.filter((e) => e.location !== null);
+  const located = events;
   assert.deepEqual(
     located.map((e) => `${e.action} ${e.suppressed}`),
     ['open true', 'open false', 'clear false'],
@@ -49,7 +52,7 @@ test('a problem opened in a window whose runs recover right after it is never al
   };
   // The first runs after the window still count the window's FAILs, but are themselves OK.
   const { events } = feed(runsWithStatuses('F F F O O O'), { context: contextWith([window]) });
-  const located = events.filter((e) => e.location !== null);
+  const located = events;
   assert.deepEqual(
     located.map((e) => `${e.action} ${e.suppressed}`),
     ['open true', 'clear true'],
@@ -100,34 +103,42 @@ test('an outage during a recurring window is suppressed', () => {
     schedule: { kind: 'weekly', days: ['mon'], start: '09:00', end: '11:00' },
   };
   const { events } = feed(runsWithStatuses('F F F'), { context: contextWith([window]) });
-  assert.equal(events.length, 2);
+  assert.equal(events.length, 1);
   assert.equal(
     events.every((e) => e.suppressed && e.maintenance_window_id === 'monday-morning'),
     true,
   );
 });
 
-function silenceContext(maintenance: MaintenanceWindow[] = []): SilenceContext {
-  return { options: detectorOptions(), maintenance, expectedIntervalMs: () => 60_000 };
+function silenceContext(maintenance: MaintenanceWindow[] = []): SilenceContext & AlertContext {
+  return {
+    options: detectorOptions(),
+    alerts: defaultAlertSettings(),
+    maintenance,
+    expectedIntervalMs: () => 60_000,
+  };
 }
 
 test('a series silent for more than 3 schedule intervals opens one major no-data problem', () => {
   const { state } = feed([runAt(0)]);
-  const early = detectSilence(state, new Date(start + 3 * 60_000), silenceContext());
+  const early = detectSilentTransactions(state, new Date(start + 3 * 60_000), silenceContext());
   assert.deepEqual(early.events, []);
-  const late = detectSilence(state, new Date(start + 3 * 60_000 + 1), silenceContext());
+  const late = detectSilentTransactions(state, new Date(start + 3 * 60_000 + 1), silenceContext());
   assert.deepEqual(
     late.events.map((e) => `${e.location} ${e.action} ${e.kind} ${e.severity}`),
-    ['DE/Bavaria/Munich open no_data major', 'null open no_data major'],
+    ['null open no_data major'],
   );
-  assert.equal(late.events[0]?.value, 'silent 3 min');
-  const again = detectSilence(late.state, new Date(start + 10 * 60_000), silenceContext());
+  assert.match(
+    late.events[0]?.text ?? '',
+    /^Checkout: not reporting at Munich — 1 of 1 location \(.* has not reported for 3 min/,
+  );
+  const again = detectSilentTransactions(late.state, new Date(start + 10 * 60_000), silenceContext());
   assert.deepEqual(again.events, []);
 });
 
 test('no data clears when the series reports again', () => {
   const { state } = feed([runAt(0)]);
-  const silent = detectSilence(state, new Date(start + 10 * 60_000), silenceContext());
+  const silent = detectSilentTransactions(state, new Date(start + 10 * 60_000), silenceContext());
   const back = feed([runAt(11)], { state: silent.state });
   assert.deepEqual(timeline(back.events), ['clear no_data normal']);
 });
@@ -135,7 +146,7 @@ test('no data clears when the series reports again', () => {
 test('series whose schedule is unknown are not checked for silence', () => {
   const { state } = feed([runAt(0)]);
   const context = { ...silenceContext(), expectedIntervalMs: () => undefined };
-  assert.deepEqual(detectSilence(state, new Date(start + 60 * 60_000), context).events, []);
+  assert.deepEqual(detectSilentTransactions(state, new Date(start + 60 * 60_000), context).events, []);
 });
 
 test('silence inside a maintenance window is recorded suppressed, and announced once the window is over', () => {
@@ -144,19 +155,23 @@ test('silence inside a maintenance window is recorded suppressed, and announced 
     schedule: { kind: 'once', from: new Date(start), to: new Date(start + 30 * 60_000) },
   };
   const { state } = feed([runAt(0)]);
-  const during = detectSilence(state, new Date(start + 10 * 60_000), silenceContext([window]));
-  assert.equal(during.events.length, 2);
+  const during = detectSilentTransactions(state, new Date(start + 10 * 60_000), silenceContext([window]));
+  assert.equal(during.events.length, 1);
   assert.equal(
     during.events.every((e) => e.suppressed),
     true,
   );
-  const after = detectSilence(during.state, new Date(start + 31 * 60_000), silenceContext([window]));
-  assert.deepEqual(
-    after.events.map((e) => `${e.action} ${e.kind} ${e.suppressed}`),
-    ['open no_data false', 'open no_data false'],
+  const after = detectSilentTransactions(
+    during.state,
+    new Date(start + 31 * 60_000),
+    silenceContext([window]),
   );
   assert.deepEqual(
-    detectSilence(after.state, new Date(start + 32 * 60_000), silenceContext([window])).events,
+    after.events.map((e) => `${e.action} ${e.kind} ${e.suppressed}`),
+    ['open no_data false'],
+  );
+  assert.deepEqual(
+    detectSilentTransactions(after.state, new Date(start + 32 * 60_000), silenceContext([window])).events,
     [],
   );
 });

@@ -2,10 +2,14 @@
 
 import type { MaintenanceWindow } from '../../../../schemas/maintenance-window.ts';
 import type { BaselineBand, DetectedEvent } from '../../../../schemas/record-types.ts';
+import { defaultAlertSettings } from '../../../../workers/event-detector/alerting-config.ts';
 import { detectorOptions } from '../../../../workers/event-detector/detector-options.ts';
 import { type DetectorState, emptyDetectorState } from '../../../../workers/event-detector/detector-state.ts';
 import type { ObservedRun } from '../../../../workers/event-detector/observed-run.ts';
-import { detectRun, type JudgementContext } from '../../../../workers/event-detector/run-judgement.ts';
+import {
+  type DetectionContext,
+  detectRun,
+} from '../../../../workers/event-detector/transaction-judgement.ts';
 
 export const start = Date.parse('2026-11-23T10:00:00Z'); // a Monday
 
@@ -34,14 +38,14 @@ export function runAt(minute: number, overrides: Partial<ObservedRun> = {}): Obs
   };
 }
 
-export function contextWith(maintenance: MaintenanceWindow[] = []): JudgementContext {
-  return { options: detectorOptions(), maintenance };
+export function contextWith(maintenance: MaintenanceWindow[] = []): DetectionContext {
+  return { options: detectorOptions(), alerts: defaultAlertSettings(), maintenance };
 }
 
 /** Feeds runs in order; returns every event and the final state. */
 export function feed(
   runs: ObservedRun[],
-  options: { baseline?: BaselineBand | null; context?: JudgementContext; state?: DetectorState } = {},
+  options: { baseline?: BaselineBand | null; context?: DetectionContext; state?: DetectorState } = {},
 ): { state: DetectorState; events: DetectedEvent[] } {
   let state = options.state ?? emptyDetectorState();
   const events: DetectedEvent[] = [];
@@ -59,9 +63,9 @@ export function feed(
   return { state, events };
 }
 
-/** Events of the location series only, as `action kind severity` lines, easy to compare. */
+/** Events as `action kind severity` lines, easy to compare. */
 export function timeline(events: DetectedEvent[]): string[] {
-  return events.filter((e) => e.location !== null).map((e) => `${e.action} ${e.kind} ${e.severity}`);
+  return events.map((e) => `${e.action} ${e.kind} ${e.severity}`);
 }
 
 export function statuses(list: string): Array<ObservedRun['status']> {
