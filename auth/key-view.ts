@@ -5,7 +5,7 @@
 import type { ProcessContext } from '../core/process.ts';
 import { codecFor } from '../topics/bus.ts';
 import { topics } from '../topics/catalog.ts';
-import { type CompactedView, startCompactedView } from '../topics/compacted-view.ts';
+import { type CompactedView, caughtUpWithin, startCompactedView } from '../topics/compacted-view.ts';
 import type { KafkaConnection } from '../topics/port.ts';
 import type { ApiKeyRecord } from './key-records.ts';
 import type { ManagedKeyIndex } from './key-store.ts';
@@ -56,23 +56,7 @@ export async function openKeyView(options: KeyViewOptions): Promise<KeyView> {
   );
   return {
     async caughtUp() {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `the API keys in ${topics.apiKeys.name} were not read within ${options.catchUpTimeoutMs} ms`,
-              ),
-            ),
-          options.catchUpTimeoutMs,
-        );
-      });
-      try {
-        await Promise.race([view.caughtUp(), timedOut]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await caughtUpWithin(view, options.catchUpTimeoutMs, `the API keys in ${topics.apiKeys.name}`);
       logger.info({ managed_keys: managed.size(), config_keys: options.configKeys }, 'API keys loaded');
       if (managed.size() === 0 && options.configKeys === 0) {
         logger.warn('no API keys configured or created: every request will be answered 401');

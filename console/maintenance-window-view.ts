@@ -14,7 +14,7 @@ import {
 } from '../schemas/maintenance-window-record.ts';
 import { topics } from '../topics/catalog.ts';
 import type { ValueCodec } from '../topics/codec.ts';
-import { startCompactedView } from '../topics/compacted-view.ts';
+import { caughtUpWithin, startCompactedView } from '../topics/compacted-view.ts';
 import type { KafkaConnection } from '../topics/port.ts';
 
 /** A window of the topic: its record (who, when, what for) and the window it stands for. */
@@ -105,23 +105,11 @@ export async function openMaintenanceWindowView(options: {
     list: index.list,
     settled: index.settled,
     async caughtUp() {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `the maintenance windows in ${topics.maintenanceWindows.name} were not read within ${options.catchUpTimeoutMs} ms`,
-              ),
-            ),
-          options.catchUpTimeoutMs,
-        );
-      });
-      try {
-        await Promise.race([view.caughtUp(), timedOut]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await caughtUpWithin(
+        view,
+        options.catchUpTimeoutMs,
+        `the maintenance windows in ${topics.maintenanceWindows.name}`,
+      );
     },
     stop: () => view.stop(),
   };

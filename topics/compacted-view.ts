@@ -97,3 +97,23 @@ export async function startCompactedView<T>(options: CompactedViewOptions<T>): P
     stop: () => consumer.stop(),
   };
 }
+
+/**
+ * `view.caughtUp()`, or a rejection naming `what` once `timeoutMs` passed: a start that waits for
+ * a view must fail with a reason, not hang, when the topic cannot be read.
+ */
+export async function caughtUpWithin(
+  view: Pick<CompactedView<unknown>, 'caughtUp'>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} were not read within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([view.caughtUp(), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

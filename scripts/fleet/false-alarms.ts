@@ -12,15 +12,7 @@
 //
 //   node scripts/fleet/false-alarms.ts --days 28 --seed 2026
 import { parseArgs } from 'node:util';
-import { fromAvroResult, toAvroResult } from '../../schemas/avro-mapping.ts';
-import { hourOfWeek } from '../../schemas/hour-of-week.ts';
-import type { BaselineBand, SeriesBaselineRecord, SynthResult } from '../../schemas/record-types.ts';
 import { locationKey } from '../../schemas/series-key.ts';
-import { validateTransactionResult } from '../../schemas/transaction-result.ts';
-import { toBaselineRecord } from '../../workers/baseline/baseline-record.ts';
-import { BaselineStore } from '../../workers/baseline/baseline-store.ts';
-import { bandOf } from '../../workers/event-detector/baseline-band.ts';
-import { hourBaselinesOf } from '../../workers/event-detector/baseline-view.ts';
 import {
   type DetectorOptions,
   defaultDetectorOptions,
@@ -31,6 +23,7 @@ import { type ObservedRun, observedRunOf } from '../../workers/event-detector/ob
 import { type JudgementContext, judgeRun } from '../../workers/event-detector/run-judgement.ts';
 import { defaultSeasonality, type FleetPlan, fleetTransactions } from './fleet-plan.ts';
 import { generateFleetResults } from './generator.ts';
+import { runsWithBands, workerResultsOf } from './hourly-bands.ts';
 import { seededRandom, streamSeed } from './random.ts';
 
 const defaults = defaultDetectorOptions.performance;
@@ -104,29 +97,6 @@ function positiveNumber(name: string, text: string | undefined, fallback: number
   return value;
 }
 
-/** The runs as a worker sees them: validated as the gateway does, through the Avro mapping. */
-function fleetRuns(plan: FleetPlan): SynthResult[] {
-  const receivedAt = new Date();
-  return [...generateFleetResults(plan)].map((payload) => {
-    const validation = validateTransactionResult(payload, { now: receivedAt, defaultEnvironment: 'test' });
-    if (!validation.ok)
-      throw new Error(`the generator made an invalid result: ${JSON.stringify(validation)}`);
-    return fromAvroResult(toAvroResult(validation.value, { receivedAt }).result);
-  });
-}
-
-/** The band of one hour as the record publishes it (what the detector judged against before). */
-function publishedBand(record: SeriesBaselineRecord, hour: number): BaselineBand | null {
-  const published = record.hours[hour];
-  if (published === undefined) return null;
-  const { p10_ms: p10, p50_ms: p50, p90_ms: p90, duration_samples } = published.band;
-  return bandOf({
-    state: record.state,
-    duration: p10 === null || p50 === null || p90 === null ? null : { p10, p50, p90 },
-    durationSamples: duration_samples,
-  });
-}
-
 function quantileOf(sorted: readonly number[], p: number): number | undefined {
   if (sorted.length === 0) return undefined;
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
@@ -181,7 +151,7 @@ function main(argv: string[]): void {
     environment: 'test',
   };
   const fromMs = plan.from.getTime();
-  const runs = fleetRuns(plan);
+  const runs = workerResultsOf(generateFleetResults(plan));
   const seriesKeys = transactions.flatMap((t) => t.locations.map((l) => `${t.id}|${locationKey(l)}`));
   process.stderr.write(
     `false-alarms: ${runs.length} runs, ${seriesKeys.length} location series, ${days} days\n`,
@@ -230,90 +200,68 @@ function main(argv: string[]): void {
   const forks = new Map<string, Fork[]>();
   const finished: Fork[] = [];
 
-  const store = new BaselineStore(':memory:');
-  let next = 0;
   let lastProgressDay = -1;
-  for (let sliceEnd = fromMs + hourMs; next < runs.length; sliceEnd += hourMs) {
-    const slice: SynthResult[] = [];
-    for (; next < runs.length && (runs[next] as SynthResult).started_at.getTime() < sliceEnd; next += 1)
-      slice.push(runs[next] as SynthResult);
-    const hour = hourOfWeek(new Date(sliceEnd - hourMs));
-    // The records as the baseline worker would publish them now, of the series this hour runs.
-    const keysOfSlice = new Set(slice.map((run) => `${run.transaction_id}|run|${locationKey(run.location)}`));
-    const bands = new Map<string, { published: BaselineBand | null; steadied: BaselineBand | null }>();
-    for (const baselines of store.listBaselines(keysOfSlice)) {
-      const record = toBaselineRecord(baselines, new Date(sliceEnd));
-      bands.set(baselines.series.key, {
-        published: publishedBand(record, hour),
-        steadied: bandOf(hourBaselinesOf(record)[hour]),
-      });
-    }
-    for (const result of slice) {
-      const run = observedRunOf(result);
-      const key = `${run.transaction_id}|${run.location}`;
-      const band = bands.get(`${run.transaction_id}|run|${locationKey(result.location)}`);
-      const startedMs = result.started_at.getTime();
-      const week = Math.floor((startedMs - fromMs) / weekMs);
-      // Slowdowns that begin with this run fork every rule's state of its series.
-      for (
-        ;
-        nextInjection < injections.length && (injections[nextInjection] as Injection).atMs <= startedMs;
-        nextInjection++
-      ) {
-        const injection = injections[nextInjection] as Injection;
-        const list = forks.get(injection.seriesKey) ?? [];
-        for (const [i] of rules.entries())
-          for (const magnitude of magnitudes)
-            list.push({
-              rule: i,
-              magnitude,
-              state: states[i]?.get(injection.seriesKey),
-              runs: 0,
-              done: false,
-            });
-        forks.set(injection.seriesKey, list);
-      }
-      for (const [i, rule] of rules.entries()) {
-        const baseline = (rule.publishedBands ? band?.published : band?.steadied) ?? null;
-        const seriesStates = states[i] as Map<string, SeriesState>;
-        const before = seriesStates.get(key);
-        const judged = judgeRun(before, run, run.location, baseline, rule.context);
-        seriesStates.set(key, judged.state);
-        if (before?.open.performance === undefined && judged.state.open.performance !== undefined)
-          (opensByWeek[i] as number[])[week] = ((opensByWeek[i] as number[])[week] ?? 0) + 1;
-      }
-      const active = forks.get(key);
-      if (active === undefined) continue;
-      for (const fork of active) {
-        const rule = rules[fork.rule] as Rule;
-        if (fork.runs === 0 && fork.state?.open.performance !== undefined) {
-          fork.alreadyOpen = true;
-          fork.done = true;
-          continue;
-        }
-        const baseline = (rule.publishedBands ? band?.published : band?.steadied) ?? null;
-        const slowed: ObservedRun = { ...run, duration_ms: run.duration_ms * fork.magnitude };
-        fork.state = judgeRun(fork.state, slowed, run.location, baseline, rule.context).state;
-        fork.runs += 1;
-        if (fork.state.open.performance !== undefined) {
-          fork.delay = fork.runs;
-          fork.done = true;
-        } else if (fork.runs >= maxRuns) fork.done = true;
-      }
-      const remaining = active.filter((fork) => !fork.done);
-      finished.push(...active.filter((fork) => fork.done));
-      if (remaining.length === 0) forks.delete(key);
-      else forks.set(key, remaining);
-    }
-    // Runs only: the step series do not change the run series' bands and would triple the work.
-    store.ingest(slice.map((run) => ({ ...run, steps: [] })));
-    const day = Math.floor((sliceEnd - fromMs) / dayMs);
+  for (const { result, bands: band } of runsWithBands(runs, fromMs)) {
+    const day = Math.floor((result.started_at.getTime() - fromMs) / dayMs);
     if (day !== lastProgressDay) {
       lastProgressDay = day;
       process.stderr.write(`  day ${day} of ${days}\n`);
     }
+    const run = observedRunOf(result);
+    const key = `${run.transaction_id}|${run.location}`;
+    const startedMs = result.started_at.getTime();
+    const week = Math.floor((startedMs - fromMs) / weekMs);
+    // Slowdowns that begin with this run fork every rule's state of its series.
+    for (
+      ;
+      nextInjection < injections.length && (injections[nextInjection] as Injection).atMs <= startedMs;
+      nextInjection++
+    ) {
+      const injection = injections[nextInjection] as Injection;
+      const list = forks.get(injection.seriesKey) ?? [];
+      for (const [i] of rules.entries())
+        for (const magnitude of magnitudes)
+          list.push({
+            rule: i,
+            magnitude,
+            state: states[i]?.get(injection.seriesKey),
+            runs: 0,
+            done: false,
+          });
+      forks.set(injection.seriesKey, list);
+    }
+    for (const [i, rule] of rules.entries()) {
+      const baseline = (rule.publishedBands ? band?.published : band?.steadied) ?? null;
+      const seriesStates = states[i] as Map<string, SeriesState>;
+      const before = seriesStates.get(key);
+      const judged = judgeRun(before, run, run.location, baseline, rule.context);
+      seriesStates.set(key, judged.state);
+      if (before?.open.performance === undefined && judged.state.open.performance !== undefined)
+        (opensByWeek[i] as number[])[week] = ((opensByWeek[i] as number[])[week] ?? 0) + 1;
+    }
+    const active = forks.get(key);
+    if (active === undefined) continue;
+    for (const fork of active) {
+      const rule = rules[fork.rule] as Rule;
+      if (fork.runs === 0 && fork.state?.open.performance !== undefined) {
+        fork.alreadyOpen = true;
+        fork.done = true;
+        continue;
+      }
+      const baseline = (rule.publishedBands ? band?.published : band?.steadied) ?? null;
+      const slowed: ObservedRun = { ...run, duration_ms: run.duration_ms * fork.magnitude };
+      fork.state = judgeRun(fork.state, slowed, run.location, baseline, rule.context).state;
+      fork.runs += 1;
+      if (fork.state.open.performance !== undefined) {
+        fork.delay = fork.runs;
+        fork.done = true;
+      } else if (fork.runs >= maxRuns) fork.done = true;
+    }
+    const remaining = active.filter((fork) => !fork.done);
+    finished.push(...active.filter((fork) => fork.done));
+    if (remaining.length === 0) forks.delete(key);
+    else forks.set(key, remaining);
   }
-  store.close();
   for (const list of forks.values()) finished.push(...list);
 
   const out = (line: string) => process.stdout.write(`${line}\n`);

@@ -360,6 +360,9 @@ test('events on primoart.events.v1 become synth_events rows, one per event howev
       source_partition: first.partition,
       source_offset: first.baseOffset,
       stored_at: undefined,
+      robot_id: null,
+      locations: ['BE/Flanders/Ghent'],
+      locations_total: 1,
     },
   );
   assert.deepEqual(

@@ -3,7 +3,13 @@
 // (transaction-problems.ts).
 import type { DetectedEvent, EventKind } from '../../schemas/record-types.ts';
 import type { RunBaselines } from './baseline-band.ts';
-import { type DetectorState, locationLabel, type SeriesState, seriesKey } from './detector-state.ts';
+import {
+  type DetectorState,
+  locationLabel,
+  locationOfLabel,
+  type SeriesState,
+  seriesKey,
+} from './detector-state.ts';
 import type { ObservedRun } from './observed-run.ts';
 import { clearProblem, describeSeries } from './problem-transitions.ts';
 import { type JudgementContext, judgeRun } from './run-judgement.ts';
@@ -51,6 +57,14 @@ export function detectRun(
     );
     transaction = renamed.transaction;
     events.push(...renamed.events);
+    // Every series now carries the new name: a later event of a series that has not reported since
+    // (a clear by the no-data check, alerts per location) must name the alert as it was moved.
+    for (const label of transaction.locations) {
+      const k = seriesKey(run.transaction_id, locationOfLabel(label));
+      const s = series[k];
+      if (s !== undefined && s.transaction_name !== run.transaction_name)
+        series[k] = { ...s, transaction_name: run.transaction_name };
+    }
   }
   const folded = foldTransitions(transaction, (k) => series[k], judged.events, context);
   events.push(...folded.events);

@@ -114,6 +114,25 @@ test('a rename while a problem is open moves its alert: clear under the old name
   );
 });
 
+test('alerts per location: a rename moves each location’s alert, and every series takes the new name', () => {
+  const context = { ...contextWith(), alerts: alertsSchema.parse({ per: 'location' }) };
+  const outage = feed(slots({ [frankfurt]: 'F F F', [tokyo]: 'F F F' }), { context });
+  const renamed = feed(
+    [runAt(20, { location: frankfurt, status: 'FAIL', transaction_name: 'Checkout v2', result_id: 'r' })],
+    { state: outage.state, context },
+  );
+  assert.deepEqual(
+    renamed.events.map((e) => `${e.action} ${e.transaction_name} ${e.location}`),
+    [
+      `clear Checkout ${frankfurt}`,
+      `open Checkout v2 ${frankfurt}`,
+      `clear Checkout ${tokyo}`,
+      `open Checkout v2 ${tokyo}`,
+    ],
+  );
+  assert.equal(renamed.state.series[`tx-checkout|${tokyo}`]?.transaction_name, 'Checkout v2');
+});
+
 test('a problem opened in a window is announced when another location fails after it', () => {
   const window: MaintenanceWindow = {
     id: 'upgrade',
