@@ -33,6 +33,30 @@ export interface StateChanges {
   forgottenTransactions?: Iterable<string>;
 }
 
+/**
+ * Makes equal strings of the state one string: JSON.parse gives each occurrence its own copy, and a
+ * series repeats its robot id, status and judgement in each of its remembered runs (a fifth of the
+ * heap of 100k series, scripts/bench/detector-state.ts). Result ids are unique and left alone.
+ */
+function interner(): <T>(value: T) => T {
+  const strings = new Map<string, string>();
+  const intern = (text: string): string => {
+    const known = strings.get(text);
+    if (known !== undefined) return known;
+    strings.set(text, text);
+    return text;
+  };
+  return (value) => {
+    const series = value as { recent?: unknown; transaction_id?: unknown };
+    if (Array.isArray(series.recent))
+      for (const run of series.recent as Array<Record<string, unknown>>)
+        for (const field of ['robot_id', 'status', 'performance'])
+          if (typeof run[field] === 'string') run[field] = intern(run[field] as string);
+    if (typeof series.transaction_id === 'string') series.transaction_id = intern(series.transaction_id);
+    return value;
+  };
+}
+
 export class DetectorStateStore {
   readonly #database: DatabaseSync;
 
@@ -48,6 +72,7 @@ export class DetectorStateStore {
    * linearly and needs it twice in memory.
    */
   load(): DetectorState {
+    const interned = interner();
     const rows = (table: string, key: string) => {
       const parsed: Record<string, unknown> = {};
       for (const row of this.#database
@@ -56,7 +81,7 @@ export class DetectorStateStore {
         key: string;
         state: string;
       }>)
-        parsed[row.key] = JSON.parse(row.state);
+        parsed[row.key] = interned(JSON.parse(row.state));
       return parsed;
     };
     const version = this.#database
