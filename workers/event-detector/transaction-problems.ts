@@ -190,10 +190,11 @@ export function foldTransitions(
           action: 'clear',
           kind,
           severity: 'normal',
-          name,
+          // The name the alert was opened under (the same unless a rename is half-way).
+          name: known.name,
           locations: [],
           cause,
-          text: `${name}: ${kind} problem cleared at every location (${latest})`,
+          text: `${known.name}: ${kind} problem cleared at every location (${latest})`,
           // Closing is not alerting: sent whenever an alert exists, inside a window too.
           suppressed: !known.announced,
           maintenance,
