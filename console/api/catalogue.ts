@@ -257,7 +257,8 @@ export const listTransactions = defineEndpoint({
       stores,
       `WITH open AS MATERIALIZED (${openProblemsSql}),
        problems AS (
-         SELECT transaction_id, max(level) AS level, count(*)::int AS n FROM open GROUP BY transaction_id),
+         SELECT transaction_id, max(level) AS level, count(*) FILTER (WHERE NOT via_transaction)::int AS n
+         FROM open GROUP BY transaction_id),
        live AS (SELECT * FROM synth_definitions WHERE deleted_at IS NULL)
        SELECT coalesce(t.transaction_id, d.uuid) AS transaction_id,
          coalesce(t.name, d.name, '') AS name, t.service, t.project, t.first_seen_at, t.last_seen_at,

@@ -48,13 +48,14 @@ export async function statusObjects(
   const sql: Record<StatusLevel, string> = {
     transaction: `
       SELECT coalesce(t.project, '') AS project, t.service, t.transaction_id, t.name AS transaction_name,
-        NULL AS location, max(o.level) AS level, count(o.level)::int AS open_problems
+        NULL AS location, max(o.level) AS level,
+        count(o.level) FILTER (WHERE NOT o.via_transaction)::int AS open_problems
       FROM synth_transactions t LEFT JOIN open o USING (transaction_id)
       WHERE ${transactionFilter}
       GROUP BY t.transaction_id`,
     service: `
       SELECT s.project, s.name AS service, NULL AS transaction_id, NULL AS transaction_name, NULL AS location,
-        max(o.level) AS level, count(o.level)::int AS open_problems
+        max(o.level) AS level, count(o.level) FILTER (WHERE NOT o.via_transaction)::int AS open_problems
       FROM synth_services s
       LEFT JOIN synth_transactions t ON coalesce(t.project, '') = s.project AND t.service = s.name
       LEFT JOIN open o USING (transaction_id)
@@ -62,7 +63,8 @@ export async function statusObjects(
       GROUP BY s.project, s.name`,
     project: `
       SELECT p.name AS project, NULL AS service, NULL AS transaction_id, NULL AS transaction_name,
-        NULL AS location, max(o.level) AS level, count(o.level)::int AS open_problems
+        NULL AS location, max(o.level) AS level,
+        count(o.level) FILTER (WHERE NOT o.via_transaction)::int AS open_problems
       FROM synth_projects p
       LEFT JOIN synth_transactions t ON t.project = p.name AND (${service} IS NULL OR t.service = ${service})
       LEFT JOIN open o USING (transaction_id)

@@ -148,9 +148,20 @@ function checkTransaction(id: string, transaction: unknown): asserts transaction
 function upgradeFromVersion1(series: Record<string, SeriesState>): DetectorState {
   const located = new Set<string>();
   for (const s of Object.values(series)) if (s.location !== null) located.add(s.transaction_id);
+  // The alerts version 1 raised have other resources (closed by hand, README "Upgrading"): every
+  // open problem is taken as never announced and suppressed, so the next bad run announces it
+  // under its new resource, and a clear before that is recorded, not sent.
+  const unannounced = (open: SeriesState['open']) =>
+    Object.fromEntries(
+      Object.entries(open).map(([kind, problem]) => [
+        kind,
+        { ...problem, announced: false, suppressed: true },
+      ]),
+    );
   const kept: Record<string, SeriesState> = {};
   for (const [key, s] of Object.entries(series))
-    if (s.location !== null || !located.has(s.transaction_id)) kept[key] = s;
+    if (s.location !== null || !located.has(s.transaction_id))
+      kept[key] = { ...s, open: unannounced(s.open) };
   const transactions: Record<string, TransactionState> = {};
   for (const s of Object.values(kept)) {
     const transaction = transactions[s.transaction_id] ?? {
@@ -171,8 +182,8 @@ function upgradeFromVersion1(series: Record<string, SeriesState>): DetectorState
             ? problem.severity
             : known.severity,
         opened_at_ms: Math.min(known?.opened_at_ms ?? problem.opened_at_ms, problem.opened_at_ms),
-        announced: (known?.announced ?? false) || problem.announced,
-        suppressed: (known?.suppressed ?? true) && problem.suppressed,
+        announced: false,
+        suppressed: true,
         locations: [...(known?.locations ?? []), locationLabel(s.location)].sort(),
         name: s.transaction_name,
       };

@@ -149,8 +149,11 @@ export function forgetIdleSeries(
           clearProblem(cleared, {
             kind,
             at: now,
-            result_id: s.last_result_id,
-            robot_id: s.last_robot_id ?? null,
+            // No run: a forgotten clear's id is made of its time, so it never equals an earlier
+            // event of the series' last run (a no-data clear at that run would have the same id,
+            // and sinks and the forwarder would take this one for it).
+            result_id: null,
+            robot_id: null,
             value: 'forgotten',
             text: `${describeSeries(s)}: no run for ${days} days, forgotten`,
             baseline: null,

@@ -110,6 +110,8 @@ interface ProblemEvent {
   maintenance: MaintenanceWindow | undefined;
   /** Tells apart the events of a rename from a change at the same run. */
   reason?: 'renamed';
+  /** A location series' own problem (alerts per location); null or absent: the transaction's. */
+  location?: string | null;
 }
 
 function transactionEvent(transaction: TransactionState, event: ProblemEvent): DetectedEvent {
@@ -125,6 +127,7 @@ function transactionEvent(transaction: TransactionState, event: ProblemEvent): D
       event.locations.join('\n'),
       event.name,
       event.reason ?? null,
+      event.location ?? null,
       cause.robot_id,
       cause.result_id,
       cause.result_id === null ? cause.occurred_at.getTime() : null,
@@ -136,7 +139,7 @@ function transactionEvent(transaction: TransactionState, event: ProblemEvent): D
     transaction_name: event.name,
     service: transaction.service,
     environment: transaction.environment,
-    location: null,
+    location: event.location ?? null,
     occurred_at: cause.occurred_at,
     result_id: cause.result_id,
     robot_id: cause.robot_id,
@@ -252,6 +255,14 @@ export function renameProblems(
 ): { transaction: TransactionState; events: DetectedEvent[] } {
   const transaction: TransactionState = { ...previous, open: { ...previous.open } };
   const events: DetectedEvent[] = [];
+  // Inside a maintenance window the old alert is still closed (closing is not alerting), but the
+  // new one is not raised: the problem goes on as one never announced, and is announced when a
+  // location is bad again after the window.
+  const maintenance = maintenanceWindowAt(
+    context.maintenance,
+    { transaction_id: transaction.transaction_id, service: transaction.service },
+    run.occurred_at,
+  );
   const move = (
     kind: EventKind,
     problem: {
@@ -265,9 +276,10 @@ export function renameProblems(
     const base = {
       kind,
       cause: { ...run, baseline: null },
-      maintenance: undefined,
+      maintenance,
       reason: 'renamed' as const,
       locations: problem.locations,
+      location: problem.location,
     };
     const moved = [
       {
@@ -285,13 +297,11 @@ export function renameProblems(
         severity: problem.severity,
         name: newName,
         text: `${newName} (formerly ${problem.oldName}): ${phrases[kind]} at ${placesOf(problem.locations)}`,
-        suppressed: !problem.announced,
+        suppressed: !problem.announced || maintenance !== undefined,
       },
     ];
-    for (const event of moved) {
-      const made = transactionEvent(transaction, event);
-      events.push(problem.location === null ? made : { ...made, location: problem.location });
-    }
+    for (const event of moved) events.push(transactionEvent(transaction, event));
+    return problem.announced && maintenance === undefined;
   };
   if (context.alerts.per === 'location') {
     for (const label of transaction.locations) {
@@ -311,8 +321,13 @@ export function renameProblems(
       [EventKind, TransactionProblem]
     >) {
       if (problem.name === newName) continue;
-      transaction.open[kind] = { ...problem, name: newName };
-      if (problem.announced) move(kind, { ...problem, oldName: problem.name, location: null });
+      const raised = problem.announced && move(kind, { ...problem, oldName: problem.name, location: null });
+      transaction.open[kind] = {
+        ...problem,
+        name: newName,
+        announced: raised,
+        suppressed: problem.suppressed || (problem.announced && !raised),
+      };
     }
   }
   transaction.transaction_name = newName;

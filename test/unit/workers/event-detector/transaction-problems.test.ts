@@ -131,6 +131,7 @@ test('alerts per location: a rename moves each location’s alert, and every ser
     ],
   );
   assert.equal(renamed.state.series[`tx-checkout|${tokyo}`]?.transaction_name, 'Checkout v2');
+  assert.equal(new Set(renamed.events.map((e) => e.event_id)).size, 4, 'each moved alert its own ids');
 });
 
 test('a problem opened in a window is announced when another location fails after it', () => {
@@ -177,12 +178,28 @@ test('state of version 1 is upgraded: the overall series dropped, the transactio
   );
   assert.deepEqual(Object.keys(upgraded.series).sort(), ['solo|*', `tx|${frankfurt}`, `tx|${tokyo}`]);
   assert.deepEqual(upgraded.transactions.tx?.locations, [frankfurt, tokyo]);
+  // The alerts of version 1 had other resources: the problem counts as never announced, so the
+  // next bad run announces it under its new one.
   assert.deepEqual(upgraded.transactions.tx?.open.availability, {
     ...problem,
+    announced: false,
+    suppressed: true,
     locations: [frankfurt],
     name: 'Checkout',
   });
+  assert.deepEqual(upgraded.series[`tx|${frankfurt}`]?.open.availability, {
+    ...problem,
+    announced: false,
+    suppressed: true,
+  });
   assert.deepEqual(upgraded.transactions.solo?.locations, ['']);
+  const next = feed([runAt(1, { transaction_id: 'tx', location: frankfurt, status: 'FAIL' })], {
+    state: upgraded,
+  });
+  assert.deepEqual(
+    next.events.map((e) => `${e.action} ${e.severity} ${e.suppressed} ${e.locations.join()}`),
+    [`open major false ${frankfurt}`],
+  );
 });
 
 test('texts name at most five places', () => {
@@ -208,4 +225,18 @@ test('series without a run for the forget period are forgotten, their problems c
   const all = forgetIdleSeries(forgot.state, new Date(now.getTime() + 30 * dayMs), 28 * dayMs, contextWith());
   assert.deepEqual(all.forgotten, { series: [`tx-checkout|${tokyo}`], transactions: ['tx-checkout'] });
   assert.deepEqual(all.state, { version: 2, series: {}, transactions: {} });
+});
+
+test('a forgotten series’ clear has an id of its own, never that of an earlier event of its last run', () => {
+  const dayMs = 86_400_000;
+  const { state, events } = feed(slots({ [frankfurt]: 'F F F' }));
+  const forgot = forgetIdleSeries(
+    state,
+    new Date(runAt(40 * 24 * 60).finished_at),
+    28 * dayMs,
+    contextWith(),
+  );
+  assert.equal(forgot.events.length, 1);
+  assert.equal(forgot.events[0]?.result_id, null);
+  assert.ok(!events.some((e) => e.event_id === forgot.events[0]?.event_id));
 });
