@@ -41,6 +41,7 @@ import { observedRunOf } from '../../workers/event-detector/observed-run.ts';
 import { judgeRun } from '../../workers/event-detector/run-judgement.ts';
 import { type AlertaAlert, alerta, alertaKey, alertaUrl } from './alerta.ts';
 import {
+  detectorReadyTimeoutMs,
   freePort,
   kafkaConnection,
   type RunningProcess,
@@ -175,12 +176,7 @@ const cliName = {
   forwarder: 'alerta-forwarder',
 } as const;
 
-/**
- * The detector is ready once it has read the whole compacted baselines topic, which every test's
- * baseline worker adds to (800 MB on the development machine): on a loaded machine that alone can
- * take over the usual minute.
- */
-const readyTimeoutMs: Partial<Record<WorkerName, number>> = { detector: 5 * 60_000 };
+const readyTimeoutMs: Partial<Record<WorkerName, number>> = { detector: detectorReadyTimeoutMs };
 
 /** Start workers side by side (each start is mostly waiting for its dependencies and its group). */
 async function startWorkers(...which: WorkerName[]): Promise<void> {

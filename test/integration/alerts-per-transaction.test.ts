@@ -12,6 +12,7 @@ import { topics } from '../../topics/catalog.ts';
 import { alertResourceOf } from '../../workers/alerta-forwarder/alert-body.ts';
 import { type AlertaAlert, alerta, alertaKey, alertaUrl } from './alerta.ts';
 import {
+  detectorReadyTimeoutMs,
   freePort,
   freshResult,
   stack,
@@ -101,6 +102,7 @@ test('one alert per transaction problem: named locations, updated as they change
   const detector = await startReady(
     ['worker', 'event-detector', '--config.file', setup.configFile],
     `http://127.0.0.1:${ports.detector}`,
+    detectorReadyTimeoutMs,
   );
   cleanups.push(() => detector.stop());
   const forwarder = await startReady(

@@ -17,6 +17,7 @@ import { createTopicCodec } from '../../topics/codec.ts';
 import type { ConsumedMessage } from '../../topics/port.ts';
 import { detectorHeader } from '../../workers/event-detector/definition.ts';
 import {
+  detectorReadyTimeoutMs,
   freePort,
   freshResult,
   kafkaConnection,
@@ -167,7 +168,11 @@ test('availability, performance, maintenance and no-data events from uploaded ru
   const baseline = await startReady(['worker', 'baseline', '--config.file', setup.configFile], baselineUrl);
   cleanups.push(() => baseline.stop());
   const startDetector = () =>
-    startReady(['worker', 'event-detector', '--config.file', setup.configFile], detectorUrl);
+    startReady(
+      ['worker', 'event-detector', '--config.file', setup.configFile],
+      detectorUrl,
+      detectorReadyTimeoutMs,
+    );
   let detector: RunningProcess = await startDetector();
   cleanups.push(() => detector.stop());
 

@@ -19,6 +19,7 @@ import { createTopicCodec } from '../../topics/codec.ts';
 import { detectorHeader } from '../../workers/event-detector/definition.ts';
 import { openApiChecker, startConsole } from './console.ts';
 import {
+  detectorReadyTimeoutMs,
   freePort,
   freshResult,
   kafkaConnection,
@@ -95,6 +96,7 @@ test('a window created through the API while the detector runs suppresses the ne
   const detector = await startReady(
     ['worker', 'event-detector', '--config.file', setup.configFile],
     detectorUrl,
+    detectorReadyTimeoutMs,
   );
   cleanups.push(() => detector.stop());
   const consoleProcess = await startConsole(setup, {

@@ -477,6 +477,13 @@ export async function waitCaughtUp(
 }
 
 /** Start a process and wait until its /-/ready answers 200. */
+/**
+ * How long an event detector may take to be ready: it first reads the whole compacted baselines
+ * topic, which every test's baseline worker adds to (hundreds of MB on a machine that ran the suite
+ * often); on a loaded machine that alone can take over the usual minute.
+ */
+export const detectorReadyTimeoutMs = 5 * 60_000;
+
 export async function startReady(
   args: string[],
   baseUrl: string,
