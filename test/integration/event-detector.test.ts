@@ -294,10 +294,12 @@ test('availability, performance, maintenance and no-data events from uploaded ru
   const silent = eventsOf(transactions.scheduled);
   assert.deepEqual(lines(silent), ['* open no_data major']);
   assert.match(silent[0]?.text ?? '', /has not reported for \d+ min \(expected every 60 s\)/);
-  // Reporting again clears it (and leaves the stack's own detector nothing open for this test).
+  // Reporting again clears it.
   await uploadRuns([runOf(transactions.scheduled, 91, 'OK', 2000)]);
   await waitForEvents(transactions.scheduled, 2, 'the no-data problem to clear');
-  assert.deepEqual(lines(eventsOf(transactions.scheduled)).slice(1), ['* clear no_data normal']);
+  // Only the event after the open: that run is itself ~30 min old by the wall clock, so the next
+  // check (every second here) may find the transaction silent again and open it anew.
+  assert.deepEqual(lines(eventsOf(transactions.scheduled)).slice(1, 2), ['* clear no_data normal']);
 
   // The counters are the process's: its detector also judges what files running beside this one
   // upload and define (a scheduled transaction of theirs that goes quiet is a no-data event too),
