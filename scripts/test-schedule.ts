@@ -27,6 +27,18 @@ export const placements: Record<string, Placement> = {
       'both compare the whole definitions listing (its ETag, its body after a restart): a definition ' +
       'the other file adds meanwhile changes it',
   },
+  'test/integration/alerta-forwarder.test.ts': {
+    apartFrom: [
+      'test/integration/event-detector.test.ts',
+      'test/integration/alerts-per-transaction.test.ts',
+      'test/integration/maintenance-windows-api.test.ts',
+      'test/integration/baselines-store.test.ts',
+    ],
+    why:
+      "asserts its forwarder's count of events by outcome (sent, suppressed, too old, already sent), " +
+      'and its forwarder reads the shared events topic: the events these files produce meanwhile ' +
+      '(seen: one more sent, one more too old) would be counted too',
+  },
   'test/integration/alerting.test.ts': {
     onlyBeside: 'test/unit/',
     why:
