@@ -1,29 +1,35 @@
 // How often does the performance rule open by chance, and how fast does it see a real slowdown?
 // Feeds an undisturbed simulated fleet (no scenarios) hour by hour through the real baseline model
-// and judges every location series with the real detector rule (`judgeRun`), in process, once per
-// rule variant. Two tables:
+// and judges every run with the real detector (`detectRun`: the location series' rules, the
+// locations judged together, one problem per transaction), in process, once per rule variant.
+// Three tables:
 //
-// 1. chance alarms: performance problems opened on the undisturbed fleet, per week and per
-//    series-day (every one is a false alarm: nothing was slower than normal);
-// 2. detection delay: step slowdowns (× 1.25, × 1.5, × 2) injected at random times from the second
-//    week on into random location series: a copy of the series' detector state at that moment is
-//    fed the series' next runs slowed down, judged against the bands learned from the undisturbed
-//    history, until the problem opens or `--max-runs` runs passed.
+// 1. chance alarms: transaction performance problems (what reaches Alerta) opened on the
+//    undisturbed fleet, per week, per location-series-day and per transaction-day (every one is a
+//    false alarm: nothing was slower than normal);
+// 2. detection delay of a slowdown at one location: step slowdowns (× 1.25, × 1.5, × 2) injected at
+//    random times from the second week on into random location series: a copy of the
+//    transaction's detector state at that moment is fed its next runs, that location's slowed down,
+//    judged against the bands learned from the undisturbed history, until its performance problem
+//    opens or `--max-runs` runs of that location passed;
+// 3. the same for a slowdown of the whole transaction (every location slowed), in rounds: one run
+//    per location, the transaction's runs of one schedule slot.
 //
 //   node scripts/fleet/false-alarms.ts --days 28 --seed 2026
 import { parseArgs } from 'node:util';
 import { locationKey } from '../../schemas/series-key.ts';
+import { defaultAlertSettings } from '../../workers/event-detector/alerting-config.ts';
 import {
   type DetectorOptions,
   defaultDetectorOptions,
   detectorOptions,
 } from '../../workers/event-detector/detector-options.ts';
-import type { SeriesState } from '../../workers/event-detector/detector-state.ts';
+import { type DetectorState, emptyDetectorState } from '../../workers/event-detector/detector-state.ts';
 import { type ObservedRun, observedRunOf } from '../../workers/event-detector/observed-run.ts';
-import { type JudgementContext, judgeRun } from '../../workers/event-detector/run-judgement.ts';
+import { type DetectionContext, detectRun } from '../../workers/event-detector/transaction-judgement.ts';
 import { defaultSeasonality, type FleetPlan, fleetTransactions } from './fleet-plan.ts';
 import { generateFleetResults } from './generator.ts';
-import { runsWithBands, workerResultsOf } from './hourly-bands.ts';
+import { type RunBands, runsWithBands, workerResultsOf } from './hourly-bands.ts';
 import { seededRandom, streamSeed } from './random.ts';
 
 const defaults = defaultDetectorOptions.performance;
@@ -35,9 +41,12 @@ is fed hour by hour) and prints, per performance rule, side by side:
   1. the performance problems opened by chance, by week and per series-day;
   2. the delay in runs until a step slowdown injected at a random time (from the second week on)
      into a random location series opens a problem: median, p90, and the share not opened within
-     --max-runs runs, per magnitude.
+     --max-runs runs, per magnitude;
+  3. the same for a slowdown of every location of a random transaction, in rounds (one run per
+     location).
 Rules: "5 of 5" as before (count method against the published bands), the count method against the
-steadied bands (what method: count does now), and the sequential method (the default).
+steadied bands (what method: count does now), the sequential method with each location judged
+alone, and the sequential method with the locations also judged together (the default).
 Takes about 3 minutes with the defaults.
 
 options:
@@ -51,6 +60,7 @@ options:
   --max-runs N       runs after the change a slowdown may take to open (default 48)
   --cusum-k X        the sequential rule's allowance k in σ (default ${defaults.cusum.k})
   --cusum-h X        the sequential rule's threshold h in σ (default ${defaults.cusum.h})
+  --pooled-h X       the threshold of the locations judged together (default ${defaults.cusum.pooledH})
   --help             show this help
 `;
 
@@ -61,23 +71,31 @@ const magnitudes = [1.25, 1.5, 2];
 
 interface Rule {
   name: string;
-  context: JudgementContext;
+  context: DetectionContext;
   /** Judge against the record's bands as published, not steadied (the detector before). */
   publishedBands: boolean;
 }
 
+type Scope = 'location' | 'transaction';
+
 interface Injection {
-  seriesKey: string;
+  scope: Scope;
+  transactionId: string;
+  /** The slowed location (`location` scope). */
+  location?: string;
   atMs: number;
 }
 
-/** One injected slowdown for one rule: a copy of the series' state fed slowed runs. */
+/** One injected slowdown for one rule: a copy of the transaction's state fed its runs, slowed. */
 interface Fork {
   rule: number;
+  scope: Scope;
+  location?: string;
   magnitude: number;
-  state: SeriesState | undefined;
+  state: DetectorState;
+  /** Slowed runs fed (`location`), or the transaction's runs fed (`transaction`). */
   runs: number;
-  /** Runs after the change until the open (1 = the first slowed run opened it); undefined yet. */
+  /** Runs (or rounds) after the change until the open (1 = the first); undefined yet. */
   delay?: number;
   done: boolean;
   /** The rule had a (chance) problem open when the slowdown began: not counted. */
@@ -119,6 +137,7 @@ function main(argv: string[]): void {
       'max-runs': { type: 'string' },
       'cusum-k': { type: 'string' },
       'cusum-h': { type: 'string' },
+      'pooled-h': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -133,6 +152,7 @@ function main(argv: string[]): void {
   const cusum = {
     k: positiveNumber('cusum-k', values['cusum-k'], defaults.cusum.k),
     h: positiveNumber('cusum-h', values['cusum-h'], defaults.cusum.h),
+    pooledH: positiveNumber('pooled-h', values['pooled-h'], defaults.cusum.pooledH),
   };
   const everyMinutes = positive('every-minutes', values['every-minutes'], 5);
   const transactions = fleetTransactions(positive('transactions', values.transactions, 10), everyMinutes);
@@ -157,10 +177,12 @@ function main(argv: string[]): void {
     `false-alarms: ${runs.length} runs, ${seriesKeys.length} location series, ${days} days\n`,
   );
 
-  const options = (performance: Partial<DetectorOptions['performance']>) => ({
+  const options = (performance: Partial<DetectorOptions['performance']>): DetectionContext => ({
     options: detectorOptions({ performance }),
     maintenance: [],
+    alerts: defaultAlertSettings(),
   });
+  const alone = { ...cusum, pooledH: 0 };
   const rules: Rule[] = [
     {
       name: '5 of 5, published bands (before)',
@@ -173,24 +195,44 @@ function main(argv: string[]): void {
       publishedBands: false,
     },
     {
-      name: `sequential k ${cusum.k} h ${cusum.h}`,
+      name: `sequential k ${cusum.k} h ${cusum.h}, alone`,
+      context: options({ method: 'sequential', cusum: alone }),
+      publishedBands: false,
+    },
+    {
+      name: `sequential, together h ${cusum.pooledH}`,
       context: options({ method: 'sequential', cusum }),
       publishedBands: false,
     },
   ];
   const weeks = Math.ceil(days / 7);
-  const states = rules.map(() => new Map<string, SeriesState>());
+  /** Per rule, per transaction: the detector's state of that transaction alone. */
+  const states = rules.map(() => new Map<string, DetectorState>());
   const opensByWeek = rules.map(() => new Array<number>(weeks).fill(0));
 
-  // The slowdowns: random series, random times from the second week on, leaving room for max-runs.
+  // The slowdowns: random series (or transactions), random times from the second week on, leaving
+  // room for max-runs.
   const random = seededRandom(streamSeed(seed, 'injected regressions'));
   const injectFrom = fromMs + weekMs;
   const injectTo = to.getTime() - (maxRuns + 1) * everyMinutes * 60_000;
   const injections: Injection[] = [];
   if (injectTo > injectFrom) {
     for (let i = 0; i < regressions; i++) {
+      const [transactionId, location] = (
+        seriesKeys[Math.floor(random.next() * seriesKeys.length)] as string
+      ).split('|') as [string, string];
       injections.push({
-        seriesKey: seriesKeys[Math.floor(random.next() * seriesKeys.length)] as string,
+        scope: 'location',
+        transactionId,
+        location,
+        atMs: injectFrom + Math.floor(random.next() * (injectTo - injectFrom)),
+      });
+    }
+    for (let i = 0; i < regressions; i++) {
+      const transaction = transactions[Math.floor(random.next() * transactions.length)];
+      injections.push({
+        scope: 'transaction',
+        transactionId: transaction?.id as string,
         atMs: injectFrom + Math.floor(random.next() * (injectTo - injectFrom)),
       });
     }
@@ -199,6 +241,13 @@ function main(argv: string[]): void {
   let nextInjection = 0;
   const forks = new Map<string, Fork[]>();
   const finished: Fork[] = [];
+  const locationsOf = new Map(transactions.map((t) => [t.id, t.locations.length]));
+  const judge = (rule: Rule, state: DetectorState, run: ObservedRun, band: RunBands | undefined) => {
+    const baseline = (rule.publishedBands ? band?.published : band?.steadied) ?? null;
+    return detectRun(state, run, { location: baseline, overall: null }, rule.context).state;
+  };
+  const performanceOpen = (state: DetectorState | undefined, transactionId: string) =>
+    state?.transactions[transactionId]?.open.performance !== undefined;
 
   let lastProgressDay = -1;
   for (const { result, bands: band } of runsWithBands(runs, fromMs)) {
@@ -208,111 +257,129 @@ function main(argv: string[]): void {
       process.stderr.write(`  day ${day} of ${days}\n`);
     }
     const run = observedRunOf(result);
-    const key = `${run.transaction_id}|${run.location}`;
+    const id = run.transaction_id;
     const startedMs = result.started_at.getTime();
     const week = Math.floor((startedMs - fromMs) / weekMs);
-    // Slowdowns that begin with this run fork every rule's state of its series.
+    // Slowdowns that begin with this run fork every rule's state of its transaction.
     for (
       ;
       nextInjection < injections.length && (injections[nextInjection] as Injection).atMs <= startedMs;
       nextInjection++
     ) {
       const injection = injections[nextInjection] as Injection;
-      const list = forks.get(injection.seriesKey) ?? [];
+      const list = forks.get(injection.transactionId) ?? [];
       for (const [i] of rules.entries())
         for (const magnitude of magnitudes)
           list.push({
             rule: i,
+            scope: injection.scope,
+            ...(injection.location === undefined ? {} : { location: injection.location }),
             magnitude,
-            state: states[i]?.get(injection.seriesKey),
+            state: states[i]?.get(injection.transactionId) ?? emptyDetectorState(),
             runs: 0,
             done: false,
           });
-      forks.set(injection.seriesKey, list);
+      forks.set(injection.transactionId, list);
     }
     for (const [i, rule] of rules.entries()) {
-      const baseline = (rule.publishedBands ? band?.published : band?.steadied) ?? null;
-      const seriesStates = states[i] as Map<string, SeriesState>;
-      const before = seriesStates.get(key);
-      const judged = judgeRun(before, run, run.location, baseline, rule.context);
-      seriesStates.set(key, judged.state);
-      if (before?.open.performance === undefined && judged.state.open.performance !== undefined)
+      const byTransaction = states[i] as Map<string, DetectorState>;
+      const before = byTransaction.get(id);
+      const after = judge(rule, before ?? emptyDetectorState(), run, band);
+      byTransaction.set(id, after);
+      if (!performanceOpen(before, id) && performanceOpen(after, id))
         (opensByWeek[i] as number[])[week] = ((opensByWeek[i] as number[])[week] ?? 0) + 1;
     }
-    const active = forks.get(key);
+    const active = forks.get(id);
     if (active === undefined) continue;
     for (const fork of active) {
       const rule = rules[fork.rule] as Rule;
-      if (fork.runs === 0 && fork.state?.open.performance !== undefined) {
+      if (fork.runs === 0 && performanceOpen(fork.state, id)) {
         fork.alreadyOpen = true;
         fork.done = true;
         continue;
       }
-      const baseline = (rule.publishedBands ? band?.published : band?.steadied) ?? null;
-      const slowed: ObservedRun = { ...run, duration_ms: run.duration_ms * fork.magnitude };
-      fork.state = judgeRun(fork.state, slowed, run.location, baseline, rule.context).state;
-      fork.runs += 1;
-      if (fork.state.open.performance !== undefined) {
-        fork.delay = fork.runs;
+      const slowedHere = fork.scope === 'transaction' || fork.location === run.location;
+      const slowed: ObservedRun = slowedHere
+        ? { ...run, duration_ms: run.duration_ms * fork.magnitude }
+        : run;
+      fork.state = judge(rule, fork.state, slowed, band);
+      if (slowedHere) fork.runs += 1;
+      // A round: one run per location (a transaction's runs of one schedule slot).
+      const elapsed =
+        fork.scope === 'transaction' ? Math.ceil(fork.runs / (locationsOf.get(id) ?? 1)) : fork.runs;
+      if (performanceOpen(fork.state, id)) {
+        fork.delay = elapsed;
         fork.done = true;
-      } else if (fork.runs >= maxRuns) fork.done = true;
+      } else if (elapsed >= maxRuns) fork.done = true;
     }
     const remaining = active.filter((fork) => !fork.done);
     finished.push(...active.filter((fork) => fork.done));
-    if (remaining.length === 0) forks.delete(key);
-    else forks.set(key, remaining);
+    if (remaining.length === 0) forks.delete(id);
+    else forks.set(id, remaining);
   }
   for (const list of forks.values()) finished.push(...list);
 
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const nameWidth = Math.max(...rules.map((r) => r.name.length)) + 2;
-  const seriesDaysOfWeek = (w: number) => seriesKeys.length * Math.min(7, days - 7 * w);
+  const perDay = (n: number, seriesDays: number) =>
+    seriesDays === 0
+      ? '-'
+      : `${n} (${(n / seriesDays).toFixed(4)}/${(n / (seriesDays / (seriesKeys.length / transactions.length))).toFixed(3)})`;
+  const weekDays = (w: number) => Math.min(7, days - 7 * w);
   out(
-    `1. Performance problems opened by chance: ${seriesKeys.length} location series, a run every ${everyMinutes} min, ${days} days to ${to.toISOString()}, seed ${seed}`,
+    `1. Performance problems opened by chance: ${transactions.length} transactions, ${seriesKeys.length} location series, a run every ${everyMinutes} min, ${days} days to ${to.toISOString()}, seed ${seed}`,
   );
   out(
-    `   (count in the week, and per series-day)\n${''.padEnd(nameWidth)}` +
-      Array.from({ length: weeks }, (_, w) => cell(`week ${w + 1}`, 17)).join('') +
-      cell('weeks 2+', 17),
+    `   (transaction problems in the week, and per location-series-day / per transaction-day)\n${''.padEnd(nameWidth)}` +
+      Array.from({ length: weeks }, (_, w) => cell(`week ${w + 1}`, 21)).join('') +
+      cell('weeks 2+', 21),
   );
   for (const [i, rule] of rules.entries()) {
     const byWeek = opensByWeek[i] as number[];
     const later = byWeek.slice(1).reduce((sum, n) => sum + n, 0);
-    const laterDays = seriesKeys.length * Math.max(0, days - 7);
     out(
       rule.name.padEnd(nameWidth) +
-        byWeek.map((n, w) => cell(`${n} (${(n / seriesDaysOfWeek(w)).toFixed(4)})`, 17)).join('') +
-        cell(laterDays === 0 ? '-' : `${later} (${(later / laterDays).toFixed(4)})`, 17),
+        byWeek.map((n, w) => cell(perDay(n, seriesKeys.length * weekDays(w)), 21)).join('') +
+        cell(perDay(later, seriesKeys.length * Math.max(0, days - 7)), 21),
     );
   }
-  out('');
-  out(
-    `2. Runs from a step slowdown to the open: ${injections.length} slowdowns per magnitude at random times ` +
-      `from week 2 on, median / p90 / not opened within ${maxRuns} runs`,
+  const delays = (scope: Scope, title: string) => {
+    const count = injections.filter((injection) => injection.scope === scope).length;
+    out('');
+    out(
+      `${title}: ${count} slowdowns per magnitude at random times from week 2 on, median / p90 / not opened within ${maxRuns}`,
+    );
+    out(`${''.padEnd(nameWidth)}${magnitudes.map((m) => cell(`× ${m}`, 24)).join('')}`);
+    for (const [i, rule] of rules.entries()) {
+      const cells = magnitudes.map((magnitude) => {
+        const mine = finished.filter(
+          (f) => f.rule === i && f.scope === scope && f.magnitude === magnitude && !f.alreadyOpen,
+        );
+        const opened = mine
+          .map((f) => f.delay)
+          .filter((d): d is number => d !== undefined)
+          .sort((a, b) => a - b);
+        // Not opened counts as later than max-runs: the median and p90 are over all of them.
+        const all = [
+          ...opened,
+          ...new Array<number>(mine.length - opened.length).fill(Number.POSITIVE_INFINITY),
+        ];
+        const show = (v: number | undefined) =>
+          v === undefined ? '-' : Number.isFinite(v) ? String(v) : `>${maxRuns}`;
+        const missed = mine.length === 0 ? 0 : (mine.length - opened.length) / mine.length;
+        return cell(
+          `${show(quantileOf(all, 0.5))} / ${show(quantileOf(all, 0.9))} / ${(100 * missed).toFixed(0)} %`,
+          24,
+        );
+      });
+      out(rule.name.padEnd(nameWidth) + cells.join(''));
+    }
+  };
+  delays('location', '2. Runs of the slowed location from a slowdown at one location to the open');
+  delays(
+    'transaction',
+    '3. Rounds (one run per location) from a slowdown of the whole transaction to the open',
   );
-  out(`${''.padEnd(nameWidth)}${magnitudes.map((m) => cell(`× ${m}`, 24)).join('')}`);
-  for (const [i, rule] of rules.entries()) {
-    const cells = magnitudes.map((magnitude) => {
-      const mine = finished.filter((f) => f.rule === i && f.magnitude === magnitude && !f.alreadyOpen);
-      const delays = mine
-        .map((f) => f.delay)
-        .filter((d): d is number => d !== undefined)
-        .sort((a, b) => a - b);
-      // Not opened counts as later than max-runs: the median and p90 are over all of them.
-      const all = [
-        ...delays,
-        ...new Array<number>(mine.length - delays.length).fill(Number.POSITIVE_INFINITY),
-      ];
-      const show = (v: number | undefined) =>
-        v === undefined ? '-' : Number.isFinite(v) ? String(v) : `>${maxRuns}`;
-      const missed = mine.length === 0 ? 0 : (mine.length - delays.length) / mine.length;
-      return cell(
-        `${show(quantileOf(all, 0.5))} / ${show(quantileOf(all, 0.9))} / ${(100 * missed).toFixed(0)} %`,
-        24,
-      );
-    });
-    out(rule.name.padEnd(nameWidth) + cells.join(''));
-  }
   const skipped = finished.filter((f) => f.alreadyOpen).length;
   if (skipped > 0)
     out(`(${skipped} rule × slowdown pairs left out: that rule had a chance problem open then)`);

@@ -35,10 +35,11 @@ import { topics } from '../../topics/catalog.ts';
 import { createTopicCodec, type ValueCodec } from '../../topics/codec.ts';
 import type { Producer } from '../../topics/port.ts';
 import { alertResourceOf } from '../../workers/alerta-forwarder/alert-body.ts';
+import { defaultAlertSettings } from '../../workers/event-detector/alerting-config.ts';
 import { detectorOptions } from '../../workers/event-detector/detector-options.ts';
-import type { SeriesState } from '../../workers/event-detector/detector-state.ts';
+import { emptyDetectorState } from '../../workers/event-detector/detector-state.ts';
 import { observedRunOf } from '../../workers/event-detector/observed-run.ts';
-import { judgeRun } from '../../workers/event-detector/run-judgement.ts';
+import { detectRun } from '../../workers/event-detector/transaction-judgement.ts';
 import { type AlertaAlert, alerta, alertaKey, alertaUrl } from './alerta.ts';
 import {
   detectorReadyTimeoutMs,
@@ -544,29 +545,35 @@ test('a simulated fleet raises and clears the right alerts in Alerta, and a repl
 });
 
 /**
- * When the first performance problem opened at or after the regression's start, at any location,
- * as the rule now (sequential, steadied bands) and the rule before issue 13 (5 of the last 5 runs
- * above the published p90) judge the transaction's runs in process.
+ * When the transaction's first performance problem opened at or after the regression's start, as
+ * the detector now (sequential, its locations also judged together, steadied bands) and the rule
+ * before issue 13 (5 of the last 5 runs above the published p90) judge its runs in process.
  */
 function regressionOpensInProcess(payloads: TransactionResultPayload[]): { now?: number; before?: number } {
   const rules = {
-    now: { options: detectorOptions(), maintenance: [], bands: 'steadied' as const },
+    now: {
+      options: detectorOptions(),
+      maintenance: [],
+      alerts: defaultAlertSettings(),
+      bands: 'steadied' as const,
+    },
     before: {
       options: detectorOptions({ performance: { method: 'count', open: 5, window: 5 } }),
       maintenance: [],
+      alerts: defaultAlertSettings(),
       bands: 'published' as const,
     },
   };
-  const states = { now: new Map<string, SeriesState>(), before: new Map<string, SeriesState>() };
+  const states = { now: emptyDetectorState(), before: emptyDetectorState() };
   const opened: { now?: number; before?: number } = {};
   const results = workerResultsOf(payloads).sort((a, b) => a.started_at.getTime() - b.started_at.getTime());
   for (const { result, bands } of runsWithBands(results, from.getTime())) {
     const run = observedRunOf(result);
     for (const name of ['now', 'before'] as const) {
       const rule = rules[name];
-      const key = `${run.location}`;
-      const judged = judgeRun(states[name].get(key), run, run.location, bands?.[rule.bands] ?? null, rule);
-      states[name].set(key, judged.state);
+      const band = bands?.[rule.bands] ?? null;
+      const judged = detectRun(states[name], run, { location: band, overall: null }, rule);
+      states[name] = judged.state;
       const at = run.finished_at.getTime();
       if (
         opened[name] === undefined &&

@@ -31,6 +31,8 @@ export function checkDetectorOptions(options: DetectorOptions): DetectorOptions 
     throw new RangeError("performance.method must be 'sequential' or 'count'");
   if (!(options.performance.cusum.k > 0)) throw new RangeError('performance.cusum.k must be > 0');
   if (!(options.performance.cusum.h > 0)) throw new RangeError('performance.cusum.h must be > 0');
+  if (!(options.performance.cusum.pooledH >= 0))
+    throw new RangeError('performance.cusum.pooledH must be ≥ 0 (0: locations judged alone)');
   if (!(options.noData.missedIntervals > 0)) throw new RangeError('noData.missedIntervals must be > 0');
   if (!Number.isInteger(options.ordering.graceMs) || options.ordering.graceMs < 0)
     throw new RangeError('ordering.graceMs must be an integer ≥ 0');
@@ -50,6 +52,9 @@ export const detectionSchema = z
      * `sequential` (default): a CUSUM of the runs' standardised log durations against their band
      * opens at `cusum.h`, with allowance `cusum.k` (in σ of ln duration) per run; the defaults keep
      * chance opens below 0.01 per series-day on the simulated fleet (README, "Rules and defaults").
+     * A transaction's locations are also judged together: one CUSUM over the runs of all of them
+     * opens at `cusum.pooled_h` (0: never), which sees a slowdown of the whole transaction in fewer
+     * rounds of its schedule than any one location can.
      * `count`: above p90 in `open` of the last `window` judged runs. Either: major from × `major_factor`.
      */
     performance: z
@@ -59,7 +64,11 @@ export const detectionSchema = z
         window: count.default(5),
         major_factor: z.number().gt(1).default(1.5),
         cusum: z
-          .strictObject({ k: z.number().positive().default(0.5), h: z.number().positive().default(9.5) })
+          .strictObject({
+            k: z.number().positive().default(0.5),
+            h: z.number().positive().default(9.5),
+            pooled_h: z.number().min(0).default(12),
+          })
           .prefault({}),
       })
       .prefault({}),
@@ -101,7 +110,7 @@ export const detectionSchema = z
           open: performance.open,
           window: performance.window,
           majorFactor: performance.major_factor,
-          cusum: { k: performance.cusum.k, h: performance.cusum.h },
+          cusum: { k: performance.cusum.k, h: performance.cusum.h, pooledH: performance.cusum.pooled_h },
         },
         degraded: { open: degraded.open, window: degraded.window, clearAfter: degraded.clear_after },
         noData: { missedIntervals: no_data.missed_intervals },

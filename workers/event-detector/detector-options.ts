@@ -20,6 +20,9 @@ export interface DetectorOptions {
    *   ±4 so one run alone never opens: S = max(0, S + z − `cusum.k`), open at S ≥ `cusum.h`, held at
    *   `cusum.h` while open, clear when S is back at 0. Major when the runs since S left 0 took
    *   `majorFactor` × p50 or more (geometric mean); back to warning below the midpoint to 1.
+   *   A transaction with several locations also keeps one such CUSUM over the runs of all of them
+   *   (pooled-performance.ts): at `cusum.pooledH` (0: never) the locations with evidence of their own
+   *   open together.
    * - `count` (the rule before): above p90 in `open` of the last `window` judged runs → warning,
    *   major when that many are above p90 × `majorFactor`; clears when the last `window` judged runs
    *   are all at or below p90.
@@ -27,7 +30,7 @@ export interface DetectorOptions {
   performance: CountRule & {
     method: PerformanceMethod;
     majorFactor: number;
-    cusum: { k: number; h: number };
+    cusum: { k: number; h: number; pooledH: number };
   };
   /** WARNING in `open` of the last `window` runs → warning; clears after `clearAfter` OK runs in a row. */
   degraded: CountRule & { clearAfter: number };

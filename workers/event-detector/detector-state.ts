@@ -78,6 +78,12 @@ export interface TransactionState {
   /** The locations (`locationLabel`) the detector keeps a series of, sorted. */
   locations: string[];
   open: Partial<Record<EventKind, TransactionProblem>>;
+  /**
+   * The CUSUM over the judged runs of all its locations together (pooled-performance.ts) and the
+   * runs since it last was 0. Absent with a single location, under `method: count`, and in state
+   * saved before it.
+   */
+  performance_pooled?: { value: number; runs: number };
 }
 
 export interface DetectorState {

@@ -51,6 +51,13 @@ export function bandSpread(baseline: BaselineBand): number {
   return Math.log(baseline.p90_ms / baseline.p10_ms) / (2 * z90);
 }
 
+/** A judged run's z = ln(duration / p50) / σ against its band, held to ±4; undefined when there is none. */
+export function standardScore(run: RememberedRun, baseline: BaselineBand): number | undefined {
+  const spread = bandSpread(baseline);
+  if (run.log_ratio === undefined || !(spread > 0)) return undefined;
+  return Math.max(-zLimit, Math.min(zLimit, run.log_ratio / spread));
+}
+
 /** A duration as people read it: 850 ms, 5.2 s, 74 s. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -92,9 +99,8 @@ function sequentialChange(
     saved !== undefined && Number.isFinite(saved.value) && Number.isFinite(saved.runs)
       ? saved
       : { value: open === undefined ? 0 : h, runs: 0 };
-  const spread = bandSpread(baseline);
-  if (run.log_ratio === undefined || !(spread > 0)) return undefined;
-  const z = Math.max(-zLimit, Math.min(zLimit, run.log_ratio / spread));
+  const z = standardScore(run, baseline);
+  if (z === undefined) return undefined;
   const raised = Math.max(0, before.value + z - k);
   // While open the evidence is held at h: a long slowdown does not pile up hours of evidence that
   // would keep the problem open long after it ended.
@@ -143,7 +149,7 @@ function sequentialChange(
 }
 
 /** The geometric mean of duration / p50 over the last `wanted` judged runs remembered (at least one). */
-function recentShift(series: SeriesState, wanted: number): { ratio: number; runs: number } {
+export function recentShift(series: SeriesState, wanted: number): { ratio: number; runs: number } {
   const ratios = series.recent
     .map((r) => r.log_ratio)
     .filter((r): r is number => r !== undefined)

@@ -11,6 +11,7 @@ import {
   seriesKey,
 } from './detector-state.ts';
 import type { ObservedRun } from './observed-run.ts';
+import { judgeTogether } from './pooled-performance.ts';
 import { clearProblem, describeSeries } from './problem-transitions.ts';
 import { type JudgementContext, judgeRun } from './run-judgement.ts';
 import { detectSilence, type SilenceContext } from './silence-check.ts';
@@ -66,7 +67,15 @@ export function detectRun(
         series[k] = { ...s, transaction_name: run.transaction_name };
     }
   }
-  const folded = foldTransitions(transaction, (k) => series[k], judged.events, context);
+  // The transaction's locations judged together may open more of them (pooled-performance.ts).
+  const together = judgeTogether(transaction, series, key, run, baseline, context);
+  transaction = together.transaction;
+  const folded = foldTransitions(
+    transaction,
+    (k) => series[k],
+    [...judged.events, ...together.events],
+    context,
+  );
   events.push(...folded.events);
   return {
     state: {

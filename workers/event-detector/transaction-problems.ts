@@ -47,6 +47,9 @@ export function transactionWith(
     environment: names.environment,
     locations,
     open: { ...previous?.open },
+    ...(previous?.performance_pooled === undefined
+      ? {}
+      : { performance_pooled: previous.performance_pooled }),
   };
 }
 

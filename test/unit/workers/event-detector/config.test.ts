@@ -15,7 +15,7 @@ const defaults = {
     open: 5,
     window: 5,
     majorFactor: 1.5,
-    cusum: { k: 0.5, h: 9.5 },
+    cusum: { k: 0.5, h: 9.5, pooledH: 12 },
   },
   degraded: { open: 3, window: 5, clearAfter: 3 },
   noData: { missedIntervals: 3 },
@@ -97,13 +97,15 @@ test('performance: the method and the CUSUM thresholds; a bad one is a problem n
   assert.deepEqual(
     sectionOf(parseConfig(sequential, 'primoart.yml', options), eventDetectorConfig).detection.options
       .performance.cusum,
-    { k: 0.5, h: 12 },
+    { k: 0.5, h: 12, pooledH: 12 },
   );
   const unknown = problemsOf(`${base}    detection:\n      performance: { method: median }\n`);
   assert.equal(unknown[0]?.path, 'workers.event-detector.detection.performance.method');
   assert.match(unknown[0]?.message ?? '', /sequential|count/);
   const negative = problemsOf(`${base}    detection:\n      performance: { cusum: { k: 0 } }\n`);
   assert.equal(negative[0]?.path, 'workers.event-detector.detection.performance.cusum.k');
+  const pooled = problemsOf(`${base}    detection:\n      performance: { cusum: { pooled_h: -1 } }\n`);
+  assert.equal(pooled[0]?.path, 'workers.event-detector.detection.performance.cusum.pooled_h');
 });
 
 test('maintenance windows become schedules; bad ones are problems naming their path', () => {
