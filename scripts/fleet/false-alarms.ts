@@ -24,13 +24,18 @@ import {
   defaultDetectorOptions,
   detectorOptions,
 } from '../../workers/event-detector/detector-options.ts';
-import { type DetectorState, emptyDetectorState } from '../../workers/event-detector/detector-state.ts';
-import { type ObservedRun, observedRunOf } from '../../workers/event-detector/observed-run.ts';
-import { type DetectionContext, detectRun } from '../../workers/event-detector/transaction-judgement.ts';
+import type { DetectionContext } from '../../workers/event-detector/transaction-judgement.ts';
 import { defaultSeasonality, type FleetPlan, fleetTransactions } from './fleet-plan.ts';
 import { generateFleetResults } from './generator.ts';
-import { type RunBands, runsWithBands, workerResultsOf } from './hourly-bands.ts';
+import { runsWithBands, workerResultsOf } from './hourly-bands.ts';
 import { seededRandom, streamSeed } from './random.ts';
+import {
+  delaySummary,
+  type JudgingRule,
+  judgeSlowdowns,
+  type Slowdown,
+  type SlowdownScope,
+} from './slowdowns.ts';
 
 const defaults = defaultDetectorOptions.performance;
 const usage = `usage: node scripts/fleet/false-alarms.ts [options]
@@ -69,39 +74,6 @@ const dayMs = 24 * hourMs;
 const weekMs = 7 * dayMs;
 const magnitudes = [1.25, 1.5, 2];
 
-interface Rule {
-  name: string;
-  context: DetectionContext;
-  /** Judge against the record's bands as published, not steadied (the detector before). */
-  publishedBands: boolean;
-}
-
-type Scope = 'location' | 'transaction';
-
-interface Injection {
-  scope: Scope;
-  transactionId: string;
-  /** The slowed location (`location` scope). */
-  location?: string;
-  atMs: number;
-}
-
-/** One injected slowdown for one rule: a copy of the transaction's state fed its runs, slowed. */
-interface Fork {
-  rule: number;
-  scope: Scope;
-  location?: string;
-  magnitude: number;
-  state: DetectorState;
-  /** Slowed runs fed (`location`), or the transaction's runs fed (`transaction`). */
-  runs: number;
-  /** Runs (or rounds) after the change until the open (1 = the first); undefined yet. */
-  delay?: number;
-  done: boolean;
-  /** The rule had a (chance) problem open when the slowdown began: not counted. */
-  alreadyOpen?: boolean;
-}
-
 function positive(name: string, text: string | undefined, fallback: number): number {
   const value = text === undefined ? fallback : Number(text);
   if (!Number.isInteger(value) || value <= 0)
@@ -113,11 +85,6 @@ function positiveNumber(name: string, text: string | undefined, fallback: number
   const value = text === undefined ? fallback : Number(text);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a number > 0, got '${text}'`);
   return value;
-}
-
-function quantileOf(sorted: readonly number[], p: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 }
 
 function cell(text: string, width: number): string {
@@ -183,7 +150,7 @@ function main(argv: string[]): void {
     alerts: defaultAlertSettings(),
   });
   const alone = { ...cusum, pooledH: 0 };
-  const rules: Rule[] = [
+  const rules: JudgingRule[] = [
     {
       name: '5 of 5, published bands (before)',
       context: options({ method: 'count', open: 5, window: 5 }),
@@ -206,8 +173,6 @@ function main(argv: string[]): void {
     },
   ];
   const weeks = Math.ceil(days / 7);
-  /** Per rule, per transaction: the detector's state of that transaction alone. */
-  const states = rules.map(() => new Map<string, DetectorState>());
   const opensByWeek = rules.map(() => new Array<number>(weeks).fill(0));
 
   // The slowdowns: random series (or transactions), random times from the second week on, leaving
@@ -215,13 +180,13 @@ function main(argv: string[]): void {
   const random = seededRandom(streamSeed(seed, 'injected regressions'));
   const injectFrom = fromMs + weekMs;
   const injectTo = to.getTime() - (maxRuns + 1) * everyMinutes * 60_000;
-  const injections: Injection[] = [];
+  const slowdowns: Slowdown[] = [];
   if (injectTo > injectFrom) {
     for (let i = 0; i < regressions; i++) {
       const [transactionId, location] = (
         seriesKeys[Math.floor(random.next() * seriesKeys.length)] as string
       ).split('|') as [string, string];
-      injections.push({
+      slowdowns.push({
         scope: 'location',
         transactionId,
         location,
@@ -230,94 +195,33 @@ function main(argv: string[]): void {
     }
     for (let i = 0; i < regressions; i++) {
       const transaction = transactions[Math.floor(random.next() * transactions.length)];
-      injections.push({
+      slowdowns.push({
         scope: 'transaction',
         transactionId: transaction?.id as string,
         atMs: injectFrom + Math.floor(random.next() * (injectTo - injectFrom)),
       });
     }
   }
-  injections.sort((a, b) => a.atMs - b.atMs);
-  let nextInjection = 0;
-  const forks = new Map<string, Fork[]>();
-  const finished: Fork[] = [];
+  slowdowns.sort((a, b) => a.atMs - b.atMs);
   const locationsOf = new Map(transactions.map((t) => [t.id, t.locations.length]));
-  const judge = (rule: Rule, state: DetectorState, run: ObservedRun, band: RunBands | undefined) => {
-    const baseline = (rule.publishedBands ? band?.published : band?.steadied) ?? null;
-    return detectRun(state, run, { location: baseline, overall: null }, rule.context).state;
-  };
-  const performanceOpen = (state: DetectorState | undefined, transactionId: string) =>
-    state?.transactions[transactionId]?.open.performance !== undefined;
-
   let lastProgressDay = -1;
-  for (const { result, bands: band } of runsWithBands(runs, fromMs)) {
-    const day = Math.floor((result.started_at.getTime() - fromMs) / dayMs);
-    if (day !== lastProgressDay) {
+  const finished = judgeSlowdowns(runsWithBands(runs, fromMs), {
+    rules,
+    slowdowns,
+    magnitudes,
+    maxRuns,
+    locationsOf: (id) => locationsOf.get(id) ?? 1,
+    onRun(result) {
+      const day = Math.floor((result.started_at.getTime() - fromMs) / dayMs);
+      if (day === lastProgressDay) return;
       lastProgressDay = day;
       process.stderr.write(`  day ${day} of ${days}\n`);
-    }
-    const run = observedRunOf(result);
-    const id = run.transaction_id;
-    const startedMs = result.started_at.getTime();
-    const week = Math.floor((startedMs - fromMs) / weekMs);
-    // Slowdowns that begin with this run fork every rule's state of its transaction.
-    for (
-      ;
-      nextInjection < injections.length && (injections[nextInjection] as Injection).atMs <= startedMs;
-      nextInjection++
-    ) {
-      const injection = injections[nextInjection] as Injection;
-      const list = forks.get(injection.transactionId) ?? [];
-      for (const [i] of rules.entries())
-        for (const magnitude of magnitudes)
-          list.push({
-            rule: i,
-            scope: injection.scope,
-            ...(injection.location === undefined ? {} : { location: injection.location }),
-            magnitude,
-            state: states[i]?.get(injection.transactionId) ?? emptyDetectorState(),
-            runs: 0,
-            done: false,
-          });
-      forks.set(injection.transactionId, list);
-    }
-    for (const [i, rule] of rules.entries()) {
-      const byTransaction = states[i] as Map<string, DetectorState>;
-      const before = byTransaction.get(id);
-      const after = judge(rule, before ?? emptyDetectorState(), run, band);
-      byTransaction.set(id, after);
-      if (!performanceOpen(before, id) && performanceOpen(after, id))
-        (opensByWeek[i] as number[])[week] = ((opensByWeek[i] as number[])[week] ?? 0) + 1;
-    }
-    const active = forks.get(id);
-    if (active === undefined) continue;
-    for (const fork of active) {
-      const rule = rules[fork.rule] as Rule;
-      if (fork.runs === 0 && performanceOpen(fork.state, id)) {
-        fork.alreadyOpen = true;
-        fork.done = true;
-        continue;
-      }
-      const slowedHere = fork.scope === 'transaction' || fork.location === run.location;
-      const slowed: ObservedRun = slowedHere
-        ? { ...run, duration_ms: run.duration_ms * fork.magnitude }
-        : run;
-      fork.state = judge(rule, fork.state, slowed, band);
-      if (slowedHere) fork.runs += 1;
-      // A round: one run per location (a transaction's runs of one schedule slot).
-      const elapsed =
-        fork.scope === 'transaction' ? Math.ceil(fork.runs / (locationsOf.get(id) ?? 1)) : fork.runs;
-      if (performanceOpen(fork.state, id)) {
-        fork.delay = elapsed;
-        fork.done = true;
-      } else if (elapsed >= maxRuns) fork.done = true;
-    }
-    const remaining = active.filter((fork) => !fork.done);
-    finished.push(...active.filter((fork) => fork.done));
-    if (remaining.length === 0) forks.delete(id);
-    else forks.set(id, remaining);
-  }
-  for (const list of forks.values()) finished.push(...list);
+    },
+    onChanceOpen(rule, result) {
+      const week = Math.floor((result.started_at.getTime() - fromMs) / weekMs);
+      (opensByWeek[rule] as number[])[week] = ((opensByWeek[rule] as number[])[week] ?? 0) + 1;
+    },
+  });
 
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const nameWidth = Math.max(...rules.map((r) => r.name.length)) + 2;
@@ -343,32 +247,20 @@ function main(argv: string[]): void {
         cell(perDay(later, seriesKeys.length * Math.max(0, days - 7)), 21),
     );
   }
-  const delays = (scope: Scope, title: string) => {
-    const count = injections.filter((injection) => injection.scope === scope).length;
+  const delays = (scope: SlowdownScope, title: string) => {
+    const count = slowdowns.filter((slowdown) => slowdown.scope === scope).length;
     out('');
     out(
       `${title}: ${count} slowdowns per magnitude at random times from week 2 on, median / p90 / not opened within ${maxRuns}`,
     );
     out(`${''.padEnd(nameWidth)}${magnitudes.map((m) => cell(`× ${m}`, 24)).join('')}`);
+    const show = (v: number | undefined) =>
+      v === undefined ? '-' : Number.isFinite(v) ? String(v) : `>${maxRuns}`;
     for (const [i, rule] of rules.entries()) {
       const cells = magnitudes.map((magnitude) => {
-        const mine = finished.filter(
-          (f) => f.rule === i && f.scope === scope && f.magnitude === magnitude && !f.alreadyOpen,
-        );
-        const opened = mine
-          .map((f) => f.delay)
-          .filter((d): d is number => d !== undefined)
-          .sort((a, b) => a - b);
-        // Not opened counts as later than max-runs: the median and p90 are over all of them.
-        const all = [
-          ...opened,
-          ...new Array<number>(mine.length - opened.length).fill(Number.POSITIVE_INFINITY),
-        ];
-        const show = (v: number | undefined) =>
-          v === undefined ? '-' : Number.isFinite(v) ? String(v) : `>${maxRuns}`;
-        const missed = mine.length === 0 ? 0 : (mine.length - opened.length) / mine.length;
+        const summary = delaySummary(finished, i, scope, magnitude);
         return cell(
-          `${show(quantileOf(all, 0.5))} / ${show(quantileOf(all, 0.9))} / ${(100 * missed).toFixed(0)} %`,
+          `${show(summary.median)} / ${show(summary.p90)} / ${(100 * summary.missed).toFixed(0)} %`,
           24,
         );
       });
