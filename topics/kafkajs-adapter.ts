@@ -315,12 +315,37 @@ async function setGroupOffsetsPromptly(
   }
 }
 
+/** Errors a just-created topic answers with until every broker knows it and it has leaders. */
+const notYetLed = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/** Resolves once every partition of a new topic has a leader; 30 s at most. */
+async function untilLed(admin: KafkajsAdmin, topic: string, partitions: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      const led = metadata.topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0;
+      if (led >= partitions) return;
+    } catch (error) {
+      // Its own retries exhausted, kafkajs wraps the protocol error.
+      const { type, originalError } = error as { type?: string; originalError?: { type?: string } };
+      if (!notYetLed.has(type ?? originalError?.type ?? '')) throw error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topic ${topic}: no leader for every partition 30 s after it was created`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 function wrapAdmin(admin: KafkajsAdmin, kafka: KafkaClient): Admin {
   return {
     listTopics: () => admin.listTopics(),
     async createTopic(topic) {
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs's own wait gives up on the first "does not host this topic-partition", which a
+        // KRaft broker answers until the new topic reaches its metadata cache (seen on a fresh
+        // machine: `up` failed there); untilLed waits that out too.
+        waitForLeaders: false,
         topics: [
           {
             topic: topic.name,
@@ -329,6 +354,7 @@ function wrapAdmin(admin: KafkajsAdmin, kafka: KafkaClient): Admin {
           },
         ],
       });
+      await untilLed(admin, topic.name, topic.partitions);
     },
     async describeTopicConfig(name, keys) {
       const described = await admin.describeConfigs({
