@@ -1,21 +1,46 @@
 // Operations on the cluster that the CLI and tests share: make topics match the catalog, measure
 // lag, and move a consumer group's offsets for a replay.
-import { type TopicSpec, topicConfigEntries } from './catalog.ts';
-import type { Admin } from './port.ts';
+import { replicationOf, type TopicSpec, topicConfigEntries } from './catalog.ts';
+import type { Admin, PartitionReplicas } from './port.ts';
 
 export interface TopicChange {
   topic: string;
-  action: 'created' | 'partitions' | 'config' | 'unchanged';
+  action: 'created' | 'partitions' | 'replication' | 'config' | 'unchanged';
   detail: string;
 }
 
-/** Create missing topics, add partitions, and reset drifted configs. Idempotent. */
+/** What every topic is replicated as on this cluster, and the brokers replicas may be placed on. */
+interface Replication {
+  replicationFactor: number;
+  minInsyncReplicas: number;
+  brokerIds: number[];
+}
+
+/**
+ * Create missing topics, add partitions, move partitions to the cluster's replication factor, and
+ * reset drifted configs (min.insync.replicas included). Idempotent.
+ */
 export async function applyCatalog(admin: Admin, catalog: readonly TopicSpec[]): Promise<TopicChange[]> {
   const existing = new Set(await admin.listTopics());
+  const present = catalog.filter((spec) => existing.has(spec.name)).map((spec) => spec.name);
+  const [cluster, placed] = await Promise.all([
+    admin.describeCluster(),
+    present.length === 0 ? Promise.resolve([]) : admin.partitionReplicas(present),
+  ]);
+  // The cluster's size: the brokers serving, or more if replicas already live on more (one of them
+  // down right now must not shrink every topic's replication).
+  const brokerIds = [
+    ...new Set([
+      ...cluster.brokers.map((broker) => broker.nodeId),
+      ...placed.flatMap((topic) => topic.partitions.flatMap((p) => p.replicas)),
+    ]),
+  ].sort((a, b) => a - b);
+  const replication = { ...replicationOf(brokerIds.length), brokerIds };
+  const replicasOf = new Map(placed.map((topic) => [topic.topic, topic.partitions]));
   // Topics are independent of each other: all are compared at once (one after another took ~9 s
   // for the catalog on a local broker, mostly waiting on round trips); changes keep catalog order.
   const perTopic = await Promise.allSettled(
-    catalog.map((spec) => applyTopic(admin, spec, existing.has(spec.name))),
+    catalog.map((spec) => applyTopic(admin, spec, replication, replicasOf.get(spec.name))),
   );
   // Every topic's request has ended before a failure is reported (none left running unobserved).
   const failure = perTopic.find((outcome) => outcome.status === 'rejected');
@@ -23,13 +48,42 @@ export async function applyCatalog(admin: Admin, catalog: readonly TopicSpec[]):
   return perTopic.flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []));
 }
 
-async function applyTopic(admin: Admin, spec: TopicSpec, exists: boolean): Promise<TopicChange[]> {
-  const wanted = topicConfigEntries(spec);
-  if (!exists) {
-    await admin.createTopic({ name: spec.name, partitions: spec.partitions, configEntries: wanted });
-    return [{ topic: spec.name, action: 'created', detail: `${spec.partitions} partitions` }];
+async function applyTopic(
+  admin: Admin,
+  spec: TopicSpec,
+  replication: Replication,
+  placed: PartitionReplicas[] | undefined,
+): Promise<TopicChange[]> {
+  const wanted = {
+    ...topicConfigEntries(spec),
+    'min.insync.replicas': String(replication.minInsyncReplicas),
+  };
+  if (placed === undefined) {
+    await admin.createTopic({
+      name: spec.name,
+      partitions: spec.partitions,
+      replicationFactor: replication.replicationFactor,
+      configEntries: wanted,
+    });
+    return [
+      {
+        topic: spec.name,
+        action: 'created',
+        detail: `${spec.partitions} partitions, replication factor ${replication.replicationFactor}`,
+      },
+    ];
   }
   const changes: TopicChange[] = [];
+  const moves = replicaMoves(placed, replication);
+  if (moves.length > 0) {
+    await admin.reassignPartitions(spec.name, moves);
+    const from = [...new Set(placed.map((p) => p.replicas.length))].join('/');
+    changes.push({
+      topic: spec.name,
+      action: 'replication',
+      detail: `replication factor ${from} → ${replication.replicationFactor}: ${moves.length} partition(s) reassigned (Kafka copies them in the background)`,
+    });
+  }
   const partitions = await admin.partitionCount(spec.name);
   if (partitions < spec.partitions) {
     await admin.addPartitions(spec.name, spec.partitions);
@@ -51,10 +105,32 @@ async function applyTopic(admin: Admin, spec: TopicSpec, exists: boolean): Promi
       action: 'config',
       detail: drift.map(([key, value]) => `${key}: ${current[key] ?? '(unset)'} → ${value}`).join(', '),
     });
-  } else if (partitions === spec.partitions) {
+  } else if (partitions === spec.partitions && moves.length === 0) {
     changes.push({ topic: spec.name, action: 'unchanged', detail: 'matches the catalog' });
   }
   return changes;
+}
+
+/**
+ * The partitions whose replica count is not the cluster's factor, with a new replica set each: the
+ * current replicas kept (leader first), brokers added starting at a different one per partition so
+ * the copies spread, or the last ones dropped.
+ */
+export function replicaMoves(
+  placed: readonly PartitionReplicas[],
+  replication: Replication,
+): Array<{ partition: number; replicas: number[] }> {
+  const { replicationFactor, brokerIds } = replication;
+  return placed.flatMap(({ partition, replicas }) => {
+    if (replicas.length === replicationFactor) return [];
+    if (replicas.length > replicationFactor)
+      return [{ partition, replicas: replicas.slice(0, replicationFactor) }];
+    const rotated = brokerIds.map((_, i) => brokerIds[(partition + i) % brokerIds.length] as number);
+    const added = rotated
+      .filter((id) => !replicas.includes(id))
+      .slice(0, replicationFactor - replicas.length);
+    return [{ partition, replicas: [...replicas, ...added] }];
+  });
 }
 
 export interface PartitionLag {

@@ -220,6 +220,16 @@ export function topicConfigEntries(spec: TopicSpec): Record<string, string> {
   };
 }
 
+/**
+ * How a cluster of this many brokers replicates every topic: on min(3, brokers) of them, and a write
+ * (acks=all) acknowledged once RF − 1 (at least 1) have it, so one broker of three may be down and
+ * producers still succeed, and no acknowledged record lives on one disk alone.
+ */
+export function replicationOf(brokers: number): { replicationFactor: number; minInsyncReplicas: number } {
+  const replicationFactor = Math.max(1, Math.min(3, brokers));
+  return { replicationFactor, minInsyncReplicas: Math.max(1, replicationFactor - 1) };
+}
+
 /** The schema-registry subject of a topic's values (TopicNameStrategy). */
 export function valueSubject(topicName: string): string {
   return `${topicName}-value`;

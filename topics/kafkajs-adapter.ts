@@ -350,6 +350,7 @@ function wrapAdmin(admin: KafkajsAdmin, kafka: KafkaClient): Admin {
           {
             topic: topic.name,
             numPartitions: topic.partitions,
+            replicationFactor: topic.replicationFactor,
             configEntries: Object.entries(topic.configEntries).map(([name, value]) => ({ name, value })),
           },
         ],
@@ -381,6 +382,24 @@ function wrapAdmin(admin: KafkajsAdmin, kafka: KafkaClient): Admin {
     async partitionCount(name) {
       const metadata = await admin.fetchTopicMetadata({ topics: [name] });
       return metadata.topics[0]?.partitions.length ?? 0;
+    },
+    async describeCluster() {
+      const { brokers, controller } = await admin.describeCluster();
+      return { brokers, controller };
+    },
+    async partitionReplicas(names) {
+      const metadata = await admin.fetchTopicMetadata({ topics: [...(names ?? [])] });
+      return metadata.topics.map((topic) => ({
+        topic: topic.name,
+        partitions: topic.partitions
+          .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }))
+          .sort((a, b) => a.partition - b.partition),
+      }));
+    },
+    async reassignPartitions(name, assignments) {
+      await admin.alterPartitionReassignments({
+        topics: [{ topic: name, partitionAssignment: assignments }],
+      });
     },
     async addPartitions(name, count) {
       await admin.createPartitions({ topicPartitions: [{ topic: name, count }] });

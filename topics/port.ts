@@ -96,7 +96,23 @@ export interface Consumer {
 export interface TopicConfig {
   name: string;
   partitions: number;
+  /** Copies of each partition, on as many brokers. */
+  replicationFactor: number;
   configEntries: Record<string, string>;
+}
+
+/** The brokers serving now (a stopped one is not listed) and the active controller's id. */
+export interface ClusterView {
+  brokers: Array<{ nodeId: number; host: string; port: number }>;
+  controller: number | null;
+}
+
+/** Where one partition lives: its leader (-1: none), its replicas, and those in sync. */
+export interface PartitionReplicas {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
 }
 
 export interface TopicOffsets {
@@ -124,6 +140,16 @@ export interface Admin {
   describeTopicConfig(name: string, keys: string[]): Promise<Record<string, string>>;
   alterTopicConfig(name: string, entries: Record<string, string>): Promise<void>;
   partitionCount(name: string): Promise<number>;
+  describeCluster(): Promise<ClusterView>;
+  /** Every partition's leader and replicas, of these topics (all topics when none given). */
+  partitionReplicas(
+    names?: readonly string[],
+  ): Promise<Array<{ topic: string; partitions: PartitionReplicas[] }>>;
+  /** Move partitions onto these replica sets (Kafka copies, then drops; it finishes in the background). */
+  reassignPartitions(
+    name: string,
+    assignments: Array<{ partition: number; replicas: number[] }>,
+  ): Promise<void>;
   addPartitions(name: string, count: number): Promise<void>;
   topicOffsets(name: string): Promise<TopicOffsets[]>;
   topicOffsetsAt(name: string, timestampMs: number): Promise<Array<{ partition: number; offset: string }>>;

@@ -10,6 +10,10 @@ export interface StackCommandOptions {
    * debugger).
    */
   infraOnly?: boolean;
+  /** `up --kafka-brokers N`: the stack's Kafka cluster size, kept in the state directory. */
+  kafkaBrokers?: number;
+  /** `up --scale <worker>=N` (repeatable, or comma-separated): instances kept in the state directory. */
+  scale?: Record<string, number>;
 }
 
 export class UsageError extends Error {}
@@ -18,6 +22,7 @@ export function parseStackOptions(
   args: string[],
   allowOnly: boolean,
   allowInfraOnly = false,
+  allowLayout = false,
 ): StackCommandOptions {
   const options: StackCommandOptions = {};
   for (let i = 0; i < args.length; i++) {
@@ -30,7 +35,15 @@ export function parseStackOptions(
     };
     if (flag === '--state-dir') options.stateDir = value();
     else if (flag === '--infra-only' && allowInfraOnly && inline === undefined) options.infraOnly = true;
-    else if (flag === '--only' && allowOnly) {
+    else if (flag === '--kafka-brokers' && allowLayout) options.kafkaBrokers = count(flag, value());
+    else if (flag === '--scale' && allowLayout) {
+      for (const item of value().split(',')) {
+        const [worker, instances] = item.includes('=') ? splitOnce(item.trim()) : [item, ''];
+        if (worker === '' || instances === '')
+          throw new UsageError(`--scale takes <worker>=<instances>, e.g. synth-store=3; got '${item}'`);
+        options.scale = { ...options.scale, [worker]: count(`--scale ${worker}`, instances) };
+      }
+    } else if (flag === '--only' && allowOnly) {
       const names = value()
         .split(',')
         .map((name) => name.trim())
@@ -40,6 +53,13 @@ export function parseStackOptions(
     } else throw new UsageError(`unknown option '${arg}'`);
   }
   return options;
+}
+
+function count(flag: string, text: string): number {
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value))
+    throw new UsageError(`${flag} needs a whole number, got '${text}'`);
+  return value;
 }
 
 function splitOnce(arg: string): [string, string] {

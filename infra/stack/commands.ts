@@ -1,8 +1,27 @@
 // `primoart up | down | status | env`: the local stack seen from the operator's terminal.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { workerNames } from '../../workers/bus-access.ts';
+import {
+  formatClusterStatus,
+  formatInstances,
+  type InstanceView,
+  parseClusterStatus,
+  parseWorkerMetrics,
+  table,
+} from './cluster-status.ts';
 import { parseStackOptions, type StackCommandOptions, UsageError } from './command-line.ts';
 import { createStackContext } from './context.ts';
+import {
+  changedLayout,
+  LayoutError,
+  maxInstances,
+  readLayout,
+  type StackLayout,
+  writeLayout,
+} from './layout.ts';
+import { runningPid } from './pid-file.ts';
+import { host, kafkaNodePorts } from './ports.ts';
 import {
   inspectServices,
   prepareServices,
@@ -14,7 +33,10 @@ import {
 import { secretsFile } from './secrets.ts';
 import type { ServiceDefinition, StackContext } from './service.ts';
 import { startOrder, stopOrder } from './service-order.ts';
-import { projectProcessNames, stackServices } from './services/index.ts';
+import { projectProcessNames, scalableWorkers, stackServices } from './services/index.ts';
+import { describeKafkaCluster, formattedBrokerCount } from './services/kafka.ts';
+import { processService } from './services/primoart-processes.ts';
+import { projectProcess } from './services/process-list.ts';
 import { exportLines } from './shell-quote.ts';
 import { acquireStackLock } from './stack-lock.ts';
 import { currentPathInputs, resolveStackPaths, stateLayout } from './stack-paths.ts';
@@ -25,24 +47,76 @@ function say(message: string): void {
   process.stderr.write(`primoart: ${message}\n`);
 }
 
-/** Parse options and build the context; usage and unknown-service errors become exit code 2. */
+/**
+ * Parse options and build the context; usage, layout and unknown-service errors become exit code 2.
+ * With `allowLayout` (up), the context carries the layout after the flags, and the body also gets
+ * the one the state directory held before (for what a scale-down stops).
+ */
 async function withStack(
   args: string[],
-  command: { allowOnly: boolean; createSecrets: boolean; allowInfraOnly?: boolean },
-  body: (ctx: StackContext, options: StackCommandOptions) => Promise<number>,
+  command: { allowOnly: boolean; createSecrets: boolean; allowInfraOnly?: boolean; allowLayout?: boolean },
+  body: (ctx: StackContext, options: StackCommandOptions, previous: StackLayout) => Promise<number>,
 ): Promise<number> {
   let options: StackCommandOptions;
   try {
-    options = parseStackOptions(args, command.allowOnly, command.allowInfraOnly);
+    options = parseStackOptions(args, command.allowOnly, command.allowInfraOnly, command.allowLayout);
+    const paths = resolveStackPaths(currentPathInputs(options.stateDir));
+    const previous = readLayout(paths.stateDir);
+    const layout = changedLayout(
+      previous,
+      {
+        ...(options.kafkaBrokers === undefined ? {} : { kafkaBrokers: options.kafkaBrokers }),
+        ...(options.scale === undefined ? {} : { scale: options.scale }),
+      },
+      scalableWorkers,
+    );
+    if (command.createSecrets) mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+    const ctx = createStackContext({ paths, layout, createSecrets: command.createSecrets });
+    const formatted = formattedBrokerCount(ctx);
+    if (formatted !== undefined && formatted !== layout.kafkaBrokers)
+      throw new LayoutError(
+        `this state directory's Kafka was formatted as ${formatted} broker(s); a KRaft quorum's size is ` +
+          `fixed when its storage is formatted, so --kafka-brokers ${layout.kafkaBrokers} needs a new ` +
+          `state directory (--state-dir), or 'down' and the removal of ${ctx.paths.stateDir}/data/kafka* ` +
+          '(its records are lost)',
+      );
+    return await body(ctx, options, previous);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof UsageError) && !(error instanceof LayoutError)) throw error;
     say(error.message);
     return 2;
   }
-  const paths = resolveStackPaths(currentPathInputs(options.stateDir));
-  if (command.createSecrets) mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  const ctx = createStackContext({ paths, createSecrets: command.createSecrets });
-  return body(ctx, options);
+}
+
+/**
+ * `--only <worker>` means every instance of a scaled worker, so `down --only synth-store` (what
+ * `primoart test` runs) stops them all.
+ */
+function withInstances(
+  only: string[] | undefined,
+  services: readonly ServiceDefinition[],
+): string[] | undefined {
+  const instanceOf = (service: string, worker: string) =>
+    service === worker || new RegExp(`^${worker}-[0-9]+$`).test(service);
+  return only?.flatMap((name) =>
+    scalableWorkers.includes(name)
+      ? services.filter((service) => instanceOf(service.name, name)).map((service) => service.name)
+      : [name],
+  );
+}
+
+/**
+ * Instances of scaled workers still running beyond what the layout asks for: what a scale-down
+ * stops, and what `down` stops even if stack.json was edited meanwhile.
+ */
+function strayInstances(ctx: StackContext): ServiceDefinition[] {
+  return scalableWorkers.flatMap((worker) =>
+    Array.from({ length: maxInstances }, (_, i) => processService(projectProcess(worker), i + 1)).filter(
+      (service, i) =>
+        i + 1 > (ctx.layout.scale[worker] ?? 1) &&
+        runningPid(stateLayout.pidFile(ctx.paths, service.name)) !== undefined,
+    ),
+  );
 }
 
 function ordered(
@@ -71,9 +145,10 @@ async function locked(ctx: StackContext, body: () => Promise<number>): Promise<n
 }
 
 export function upCommand(args: string[]): Promise<number> {
-  const command = { allowOnly: true, createSecrets: true, allowInfraOnly: true };
-  return withStack(args, command, async (ctx, options) => {
-    const services = ordered('start', stackServices, options.only);
+  const command = { allowOnly: true, createSecrets: true, allowInfraOnly: true, allowLayout: true };
+  return withStack(args, command, async (ctx, options, previous) => {
+    const all = stackServices(ctx.layout);
+    const services = ordered('start', all, withInstances(options.only, all));
     if (services === undefined) return 2;
     // With --infra-only, PrimoART's own processes are prepared but not launched. They come last in
     // the start order (they depend on the backing services, never the other way round).
@@ -88,6 +163,12 @@ export function upCommand(args: string[]): Promise<number> {
           : `; preparing without starting ${prepared.map((s) => s.name).join(', ')}`),
     );
     return locked(ctx, async () => {
+      if (JSON.stringify(previous) !== JSON.stringify(ctx.layout)) {
+        writeLayout(ctx.paths.stateDir, ctx.layout);
+        ctx.progress(`layout: ${describeLayout(ctx.layout)} (kept in ${ctx.paths.stateDir}/stack.json)`);
+      }
+      // A scale-down: the instances beyond the new count leave their group first (it rebalances).
+      await stopServices(ctx, strayInstances(ctx).reverse());
       try {
         await startServices(ctx, launched);
         await prepareServices(ctx, prepared);
@@ -109,9 +190,15 @@ export function upCommand(args: string[]): Promise<number> {
   });
 }
 
+export function describeLayout(layout: StackLayout): string {
+  const scaled = Object.entries(layout.scale).map(([worker, count]) => `${worker} × ${count}`);
+  return [`${layout.kafkaBrokers} Kafka broker(s)`, ...scaled].join(', ');
+}
+
 export function downCommand(args: string[]): Promise<number> {
   return withStack(args, { allowOnly: true, createSecrets: false }, async (ctx, options) => {
-    const services = ordered('stop', stackServices, options.only);
+    const all = [...stackServices(ctx.layout), ...strayInstances(ctx)];
+    const services = ordered('stop', all, withInstances(options.only, all));
     if (services === undefined) return 2;
     if (!existsSync(ctx.paths.stateDir)) {
       ctx.progress(`no local stack in ${ctx.paths.stateDir}; nothing to stop`);
@@ -125,33 +212,66 @@ export function downCommand(args: string[]): Promise<number> {
 }
 
 export function formatStatusTable(rows: readonly ServiceStatus[]): string {
-  const header = ['SERVICE', 'VERSION', 'PID', 'STATE', 'URL'];
-  const cells = rows.map((row) => [
-    row.name,
-    row.version,
-    row.pid === undefined ? '-' : String(row.pid),
-    row.state,
-    row.url,
+  return table([
+    ['SERVICE', 'VERSION', 'PID', 'STATE', 'URL'],
+    ...rows.map((row) => [
+      row.name,
+      row.version,
+      row.pid === undefined ? '-' : String(row.pid),
+      row.state,
+      row.url,
+    ]),
   ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...cells.map((cell) => (cell[column] ?? '').length)),
+}
+
+/** The Kafka cluster's brokers, quorum and replication, or why it cannot be read. */
+async function kafkaSection(ctx: StackContext, rows: readonly ServiceStatus[]): Promise<string> {
+  if (!rows.some((row) => /^kafka(-[0-9]+)?$/.test(row.name) && row.pid !== undefined)) return '';
+  const expected = Array.from({ length: ctx.layout.kafkaBrokers }, (_, i) => i + 1);
+  try {
+    const view = parseClusterStatus(await describeKafkaCluster(ctx));
+    // Read over the internal listeners; clients know each broker by its client listener.
+    const brokers = view.brokers.map((broker) => ({
+      ...broker,
+      listener: `${host}:${kafkaNodePorts(ctx.ports, broker.id).client}`,
+    }));
+    return `\nkafka cluster:\n${formatClusterStatus({ ...view, brokers }, expected)}`;
+  } catch (error) {
+    const reason = (error as Error).message
+      .split('\n')
+      .find((line) => /Exception|timed out|Timeout/.test(line));
+    return `\nkafka cluster: not readable (${reason?.trim() ?? 'see the kafka logs'})\n`;
+  }
+}
+
+/** Every running worker instance's partitions and lag, from its /metrics. */
+async function workersSection(rows: readonly ServiceStatus[]): Promise<string> {
+  const workers = new Set(workerNames as readonly string[]);
+  const instances = rows.filter(
+    (row) => workers.has(row.name.replace(/-[0-9]+$/, '')) || workers.has(row.name),
   );
-  return [header, ...cells]
-    .map((cell) =>
-      cell
-        .map((text, column) => text.padEnd(widths[column] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')
-    .concat('\n');
+  const views = await Promise.all(
+    instances.map(async (row): Promise<InstanceView> => {
+      if (row.pid === undefined) return { name: row.name };
+      try {
+        const response = await fetch(`${row.url}/metrics`, { signal: AbortSignal.timeout(2_000) });
+        return { name: row.name, partitions: parseWorkerMetrics(await response.text()) };
+      } catch {
+        return { name: row.name };
+      }
+    }),
+  );
+  if (views.every((view) => view.partitions === undefined)) return '';
+  return `\nworker instances:\n${formatInstances(views)}`;
 }
 
 export function statusCommand(args: string[]): Promise<number> {
   return withStack(args, { allowOnly: false, createSecrets: false }, async (ctx) => {
-    const rows = await inspectServices(ctx, startOrder(stackServices));
-    process.stdout.write(`state directory: ${ctx.paths.stateDir}\n`);
+    const rows = await inspectServices(ctx, startOrder(stackServices(ctx.layout)));
+    const sections = await Promise.all([kafkaSection(ctx, rows), workersSection(rows)]);
+    process.stdout.write(`state directory: ${ctx.paths.stateDir} (${describeLayout(ctx.layout)})\n`);
     process.stdout.write(formatStatusTable(rows));
+    process.stdout.write(sections.join(''));
     return rows.every((row) => row.state === 'healthy') ? 0 : 1;
   });
 }
@@ -181,7 +301,7 @@ export function envCommand(args: string[]): Promise<number> {
     const nodeDir = dirname(process.execPath);
     const rest = (process.env.PATH ?? '').split(':').filter((dir) => dir !== '' && dir !== nodeDir);
     const variables = {
-      ...stackVariables(ctx, startOrder(stackServices)),
+      ...stackVariables(ctx, startOrder(stackServices(ctx.layout))),
       PATH: [nodeDir, ...rest].join(':'),
     };
     process.stdout.write(exportLines(variables));

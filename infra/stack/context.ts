@@ -1,6 +1,7 @@
 // The StackContext handed to every service step.
 import { existsSync } from 'node:fs';
 import { execToCompletion } from './exec.ts';
+import { readLayout, type StackLayout } from './layout.ts';
 import { defaultPorts, type StackPorts } from './ports.ts';
 import { generateSecrets, loadOrCreateSecrets, secretsFile } from './secrets.ts';
 import type { StackContext, StackPaths } from './service.ts';
@@ -8,6 +9,8 @@ import type { StackContext, StackPaths } from './service.ts';
 export interface ContextOptions {
   paths: StackPaths;
   ports?: StackPorts;
+  /** Default: what the state directory's stack.json says (one broker, one of each worker without it). */
+  layout?: StackLayout;
   /**
    * `up` creates the secrets on first use. Read-only commands never write: without a secrets
    * file there is no stack, and throwaway credentials stand in (nothing can be running).
@@ -25,6 +28,7 @@ export function createStackContext(options: ContextOptions): StackContext {
   return {
     paths,
     ports: options.ports ?? defaultPorts,
+    layout: options.layout ?? readLayout(paths.stateDir),
     secrets,
     progress: options.progress ?? ((message) => process.stderr.write(`primoart: ${message}\n`)),
     exec: execToCompletion,

@@ -27,6 +27,12 @@ export interface StackPorts {
   eventDetector: number;
   alertaForwarder: number;
   console: number;
+  /**
+   * Where the extra instances of scaled workers listen (`up --scale`): instance i (from 2) of the
+   * w-th worker of process-list.ts on this + 10·w + i, a range of their own, so no instance ever
+   * takes another service's port.
+   */
+  workerInstances: number;
 }
 
 export const defaultPorts: StackPorts = {
@@ -53,6 +59,24 @@ export const defaultPorts: StackPorts = {
   eventDetector: 18106,
   alertaForwarder: 18107,
   console: 18108,
+  workerInstances: 18200,
 };
+
+/**
+ * Node `id` (from 1) of the Kafka cluster: node 1 on the ports above, so a single-broker stack is
+ * what it always was, node i on the same ports + 10·(i − 1) (19102/19103/19104 for node 2).
+ */
+export function kafkaNodePorts(ports: StackPorts, id: number) {
+  const shift = 10 * (id - 1);
+  return {
+    client: ports.kafka + shift,
+    controller: ports.kafkaController + shift,
+    internal: ports.kafkaInternal + shift,
+  };
+}
+
+/** The listen port of instance `index` (from 2) of the `slot`-th worker (from 0). */
+export const workerInstancePort = (ports: StackPorts, slot: number, index: number): number =>
+  ports.workerInstances + 10 * slot + index;
 
 export const host = '127.0.0.1';

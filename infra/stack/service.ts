@@ -24,6 +24,8 @@ export interface ExecOptions {
 export interface StackContext {
   paths: StackPaths;
   ports: import('./ports.ts').StackPorts;
+  /** How many Kafka brokers and worker instances this stack runs (<stateDir>/stack.json). */
+  layout: import('./layout.ts').StackLayout;
   secrets: import('./secrets.ts').StackSecrets;
   /** One line of progress for the operator (stderr). */
   progress(message: string): void;

@@ -18,6 +18,17 @@ import { victoriaLogs } from './victoria-logs.ts';
 import { victoriaMetrics } from './victoria-metrics.ts';
 
 export const stackConfigFile = (ctx: StackContext): string => join(ctx.paths.stateDir, 'primoart.yml');
+/** The config of a scaled worker's instance `<worker>-<i>`: the stack's, but for its listen address. */
+export const instanceConfigFile = (ctx: StackContext, instance: string): string =>
+  join(ctx.paths.stateDir, `primoart.${instance}.yml`);
+
+/** What an instance's config changes: its worker's listen address. */
+export interface InstanceOverride {
+  /** The instance's service name (`synth-store-2`), which names its file. */
+  name: string;
+  worker: string;
+  listen: string;
+}
 
 /**
  * The CLI logs in as the admin (`kafka.sasl`), each process as its own identity, whose ACLs
@@ -94,11 +105,16 @@ export function stackConfig(ctx: StackContext): Record<string, unknown> {
   };
 }
 
-export function writeStackConfig(ctx: StackContext): string {
-  const file = stackConfigFile(ctx);
+export function writeStackConfig(ctx: StackContext, instance?: InstanceOverride): string {
+  const config = stackConfig(ctx);
+  if (instance !== undefined) {
+    const workers = config.workers as Record<string, Record<string, unknown>>;
+    workers[instance.worker] = { ...workers[instance.worker], listen: instance.listen };
+  }
+  const file = instance === undefined ? stackConfigFile(ctx) : instanceConfigFile(ctx, instance.name);
   writeFileSync(
     file,
-    `# Written by 'primoart up' for the local stack; edits are overwritten.\n${stringify(stackConfig(ctx))}`,
+    `# Written by 'primoart up' for the local stack; edits are overwritten.\n${stringify(config)}`,
     { mode: 0o600 },
   );
   return file;

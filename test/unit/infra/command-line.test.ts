@@ -28,3 +28,24 @@ test('--infra-only is an up flag without a value', () => {
     /unknown option '--infra-only=yes'/,
   );
 });
+
+test('up takes the stack layout: --kafka-brokers N and --scale worker=N, repeated or comma-separated', () => {
+  assert.deepEqual(
+    parseStackOptions(
+      ['--kafka-brokers', '3', '--scale', 'synth-store=3,logs-store=2', '--scale=metrics-store=2'],
+      true,
+      true,
+      true,
+    ),
+    { kafkaBrokers: 3, scale: { 'synth-store': 3, 'logs-store': 2, 'metrics-store': 2 } },
+  );
+  assert.throws(
+    () => parseStackOptions(['--scale', 'synth-store'], true, true, true),
+    /<worker>=<instances>/,
+  );
+  assert.throws(
+    () => parseStackOptions(['--kafka-brokers', 'three'], true, true, true),
+    /whole number, got 'three'/,
+  );
+  assert.throws(() => parseStackOptions(['--kafka-brokers', '3'], true), /unknown option '--kafka-brokers'/);
+});

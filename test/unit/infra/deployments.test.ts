@@ -22,6 +22,7 @@ import {
   kafkaProcessIdentities,
   kafkaUsername,
 } from '../../../infra/stack/kafka-identities.ts';
+import { defaultLayout } from '../../../infra/stack/layout.ts';
 import { defaultPorts } from '../../../infra/stack/ports.ts';
 import { stackServices } from '../../../infra/stack/services/index.ts';
 import { projectProcesses } from '../../../infra/stack/services/process-list.ts';
@@ -115,7 +116,7 @@ test('the list holds the gateway and every worker the bus knows, each with its o
   assert.equal(new Set(ports).size, ports.length, `ports ${ports.join(', ')} are distinct`);
   // The local stack runs exactly these.
   for (const process of projectProcesses)
-    assert.ok(stackServices.some((service) => service.name === process.name));
+    assert.ok(stackServices(defaultLayout).some((service) => service.name === process.name));
 });
 
 test('compose runs every process of the list: command, launch settings, config, identity, port, health check', () => {
@@ -301,7 +302,7 @@ test('every variable compose and the container config use is in compose.env.exam
 });
 
 test("compose runs every third-party service of the local stack, at the local stack's version", () => {
-  const thirdParty = stackServices.filter(
+  const thirdParty = stackServices(defaultLayout).filter(
     (service) => !projectProcesses.some((process) => process.name === service.name),
   );
   for (const stackService of thirdParty) {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
+import { defaultLayout } from '../../../infra/stack/layout.ts';
 import { defaultPorts } from '../../../infra/stack/ports.ts';
 import type { StackContext } from '../../../infra/stack/service.ts';
 import { alertaConfig, alertaEnvironments } from '../../../infra/stack/services/alerta.ts';
@@ -11,6 +12,7 @@ const awkward = `pa'ss"wo\\rd @:/?#%`;
 const ctx: StackContext = {
   paths: { repoDir: '/repo', cacheDir: '/cache', stateDir: '/state' },
   ports: { ...defaultPorts, postgres: 25432 },
+  layout: defaultLayout,
   secrets: {
     postgresPassword: awkward,
     minioAccessKey: 'a',

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type GoBinary, goBinaryPath, installGoBinary } from '../../../infra/go/install-go-binary.ts';
+import { defaultLayout } from '../../../infra/stack/layout.ts';
 import { defaultPorts } from '../../../infra/stack/ports.ts';
 import type { ExecOptions, StackContext } from '../../../infra/stack/service.ts';
 
@@ -31,6 +32,7 @@ function fakeContext(goBehaviour: 'builds' | 'builds-nothing' | 'fails'): {
   const ctx: StackContext = {
     paths: { repoDir: '/nonexistent', cacheDir, stateDir: join(cacheDir, 'state') },
     ports: defaultPorts,
+    layout: defaultLayout,
     secrets: {
       postgresPassword: 'p',
       minioAccessKey: 'a',

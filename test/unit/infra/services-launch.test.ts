@@ -2,6 +2,7 @@
 // ports, data in the state directory, and no secret on a command line (`ps` shows those).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { defaultLayout } from '../../../infra/stack/layout.ts';
 import type { StackPorts } from '../../../infra/stack/ports.ts';
 import type { ServiceDefinition, StackContext } from '../../../infra/stack/service.ts';
 import { alerta } from '../../../infra/stack/services/alerta.ts';
@@ -34,11 +35,13 @@ const ports: StackPorts = {
   eventDetector: 28106,
   alertaForwarder: 28107,
   console: 28108,
+  workerInstances: 28200,
 };
 
 const ctx: StackContext = {
   paths: { repoDir: '/work/main', cacheDir: '/cache', stateDir: '/state' },
   ports,
+  layout: defaultLayout,
   secrets: {
     postgresPassword: 'secret-postgres-password',
     minioAccessKey: 'secret-minio-access',

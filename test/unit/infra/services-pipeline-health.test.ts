@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { defaultLayout } from '../../../infra/stack/layout.ts';
 import { defaultPorts } from '../../../infra/stack/ports.ts';
 import type { StackContext } from '../../../infra/stack/service.ts';
 import { alertaEnvironments } from '../../../infra/stack/services/alerta.ts';
@@ -16,6 +17,7 @@ import { vmalertArgs } from '../../../infra/stack/services/vmalert.ts';
 const ctx: StackContext = {
   paths: { repoDir: '/repo', cacheDir: '/cache', stateDir: '/state' },
   ports: defaultPorts,
+  layout: defaultLayout,
   secrets: {
     postgresPassword: 'p',
     minioAccessKey: 'a',
