@@ -158,6 +158,23 @@ const commands: Record<string, Command> = {
     readsConfig: true,
     run: async (args) => (await import('../topics/commands.ts')).replayCommand(args),
   },
+  chaos: {
+    summary:
+      'load a 3-broker stack while brokers, workers, stores and the gateway fail; count what every store holds',
+    usage:
+      'primoart chaos [--state-dir DIR] [--minutes N] [--outage-seconds S] [--worker-kills N] [--broker-kills N]\n' +
+      '               [--robots N] [--interval-ms MS] [--seed N]\n\n' +
+      '  Needs a stack started with --kafka-brokers 3 and every store worker scaled to 2 or more:\n' +
+      '    scripts/primoart up --kafka-brokers 3 --scale synth-store=2,artifact-store=2,logs-store=2,metrics-store=2\n\n' +
+      '  --minutes N          how long the load runs; the faults are spread over it (default 10)\n' +
+      '  --outage-seconds S   how long a broker or a store stays down (default 30)\n' +
+      '  --worker-kills N     worker instances SIGKILLed, a random one each time (default 10)\n' +
+      '  --broker-kills N     brokers SIGKILLed and brought back, different ones (default 2)\n' +
+      '  --robots N           robots uploading, each one run per interval (default 8)\n' +
+      "  --interval-ms MS     pause between one robot's runs and between OTLP requests (default 500)\n" +
+      '  --seed N             which instances are killed, and which brokers (default: random)',
+    run: async (args) => (await import('./chaos/command.ts')).chaosCommand(args),
+  },
   'fleet generate': {
     summary: 'write a simulated robot fleet as NDJSON (options: node scripts/fleet/generate.ts --help)',
     usage: 'primoart fleet generate [--seed N] [--weeks N] [--transactions N] [--scenarios] [--out FILE] …',

@@ -59,19 +59,24 @@ async function applyTopic(
     'min.insync.replicas': String(replication.minInsyncReplicas),
   };
   if (placed === undefined) {
-    await admin.createTopic({
+    const created = await admin.createTopic({
       name: spec.name,
       partitions: spec.partitions,
       replicationFactor: replication.replicationFactor,
       configEntries: wanted,
     });
-    return [
-      {
-        topic: spec.name,
-        action: 'created',
-        detail: `${spec.partitions} partitions, replication factor ${replication.replicationFactor}`,
-      },
-    ];
+    if (created)
+      return [
+        {
+          topic: spec.name,
+          action: 'created',
+          detail: `${spec.partitions} partitions, replication factor ${replication.replicationFactor}`,
+        },
+      ];
+    // It existed after all: the broker that listed the topics had not yet heard of it (a cluster's
+    // brokers learn a new topic one after another). Compared like any existing topic.
+    const [found] = await admin.partitionReplicas([spec.name]);
+    return applyTopic(admin, spec, replication, found?.partitions ?? []);
   }
   const changes: TopicChange[] = [];
   const moves = replicaMoves(placed, replication);

@@ -108,6 +108,11 @@ export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConn
         allowAutoTopicCreation: false,
         // Murmur2 like the Java client, so a key lands on the same partition whoever produced it.
         createPartitioner: Partitioners.DefaultPartitioner,
+        // Long enough to outlast a broker's death in a cluster (its partitions get new leaders ~3 s
+        // later, infra/stack/services/kafka.ts): with the client's 3 retries (~1.4 s), 2 of 669
+        // sends failed meanwhile (test/integration/kafka-cluster.test.ts), each a 503 for a robot.
+        // Still well inside the gateway's 10 s publish timeout: ~7 s of retries.
+        retry: { initialRetryTime: 200, retries: 6, maxRetryTime: 2000 },
       });
       await producer.connect();
       return {
@@ -318,6 +323,28 @@ async function setGroupOffsetsPromptly(
 /** Errors a just-created topic answers with until every broker knows it and it has leaders. */
 const notYetLed = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 
+/** The error type kafkajs gives, or the one it wrapped once its own retries ran out. */
+function kafkajsErrorType(error: unknown): string {
+  const { type, originalError } = error as { type?: string; originalError?: { type?: string } };
+  return type ?? originalError?.type ?? '';
+}
+
+/**
+ * A metadata read about topics that exist, retried while a broker answers that it does not know
+ * them: a cluster's brokers learn a new topic one after another, and kafkajs asks any of them.
+ */
+async function whileUnknownTopic<T>(read: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await read();
+    } catch (error) {
+      if (kafkajsErrorType(error) !== 'UNKNOWN_TOPIC_OR_PARTITION' || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 /** Resolves once every partition of a new topic has a leader; 30 s at most. */
 async function untilLed(admin: KafkajsAdmin, topic: string, partitions: number): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -327,9 +354,7 @@ async function untilLed(admin: KafkajsAdmin, topic: string, partitions: number):
       const led = metadata.topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0;
       if (led >= partitions) return;
     } catch (error) {
-      // Its own retries exhausted, kafkajs wraps the protocol error.
-      const { type, originalError } = error as { type?: string; originalError?: { type?: string } };
-      if (!notYetLed.has(type ?? originalError?.type ?? '')) throw error;
+      if (!notYetLed.has(kafkajsErrorType(error))) throw error;
     }
     if (Date.now() > deadline)
       throw new Error(`topic ${topic}: no leader for every partition 30 s after it was created`);
@@ -341,7 +366,7 @@ function wrapAdmin(admin: KafkajsAdmin, kafka: KafkaClient): Admin {
   return {
     listTopics: () => admin.listTopics(),
     async createTopic(topic) {
-      await admin.createTopics({
+      const created = await admin.createTopics({
         // kafkajs's own wait gives up on the first "does not host this topic-partition", which a
         // KRaft broker answers until the new topic reaches its metadata cache (seen on a fresh
         // machine: `up` failed there); untilLed waits that out too.
@@ -356,12 +381,15 @@ function wrapAdmin(admin: KafkajsAdmin, kafka: KafkaClient): Admin {
         ],
       });
       await untilLed(admin, topic.name, topic.partitions);
+      return created;
     },
     async describeTopicConfig(name, keys) {
-      const described = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: keys }],
-      });
+      const described = await whileUnknownTopic(() =>
+        admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: keys }],
+        }),
+      );
       const out: Record<string, string> = {};
       for (const entry of described.resources[0]?.configEntries ?? [])
         out[entry.configName] = entry.configValue;
@@ -380,7 +408,7 @@ function wrapAdmin(admin: KafkajsAdmin, kafka: KafkaClient): Admin {
       });
     },
     async partitionCount(name) {
-      const metadata = await admin.fetchTopicMetadata({ topics: [name] });
+      const metadata = await whileUnknownTopic(() => admin.fetchTopicMetadata({ topics: [name] }));
       return metadata.topics[0]?.partitions.length ?? 0;
     },
     async describeCluster() {
@@ -388,7 +416,9 @@ function wrapAdmin(admin: KafkajsAdmin, kafka: KafkaClient): Admin {
       return { brokers, controller };
     },
     async partitionReplicas(names) {
-      const metadata = await admin.fetchTopicMetadata({ topics: [...(names ?? [])] });
+      const metadata = await whileUnknownTopic(() =>
+        admin.fetchTopicMetadata({ topics: [...(names ?? [])] }),
+      );
       return metadata.topics.map((topic) => ({
         topic: topic.name,
         partitions: topic.partitions

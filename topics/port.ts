@@ -136,7 +136,8 @@ export interface AclBinding {
 
 export interface Admin {
   listTopics(): Promise<string[]>;
-  createTopic(topic: TopicConfig): Promise<void>;
+  /** False when the topic existed already (nothing was changed). */
+  createTopic(topic: TopicConfig): Promise<boolean>;
   describeTopicConfig(name: string, keys: string[]): Promise<Record<string, string>>;
   alterTopicConfig(name: string, entries: Record<string, string>): Promise<void>;
   partitionCount(name: string): Promise<number>;

@@ -14,6 +14,8 @@ export interface StackCommandOptions {
   kafkaBrokers?: number;
   /** `up --scale <worker>=N` (repeatable, or comma-separated): instances kept in the state directory. */
   scale?: Record<string, number>;
+  /** `up --port-offset N`: every port moved by N, kept in the state directory. */
+  portOffset?: number;
 }
 
 export class UsageError extends Error {}
@@ -36,6 +38,7 @@ export function parseStackOptions(
     if (flag === '--state-dir') options.stateDir = value();
     else if (flag === '--infra-only' && allowInfraOnly && inline === undefined) options.infraOnly = true;
     else if (flag === '--kafka-brokers' && allowLayout) options.kafkaBrokers = count(flag, value());
+    else if (flag === '--port-offset' && allowLayout) options.portOffset = count(flag, value());
     else if (flag === '--scale' && allowLayout) {
       for (const item of value().split(',')) {
         const [worker, instances] = item.includes('=') ? splitOnce(item.trim()) : [item, ''];

@@ -37,6 +37,7 @@ import { projectProcessNames, scalableWorkers, stackServices } from './services/
 import { describeKafkaCluster, formattedBrokerCount } from './services/kafka.ts';
 import { processService } from './services/primoart-processes.ts';
 import { projectProcess } from './services/process-list.ts';
+import { scrapeConfigFile, writeScrapeConfig } from './services/scrape-config.ts';
 import { exportLines } from './shell-quote.ts';
 import { acquireStackLock } from './stack-lock.ts';
 import { currentPathInputs, resolveStackPaths, stateLayout } from './stack-paths.ts';
@@ -67,6 +68,7 @@ async function withStack(
       {
         ...(options.kafkaBrokers === undefined ? {} : { kafkaBrokers: options.kafkaBrokers }),
         ...(options.scale === undefined ? {} : { scale: options.scale }),
+        ...(options.portOffset === undefined ? {} : { portOffset: options.portOffset }),
       },
       scalableWorkers,
     );
@@ -166,6 +168,8 @@ export function upCommand(args: string[]): Promise<number> {
       if (JSON.stringify(previous) !== JSON.stringify(ctx.layout)) {
         writeLayout(ctx.paths.stateDir, ctx.layout);
         ctx.progress(`layout: ${describeLayout(ctx.layout)} (kept in ${ctx.paths.stateDir}/stack.json)`);
+        // VictoriaMetrics re-reads it: the instances of a scaled worker are scraped from now on.
+        if (existsSync(scrapeConfigFile(ctx))) writeScrapeConfig(ctx);
       }
       // A scale-down: the instances beyond the new count leave their group first (it rebalances).
       await stopServices(ctx, strayInstances(ctx).reverse());
@@ -192,7 +196,8 @@ export function upCommand(args: string[]): Promise<number> {
 
 export function describeLayout(layout: StackLayout): string {
   const scaled = Object.entries(layout.scale).map(([worker, count]) => `${worker} × ${count}`);
-  return [`${layout.kafkaBrokers} Kafka broker(s)`, ...scaled].join(', ');
+  const offset = layout.portOffset ? [`ports + ${layout.portOffset}`] : [];
+  return [`${layout.kafkaBrokers} Kafka broker(s)`, ...scaled, ...offset].join(', ');
 }
 
 export function downCommand(args: string[]): Promise<number> {

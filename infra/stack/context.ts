@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { execToCompletion } from './exec.ts';
 import { readLayout, type StackLayout } from './layout.ts';
-import { defaultPorts, type StackPorts } from './ports.ts';
+import { defaultPorts, offsetPorts, type StackPorts } from './ports.ts';
 import { generateSecrets, loadOrCreateSecrets, secretsFile } from './secrets.ts';
 import type { StackContext, StackPaths } from './service.ts';
 
@@ -21,14 +21,15 @@ export interface ContextOptions {
 
 export function createStackContext(options: ContextOptions): StackContext {
   const { paths } = options;
+  const layout = options.layout ?? readLayout(paths.stateDir);
   const secrets =
     options.createSecrets || existsSync(secretsFile(paths.stateDir))
       ? loadOrCreateSecrets(paths.stateDir)
       : generateSecrets();
   return {
     paths,
-    ports: options.ports ?? defaultPorts,
-    layout: options.layout ?? readLayout(paths.stateDir),
+    ports: options.ports ?? offsetPorts(defaultPorts, layout.portOffset ?? 0),
+    layout,
     secrets,
     progress: options.progress ?? ((message) => process.stderr.write(`primoart: ${message}\n`)),
     exec: execToCompletion,

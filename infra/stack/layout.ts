@@ -9,9 +9,16 @@ export interface StackLayout {
   kafkaBrokers: number;
   /** Instances per worker, where more than one; a worker not named runs one. */
   scale: Readonly<Record<string, number>>;
+  /**
+   * Added to every port of ports.ts, so a second stack (a chaos run's, a test's) runs beside the
+   * default one on the same host: 10000 puts it on 25432, 28080, 29092, ….
+   */
+  portOffset?: number;
 }
 
 export const defaultLayout: StackLayout = { kafkaBrokers: 1, scale: {} };
+/** The highest port offset that keeps every port of the stack below 65536. */
+export const maxPortOffset = 40_000;
 
 /** A quorum of controllers needs an odd count to be worth its cost; five is plenty on one host. */
 export const brokerCounts: readonly number[] = [1, 3, 5];
@@ -31,16 +38,27 @@ export function readLayout(stateDir: string): StackLayout {
   } catch (error) {
     throw new LayoutError(`${file}: not JSON (${(error as Error).message})`);
   }
-  const raw = (parsed ?? {}) as { kafka_brokers?: unknown; scale?: unknown };
+  const raw = (parsed ?? {}) as { kafka_brokers?: unknown; scale?: unknown; port_offset?: unknown };
   const kafkaBrokers = raw.kafka_brokers ?? defaultLayout.kafkaBrokers;
   const scale = raw.scale ?? {};
   if (typeof scale !== 'object' || Array.isArray(scale) || scale === null)
     throw new LayoutError(`${file}: scale must be an object of worker → instances`);
-  return validLayout({ kafkaBrokers: kafkaBrokers as number, scale: scale as Record<string, number> }, file);
+  return validLayout(
+    {
+      kafkaBrokers: kafkaBrokers as number,
+      scale: scale as Record<string, number>,
+      ...(raw.port_offset === undefined ? {} : { portOffset: raw.port_offset as number }),
+    },
+    file,
+  );
 }
 
 export function writeLayout(stateDir: string, layout: StackLayout): void {
-  const body = { kafka_brokers: layout.kafkaBrokers, scale: layout.scale };
+  const body = {
+    kafka_brokers: layout.kafkaBrokers,
+    scale: layout.scale,
+    ...(layout.portOffset ? { port_offset: layout.portOffset } : {}),
+  };
   writeFileSync(layoutFile(stateDir), `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
 }
 
@@ -50,7 +68,7 @@ export function writeLayout(stateDir: string, layout: StackLayout): void {
  */
 export function changedLayout(
   current: StackLayout,
-  flags: { kafkaBrokers?: number; scale?: Readonly<Record<string, number>> },
+  flags: { kafkaBrokers?: number; scale?: Readonly<Record<string, number>>; portOffset?: number },
   scalable: readonly string[],
 ): StackLayout {
   for (const name of Object.keys(flags.scale ?? {})) {
@@ -59,13 +77,26 @@ export function changedLayout(
   }
   const scale: Record<string, number> = { ...current.scale, ...flags.scale };
   for (const [name, count] of Object.entries(scale)) if (count === 1) delete scale[name];
-  return validLayout({ kafkaBrokers: flags.kafkaBrokers ?? current.kafkaBrokers, scale }, 'the stack');
+  const portOffset = flags.portOffset ?? current.portOffset ?? 0;
+  return validLayout(
+    {
+      kafkaBrokers: flags.kafkaBrokers ?? current.kafkaBrokers,
+      scale,
+      ...(portOffset === 0 ? {} : { portOffset }),
+    },
+    'the stack',
+  );
 }
 
 function validLayout(layout: StackLayout, where: string): StackLayout {
   if (!brokerCounts.includes(layout.kafkaBrokers))
     throw new LayoutError(
       `${where}: kafka brokers must be one of ${brokerCounts.join(', ')}, got ${JSON.stringify(layout.kafkaBrokers)}`,
+    );
+  const offset = layout.portOffset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0 || offset > maxPortOffset)
+    throw new LayoutError(
+      `${where}: the port offset must be a whole number from 0 to ${maxPortOffset}, got ${JSON.stringify(offset)}`,
     );
   for (const [name, count] of Object.entries(layout.scale)) {
     if (!Number.isInteger(count) || count < 1 || count > maxInstances)

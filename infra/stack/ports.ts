@@ -62,6 +62,13 @@ export const defaultPorts: StackPorts = {
   workerInstances: 18200,
 };
 
+/** Every port moved by `offset` (`up --port-offset`, a second stack beside the default one). */
+export function offsetPorts(ports: StackPorts, offset: number): StackPorts {
+  return Object.fromEntries(
+    Object.entries(ports).map(([name, port]) => [name, port + offset]),
+  ) as unknown as StackPorts;
+}
+
 /**
  * Node `id` (from 1) of the Kafka cluster: node 1 on the ports above, so a single-broker stack is
  * what it always was, node i on the same ports + 10·(i − 1) (19102/19103/19104 for node 2).

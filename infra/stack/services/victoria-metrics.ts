@@ -34,6 +34,8 @@ export function victoriaMetricsArgs(ctx: StackContext): string[] {
     '-search.latencyOffset=0s',
     // Pipeline health: the gateway's and workers' own /metrics, for the vmalert rules.
     `-promscrape.config=${scrapeConfigFile(ctx)}`,
+    // Re-read, so a scaled worker's instances are scraped without a restart (scrape-config.ts).
+    '-promscrape.configCheckInterval=10s',
   ];
 }
 
