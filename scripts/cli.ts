@@ -76,26 +76,19 @@ const commands: Record<string, Command> = {
     run: async (args) => (await import('../console/main.ts')).runConsole(args),
   },
   worker: {
-    summary: 'run a worker by name (synth-store, baseline, …), or N instances of it on one group',
-    usage: 'primoart worker <name> [--instances N] [--config.file F]',
+    summary: 'run a worker by name (synth-store, baseline, …); more instances: `primoart up --scale`',
+    usage: 'primoart worker <name> [--config.file F]',
     readsConfig: true,
     run: async ([name, ...args]) => {
       const { workers } = await import('./components.ts');
       const worker = name === undefined ? undefined : workers[name];
       if (worker === undefined) throw new Error(`worker needs a name: ${Object.keys(workers).join(', ')}`);
-      const start = (startArgs: string[]) => worker.run(startArgs);
-      if (!args.some((arg) => arg === '--instances' || arg.startsWith('--instances='))) return start(args);
-      // N instances on one consumer group, each on its own port (README.md "Scaling").
-      const supervisor = await import('../workers/instance-supervisor.ts');
-      const { instances, rest } = supervisor.parseInstancesArg(args);
-      if (instances === 1) return start(rest);
-      return supervisor.superviseInstances({
-        name: name as string,
-        instances: instances as number,
-        args: rest,
-        cliPath: import.meta.filename,
-        restart: supervisor.defaultRestart,
-      });
+      if (args.some((arg) => arg === '--instances' || arg.startsWith('--instances=')))
+        throw new Error(
+          'worker --instances is gone: scale a worker with `primoart up --scale <worker>=N` on the local stack, ' +
+            'systemd template instances (primoart-worker@<worker>-<i>) or compose --scale (README.md "Scaling")',
+        );
+      return worker.run(args);
     },
   },
   'deployments generate': {

@@ -15,6 +15,11 @@ export type Placement =
 
 export const placements: Record<string, Placement> = {
   'test/integration/kafka-outage.test.ts': { alone: "stops the stack's Kafka" },
+  'test/integration/chaos.test.ts': {
+    alone:
+      'runs a second whole stack (3 Kafka brokers, two instances of each store worker) and kills its ' +
+      "processes under load for minutes: its gateway's answers and its stores' catch-up need the machine",
+  },
   'test/integration/gateway-soak.test.ts': {
     alone: "asserts one gateway's memory and event-loop delay under a soak: others' load would change them",
   },

@@ -99,20 +99,26 @@ export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConn
     retry: { initialRetryTime: 200, retries: 3, maxRetryTime: 2000 },
   };
   const kafka = new Kafka(config);
+  // Producers get a client of their own whose metadata and connection retries last ~7 s: in a
+  // cluster, a SIGKILLed broker keeps its partitions until it is fenced (~3 s,
+  // infra/stack/services/kafka.ts), and kafkajs refreshes metadata and reconnects with the client's
+  // retries, not the producer's; with 3 (~1.4 s) one or two of ~650 sends failed on
+  // ECONNREFUSED to the dead broker in every run (test/integration/kafka-cluster.test.ts), each a
+  // 503 for a robot. The producer's own send retries stay kafkajs's default for an idempotent
+  // producer (unlimited; the caller's deadline bounds them: the gateway's 10 s publish timeout).
+  const producerKafka = new Kafka({
+    ...config,
+    retry: { initialRetryTime: 200, retries: 6, maxRetryTime: 2000 },
+  });
 
   return {
     async producer(): Promise<Producer> {
-      const producer = kafka.producer({
+      const producer = producerKafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         // Murmur2 like the Java client, so a key lands on the same partition whoever produced it.
         createPartitioner: Partitioners.DefaultPartitioner,
-        // Long enough to outlast a broker's death in a cluster (its partitions get new leaders ~3 s
-        // later, infra/stack/services/kafka.ts): with the client's 3 retries (~1.4 s), 2 of 669
-        // sends failed meanwhile (test/integration/kafka-cluster.test.ts), each a 503 for a robot.
-        // Still well inside the gateway's 10 s publish timeout: ~7 s of retries.
-        retry: { initialRetryTime: 200, retries: 6, maxRetryTime: 2000 },
       });
       await producer.connect();
       return {

@@ -4,8 +4,6 @@
 // See README.md here.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import type { PrimoartConfig } from '../../core/config-schema.ts';
 import { fromAvroResult } from '../../schemas/index.ts';
 import { topics } from '../../topics/catalog.ts';
 import { synthStoreTopics } from '../../workers/synth-store/definition.ts';
@@ -14,7 +12,6 @@ import { writeRuns } from '../../workers/synth-store/writer.ts';
 import {
   atSteadyRate,
   type BenchProcess,
-  benchResult,
   connectBenchKafka,
   oncePerSecond,
   percentileMs,
@@ -25,9 +22,9 @@ import {
   startGroupAtEnd,
   startReadyProcess,
   synthResultsCodec,
-  toResultRecord,
   workerBenchConfig,
 } from './bench-support.ts';
+import { freshRecords, scratchDatabase, synthBenchResult } from './synth-bench-records.ts';
 
 const usage = `Usage: node scripts/bench/synth-store-throughput.ts [--results N] [--rate R] [--seconds S] [--config.file F]
 
@@ -51,61 +48,6 @@ Options:
 `;
 
 const defaults = { results: 20_000, rate: 50, seconds: 20, batchSize: 500, transactions: 64 };
-
-// --- payloads ----------------------------------------------------------------------------------
-
-/** A valid result, like a robot's: three steps, a location, attributes; no screenshots. */
-function synthBenchResult(transactions: readonly string[], i: number): Record<string, unknown> {
-  return benchResult({
-    transaction_id: transactions[i % transactions.length],
-    service: 'bench',
-    project: 'bench',
-    robot_id: '00000000-0000-4000-8000-00000000be4c',
-    robot_name: 'synth-store-throughput',
-    location: { city: 'Frankfurt am Main', country: 'DE', latitude: 50.11, longitude: 8.68 },
-    attributes: { browser: 'chromium', run: String(i) },
-  });
-}
-
-/** Results as the gateway publishes them (Avro records), and the transactions they are of. */
-function freshRecords(count: number) {
-  const transactions = Array.from({ length: defaults.transactions }, () => randomUUID());
-  return {
-    transactions,
-    records: Array.from({ length: count }, (_, i) => toResultRecord(synthBenchResult(transactions, i))),
-  };
-}
-
-// --- databases and processes -------------------------------------------------------------------
-
-async function scratchDatabase(stack: PrimoartConfig, label: string) {
-  const adminUrl = requirePostgres(stack);
-  const name = `primoart_bench_${label}_${randomUUID().replaceAll('-', '').slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
-  pool.on('error', () => undefined);
-  return {
-    url: url.toString(),
-    pool,
-    async drop() {
-      await pool.end();
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
-
-function requirePostgres(stack: PrimoartConfig): string {
-  if (stack.postgres === undefined) throw new Error('the config has no postgres section');
-  return stack.postgres.url;
-}
 
 // --- main --------------------------------------------------------------------------------------
 

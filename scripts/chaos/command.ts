@@ -13,6 +13,7 @@ import { stackVariables } from '../../infra/stack/commands.ts';
 import { createStackContext } from '../../infra/stack/context.ts';
 import { kafkaAdminIdentity } from '../../infra/stack/kafka-identities.ts';
 import { instanceName, instancesOf } from '../../infra/stack/layout.ts';
+import type { StackContext } from '../../infra/stack/service.ts';
 import { stackServices } from '../../infra/stack/services/index.ts';
 import { kafkaBrokerList, kafkaCredentials, kafkaNodeName } from '../../infra/stack/services/kafka.ts';
 import { currentPathInputs, resolveStackPaths } from '../../infra/stack/stack-paths.ts';
@@ -110,7 +111,7 @@ export async function chaosCommand(args: string[]): Promise<number> {
   await load.stop();
 
   say('waiting for every store worker group to catch up');
-  await caughtUp(ctx, say);
+  await storesCaughtUp(ctx, storeWorkers, say);
   // VictoriaLogs makes what it accepted searchable about a second later.
   await sleep(2_000);
 
@@ -177,9 +178,10 @@ function required(env: Record<string, string>, name: string): string {
   return value;
 }
 
-/** Until every store worker's group has no lag on any topic it reads (10 min at most). */
-async function caughtUp(
-  ctx: ReturnType<typeof createStackContext>,
+/** Until each of these workers' groups has no lag on any topic it reads (10 min at most). */
+export async function storesCaughtUp(
+  ctx: StackContext,
+  workers: readonly (keyof typeof workerBusAccess)[],
   say: (line: string) => void,
 ): Promise<void> {
   const connection = connectKafka(
@@ -198,7 +200,7 @@ async function caughtUp(
     let lastReport = 0;
     for (;;) {
       let lag = 0;
-      for (const worker of storeWorkers) {
+      for (const worker of workers) {
         for (const topic of workerBusAccess[worker].reads) {
           for (const row of await groupLag(admin, `primoart.${worker}`, topic)) lag += row.lag;
         }

@@ -192,7 +192,11 @@ test('a 3-node cluster replicates the catalog and rides out a broker killed unde
     await producer.disconnect();
     process.stderr.write(
       `# broker ${victim} killed: leadership moved in ${failoverMs} ms (leaders now ${moved.join(',')}); ` +
-        `${sent} sends, ${failures.length} failed, the longest took ${longestMs} ms; back and caught up in ${caughtUpMs} ms\n`,
+        `${sent} sends, ${failures.length} failed, the longest took ${longestMs} ms; back and caught up in ${caughtUpMs} ms\n` +
+        failures
+          .slice(0, 5)
+          .map((failure) => `#   failed: ${failure}\n`)
+          .join(''),
     );
     assert.deepEqual(failures, [], 'no send failed while one broker of three was down');
 

@@ -1,10 +1,9 @@
 // Several synth-store instances on one consumer group: the results topic's 6 partitions spread
 // over them; SIGKILL one mid-stream and its partitions move to the survivor, with every accepted
-// result in PostgreSQL exactly once. And `primoart worker synth-store --instances 2` starts two such
-// instances on consecutive ports and stops both on SIGTERM.
+// result in PostgreSQL exactly once. (`primoart up --scale` runs such instances on the local stack:
+// test/integration/chaos.test.ts.)
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, test } from 'node:test';
 import { topics } from '../../topics/catalog.ts';
 import {
@@ -13,7 +12,6 @@ import {
   type RunningProcess,
   scratchDatabase,
   stack,
-  startCli,
   startReady,
   startSynthStoreGroupAtEnd,
   testConfig,
@@ -136,58 +134,4 @@ test('two instances share the partitions; killing one moves them to the other wi
   for (const row of rows) assert.equal(Number(row.steps), 2, `${row.result_id} has its 2 steps once`);
   await (survivor as RunningProcess).stop();
   await gateway.stop();
-});
-
-/** A port p with p+1 also free, for an instance pair on consecutive ports. */
-async function consecutivePorts(): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (;;) {
-    const port = await freePort();
-    if (port < 65535 && (await isFree(port + 1))) return port;
-  }
-}
-
-test('`worker synth-store --instances 2` runs two instances on port and port+1, restarts a dead one, stops both on SIGTERM', async () => {
-  const port = await consecutivePorts();
-  const groupId = `primoart.it.scale.${randomUUID().slice(0, 8)}`;
-  const setup = await testConfig(database.url, {
-    kafka: stack.kafkaSectionForKills('primoart-it'),
-    workers: { 'synth-store': { listen: `127.0.0.1:${port}`, group_id: groupId } },
-  });
-  await startSynthStoreGroupAtEnd(groupId);
-  const urls = [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port + 1}`];
-  const supervisor = startCli([
-    'worker',
-    'synth-store',
-    '--instances',
-    '2',
-    '--config.file',
-    setup.configFile,
-  ]);
-  running.push(supervisor);
-  const ready = (url: string) =>
-    waitFor(`${url} ready`, async () => (await fetch(`${url}/-/ready`)).status === 200, 60_000);
-  await Promise.all(urls.map(ready));
-  await spreadOver(urls);
-
-  // Kill instance 1 from outside: the supervisor starts it again on the same port.
-  const pidOf = (index: number) =>
-    [...supervisor.output().matchAll(new RegExp(`instance ${index} pid (\\d+)`, 'g'))].map((m) =>
-      Number(m[1]),
-    );
-  const [firstPid] = pidOf(1);
-  assert.ok(firstPid !== undefined, supervisor.output());
-  process.kill(firstPid, 'SIGKILL');
-  await waitFor('instance 1 restarted', async () => pidOf(1).length === 2, 30_000);
-  await ready(urls[1] as string);
-
-  assert.equal(await supervisor.stop('SIGTERM'), 0, supervisor.output());
-  for (const url of urls) {
-    await assert.rejects(fetch(`${url}/-/ready`), 'the instance is gone once the supervisor exited');
-  }
 });

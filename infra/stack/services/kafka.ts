@@ -120,7 +120,7 @@ export function brokerProperties(ctx: StackContext, id = 1): Record<string, stri
     // A node that dies is fenced, and its partitions led by the others, 3 s after its last
     // heartbeat. With Kafka's defaults (9 s, 2 s) leadership moved 9.7 s after one of three was
     // SIGKILLed, and a send waited as long, a hair under the gateway's 10 s publish timeout (its
-    // 503); with these, 3.1–3.5 s, within the producer's retries (topics/kafkajs-adapter.ts).
+    // 503); with these, 2.9–3.5 s, and no send took longer than 6.3 s.
     // test/integration/kafka-cluster.test.ts prints both figures of each run.
     'broker.session.timeout.ms': 3_000,
     'broker.heartbeat.interval.ms': 500,
