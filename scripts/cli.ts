@@ -22,11 +22,17 @@ const commands: Record<string, Command> = {
   up: {
     summary: 'install what is missing and start the whole local stack',
     usage:
-      'primoart up [--state-dir DIR] [--only svc,svc] [--infra-only]\n\n' +
-      '  --state-dir DIR   where config, secrets, data and logs live (default: $PRIMOART_STATE_DIR, else /var/lib/primoart as root, else ~/.local/state/primoart)\n' +
-      '  --only svc,svc    these services and what they depend on\n' +
-      '  --infra-only      start the backing services; prepare the gateway, console and workers\n' +
-      '                    (config, topics, schemas) without starting them, to run them yourself',
+      'primoart up [--state-dir DIR] [--only svc,svc] [--infra-only] [--kafka-brokers N] [--scale W=N,…] [--port-offset N]\n\n' +
+      '  --state-dir DIR     where config, secrets, data and logs live (default: $PRIMOART_STATE_DIR, else /var/lib/primoart as root, else ~/.local/state/primoart)\n' +
+      '  --only svc,svc      these services and what they depend on (a scaled worker: all its instances)\n' +
+      '  --infra-only        start the backing services; prepare the gateway, console and workers\n' +
+      '                      (config, topics, schemas) without starting them, to run them yourself\n' +
+      '  --kafka-brokers N   1 (default), 3 or 5 KRaft nodes, every topic replicated min(3, N) times;\n' +
+      "                      fixed once the state directory's Kafka is formatted\n" +
+      '  --scale W=N,…       N instances (1–6) of synth-store, artifact-store, logs-store or metrics-store;\n' +
+      '                      scaling down stops the extra instances\n' +
+      '  --port-offset N     every port + N, for a second stack beside the default one\n' +
+      '  The last three are kept in <state dir>/stack.json: a later up, down or status uses them.',
     run: async (args) => (await import('../infra/stack/commands.ts')).upCommand(args),
   },
   down: {
@@ -35,7 +41,8 @@ const commands: Record<string, Command> = {
     run: async (args) => (await import('../infra/stack/commands.ts')).downCommand(args),
   },
   status: {
-    summary: 'show every service and process of the local stack with its health',
+    summary:
+      'show every service of the local stack with its health, the Kafka cluster and each worker instance',
     usage: 'primoart status [--state-dir DIR]',
     run: async (args) => (await import('../infra/stack/commands.ts')).statusCommand(args),
   },

@@ -127,28 +127,25 @@ export async function chaosCommand(args: string[]): Promise<number> {
       load.results,
     ),
     await countVictoriaMetrics(required(env, 'PRIMOART_VM_URL'), session, load.results.length),
-    await countVictoriaLogs(
-      required(env, 'PRIMOART_VL_URL'),
-      `kind:="robot.run" service:="${session}"`,
-      'result_id',
-      'robot runs (entries by entry_id)',
-      load.results.length,
-    ),
-    await countVictoriaLogs(
-      required(env, 'PRIMOART_VL_URL'),
-      `kind:="otel.span" service:="${session}"`,
-      'span_id',
-      'OTLP spans (entries by entry_id)',
-      load.spanIds.length,
-    ),
-    await countVictoriaLogs(
-      required(env, 'PRIMOART_VL_URL'),
-      `kind:="otel.log" service:="${session}"`,
-      '"attributes.chaos.seq"',
-      'OTLP log records (entries by entry_id)',
-      load.logSeqs.length,
-    ),
   ];
+  // Entries of each kind this run sent, each by the key the load made unique.
+  const entries = [
+    ['robot.run', 'result_id', 'robot runs', load.results.length],
+    ['otel.span', 'span_id', 'OTLP spans', load.spanIds.length],
+    ['otel.log', '"attributes.chaos.seq"', 'OTLP log records', load.logSeqs.length],
+  ] as const;
+  for (const [kind, key, what, accepted] of entries) {
+    const filter = `kind:="${kind}" service:="${session}"`;
+    counts.push(
+      await countVictoriaLogs(
+        required(env, 'PRIMOART_VL_URL'),
+        filter,
+        key,
+        `${what} (entries by entry_id)`,
+        accepted,
+      ),
+    );
+  }
   process.stdout.write(`\nchaos run ${session} (seed ${seed}): ${(Date.now() - began) / 1000} s\n\n`);
   process.stdout.write(formatCounts(counts));
   process.stdout.write(`\n${formatAnswers(windows, load.answers)}`);

@@ -1,4 +1,4 @@
-// A stack of the test's own beside the suite's (`up --port-offset`): 3 Kafka brokers and two
+// A stack of the test's own beside the suite's (`up --port-offset 12000`): 3 Kafka brokers and two
 // instances of each store worker, as an operator starts it. On it, scaling as operators expect it
 // (synth-store to 3 and back to 1, one command each, every instance ready and shown by `status`
 // with its partitions, every upload made meanwhile stored once), then a short `primoart chaos` run
@@ -20,7 +20,9 @@ import { Load } from '../../scripts/chaos/load.ts';
 import { countPostgres } from '../../scripts/chaos/verify.ts';
 import { runCli, waitFor } from './stack.ts';
 
-const portOffset = 20_000;
+// Every port of the stack + 12000 stays below the kernel's ephemeral range (from 32768): a broker or
+// store restarted by the chaos run must find its port free, not taken by some client's connection.
+const portOffset = 12_000;
 const stateDir = mkdtempSync(join(tmpdir(), 'primoart-chaos-'));
 const state = ['--state-dir', stateDir];
 
