@@ -99,13 +99,13 @@ export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConn
     retry: { initialRetryTime: 200, retries: 3, maxRetryTime: 2000 },
   };
   const kafka = new Kafka(config);
-  // Producers get a client of their own whose metadata and connection retries last ~7 s: in a
+  // Producers get a client of their own whose retries last ~7 s (kafkajs gives a producer its
+  // client's retries, for sends and for the reconnects and metadata refreshes under them): in a
   // cluster, a SIGKILLed broker keeps its partitions until it is fenced (~3 s,
-  // infra/stack/services/kafka.ts), and kafkajs refreshes metadata and reconnects with the client's
-  // retries, not the producer's; with 3 (~1.4 s) one or two of ~650 sends failed on
+  // infra/stack/services/kafka.ts); with 3 retries (~1.4 s) one or two of ~650 sends failed on
   // ECONNREFUSED to the dead broker in every run (test/integration/kafka-cluster.test.ts), each a
-  // 503 for a robot. The producer's own send retries stay kafkajs's default for an idempotent
-  // producer (unlimited; the caller's deadline bounds them: the gateway's 10 s publish timeout).
+  // 503 for a robot. ~7 s stays inside the gateway's 10 s publish timeout. Consumers and admins
+  // keep 3: a broker that stays away surfaces sooner there.
   const producerKafka = new Kafka({
     ...config,
     retry: { initialRetryTime: 200, retries: 6, maxRetryTime: 2000 },

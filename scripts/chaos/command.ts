@@ -96,77 +96,88 @@ export async function chaosCommand(args: string[]): Promise<number> {
   });
   const began = Date.now();
   load.start();
-  // The faults spread over the run, the first after a quiet start, the last a while before its end.
-  const spacingMs = (minutes * 60_000) / (plan.length + 1);
-  const windows: FaultWindow[] = [];
-  const clock = () => `${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s`;
-  for (const [i, fault] of plan.entries()) {
-    const due = began + (i + 1) * spacingMs;
-    if (Date.now() < due) await sleep(due - Date.now());
-    windows.push(await applyFault(ctx, services, fault, (line) => say(`${clock()}  ${line}`)));
+  try {
+    return await runFaultsAndCount();
+  } catch (error) {
+    // The load's clients would retry against a stack left broken for ever: stop them, then fail.
+    say(`the run failed: ${(error as Error).message}`);
+    await load.abort();
+    throw error;
   }
-  const end = began + minutes * 60_000;
-  if (Date.now() < end) await sleep(end - Date.now());
-  say(`${clock()}  load stopping; waiting for the requests in hand`);
-  await load.stop();
 
-  say('waiting for every store worker group to catch up');
-  await storesCaughtUp(ctx, storeWorkers, say);
-  // VictoriaLogs makes what it accepted searchable about a second later.
-  await sleep(2_000);
+  async function runFaultsAndCount(): Promise<number> {
+    // The faults spread over the run, the first after a quiet start, the last a while before its end.
+    const spacingMs = (minutes * 60_000) / (plan.length + 1);
+    const windows: FaultWindow[] = [];
+    const clock = () => `${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s`;
+    for (const [i, fault] of plan.entries()) {
+      const due = began + (i + 1) * spacingMs;
+      if (Date.now() < due) await sleep(due - Date.now());
+      windows.push(await applyFault(ctx, services, fault, (line) => say(`${clock()}  ${line}`)));
+    }
+    const end = began + minutes * 60_000;
+    if (Date.now() < end) await sleep(end - Date.now());
+    say(`${clock()}  load stopping; waiting for the requests in hand`);
+    await load.stop();
 
-  const counts: StoreCount[] = [
-    await countPostgres(required(env, 'PRIMOART_PG_URL'), load.results),
-    await countMinio(
-      {
-        url: required(env, 'PRIMOART_MINIO_URL'),
-        accessKey: required(env, 'PRIMOART_MINIO_ACCESS_KEY'),
-        secretKey: required(env, 'PRIMOART_MINIO_SECRET_KEY'),
-        bucket: 'primoart-artifacts',
-      },
-      load.results,
-    ),
-    await countVictoriaMetrics(required(env, 'PRIMOART_VM_URL'), session, load.results.length),
-  ];
-  // Entries of each kind this run sent, each by the key the load made unique.
-  const entries = [
-    ['robot.run', 'result_id', 'robot runs', load.results.length],
-    ['otel.span', 'span_id', 'OTLP spans', load.spanIds.length],
-    ['otel.log', '"attributes.chaos.seq"', 'OTLP log records', load.logSeqs.length],
-  ] as const;
-  for (const [kind, key, what, accepted] of entries) {
-    const filter = `kind:="${kind}" service:="${session}"`;
-    counts.push(
-      await countVictoriaLogs(
-        required(env, 'PRIMOART_VL_URL'),
-        filter,
-        key,
-        `${what} (entries by entry_id)`,
-        accepted,
+    say('waiting for every store worker group to catch up');
+    await storesCaughtUp(ctx, storeWorkers, say);
+    // VictoriaLogs makes what it accepted searchable about a second later.
+    await sleep(2_000);
+
+    const counts: StoreCount[] = [
+      await countPostgres(required(env, 'PRIMOART_PG_URL'), load.results),
+      await countMinio(
+        {
+          url: required(env, 'PRIMOART_MINIO_URL'),
+          accessKey: required(env, 'PRIMOART_MINIO_ACCESS_KEY'),
+          secretKey: required(env, 'PRIMOART_MINIO_SECRET_KEY'),
+          bucket: 'primoart-artifacts',
+        },
+        load.results,
       ),
+      await countVictoriaMetrics(required(env, 'PRIMOART_VM_URL'), session, load.results.length),
+    ];
+    // Entries of each kind this run sent, each by the key the load made unique.
+    const entries = [
+      ['robot.run', 'result_id', 'robot runs', load.results.length],
+      ['otel.span', 'span_id', 'OTLP spans', load.spanIds.length],
+      ['otel.log', '"attributes.chaos.seq"', 'OTLP log records', load.logSeqs.length],
+    ] as const;
+    for (const [kind, key, what, accepted] of entries) {
+      const filter = `kind:="${kind}" service:="${session}"`;
+      counts.push(
+        await countVictoriaLogs(
+          required(env, 'PRIMOART_VL_URL'),
+          filter,
+          key,
+          `${what} (entries by entry_id)`,
+          accepted,
+        ),
+      );
+    }
+    process.stdout.write(`\nchaos run ${session} (seed ${seed}): ${(Date.now() - began) / 1000} s\n\n`);
+    process.stdout.write(formatCounts(counts));
+    process.stdout.write(`\n${formatAnswers(windows, load.answers)}`);
+    const badWindows = windows.filter(
+      (w) => w.fault.no503 && answersIn(load.answers, w).some((answer) => answer.status === 503),
     );
+    for (const refused of load.refused.slice(0, 10)) say(`refused: ${refused}`);
+    const failed =
+      counts.some((count) => count.missing > 0 || count.duplicated > 0) ||
+      badWindows.length > 0 ||
+      load.refused.length > 0;
+    process.stdout.write(
+      failed
+        ? `\nFAILED: ${[
+            ...counts.filter((c) => c.missing > 0 || c.duplicated > 0).map((c) => `${c.store} ${c.what}`),
+            ...badWindows.map((w) => `503 during ${w.fault.label}`),
+            ...(load.refused.length > 0 ? [`${load.refused.length} request(s) refused`] : []),
+          ].join('; ')}\n`
+        : '\nnothing missing, nothing duplicated, no 503 while a broker was down\n',
+    );
+    return failed ? 1 : 0;
   }
-  process.stdout.write(`\nchaos run ${session} (seed ${seed}): ${(Date.now() - began) / 1000} s\n\n`);
-  process.stdout.write(formatCounts(counts));
-  process.stdout.write(`\n${formatAnswers(windows, load.answers)}`);
-  const badWindows = windows.filter(
-    (w) => w.fault.no503 && answersIn(load.answers, w).some((answer) => answer.status === 503),
-  );
-  for (const refused of load.refused.slice(0, 10)) say(`refused: ${refused}`);
-  const failed =
-    counts.some((count) => count.missing > 0 || count.duplicated > 0) ||
-    badWindows.length > 0 ||
-    load.refused.length > 0;
-  process.stdout.write(
-    failed
-      ? `\nFAILED: ${[
-          ...counts.filter((c) => c.missing > 0 || c.duplicated > 0).map((c) => `${c.store} ${c.what}`),
-          ...badWindows.map((w) => `503 during ${w.fault.label}`),
-          ...(load.refused.length > 0 ? [`${load.refused.length} request(s) refused`] : []),
-        ].join('; ')}\n`
-      : '\nnothing missing, nothing duplicated, no 503 while a broker was down\n',
-  );
-  return failed ? 1 : 0;
 }
 
 function required(env: Record<string, string>, name: string): string {

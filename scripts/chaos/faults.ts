@@ -100,7 +100,18 @@ export async function applyFault(
     say(`stopped ${service.name}`);
   }
   await sleep(fault.downMs);
-  await startServices(quiet(ctx), [service]);
+  // Started again as a supervisor would (systemd's Restart=on-failure): a start that fails (a
+  // dependency still recovering from the previous fault) is tried again, three times at most.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await startServices(quiet(ctx), [service]);
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      say(`${service.name} did not start (${(error as Error).message.split('\n')[0]}); again in 10 s`);
+      await sleep(10_000);
+    }
+  }
   const to = Date.now();
   say(`${service.name} ready again after ${((to - from) / 1000).toFixed(1)} s`);
   return { fault, from, to };

@@ -47,6 +47,7 @@ export class Load {
   /** 4xx answers: the load's own bodies are valid, so each is a defect worth printing. */
   readonly refused: string[] = [];
   private stopping = false;
+  private aborted = false;
   private clients: Promise<void>[] = [];
   private logSeq = 0;
   private readonly transactions: string[];
@@ -70,6 +71,12 @@ export class Load {
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(this.clients);
+  }
+
+  /** Stop at once: requests in hand are given up after their current attempt (the run failed). */
+  async abort(): Promise<void> {
+    this.aborted = true;
+    await this.stop();
   }
 
   private async robot(robotId: string, index: number): Promise<void> {
@@ -200,6 +207,7 @@ export class Load {
         this.refused.push(`${kind} ${status}: ${answer.slice(0, 300)}`);
         return false;
       }
+      if (this.aborted) return false;
       await sleep(backoffMs);
     }
   }

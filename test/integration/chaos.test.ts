@@ -18,7 +18,7 @@ import { currentPathInputs, resolveStackPaths } from '../../infra/stack/stack-pa
 import { storesCaughtUp } from '../../scripts/chaos/command.ts';
 import { Load } from '../../scripts/chaos/load.ts';
 import { countPostgres } from '../../scripts/chaos/verify.ts';
-import { runCli, waitFor } from './stack.ts';
+import { runCli, startCli, waitFor } from './stack.ts';
 
 // Every port of the stack + 12000 stays below the kernel's ephemeral range (from 32768): a broker or
 // store restarted by the chaos run must find its port free, not taken by some client's connection.
@@ -133,7 +133,9 @@ test('scaling on a running stack: synth-store to 3 and back to 1, one command ea
 });
 
 test('a short chaos run: nothing missing or duplicated in any store, no 503 while a broker is down', async () => {
-  const { code, output } = await runCli([
+  // Bounded (a 2-minute run takes ~3 here), so a stack that never recovers fails this file
+  // instead of holding the suite: the run is stopped after 15 minutes.
+  const run = startCli([
     'chaos',
     ...state,
     '--minutes',
@@ -145,6 +147,10 @@ test('a short chaos run: nothing missing or duplicated in any store, no 503 whil
     '--broker-kills',
     '1',
   ]);
+  const limit = setTimeout(() => void run.stop('SIGTERM'), 15 * 60_000);
+  const code = await run.exited;
+  clearTimeout(limit);
+  const output = run.output();
   process.stderr.write(
     output
       .split('\n')
