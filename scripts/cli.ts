@@ -92,8 +92,8 @@ const commands: Record<string, Command> = {
       if (worker === undefined) throw new Error(`worker needs a name: ${Object.keys(workers).join(', ')}`);
       if (args.some((arg) => arg === '--instances' || arg.startsWith('--instances=')))
         throw new Error(
-          'worker --instances is gone: scale a worker with `primoart up --scale <worker>=N` on the local stack, ' +
-            'systemd template instances (primoart-worker@<worker>-<i>) or compose --scale (README.md "Scaling")',
+          'worker --instances is gone: on the local stack, `primoart up --scale <worker>=N`; elsewhere, one ' +
+            '`primoart worker <name>` per host with the same group_id (README.md "Scaling")',
         );
       return worker.run(args);
     },

@@ -1,6 +1,6 @@
 // `primoart up | down | status | env`: the local stack seen from the operator's terminal.
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { workerNames } from '../../workers/bus-access.ts';
 import {
   formatClusterStatus,
@@ -33,9 +33,9 @@ import {
 import { secretsFile } from './secrets.ts';
 import type { ServiceDefinition, StackContext } from './service.ts';
 import { startOrder, stopOrder } from './service-order.ts';
-import { projectProcessNames, scalableWorkers, stackServices } from './services/index.ts';
+import { scalableWorkers, stackServices } from './services/index.ts';
 import { describeKafkaCluster, formattedBrokerCount } from './services/kafka.ts';
-import { processService } from './services/primoart-processes.ts';
+import { processService, projectProcessServices } from './services/primoart-processes.ts';
 import { projectProcess } from './services/process-list.ts';
 import { scrapeConfigFile, writeScrapeConfig } from './services/scrape-config.ts';
 import { exportLines } from './shell-quote.ts';
@@ -72,6 +72,16 @@ async function withStack(
       },
       scalableWorkers,
     );
+    const strayKeys = Object.keys(previous.scale).filter((worker) => !scalableWorkers.includes(worker));
+    if (strayKeys.length > 0)
+      throw new LayoutError(
+        `${paths.stateDir}/stack.json scales ${strayKeys.join(', ')}; only ${scalableWorkers.join(', ')} can be scaled`,
+      );
+    if ((layout.portOffset ?? 0) !== (previous.portOffset ?? 0) && anyRunning(paths.stateDir))
+      throw new LayoutError(
+        `the stack in ${paths.stateDir} is running on ports + ${previous.portOffset ?? 0}: ` +
+          `run 'primoart down' first to move it to + ${layout.portOffset ?? 0}`,
+      );
     if (command.createSecrets) mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
     const ctx = createStackContext({ paths, layout, createSecrets: command.createSecrets });
     const formatted = formattedBrokerCount(ctx);
@@ -88,6 +98,15 @@ async function withStack(
     say(error.message);
     return 2;
   }
+}
+
+/** Whether any service of this state directory has a live process (a pid file whose process runs). */
+function anyRunning(stateDir: string): boolean {
+  const runDir = join(stateDir, 'run');
+  if (!existsSync(runDir)) return false;
+  return readdirSync(runDir)
+    .filter((file) => file.endsWith('.pid'))
+    .some((file) => runningPid(join(runDir, file)) !== undefined);
 }
 
 /**
@@ -154,7 +173,8 @@ export function upCommand(args: string[]): Promise<number> {
     if (services === undefined) return 2;
     // With --infra-only, PrimoART's own processes are prepared but not launched. They come last in
     // the start order (they depend on the backing services, never the other way round).
-    const own = new Set<string>(projectProcessNames);
+    // Every instance of a scaled worker too (synth-store-2 is PrimoART's own as much as synth-store).
+    const own = new Set<string>(projectProcessServices(ctx.layout).map((service) => service.name));
     const launched = options.infraOnly ? services.filter((s) => !own.has(s.name)) : services;
     const prepared = options.infraOnly ? services.filter((s) => own.has(s.name)) : [];
     const began = Date.now();
@@ -231,6 +251,8 @@ export function formatStatusTable(rows: readonly ServiceStatus[]): string {
 
 /** The Kafka cluster's brokers, quorum and replication, or why it cannot be read. */
 async function kafkaSection(ctx: StackContext, rows: readonly ServiceStatus[]): Promise<string> {
+  // One broker has no replication to show, and reading it costs a JVM start: clusters only.
+  if (ctx.layout.kafkaBrokers === 1) return '';
   if (!rows.some((row) => /^kafka(-[0-9]+)?$/.test(row.name) && row.pid !== undefined)) return '';
   const expected = Array.from({ length: ctx.layout.kafkaBrokers }, (_, i) => i + 1);
   try {

@@ -19,6 +19,8 @@ export interface StackLayout {
 export const defaultLayout: StackLayout = { kafkaBrokers: 1, scale: {} };
 /** The highest port offset that keeps every port of the stack below 65536. */
 export const maxPortOffset = 40_000;
+/** The smallest that moves every port past the default stack's (15432–19428). */
+export const minPortOffset = 4_000;
 
 /** A quorum of controllers needs an odd count to be worth its cost; five is plenty on one host. */
 export const brokerCounts: readonly number[] = [1, 3, 5];
@@ -94,9 +96,11 @@ function validLayout(layout: StackLayout, where: string): StackLayout {
       `${where}: kafka brokers must be one of ${brokerCounts.join(', ')}, got ${JSON.stringify(layout.kafkaBrokers)}`,
     );
   const offset = layout.portOffset ?? 0;
-  if (!Number.isInteger(offset) || offset < 0 || offset > maxPortOffset)
+  // The default ports span 15432–19428 (and instances up to 18266): a smaller offset would put
+  // some of this stack's ports on another's (+ 1 moves synth-store onto metrics-store).
+  if (!Number.isInteger(offset) || (offset !== 0 && (offset < minPortOffset || offset > maxPortOffset)))
     throw new LayoutError(
-      `${where}: the port offset must be a whole number from 0 to ${maxPortOffset}, got ${JSON.stringify(offset)}`,
+      `${where}: the port offset must be 0 or a whole number from ${minPortOffset} to ${maxPortOffset}, got ${JSON.stringify(offset)}`,
     );
   for (const [name, count] of Object.entries(layout.scale)) {
     if (!Number.isInteger(count) || count < 1 || count > maxInstances)

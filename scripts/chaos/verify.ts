@@ -29,8 +29,8 @@ export async function countPostgres(pgUrl: string, results: readonly AcceptedRes
   try {
     const { rows } = await client.query<{ rows: string; runs: string; found: string }>(
       `SELECT count(*) AS rows, count(DISTINCT (robot_id, result_id)) AS runs,
-              count(DISTINCT result_id) FILTER (WHERE result_id::text = ANY($1::text[])) AS found
-         FROM synth_runs WHERE result_id::text = ANY($1::text[])`,
+              count(DISTINCT result_id) AS found
+         FROM synth_runs WHERE result_id = ANY($1::uuid[])`,
       [results.map((r) => r.resultId)],
     );
     const row = rows[0] ?? { rows: '0', runs: '0', found: '0' };

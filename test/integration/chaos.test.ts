@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createStackContext } from '../../infra/stack/context.ts';
-import { defaultPorts, offsetPorts } from '../../infra/stack/ports.ts';
+import { defaultPorts, kafkaNodePorts, offsetPorts, workerInstancePort } from '../../infra/stack/ports.ts';
 import { postgres } from '../../infra/stack/services/postgres.ts';
 import { currentPathInputs, resolveStackPaths } from '../../infra/stack/stack-paths.ts';
 import { storesCaughtUp } from '../../scripts/chaos/command.ts';
@@ -34,7 +34,12 @@ after(async () => {
 
 /** Every port the offset stack takes must be free: say which is not, rather than fail obscurely. */
 async function assertPortsFree(): Promise<void> {
-  const ports = Object.values(offsetPorts(defaultPorts, portOffset));
+  const moved = offsetPorts(defaultPorts, portOffset);
+  const ports = [
+    ...Object.values(moved),
+    ...[2, 3].flatMap((node) => Object.values(kafkaNodePorts(moved, node))),
+    ...[0, 1, 2, 3].flatMap((slot) => [2, 3].map((index) => workerInstancePort(moved, slot, index))),
+  ];
   const taken: number[] = [];
   for (const port of ports) {
     const free = await new Promise<boolean>((resolve) => {

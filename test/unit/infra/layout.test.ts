@@ -65,6 +65,12 @@ test('only workers whose state is all in their store scale, to at most 6 instanc
     () => changedLayout(defaultLayout, { scale: { 'synth-store': 0 } }, scalable),
     /from 1 to 6, got 0/,
   );
+  // An offset that would land some port on the default stack's is refused.
+  assert.throws(
+    () => changedLayout(defaultLayout, { portOffset: 1 }, scalable),
+    /0 or a whole number from 4000/,
+  );
+  assert.equal(changedLayout(defaultLayout, { portOffset: 12_000 }, scalable).portOffset, 12_000);
 });
 
 test('no port of any node or instance collides with another service of the stack', () => {
