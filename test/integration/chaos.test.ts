@@ -7,7 +7,6 @@
 // defaults is the long run (README.md "Several hosts").
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -18,7 +17,7 @@ import { currentPathInputs, resolveStackPaths } from '../../infra/stack/stack-pa
 import { storesCaughtUp } from '../../scripts/chaos/command.ts';
 import { Load } from '../../scripts/chaos/load.ts';
 import { countPostgres } from '../../scripts/chaos/verify.ts';
-import { runCli, startCli, waitFor } from './stack.ts';
+import { portFree, runCli, startCli, waitFor } from './stack.ts';
 
 // Every port of the stack + 12000 stays below the kernel's ephemeral range (from 32768): a broker or
 // store restarted by the chaos run must find its port free, not taken by some client's connection.
@@ -41,14 +40,7 @@ async function assertPortsFree(): Promise<void> {
     ...[0, 1, 2, 3].flatMap((slot) => [2, 3].map((index) => workerInstancePort(moved, slot, index))),
   ];
   const taken: number[] = [];
-  for (const port of ports) {
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (!free) taken.push(port);
-  }
+  for (const port of ports) if (!(await portFree(port))) taken.push(port);
   assert.deepEqual(taken, [], `ports of the offset stack (+${portOffset}) already taken`);
 }
 

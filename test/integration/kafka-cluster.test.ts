@@ -8,7 +8,6 @@
 // catches up to no under-replicated partition; and every record sent is in the topic exactly once.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -32,7 +31,7 @@ import { applyCatalog } from '../../topics/admin.ts';
 import { catalog, topics } from '../../topics/catalog.ts';
 import { connectKafka } from '../../topics/kafkajs-adapter.ts';
 import type { Admin } from '../../topics/port.ts';
-import { waitFor } from './stack.ts';
+import { portFree, waitFor } from './stack.ts';
 
 const layout: StackLayout = { kafkaBrokers: 3, scale: {} };
 const topic = topics.synthResults.name;
@@ -43,16 +42,10 @@ const topic = topics.synthResults.name;
  * connection between this check and the broker's bind (seen once in a full run).
  */
 async function freeBase(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + 100 * Math.floor(Math.random() * 70);
     const ports = [0, 1, 2, 10, 11, 12, 20, 21, 22].map((offset) => base + offset);
-    if ((await Promise.all(ports.map(free))).every(Boolean)) return base;
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
   }
   throw new Error('no free block of ports for a private Kafka cluster');
 }

@@ -120,6 +120,15 @@ export function topicEnd(topic: string): Promise<number> {
   );
 }
 
+/** Whether nothing listens on this loopback port right now (a bind succeeds). */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
