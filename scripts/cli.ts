@@ -84,18 +84,35 @@ const commands: Record<string, Command> = {
   },
   worker: {
     summary: 'run a worker by name (synth-store, baseline, …); more instances: `primoart up --scale`',
-    usage: 'primoart worker <name> [--config.file F]',
+    usage:
+      'primoart worker <name>[:<n>] [--instance N] [--config.file F]\n' +
+      '  --instance N   run instance N (1–6) of a store worker beside the others on this host: instance 1\n' +
+      '                 on its configured listen address, instance N on port 18200 + 10·w + N of the same\n' +
+      "                 host (w: the worker's place in the list); <name>:<n> is the same, the form\n" +
+      '                 systemd instances take (primoart-worker@synth-store:2.service)',
     readsConfig: true,
-    run: async ([name, ...args]) => {
-      const { workers } = await import('./components.ts');
+    run: async ([named, ...args]) => {
+      const [{ workers }, { projectProcesses }, { takeInstanceArg }] = await Promise.all([
+        import('./components.ts'),
+        import('../infra/stack/services/process-list.ts'),
+        import('../workers/instances.ts'),
+      ]);
+      const [name, suffix] = (named ?? '').split(':');
       const worker = name === undefined ? undefined : workers[name];
       if (worker === undefined) throw new Error(`worker needs a name: ${Object.keys(workers).join(', ')}`);
       if (args.some((arg) => arg === '--instances' || arg.startsWith('--instances=')))
         throw new Error(
-          'worker --instances is gone: on the local stack, `primoart up --scale <worker>=N`; elsewhere, one ' +
-            '`primoart worker <name>` per host with the same group_id (README.md "Scaling")',
+          'worker --instances is gone: on the local stack, `primoart up --scale <worker>=N`; elsewhere, ' +
+            '`primoart worker <name> --instance N` per instance (README.md "Scaling")',
         );
-      return worker.run(args);
+      const withInstance = suffix === undefined ? args : [...args, '--instance', suffix];
+      // A worker with a local state file keeps its state in one process: two would split it.
+      if (
+        takeInstanceArg(withInstance).instance > 1 &&
+        projectProcesses.find((process) => process.name === name)?.stateFile !== undefined
+      )
+        throw new Error(`${name} runs as one instance: its state is a local file (${name}'s state_file)`);
+      return worker.run(withInstance);
     },
   },
   'deployments generate': {

@@ -18,6 +18,7 @@ import type { ValueCodec } from '../topics/codec.ts';
 import type { KafkaConnection } from '../topics/port.ts';
 import { harnessSettingsFor, type RunningWorker, startWorker, type WorkerDefinition } from './harness.ts';
 import { type Heartbeats, startWorkerHeartbeats } from './heartbeats.ts';
+import { instanceListen, takeInstanceArg } from './instances.ts';
 import type { HarnessSection, WorkerConfigOwner } from './worker-config.ts';
 
 /** What a worker is given to build its definition. */
@@ -57,11 +58,14 @@ export function defineWorker<S extends z.ZodType<HarnessSection>, T>(spec: {
   const { name } = spec.config;
   return {
     config: spec.config,
-    run: (args) =>
-      runProcess({
+    run: (args) => {
+      const { instance, rest } = takeInstanceArg(args);
+      const listenOf = (config: PrimoartConfig) =>
+        instanceListen(sectionOf(config, spec.config).listen, name, instance);
+      return runProcess({
         name,
-        args,
-        listen: (config) => sectionOf(config, spec.config).listen,
+        args: rest,
+        listen: listenOf,
         async create(config, context) {
           const section = sectionOf(config, spec.config);
           const settings = harnessSettingsFor(name, section);
@@ -74,9 +78,10 @@ export function defineWorker<S extends z.ZodType<HarnessSection>, T>(spec: {
             groupId: settings.groupId,
             codec: (topic) => codecFor(context, config.schema_registry.url, topic),
           });
-          return harnessComponent(parts, { name, section, settings, kafka, context });
+          return harnessComponent(parts, { name, listen: listenOf(config), settings, kafka, context });
         },
-      }),
+      });
+    },
   };
 }
 
@@ -84,7 +89,8 @@ function harnessComponent<T>(
   parts: WorkerParts<T>,
   options: {
     name: string;
-    section: HarnessSection;
+    /** Where this instance serves: its heartbeat's origin tells instances on one host apart. */
+    listen: string;
     settings: ReturnType<typeof harnessSettingsFor>;
     kafka: KafkaConnection;
     context: ProcessContext;
@@ -107,7 +113,7 @@ function harnessComponent<T>(
       joined = true;
       heartbeats = startWorkerHeartbeats({
         worker: options.name,
-        listen: options.section.listen,
+        listen: options.listen,
         alerta: context.config.alerta,
         logger: context.logger,
         metrics: context.metrics,

@@ -5,9 +5,12 @@
 // volumes every service names. The third-party stores stay hand-written around the regions.
 import { basename } from 'node:path';
 import { Document, isScalar, isSeq, parse, parseDocument, visit } from 'yaml';
+import { type WorkerName, workerNames } from '../../workers/bus-access.ts';
 import { kafkaAdminIdentity, kafkaIdentities, kafkaUsername } from '../stack/kafka-identities.ts';
-import { defaultPorts, host } from '../stack/ports.ts';
+import { maxInstances } from '../stack/layout.ts';
+import { defaultPorts, host, workerInstancePort } from '../stack/ports.ts';
 import { alertmanager, alertmanagerConfigFor, alertmanagerFlags } from '../stack/services/alertmanager.ts';
+import { scalableWorkers } from '../stack/services/primoart-processes.ts';
 import { type ProjectProcess, projectProcesses } from '../stack/services/process-list.ts';
 import { scrapeConfigFor } from '../stack/services/scrape-config.ts';
 import { pipelineHealthRules, vmalert, vmalertFlags } from '../stack/services/vmalert.ts';
@@ -112,6 +115,21 @@ const httpHealthcheck = (port: number, path: string, startPeriodMs: number) => (
   start_period: seconds(startPeriodMs),
 });
 
+/** The infra/.env variable of a scalable worker's replica count (`deploy.replicas`, default 1). */
+export const instancesVariable = (worker: string): string =>
+  `${worker.toUpperCase().replaceAll('-', '_')}_INSTANCES`;
+
+/**
+ * A scalable worker's replicas each take a host port of the worker's instance range (182w1–182w6,
+ * as the local stack's `--scale`); a fixed host port would let only the first replica start.
+ */
+function hostPorts(process: ProjectProcess, port: number): string[] {
+  if (!scalableWorkers.includes(process.name)) return [`${host}:${port}:${port}`];
+  const slot = workerNames.indexOf(process.name as WorkerName);
+  const first = workerInstancePort(defaultPorts, slot, 1);
+  return [`${host}:${first}-${workerInstancePort(defaultPorts, slot, maxInstances)}:${port}`];
+}
+
 function processService(process: ProjectProcess, configText: string): Record<string, unknown> {
   const { image, build, environment, volumes, stop_grace_period } = projectContainer(configText, process.env);
   const port = defaultPorts[process.port];
@@ -120,6 +138,10 @@ function processService(process: ProjectProcess, configText: string): Record<str
     image,
     build,
     restart: 'unless-stopped',
+    // Replicas share the worker's consumer group; Kafka spreads the partitions over them.
+    ...(scalableWorkers.includes(process.name)
+      ? { deploy: { replicas: `\${${instancesVariable(process.name)}:-1}` } }
+      : {}),
     // Node options go before the script, as the local stack and the systemd unit give them.
     ...(process.nodeArgs.length === 0 ? {} : { entrypoint: ['node', ...process.nodeArgs, 'scripts/cli.ts'] }),
     command: [...process.cliArgs, '--config.file', containerConfigFile],
@@ -127,7 +149,7 @@ function processService(process: ProjectProcess, configText: string): Record<str
     // Its own Kafka identity only (kafka.identities in container/primoart.yml).
     secrets: [kafkaSecret(process.kafkaIdentity)],
     volumes: [...volumes, ...state],
-    ports: [`${host}:${port}:${port}`],
+    ports: hostPorts(process, port),
     depends_on: {
       ...(process.kind === 'gateway'
         ? { 'primoart-init': { condition: 'service_completed_successfully' } }
@@ -141,7 +163,7 @@ function processService(process: ProjectProcess, configText: string): Record<str
   };
 }
 
-function kafkaUsersService(kafkaImage: string): Record<string, unknown> {
+function kafkaUsersService(kafkaImage: string, brokers: readonly string[]): Record<string, unknown> {
   const script = [
     'set -e',
     `printf 'security.protocol=SASL_PLAINTEXT\\nsasl.mechanism=PLAIN\\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="primoart-broker" password="%s";\\n' "$$PRIMOART_KAFKA_BROKER_PASSWORD" > /tmp/broker.properties`,
@@ -159,7 +181,8 @@ function kafkaUsersService(kafkaImage: string): Record<string, unknown> {
     secrets: kafkaIdentities.map(kafkaSecret),
     entrypoint: ['/bin/sh', '-c'],
     command: [script],
-    depends_on: { kafka: healthy },
+    // Every node of the cluster: the topics' replicas need all three to be placed.
+    depends_on: Object.fromEntries(brokers.map((broker) => [broker, healthy])),
   };
 }
 
@@ -238,6 +261,10 @@ function alertmanagerService(): Record<string, unknown> {
   };
 }
 
+/** The Kafka nodes of the hand-written part: `kafka`, `kafka-2`, … */
+export const kafkaBrokerServices = (services: Record<string, unknown>): string[] =>
+  Object.keys(services).filter((name) => /^kafka(-\d+)?$/.test(name));
+
 /**
  * YAML as compose reads it: strings a YAML 1.1 reader could take for something else are quoted, and
  * so are port mappings, as compose's documentation asks. No anchors: each service reads on its own.
@@ -260,7 +287,7 @@ function servicesRegion(repoDir: string, composeText: string, configText: string
   if (kafkaImage === undefined) throw new Error('infra/compose.yaml: no kafka service');
   const config = parse(configText) as ContainerConfig;
   const services: Record<string, unknown> = {
-    'kafka-users': kafkaUsersService(kafkaImage),
+    'kafka-users': kafkaUsersService(kafkaImage, kafkaBrokerServices(hand.services)),
     'primoart-init': initService(configText),
     ...Object.fromEntries(
       projectProcesses.map((process) => [process.name, processService(process, configText)]),
@@ -338,22 +365,38 @@ export function generateAlertmanagerConfig(configText: string): string {
   );
 }
 
-/** VictoriaMetrics' scrape config in compose: every process by its compose name and port. */
+/**
+ * VictoriaMetrics' scrape config in compose: every process by its compose name and port; a scalable
+ * worker by DNS, which answers one address per replica, so each is scraped on its own.
+ */
 export function generateScrapeConfig(): string {
   return (
     generatedHeader('infra/stack/services/process-list.ts') +
     scrapeConfigFor(
       Object.fromEntries(
-        projectProcesses.map((process) => [process.name, `${process.name}:${defaultPorts[process.port]}`]),
+        projectProcesses.map((process) => {
+          const port = defaultPorts[process.port];
+          return [
+            process.name,
+            scalableWorkers.includes(process.name) ? { dns: process.name, port } : `${process.name}:${port}`,
+          ];
+        }),
       ),
     )
   );
 }
 
-/** The Kafka passwords of infra/compose.env.example: one per identity. */
+/** The Kafka passwords of infra/compose.env.example, one per identity, and the store workers' replicas. */
 export function generateEnvExample(envText: string): string {
   const lines = kafkaIdentities.map((identity) => `${kafkaPasswordVariable(identity)}=change-me-hex-48\n`);
-  return replaceRegion(envText, 'infra/compose.env.example', 'kafka-passwords', lines.join(''));
+  const withPasswords = replaceRegion(
+    envText,
+    'infra/compose.env.example',
+    'kafka-passwords',
+    lines.join(''),
+  );
+  const instances = scalableWorkers.map((worker) => `${instancesVariable(worker)}=1\n`);
+  return replaceRegion(withPasswords, 'infra/compose.env.example', 'instances', instances.join(''));
 }
 
 /** Parses like compose: merge keys, duplicate keys are an error. */

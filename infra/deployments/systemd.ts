@@ -158,6 +158,9 @@ export function workerTemplateUnit(): string {
     );
   }
   return `${header}# A PrimoART worker; the instance is the worker's name: ${workerUnitName('synth-store')}.
+# More instances of a store worker on this host, on its one consumer group: ${workerUnitName('synth-store:2')}
+# … ${workerUnitName('synth-store:6')}; instance n listens on the configured host at 18200 + 10·w + n
+# (\`primoart worker --help\`), so instances never share a port. Workers with a state file refuse.
 # Install: infra/README.md, "systemd". The process sends READY=1 / STOPPING=1 through
 # \`systemd-notify\`, a child process (Node cannot send the datagram itself): hence NotifyAccess=all.
 [Unit]
@@ -180,7 +183,7 @@ TimeoutStartSec=${Math.max(120, ...workers.map((worker) => Math.ceil(worker.star
 # Longer than startup.shutdown_timeout_ms (15 s): drain, commit and close, then exit.
 TimeoutStopSec=30
 ${stopping}
-# /var/lib/primoart/<worker>, owned by primoart, the only writable place (state such as the
+# /var/lib/primoart/<worker>[:<n>], owned by primoart, the only writable place (state such as the
 # baseline worker's SQLite file).
 StateDirectory=primoart/%i
 StateDirectoryMode=0700

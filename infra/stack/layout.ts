@@ -3,6 +3,7 @@
 // later `up` (or `down`, `status`, `env`) runs the same stack without the flags being repeated.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { maxInstances } from '../../workers/instances.ts';
 
 export interface StackLayout {
   /** Combined broker+controller nodes: 1 (development) or an odd quorum (3, 5). */
@@ -24,8 +25,7 @@ export const minPortOffset = 4_000;
 
 /** A quorum of controllers needs an odd count to be worth its cost; five is plenty on one host. */
 export const brokerCounts: readonly number[] = [1, 3, 5];
-/** Beyond the widest input topic's partition count an instance gets nothing to do. */
-export const maxInstances = 6;
+export { maxInstances };
 
 export class LayoutError extends Error {}
 

@@ -2,6 +2,7 @@
 // Ports are moved off the defaults so a system PostgreSQL, Kafka or MinIO on this machine
 // does not collide with the stack, and the known default clashes (Kafka controller 9093 =
 // Alertmanager 9093, Apicurio management 9000 = MinIO 9000) cannot happen.
+import { instancePortBase, instancePortFrom } from '../../workers/instances.ts';
 
 export interface StackPorts {
   postgres: number;
@@ -59,7 +60,7 @@ export const defaultPorts: StackPorts = {
   eventDetector: 18106,
   alertaForwarder: 18107,
   console: 18108,
-  workerInstances: 18200,
+  workerInstances: instancePortBase,
 };
 
 /** Every port moved by `offset` (`up --port-offset`, a second stack beside the default one). */
@@ -84,6 +85,6 @@ export function kafkaNodePorts(ports: StackPorts, id: number) {
 
 /** The listen port of instance `index` (from 2) of the `slot`-th worker (from 0). */
 export const workerInstancePort = (ports: StackPorts, slot: number, index: number): number =>
-  ports.workerInstances + 10 * slot + index;
+  instancePortFrom(ports.workerInstances, slot, index);
 
 export const host = '127.0.0.1';

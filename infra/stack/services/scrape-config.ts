@@ -42,11 +42,15 @@ export function scrapeTargets(ctx: StackContext): Record<string, string[]> {
 }
 
 /** The scrape config for `host:port` targets by process name (the compose one too: infra/deployments/). */
-export function scrapeConfigFor(targets: Record<string, string | string[]>): string {
-  const jobs = Object.entries(targets).map(([job, target]) => ({
-    job_name: job,
-    static_configs: [{ targets: Array.isArray(target) ? target : [target] }],
-  }));
+/** A job's targets: fixed `host:port`s, or every address a DNS name answers (a compose service's replicas). */
+export type ScrapeTargets = string | string[] | { dns: string; port: number };
+
+export function scrapeConfigFor(targets: Record<string, ScrapeTargets>): string {
+  const jobs = Object.entries(targets).map(([job, target]) =>
+    typeof target === 'object' && !Array.isArray(target)
+      ? { job_name: job, dns_sd_configs: [{ names: [target.dns], type: 'A', port: target.port }] }
+      : { job_name: job, static_configs: [{ targets: Array.isArray(target) ? target : [target] }] },
+  );
   return stringify({ global: { scrape_interval: scrapeInterval }, scrape_configs: jobs });
 }
 

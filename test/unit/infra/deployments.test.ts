@@ -7,8 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { containerConfigFile, parseCompose } from '../../../infra/deployments/compose.ts';
+import {
+  containerConfigFile,
+  instancesVariable,
+  kafkaBrokerServices,
+  parseCompose,
+} from '../../../infra/deployments/compose.ts';
 import { staleDeploymentFiles } from '../../../infra/deployments/generate.ts';
 import { indent, replaceRegion } from '../../../infra/deployments/regions.ts';
 import {
@@ -22,12 +28,14 @@ import {
   kafkaProcessIdentities,
   kafkaUsername,
 } from '../../../infra/stack/kafka-identities.ts';
-import { defaultLayout } from '../../../infra/stack/layout.ts';
-import { defaultPorts } from '../../../infra/stack/ports.ts';
+import { defaultLayout, maxInstances } from '../../../infra/stack/layout.ts';
+import { defaultPorts, kafkaNodePorts, workerInstancePort } from '../../../infra/stack/ports.ts';
 import { stackServices } from '../../../infra/stack/services/index.ts';
+import { scalableWorkers } from '../../../infra/stack/services/primoart-processes.ts';
 import { projectProcesses } from '../../../infra/stack/services/process-list.ts';
 import { gatewayProcessName } from '../../../ingest-gateway/bus-access.ts';
 import { gatewayEnv, gatewayNodeArgs } from '../../../ingest-gateway/launch-settings.ts';
+import { replicationOf } from '../../../topics/catalog.ts';
 import { workerNames } from '../../../workers/bus-access.ts';
 
 const repoDir = join(import.meta.dirname, '..', '..', '..');
@@ -53,6 +61,11 @@ interface Compose {
   volumes: Record<string, unknown>;
 }
 const compose = parseCompose(read('infra/compose.yaml')) as Compose;
+/** The host ports a scaled worker's replicas take: its instance range, as the local stack's. */
+const instanceRange = (worker: string): [number, number] => {
+  const slot = workerNames.indexOf(worker as (typeof workerNames)[number]);
+  return [workerInstancePort(defaultPorts, slot, 1), workerInstancePort(defaultPorts, slot, maxInstances)];
+};
 const containerConfig = parse(read('infra/container/primoart.yml')) as {
   environment: string;
   alerta: { url: string };
@@ -84,6 +97,17 @@ const namedVolumes = (service: ComposeService) =>
 
 test('the checked-in deployment files are what `primoart deployments generate` writes from the list', () => {
   assert.deepEqual(staleDeploymentFiles(), [], 'stale: run scripts/primoart deployments generate');
+});
+
+test('infra/compose.yaml is valid against the Compose Specification schema', () => {
+  // The upstream schema, vendored unchanged (infra/deployments/vendor/README.md). Its $schema URL is
+  // not the one ajv registers draft-07 under, hence validateSchema: false.
+  const schema = JSON.parse(read('infra/deployments/vendor/compose-spec.json')) as object;
+  const validate = new Ajv({ allErrors: true, strict: false, validateSchema: false }).compile(schema);
+  const valid = validate(compose);
+  assert.ok(valid, JSON.stringify(validate.errors?.slice(0, 5), null, 2));
+  // Not vacuous: a key compose does not know is refused.
+  assert.equal(validate({ services: { kafka: { replica: 3 } } }), false);
 });
 
 test('a generated region is replaced whole, and a file without its markers is an error', () => {
@@ -137,7 +161,12 @@ test('compose runs every process of the list: command, launch settings, config, 
       [`kafka-${process.kafkaIdentity}`],
       `${process.name}: its own identity only`,
     );
-    assert.deepEqual(service.ports, [`127.0.0.1:${port}:${port}`]);
+    assert.deepEqual(
+      service.ports,
+      scalableWorkers.includes(process.name)
+        ? [`127.0.0.1:${instanceRange(process.name).join('-')}:${port}`]
+        : [`127.0.0.1:${port}:${port}`],
+    );
     assert.ok(
       service.healthcheck?.test.some((part) => part.includes(`http://127.0.0.1:${port}/-/ready`)),
       `${process.name}: health check on /-/ready`,
@@ -265,8 +294,12 @@ test('every file compose mounts or builds from exists in the repository', () => 
 });
 
 test('no two services publish the same host port, and every named volume and secret is declared', () => {
+  // A range (a scaled worker's replicas) counts as every port in it.
   const published = Object.values(compose.services).flatMap((service) =>
-    (service.ports ?? []).map((mapping) => mapping.split(':').slice(0, -1).join(':')),
+    (service.ports ?? []).flatMap((mapping) => {
+      const [from, to = from] = (mapping.split(':').at(-2) ?? '').split('-').map(Number) as [number, number?];
+      return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    }),
   );
   assert.equal(new Set(published).size, published.length, `host ports: ${published.join(', ')}`);
   for (const [name, service] of Object.entries(compose.services)) {
@@ -274,6 +307,85 @@ test('no two services publish the same host port, and every named volume and sec
       assert.ok(volume.source in compose.volumes, `${name}: ${volume.source}`);
     for (const secret of service.secrets ?? [])
       assert.ok(compose.secrets[secret], `${name}: secret ${secret}`);
+  }
+});
+
+test('compose runs a 3-node Kafka cluster as `up --kafka-brokers 3` does: one quorum, replication 3, min ISR 2', () => {
+  const brokers = kafkaBrokerServices(compose.services);
+  assert.deepEqual(brokers, ['kafka', 'kafka-2', 'kafka-3']);
+  const { replicationFactor, minInsyncReplicas } = replicationOf(brokers.length);
+  const environments = brokers.map((name) => serviceOf(name).environment ?? {});
+  const voters = brokers.map((name, i) => `${i + 1}@${name}:9093`).join(',');
+  brokers.forEach((name, i) => {
+    const environment = environments[i] ?? {};
+    const id = i + 1;
+    const external = kafkaNodePorts(defaultPorts, id).client;
+    assert.equal(String(environment.KAFKA_NODE_ID), String(id), name);
+    assert.equal(environment.KAFKA_CONTROLLER_QUORUM_VOTERS, voters, `${name}: one quorum of every node`);
+    assert.ok(
+      environment.KAFKA_LISTENERS?.includes('CONTROLLER://0.0.0.0:9093'),
+      `${name}: reachable by its peers`,
+    );
+    assert.equal(
+      environment.KAFKA_ADVERTISED_LISTENERS,
+      `CLIENT://${name}:9092,EXTERNAL://127.0.0.1:${external},BROKER://${name}:9094`,
+    );
+    assert.deepEqual(serviceOf(name).ports, [`127.0.0.1:${external}:${external}`]);
+    assert.deepEqual(namedVolumes(serviceOf(name)), [
+      { source: `${name}-data`, target: '/var/lib/kafka/data' },
+    ]);
+    for (const key of [
+      'KAFKA_DEFAULT_REPLICATION_FACTOR',
+      'KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR',
+      'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR',
+      'KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR',
+    ])
+      assert.equal(String(environment[key]), String(replicationFactor), `${name}: ${key}`);
+    for (const key of [
+      'KAFKA_MIN_INSYNC_REPLICAS',
+      'KAFKA_TRANSACTION_STATE_LOG_MIN_ISR',
+      'KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR',
+    ])
+      assert.equal(String(environment[key]), String(minInsyncReplicas), `${name}: ${key}`);
+    // Everything else is one cluster's: the same id, security and limits.
+    const { KAFKA_NODE_ID, KAFKA_LISTENERS, KAFKA_ADVERTISED_LISTENERS, ...shared } = environment;
+    const {
+      KAFKA_NODE_ID: _,
+      KAFKA_LISTENERS: __,
+      KAFKA_ADVERTISED_LISTENERS: ___,
+      ...first
+    } = environments[0] ?? {};
+    assert.deepEqual(shared, first, `${name} is configured as kafka is`);
+  });
+  // The local stack's cluster settings, for the same reasons (infra/stack/services/kafka.ts).
+  assert.equal(String(environments[0]?.KAFKA_BROKER_SESSION_TIMEOUT_MS), '3000');
+  assert.deepEqual(
+    Object.keys(serviceOf('kafka-users').depends_on ?? {}).sort(),
+    [...brokers].sort(),
+    'the users are created once every node is healthy',
+  );
+  const bootstrap = (parse(read('infra/container/primoart.yml')) as { kafka: { brokers: string[] } }).kafka
+    .brokers;
+  assert.deepEqual(
+    bootstrap,
+    brokers.map((name) => `${name}:9092`),
+    'every client knows every node',
+  );
+});
+
+test('compose scales the store workers by replicas from infra/.env, each replica on a host port of its own', () => {
+  const example = read('infra/compose.env.example');
+  for (const process of projectProcesses) {
+    const service = serviceOf(process.name) as ComposeService & { deploy?: { replicas?: string } };
+    if (!scalableWorkers.includes(process.name)) {
+      assert.equal(service.deploy, undefined, `${process.name} runs once: its state is a local file`);
+      continue;
+    }
+    const variable = instancesVariable(process.name);
+    assert.equal(service.deploy?.replicas, `\${${variable}:-1}`);
+    assert.match(example, new RegExp(`^${variable}=1$`, 'm'));
+    const [first, last] = instanceRange(process.name);
+    assert.equal(last - first + 1, maxInstances, `${process.name}: a port for every replica`);
   }
 });
 
@@ -318,11 +430,24 @@ test("compose runs every third-party service of the local stack, at the local st
 
 test('pipeline health in compose: VictoriaMetrics scrapes every process, vmalert alerts through Alertmanager to Alerta', () => {
   const scrape = parse(read('infra/container/scrape.yml')) as {
-    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    scrape_configs: {
+      job_name: string;
+      static_configs?: { targets: string[] }[];
+      dns_sd_configs?: { names: string[]; type: string; port: number }[];
+    }[];
   };
+  // A scaled worker's replicas share its name: DNS answers each one's address, a static target one.
   assert.deepEqual(
-    scrape.scrape_configs.map((job) => [job.job_name, job.static_configs[0]?.targets]),
-    projectProcesses.map((process) => [process.name, [`${process.name}:${defaultPorts[process.port]}`]]),
+    scrape.scrape_configs.map((job) => [
+      job.job_name,
+      job.static_configs?.[0]?.targets ?? job.dns_sd_configs,
+    ]),
+    projectProcesses.map((process) => [
+      process.name,
+      scalableWorkers.includes(process.name)
+        ? [{ names: [process.name], type: 'A', port: defaultPorts[process.port] }]
+        : [`${process.name}:${defaultPorts[process.port]}`],
+    ]),
   );
   const store = serviceOf('victoria-metrics');
   const scrapeMount = bindMounts(store).find((mount) => mount.source === './container/scrape.yml');

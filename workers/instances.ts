@@ -1,0 +1,48 @@
+// Several instances of one worker on one host, on one consumer group: `primoart worker synth-store
+// --instance 2` (systemd: primoart-worker@synth-store:2.service). Instance 1 listens where its
+// section says; instance n (from 2) on the same host at `instancePortBase + 10·w + n`, w the worker's
+// place in the bus's list, a range no other process of the project uses, so two instances never
+// race for one port. The local stack's `up --scale` uses the same ranges (infra/stack/ports.ts).
+import { parseHostPort } from '../core/config-schema.ts';
+import { workerNames } from './bus-access.ts';
+
+/** Beyond the widest input topic's partition count an instance gets nothing to do. */
+export const maxInstances = 6;
+/** Where the extra instances' ports begin (the local stack moves it with `--port-offset`). */
+export const instancePortBase = 18200;
+
+/** Instance `index` (from 2) of the `slot`-th worker, above `base`. */
+export const instancePortFrom = (base: number, slot: number, index: number): number =>
+  base + 10 * slot + index;
+
+/** The address instance `instance` of `worker` serves on, given its section's `listen`. */
+export function instanceListen(listen: string, worker: string, instance: number): string {
+  if (instance === 1) return listen;
+  const slot = (workerNames as readonly string[]).indexOf(worker);
+  const address = parseHostPort(listen);
+  if (slot < 0 || address === undefined) throw new Error(`no instance address for ${worker} at ${listen}`);
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  return `${host}:${instancePortFrom(instancePortBase, slot, instance)}`;
+}
+
+/**
+ * Takes `--instance N` (1–maxInstances) out of a worker's arguments; the rest go to the process
+ * frame, which understands only `--config.file`.
+ */
+export function takeInstanceArg(args: readonly string[]): { instance: number; rest: string[] } {
+  const rest: string[] = [];
+  let instance = 1;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const value = arg === '--instance' ? args[++i] : arg.startsWith('--instance=') ? arg.slice(11) : null;
+    if (value === null) {
+      rest.push(arg);
+      continue;
+    }
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > maxInstances)
+      throw new Error(`--instance: expected 1–${maxInstances}, got ${value ?? 'nothing'}`);
+    instance = n;
+  }
+  return { instance, rest };
+}
