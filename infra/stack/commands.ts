@@ -110,20 +110,20 @@ function anyRunning(stateDir: string): boolean {
 }
 
 /**
- * `--only <worker>` means every instance of a scaled worker, so `down --only synth-store` (what
- * `primoart test` runs) stops them all.
+ * `--only <name>` means every numbered sibling too: each instance of a scaled worker, so `down
+ * --only synth-store` (what `primoart test` runs) stops them all, and each node of a Kafka cluster,
+ * so `down --only kafka` stops kafka-2 and kafka-3 as well as node 1.
  */
-function withInstances(
+export function withInstances(
   only: string[] | undefined,
   services: readonly ServiceDefinition[],
 ): string[] | undefined {
   const instanceOf = (service: string, worker: string) =>
     service === worker || new RegExp(`^${worker}-[0-9]+$`).test(service);
-  return only?.flatMap((name) =>
-    scalableWorkers.includes(name)
-      ? services.filter((service) => instanceOf(service.name, name)).map((service) => service.name)
-      : [name],
-  );
+  return only?.flatMap((name) => {
+    const siblings = services.filter((service) => instanceOf(service.name, name));
+    return siblings.length === 0 ? [name] : siblings.map((service) => service.name);
+  });
 }
 
 /**

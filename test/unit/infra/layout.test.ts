@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { withInstances } from '../../../infra/stack/commands.ts';
 import { createStackContext } from '../../../infra/stack/context.ts';
 import {
   changedLayout,
@@ -15,6 +16,7 @@ import {
   writeLayout,
 } from '../../../infra/stack/layout.ts';
 import { defaultPorts, kafkaNodePorts, workerInstancePort } from '../../../infra/stack/ports.ts';
+import { stackServices } from '../../../infra/stack/services/index.ts';
 import {
   instancePort,
   processService,
@@ -96,4 +98,15 @@ test('no port of any node or instance collides with another service of the stack
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('--only names a service with its numbered siblings: every instance of a worker, every Kafka node', () => {
+  const services = stackServices({ kafkaBrokers: 3, scale: { 'synth-store': 2 } });
+  assert.deepEqual(withInstances(['kafka'], services)?.sort(), ['kafka', 'kafka-2', 'kafka-3']);
+  assert.deepEqual(withInstances(['synth-store', 'postgres'], services)?.sort(), [
+    'postgres',
+    'synth-store',
+    'synth-store-2',
+  ]);
+  assert.equal(withInstances(undefined, services), undefined);
 });
