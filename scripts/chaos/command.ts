@@ -153,6 +153,7 @@ export async function chaosCommand(args: string[]): Promise<number> {
           key,
           `${what} (entries by entry_id)`,
           accepted,
+          kind === 'robot.run' ? new Set() : load.resentIds,
         ),
       );
     }

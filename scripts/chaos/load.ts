@@ -44,6 +44,12 @@ export class Load {
   readonly results: AcceptedResult[] = [];
   readonly spanIds: string[] = [];
   readonly logSeqs: string[] = [];
+  /**
+   * Ids of OTLP records whose request got no answer or a 5xx before it was accepted: the first
+   * attempt may have been published already. OTLP carries no idempotency key, so the retry is a
+   * record of its own (README.md "Logs"), and such ids may be stored twice by design.
+   */
+  readonly resentIds = new Set<string>();
   /** 4xx answers: the load's own bodies are valid, so each is a defect worth printing. */
   readonly refused: string[] = [];
   private stopping = false;
@@ -111,7 +117,7 @@ export class Load {
         ],
         ...(failed ? { screenshots: [{ step_index: 1, content_type: 'image/png', data: tinyPng }] } : {}),
       };
-      if (await this.send('result', '/api/v1/transactions/results/upload', body)) {
+      if ((await this.send('result', '/api/v1/transactions/results/upload', body)).accepted) {
         this.results.push({
           resultId,
           robotId,
@@ -153,7 +159,9 @@ export class Load {
             },
           ],
         };
-        if (await this.send('spans', '/v1/traces', body)) this.spanIds.push(...spanIds);
+        const sent = await this.send('spans', '/v1/traces', body);
+        if (sent.accepted) this.spanIds.push(...spanIds);
+        if (sent.accepted && sent.resent) for (const id of spanIds) this.resentIds.add(id);
       } else {
         const seqs = Array.from(
           { length: this.options.otlpBatch },
@@ -177,16 +185,26 @@ export class Load {
             },
           ],
         };
-        if (await this.send('logs', '/v1/logs', body)) this.logSeqs.push(...seqs);
+        const sent = await this.send('logs', '/v1/logs', body);
+        if (sent.accepted) this.logSeqs.push(...seqs);
+        if (sent.accepted && sent.resent) for (const seq of seqs) this.resentIds.add(seq);
       }
       await sleep(this.options.intervalMs);
     }
   }
 
-  /** POST until answered 2xx (true) or 4xx (false: refused); 5xx and connection errors are retried. */
-  private async send(kind: AnswerKind, path: string, body: unknown): Promise<boolean> {
+  /**
+   * POST until answered 2xx (accepted) or 4xx (refused); 5xx and connection errors are retried.
+   * `resent`: an attempt before the last got no answer or a 5xx, so it may have been published too.
+   */
+  private async send(
+    kind: AnswerKind,
+    path: string,
+    body: unknown,
+  ): Promise<{ accepted: boolean; resent: boolean }> {
     const text = JSON.stringify(body);
-    for (let backoffMs = 250; ; backoffMs = Math.min(backoffMs * 2, 2_000)) {
+    let resent = false;
+    for (let backoffMs = 250; ; backoffMs = Math.min(backoffMs * 2, 2_000), resent = true) {
       let status = 0;
       let answer = '';
       try {
@@ -202,12 +220,12 @@ export class Load {
         status = 0;
       }
       this.answers.push({ at: Date.now(), kind, status });
-      if (status >= 200 && status < 300) return true;
+      if (status >= 200 && status < 300) return { accepted: true, resent };
       if (status >= 400 && status < 500) {
         this.refused.push(`${kind} ${status}: ${answer.slice(0, 300)}`);
-        return false;
+        return { accepted: false, resent };
       }
-      if (this.aborted) return false;
+      if (this.aborted) return { accepted: false, resent };
       await sleep(backoffMs);
     }
   }
