@@ -32,7 +32,8 @@ export function createProgress(options: ProgressOptions = {}): Progress {
     update(line) {
       if (!tty || now() - lastDraw < minIntervalMs) return;
       lastDraw = now();
-      const width = Math.max(20, (live.columns ?? 100) - 1);
+      // A pty that does not know its size (`script`, some CI runners) says 0 columns.
+      const width = Math.max(20, (live.columns || 100) - 1);
       // \r and "erase to end of line": the new line replaces the old one whatever their lengths.
       live.write(`\r${line.slice(0, width)}\x1b[K`);
       shown = true;

@@ -11,6 +11,7 @@ import avro from 'avsc';
 import type {
   ApiKeyRecord,
   ApiKeyUsageRecord,
+  DeadLetterReplayRecord,
   DetectedEventRecord,
   MaintenanceWindowRecord,
   OtelLogRecord,
@@ -62,6 +63,7 @@ export const detectedEventSchema = loadRecordSchema<DetectedEventRecord>('detect
 export const transactionForecastSchema = loadRecordSchema<TransactionForecastRecord>('transaction-forecast');
 export const slaTargetSchema = loadRecordSchema<SlaTargetRecord>('sla-target');
 export const maintenanceWindowRecordSchema = loadRecordSchema<MaintenanceWindowRecord>('maintenance-window');
+export const deadLetterReplaySchema = loadRecordSchema<DeadLetterReplayRecord>('dead-letter-replay');
 
 export const recordSchemas: readonly RecordSchema[] = [
   transactionResultSchema,
@@ -77,6 +79,7 @@ export const recordSchemas: readonly RecordSchema[] = [
   transactionForecastSchema,
   slaTargetSchema,
   maintenanceWindowRecordSchema,
+  deadLetterReplaySchema,
 ];
 
 /** The record schema the topic catalog calls `name`; throws naming the known ones otherwise. */

@@ -586,3 +586,24 @@ export interface MaintenanceWeekly {
 
 export const maintenanceWeekdaySymbols = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type MaintenanceWeekday = (typeof maintenanceWeekdaySymbols)[number];
+
+export interface DeadLetterReplay<Time = number> {
+  /** The dead letter: `partition:offset` on primoart.deadletter.v1. */
+  dead_letter: string;
+  /** The worker that dead-lettered it. */
+  worker: string;
+  /** The consumer group it was sent back for; only that group processes it. */
+  group_id: string;
+  /** Where it came from and went back to. */
+  origin_topic: string;
+  /** The partition of the origin topic it failed on. */
+  origin_partition: number;
+  /** Its offset before it failed. */
+  origin_offset: number;
+  /** The partition of the origin topic the replayed copy landed on. */
+  replayed_partition: number;
+  /** The replayed copy's offset there. */
+  replayed_offset: number;
+  /** When it was sent back. */
+  replayed_at: Time;
+}

@@ -232,3 +232,7 @@ export type SlaTargetRecord = Avro.SlaTarget;
 // A maintenance window managed through the console (maintenance-window.avsc on the compacted
 // primoart.maintenance-windows.v1; see maintenance-window-record.ts).
 export type MaintenanceWindowRecord = Avro.MaintenanceWindow;
+
+// Which dead letters `primoart dlq replay` sent back (dead-letter-replay.avsc on the compacted
+// primoart.deadletter.replays.v1; topics/dead-letters.ts).
+export type DeadLetterReplayRecord = Avro.DeadLetterReplay;

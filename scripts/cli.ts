@@ -85,11 +85,13 @@ const commands: Record<string, Command> = {
   worker: {
     summary: 'run a worker by name (synth-store, baseline, …); more instances: `primoart up --scale`',
     usage:
-      'primoart worker <name>[:<n>] [--instance N] [--config.file F]\n' +
+      'primoart worker <name>[:<n>] [--instance N | --group-id G] [--config.file F]\n' +
       '  --instance N   run instance N (1–6) of a store worker beside the others on this host: instance 1\n' +
       '                 on its configured listen address, instance N on port 18200 + 10·w + N of the same\n' +
       "                 host (w: the worker's place in the list); <name>:<n> is the same, the form\n" +
-      '                 systemd instances take (primoart-worker@synth-store:2.service)',
+      '                 systemd instances take (primoart-worker@synth-store:2.service)\n' +
+      '  --group-id G   a one-off run on consumer group G instead of its own (what `replay --to-group`\n' +
+      '                 starts): on a free port, without Alerta heartbeats',
     readsConfig: true,
     run: async ([named, ...args]) => {
       const [{ workers }, { projectProcesses }, { takeInstanceArg }] = await Promise.all([
@@ -164,16 +166,85 @@ const commands: Record<string, Command> = {
     run: async (args) => (await import('../ingest-gateway/key-commands.ts')).keysRevokeCommand(args),
   },
   lag: {
-    summary: 'consumer lag per group and partition',
-    usage: 'primoart lag [--group G] [--config.file F]',
+    summary: 'consumer lag per group and partition, or live per group and topic (--watch)',
+    usage:
+      'primoart lag [--group G] [--watch [--interval S]] [--config.file F]\n\n' +
+      '  Without --watch: one table, GROUP TOPIC PARTITION COMMITTED END LAG, tab-separated.\n' +
+      '  --group G      only this consumer group\n' +
+      "  --watch        every group's lag per topic (its partitions added up) every interval, until\n" +
+      '                 Ctrl-C: on a terminal a screen redrawn in place with the RATE the lag changes at\n' +
+      '                 (records/s over the last 5 s, negative: catching up) and, while it falls, the ETA\n' +
+      '                 to zero; into a file or a pipe, no escapes: a header, then a line per group and\n' +
+      '                 topic per interval, TIME GROUP TOPIC LAG RATE, tab-separated (like vmstat -t).\n' +
+      '                 Groups are looked for again every 10 s, so new ones appear.\n' +
+      '  --interval S   seconds between samples with --watch, 0.1 or more (default 1)',
     readsConfig: true,
     run: async (args) => (await import('../topics/commands.ts')).lagCommand(args),
   },
   replay: {
-    summary: "move a group's offsets back so it reprocesses (stop the group's workers first)",
-    usage: 'primoart replay --group G --from <RFC3339 time|earliest|latest> [--topic T] [--config.file F]',
+    summary: 'reprocess a group from a time, an offset or the start, and watch it catch up',
+    usage:
+      'primoart replay --group G --from <RFC3339 time|earliest|latest|offset> [--topic T]… [--dry-run]\n' +
+      '                [--to-group NEW [--force]] [--timeout D] [--state-dir DIR] [--config.file F]\n\n' +
+      '  --group G        the consumer group to replay; when it is the group of a worker the local stack\n' +
+      '                   runs, its instances are stopped, the offsets moved, the instances started again,\n' +
+      '                   and the group watched until it caught up (members elsewhere are named: stop them)\n' +
+      '  --from X         an RFC 3339 time (the first record at or after it), earliest, latest, or an offset\n' +
+      "                   for every partition (clamped to each partition's records)\n" +
+      '  --topic T        only this topic (repeatable); default: every topic the group has committed on\n' +
+      '                   (with --to-group, NEW starts at the end of the others)\n' +
+      '  --dry-run        change nothing: per partition the offset now, where it would move, the records\n' +
+      "  --to-group NEW   leave G as it is: set NEW to X and run one instance of G's worker on NEW\n" +
+      '                   (`worker <name> --group-id NEW`, with F: point it at another store) until NEW\n' +
+      '                   reached the end, then stop it; store workers only\n' +
+      '  --force          with --to-group: NEW has committed offsets already; move them anyway\n' +
+      "  --timeout D      give up after D (90s, 30m, 2h; default 2h), exit 1: the stack's workers go on,\n" +
+      '                   a --to-group run is stopped\n' +
+      "  --state-dir DIR  the local stack's state directory (default: as `primoart env`)\n" +
+      '  Progress (records left, rate, ETA) on a terminal; otherwise one summary line ending in the count.',
     readsConfig: true,
-    run: async (args) => (await import('../topics/commands.ts')).replayCommand(args),
+    run: async (args) => (await import('./replay/command.ts')).replayCommand(args),
+  },
+  'dlq list': {
+    summary: 'the dead letters of every worker: when, worker, group, origin, key, error, replayed',
+    usage:
+      'primoart dlq list [--worker W] [--group G] [--since T] [--limit N] [--json] [--config.file F]\n' +
+      '  --worker W   only those worker W dead-lettered\n' +
+      '  --group G    only those consumer group G dead-lettered (a worker on a group of its own)\n' +
+      '  --since T    dead-lettered at or after T: RFC 3339, or a duration back from now (30m, 6h, 7d)\n' +
+      '  --limit N    the newest N (default 50), oldest first\n' +
+      '  --json       as a JSON array instead of a table',
+    readsConfig: true,
+    run: async (args) => (await import('../topics/dlq-commands.ts')).dlqListCommand(args),
+  },
+  'dlq show': {
+    summary: 'one dead letter: its headers, and its value decoded (Avro through the registry, else hex)',
+    usage: 'primoart dlq show <partition:offset> [--config.file F]   (the REF column of `dlq list`)',
+    readsConfig: true,
+    run: async (args) => (await import('../topics/dlq-commands.ts')).dlqShowCommand(args),
+  },
+  'dlq replay': {
+    summary: 'send dead letters back to their origin topic for the group that dead-lettered them',
+    usage:
+      'primoart dlq replay [--worker W] [--group G] [--since T] [--ref P:O]… [--dry-run] [--wait S] [--config.file F]\n' +
+      '  Fix the cause first (a constraint, a bug, a store). Each selected dead letter goes back to its\n' +
+      '  origin topic with its key, value and headers, for the group that dead-lettered it only (every\n' +
+      '  other group passes over it); what went back is recorded, so a second replay skips it.\n' +
+      '  --worker, --group, --since   select as `dlq list` does (default: every dead letter not yet replayed)\n' +
+      '  --ref P:O    only this dead letter (repeatable)\n' +
+      '  --dry-run    print what would go back, send nothing\n' +
+      '  --wait S     wait up to S seconds (default 60) for the groups to process them, then report how\n' +
+      '               many were processed and how many were dead-lettered again (exit 1 if any, or any left)',
+    readsConfig: true,
+    run: async (args) => {
+      const [{ dlqReplayCommand }, { groupIdOf }] = await Promise.all([
+        import('../topics/dlq-commands.ts'),
+        import('../workers/harness.ts'),
+      ]);
+      return dlqReplayCommand(args, (config, worker) =>
+        groupIdOf(worker, config.workers[worker] as { group_id?: string } | undefined),
+      );
+    },
   },
   chaos: {
     summary:

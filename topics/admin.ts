@@ -1,7 +1,7 @@
 // Operations on the cluster that the CLI and tests share: make topics match the catalog, measure
 // lag, and move a consumer group's offsets for a replay.
 import { replicationOf, type TopicSpec, topicConfigEntries } from './catalog.ts';
-import type { Admin, PartitionReplicas } from './port.ts';
+import type { Admin, PartitionReplicas, TopicOffsets } from './port.ts';
 
 export interface TopicChange {
   topic: string;
@@ -167,23 +167,76 @@ export async function groupLag(admin: Admin, group: string, topic: string): Prom
     .sort((a, b) => a.partition - b.partition);
 }
 
-export type ReplayFrom = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'time'; timestampMs: number };
+export type ReplayFrom =
+  | { kind: 'earliest' }
+  | { kind: 'latest' }
+  | { kind: 'time'; timestampMs: number }
+  /** The same offset on every partition, each clamped to what its partition holds. */
+  | { kind: 'offset'; offset: string };
+
+/** Where a replay moves one partition of a topic, with what the partition holds now. */
+export interface ReplayTarget {
+  partition: number;
+  /** The partition's first and next offsets now (its end: where a caught-up group stands). */
+  low: string;
+  high: string;
+  /** The offset the group moves to: within [low, high]. */
+  offset: string;
+}
+
+/**
+ * The offset a replay moves a partition to. A time's offset comes from the broker (the first record
+ * at or after it; the end when there is none); an offset number is clamped into [low, high], so
+ * `--from 0` on a partition whose start was deleted by retention starts at its first record.
+ */
+export function replayOffset(from: ReplayFrom, held: TopicOffsets, offsetAtTime?: string): string {
+  const clamp = (offset: bigint) => {
+    const [low, high] = [BigInt(held.low), BigInt(held.high)];
+    return String(offset < low ? low : offset > high ? high : offset);
+  };
+  switch (from.kind) {
+    case 'earliest':
+      return held.low;
+    case 'latest':
+      return held.high;
+    case 'offset':
+      return clamp(BigInt(from.offset));
+    case 'time':
+      return clamp(BigInt(offsetAtTime ?? held.high));
+  }
+}
+
+/** Where a replay would move a group on a topic, partition by partition; changes nothing. */
+export async function replayTargets(admin: Admin, topic: string, from: ReplayFrom): Promise<ReplayTarget[]> {
+  const [held, atTime] = await Promise.all([
+    admin.topicOffsets(topic),
+    from.kind === 'time' ? admin.topicOffsetsAt(topic, from.timestampMs) : Promise.resolve([]),
+  ]);
+  const timeOffsets = new Map(atTime.map((p) => [p.partition, p.offset]));
+  return held
+    .map((partition) => ({
+      partition: partition.partition,
+      low: partition.low,
+      high: partition.high,
+      offset: replayOffset(from, partition, timeOffsets.get(partition.partition)),
+    }))
+    .sort((a, b) => a.partition - b.partition);
+}
 
 /**
  * Move a group's offsets on a topic. Kafka only allows this while the group has no live member,
- * so the caller stops the group's workers first (the CLI says so when the broker refuses).
+ * so the caller stops the group's workers first (`primoart replay` does, on the local stack).
  */
-export async function resetGroupOffsets(admin: Admin, group: string, topic: string, from: ReplayFrom) {
-  let partitions: Array<{ partition: number; offset: string }>;
-  if (from.kind === 'time') {
-    partitions = await admin.topicOffsetsAt(topic, from.timestampMs);
-  } else {
-    const offsets = await admin.topicOffsets(topic);
-    partitions = offsets.map((o) => ({
-      partition: o.partition,
-      offset: from.kind === 'earliest' ? o.low : o.high,
-    }));
-  }
+export async function resetGroupOffsets(
+  admin: Admin,
+  group: string,
+  topic: string,
+  from: ReplayFrom,
+): Promise<Array<{ partition: number; offset: string }>> {
+  const partitions = (await replayTargets(admin, topic, from)).map(({ partition, offset }) => ({
+    partition,
+    offset,
+  }));
   await admin.setGroupOffsets(group, topic, partitions);
   return partitions;
 }

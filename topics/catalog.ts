@@ -5,6 +5,7 @@ import {
   apiKeySchema,
   apiKeyUsageSchema,
   baselineSchema,
+  deadLetterReplaySchema,
   detectedEventSchema,
   maintenanceWindowRecordSchema,
   otelLogRecordSchema,
@@ -68,6 +69,17 @@ export const topics = {
     cleanupPolicy: 'delete',
     maxMessageBytes: 8 * MiB,
     description: 'poison messages, byte for byte, with error and origin in headers',
+  },
+  deadLetterReplays: {
+    name: 'primoart.deadletter.replays.v1',
+    partitions: 1,
+    valueSchema: deadLetterReplaySchema,
+    key: 'dead letter (partition:offset)',
+    // Compacted: one small record per dead letter ever sent back, kept so none is sent twice.
+    retentionMs: -1,
+    cleanupPolicy: 'compact',
+    maxMessageBytes: MiB,
+    description: 'the dead letters `primoart dlq replay` sent back, so a second replay skips them',
   },
   apiKeys: {
     name: 'primoart.auth.keys.v1',

@@ -1,12 +1,25 @@
-// Operator commands on the bus: `topics apply`, `schemas register|check`, `lag`, `replay`.
+// Operator commands on the bus: `topics apply`, `schemas register|check`, `lag` (`replay` stops and
+// starts the local stack's workers: scripts/replay/).
+import timers from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig, parseConfigArgs } from '../core/config.ts';
 import type { PrimoartConfig } from '../core/config-schema.ts';
 import { createLogger } from '../core/logging.ts';
 import { applyAcls, type BusAccess, busIdentitiesOf, describeBinding } from './acls.ts';
-import { applyCatalog, groupLag, type ReplayFrom, resetGroupOffsets } from './admin.ts';
+import { applyCatalog, groupLag, type PartitionLag } from './admin.ts';
 import { kafkaFromConfig } from './bus.ts';
 import { catalog, valueSubject } from './catalog.ts';
+import {
+  hideCursor,
+  type LagViewRow,
+  lagRates,
+  plainHeader,
+  plainLines,
+  redraw,
+  screenLines,
+  showCursor,
+  sumByGroupAndTopic,
+} from './lag-view.ts';
 import type { Admin } from './port.ts';
 import {
   checkCompatibility,
@@ -121,7 +134,15 @@ export async function schemasCheckCommand(args: string[]): Promise<number> {
 
 export async function lagCommand(args: string[]): Promise<number> {
   return withAdmin(args, async (admin, rest) => {
-    const { values } = parseArgs({ args: rest, options: { group: { type: 'string' } } });
+    const { values } = parseArgs({
+      args: rest,
+      options: { group: { type: 'string' }, watch: { type: 'boolean' }, interval: { type: 'string' } },
+    });
+    if (values.watch) {
+      await watchLag(admin, { group: values.group, intervalMs: intervalMsOf(values.interval) });
+      return 0;
+    }
+    if (values.interval !== undefined) throw new Error('--interval goes with --watch');
     const groups = values.group ? [values.group] : (await admin.listGroups()).sort();
     out(['GROUP', 'TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG'].join('\t'));
     for (const group of groups) {
@@ -137,39 +158,111 @@ export async function lagCommand(args: string[]): Promise<number> {
   });
 }
 
-export function parseReplayFrom(value: string): ReplayFrom {
-  if (value === 'earliest' || value === 'latest') return { kind: value };
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms) || !/\d{4}-\d{2}-\d{2}/.test(value)) {
-    throw new Error(`--from takes 'earliest', 'latest' or an RFC 3339 time, not '${value}'`);
-  }
-  return { kind: 'time', timestampMs: ms };
+function intervalMsOf(seconds: string | undefined): number {
+  if (seconds === undefined) return 1_000;
+  const value = Number(seconds);
+  // Below a tenth of a second the broker is asked more often than a person can read.
+  if (!Number.isFinite(value) || value < 0.1)
+    throw new Error(`--interval takes seconds, 0.1 or more, not '${seconds}'`);
+  return value * 1000;
 }
 
-export async function replayCommand(args: string[]): Promise<number> {
-  return withAdmin(args, async (admin, rest) => {
-    const { values } = parseArgs({
-      args: rest,
-      options: { group: { type: 'string' }, from: { type: 'string' }, topic: { type: 'string' } },
-    });
-    if (!values.group || !values.from)
-      throw new Error('replay needs --group G and --from <time|earliest|latest>');
-    const from = parseReplayFrom(values.from);
-    const topicNames = values.topic ? [values.topic] : catalog.map((t) => t.name);
-    for (const topic of topicNames) {
-      const committed = await admin.groupOffsets(values.group, topic).catch(() => []);
-      if (!values.topic && !committed.some((c) => c.offset !== '-1')) continue;
+export interface LagWatchOptions {
+  /** Only this group; without it every group with commits on a catalog topic. */
+  group?: string | undefined;
+  intervalMs: number;
+  /** Default stdout; on a terminal the screen is redrawn, otherwise lines are appended. */
+  output?: Pick<NodeJS.WriteStream, 'write'> & { isTTY?: boolean; columns?: number; rows?: number };
+  /** Ends the watch; default: SIGINT or SIGTERM. */
+  signal?: AbortSignal;
+}
+
+// Groups come and go far less often than their lag changes: the groups, and the topics each has
+// committed on, are looked for again this often; in between only the known pairs are read.
+const lagRescanMs = 10_000;
+
+/** `lag --watch`: the lag of every group on every topic it reads, every interval, until stopped. */
+export async function watchLag(admin: Admin, options: LagWatchOptions): Promise<void> {
+  const output = options.output ?? process.stdout;
+  const tty = output.isTTY === true;
+  const { signal, release } = options.signal
+    ? { signal: options.signal, release: () => undefined }
+    : untilSignalled();
+  // A read in flight (a broker gone: kafkajs retries for long) must not hold up the way out.
+  const stopped = new Promise<never>((_, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+  );
+  stopped.catch(() => undefined);
+  const rates = lagRates();
+  let pairs: Array<{ group: string; topic: string }> = [];
+  let scannedAt = Number.NEGATIVE_INFINITY;
+
+  async function sample(): Promise<PartitionLag[]> {
+    if (Date.now() - scannedAt < lagRescanMs)
+      return (await Promise.all(pairs.map(({ group, topic }) => groupLag(admin, group, topic)))).flat();
+    const groups = options.group ? [options.group] : await admin.listGroups();
+    const candidates = groups.flatMap((group) => catalog.map((topic) => ({ group, topic: topic.name })));
+    const read = await Promise.allSettled(
+      candidates.map(({ group, topic }) => groupLag(admin, group, topic)),
+    );
+    // A topic not created yet fails its read and is left out, as in the one-shot table; all of them
+    // failing is the broker, and says so.
+    const failure = read.find((outcome) => outcome.status === 'rejected');
+    if (failure !== undefined && read.every((outcome) => outcome.status === 'rejected')) throw failure.reason;
+    const committed = read.flatMap((outcome) =>
+      outcome.status === 'fulfilled' && outcome.value.some((row) => row.committed !== '-1')
+        ? [outcome.value]
+        : [],
+    );
+    pairs = committed.flatMap((rows) => (rows[0] === undefined ? [] : [rows[0]]));
+    scannedAt = Date.now();
+    return committed.flat();
+  }
+
+  if (tty) output.write(hideCursor);
+  else output.write(`${plainHeader}\n`);
+  try {
+    let due = Date.now();
+    while (!signal.aborted) {
+      const at = Date.now();
+      let error: string | undefined;
+      let rows: LagViewRow[] = [];
       try {
-        const moved = await resetGroupOffsets(admin, values.group, topic, from);
-        out(`${values.group} on ${topic}: ${moved.map((p) => `p${p.partition}→${p.offset}`).join(' ')}`);
-      } catch (error) {
-        throw new Error(
-          `cannot move ${values.group} on ${topic}: ${(error as Error).message} ` +
-            '(Kafka only allows it while no instance of the group runs: stop its workers first)',
-        );
+        rows = rates.sample(sumByGroupAndTopic(await Promise.race([sample(), stopped])));
+      } catch (reason) {
+        if (signal.aborted) break;
+        error = reason instanceof Error ? reason.message : String(reason);
       }
+      if (tty) {
+        const size = { columns: output.columns, rows: output.rows };
+        output.write(redraw(screenLines(rows, { at, intervalMs: options.intervalMs, error, size })));
+      } else if (error !== undefined)
+        process.stderr.write(`primoart lag: could not read the lag: ${error}\n`);
+      else for (const line of plainLines(rows, at)) output.write(`${line}\n`);
+      // A slow read shortens the next wait, so samples stay an interval apart; one slower than the
+      // interval is followed by the next at once, not by a burst catching up.
+      due = Math.max(due + options.intervalMs, Date.now());
+      // Only an abort ends the wait early (and rejects it): the loop then ends.
+      // (timers.setTimeout, not a named import: node:test's mock timers replace it on the module.)
+      await timers.setTimeout(due - Date.now(), undefined, { signal }).catch(() => undefined);
     }
-    out('offsets moved; start the workers of the group to reprocess');
-    return 0;
-  });
+  } finally {
+    if (tty) output.write(showCursor);
+    release();
+  }
+}
+
+/** Aborted by Ctrl-C or a SIGTERM: the watch ends as asked, and the command exits 0. */
+function untilSignalled(): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: controller.signal,
+    release() {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
 }

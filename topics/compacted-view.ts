@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ConsumedMessage, Consumer, KafkaConnection } from './port.ts';
+import { partitionEnds } from './topic-snapshot.ts';
 
 export interface CompactedViewOptions<T> {
   kafka: KafkaConnection;
@@ -36,16 +37,7 @@ export async function startCompactedView<T>(options: CompactedViewOptions<T>): P
   let revision = 0;
 
   // What "caught up" means: every partition read up to its end offset as of now.
-  const admin = await kafka.admin();
-  let remaining: Map<number, bigint>;
-  try {
-    const offsets = await admin.topicOffsets(topic);
-    remaining = new Map(
-      offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]),
-    );
-  } finally {
-    await admin.disconnect();
-  }
+  const remaining = await partitionEnds(kafka, topic);
   let markCaughtUp: () => void = () => {};
   const caughtUp = new Promise<void>((resolve) => {
     markCaughtUp = resolve;

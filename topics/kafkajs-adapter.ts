@@ -456,6 +456,14 @@ function wrapAdmin(admin: KafkajsAdmin, kafka: KafkaClient): Admin {
       const { groups } = await admin.listGroups();
       return groups.map((g) => g.groupId);
     },
+    async groupMembers(groupId) {
+      const { groups } = await admin.describeGroups([groupId]);
+      return (groups[0]?.members ?? []).map(({ memberId, clientId, clientHost }) => ({
+        memberId,
+        clientId,
+        clientHost,
+      }));
+    },
     async setGroupOffsets(groupId, topic, partitions) {
       await setGroupOffsetsPromptly(kafka, groupId, topic, partitions);
     },

@@ -134,6 +134,15 @@ export interface AclBinding {
   permission: 'allow' | 'deny';
 }
 
+/** One live member of a consumer group, as the group coordinator knows it. */
+export interface GroupMember {
+  memberId: string;
+  /** The Kafka client id the member connected with (`kafka.client_id`). */
+  clientId: string;
+  /** The address the member connects from, as the broker sees it (e.g. `/10.0.0.5`). */
+  clientHost: string;
+}
+
 export interface Admin {
   listTopics(): Promise<string[]>;
   /** False when the topic existed already (nothing was changed). */
@@ -156,6 +165,8 @@ export interface Admin {
   topicOffsetsAt(name: string, timestampMs: number): Promise<Array<{ partition: number; offset: string }>>;
   groupOffsets(groupId: string, topic: string): Promise<Array<{ partition: number; offset: string }>>;
   listGroups(): Promise<string[]>;
+  /** The live members of a consumer group (none when it is empty or unknown): who holds it, where. */
+  groupMembers(groupId: string): Promise<GroupMember[]>;
   /** Only allowed while the group has no live members (Kafka's own rule). */
   setGroupOffsets(
     groupId: string,

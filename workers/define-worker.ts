@@ -3,8 +3,9 @@
 // write, the output that write emits, its periodic tasks (inputs.ts, harness.ts). Everything else is this frame's, the same
 // for every worker: the process lifecycle (core's runProcess), Kafka as the worker's own identity,
 // codecs waiting for the registry, the harness (decode → write → produce → commit), ready once
-// this instance joined its group, heartbeats to Alerta when the config has an `alerta` section,
-// and on stop: heartbeats, periodic tasks and partitions handed back before the store closes.
+// this instance joined its group, heartbeats to Alerta when the config has an `alerta` section
+// (not on a one-off run with `--group-id`), and on stop: heartbeats, periodic tasks and partitions
+// handed back before the store closes.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -18,7 +19,7 @@ import type { ValueCodec } from '../topics/codec.ts';
 import type { KafkaConnection } from '../topics/port.ts';
 import { harnessSettingsFor, type RunningWorker, startWorker, type WorkerDefinition } from './harness.ts';
 import { type Heartbeats, startWorkerHeartbeats } from './heartbeats.ts';
-import { instanceListen, takeInstanceArg } from './instances.ts';
+import { ephemeralListen, instanceListen, takeGroupIdArg, takeInstanceArg } from './instances.ts';
 import type { HarnessSection, WorkerConfigOwner } from './worker-config.ts';
 
 /** What a worker is given to build its definition. */
@@ -59,16 +60,24 @@ export function defineWorker<S extends z.ZodType<HarnessSection>, T>(spec: {
   return {
     config: spec.config,
     run: (args) => {
-      const { instance, rest } = takeInstanceArg(args);
-      const listenOf = (config: PrimoartConfig) =>
-        instanceListen(sectionOf(config, spec.config).listen, name, instance);
+      const { groupId, rest: withoutGroup } = takeGroupIdArg(args);
+      const { instance, rest } = takeInstanceArg(withoutGroup);
+      if (groupId !== undefined && instance !== 1)
+        throw new Error('--group-id runs a one-off instance on a free port: --instance does not go with it');
+      const listenOf = (config: PrimoartConfig) => {
+        const { listen } = sectionOf(config, spec.config);
+        return groupId === undefined ? instanceListen(listen, name, instance) : ephemeralListen(listen);
+      };
       return runProcess({
         name,
         args: rest,
         listen: listenOf,
         async create(config, context) {
           const section = sectionOf(config, spec.config);
-          const settings = harnessSettingsFor(name, section);
+          const settings = {
+            ...harnessSettingsFor(name, section),
+            ...(groupId === undefined ? {} : { groupId }),
+          };
           const kafka = await openKafka(context, config.kafka);
           const parts = await spec.create({
             section,
@@ -78,7 +87,16 @@ export function defineWorker<S extends z.ZodType<HarnessSection>, T>(spec: {
             groupId: settings.groupId,
             codec: (topic) => codecFor(context, config.schema_registry.url, topic),
           });
-          return harnessComponent(parts, { name, listen: listenOf(config), settings, kafka, context });
+          return harnessComponent(parts, {
+            name,
+            listen: listenOf(config),
+            settings,
+            kafka,
+            context,
+            // A one-off run on another group sends none: its heartbeat would go stale when it ends
+            // and page someone for a process that was meant to stop.
+            heartbeats: groupId === undefined,
+          });
         },
       });
     },
@@ -94,6 +112,7 @@ function harnessComponent<T>(
     settings: ReturnType<typeof harnessSettingsFor>;
     kafka: KafkaConnection;
     context: ProcessContext;
+    heartbeats: boolean;
   },
 ): Component {
   const { context } = options;
@@ -111,6 +130,7 @@ function harnessComponent<T>(
       });
       await worker.joined();
       joined = true;
+      if (!options.heartbeats) return;
       heartbeats = startWorkerHeartbeats({
         worker: options.name,
         listen: options.listen,

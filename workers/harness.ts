@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { type Repeating, repeatEvery } from '../core/repeat.ts';
 import { topics } from '../topics/catalog.ts';
+import { deadLetterHeaders, replayedForAnotherGroup } from '../topics/dead-letters.ts';
 import type {
   BatchControl,
   ConsumedMessage,
@@ -203,16 +204,6 @@ export interface RunningWorker {
   assignment(): Array<{ topic: string; partition: number }>;
 }
 
-export const deadLetterHeaders = {
-  error: 'primoart.error',
-  kind: 'primoart.error.kind',
-  worker: 'primoart.worker',
-  topic: 'primoart.origin.topic',
-  partition: 'primoart.origin.partition',
-  offset: 'primoart.origin.offset',
-  failedAt: 'primoart.failed_at',
-} as const;
-
 function workerMetrics(registry: Registry) {
   const labelNames = ['worker', 'topic'] as const;
   return {
@@ -231,6 +222,12 @@ function workerMetrics(registry: Registry) {
     retried: new Counter({
       name: 'primoart_worker_retries_total',
       help: 'Write attempts retried after a transient failure',
+      labelNames,
+      registers: [registry],
+    }),
+    passedOver: new Counter({
+      name: 'primoart_worker_passed_over_total',
+      help: 'Replayed dead letters meant for another consumer group, committed without being written',
       labelNames,
       registers: [registry],
     }),
@@ -328,7 +325,13 @@ export async function startWorker<T>(
   // Every counter exists at 0 from the start: an increase() over a series that first appears at 1
   // has no earlier sample to rise from, and the first dead letter would go unnoticed.
   for (const topic of definition.topics) {
-    for (const counter of [metrics.consumed, metrics.written, metrics.retried, metrics.deadLettered]) {
+    for (const counter of [
+      metrics.consumed,
+      metrics.written,
+      metrics.retried,
+      metrics.deadLettered,
+      metrics.passedOver,
+    ]) {
       counter.inc(labels(topic), 0);
     }
   }
@@ -402,6 +405,7 @@ export async function startWorker<T>(
                 [deadLetterHeaders.error]: description,
                 [deadLetterHeaders.kind]: 'poison',
                 [deadLetterHeaders.worker]: definition.name,
+                [deadLetterHeaders.group]: settings.groupId,
                 [deadLetterHeaders.topic]: message.topic,
                 [deadLetterHeaders.partition]: String(message.partition),
                 [deadLetterHeaders.offset]: message.offset,
@@ -481,6 +485,12 @@ export async function startWorker<T>(
     const decoded: Array<DecodedRecord<T>> = [];
     const unreadable: Array<{ message: ConsumedMessage; error: unknown }> = [];
     for (const message of chunk) {
+      // A dead letter `primoart dlq replay` sent back for another group's worker: committed with
+      // the chunk, never written here.
+      if (replayedForAnotherGroup(message, settings.groupId)) {
+        metrics.passedOver.inc(labels(message.topic));
+        continue;
+      }
       try {
         decoded.push({ message, record: await definition.decode(message) });
       } catch (error) {
@@ -565,11 +575,15 @@ export async function startWorker<T>(
   };
 }
 
+/** The consumer group a worker runs with: its section's `group_id`, else `primoart.<worker>`. */
+export const groupIdOf = (worker: string, section: { group_id?: string | undefined } | undefined): string =>
+  section?.group_id ?? `primoart.${worker}`;
+
 /** Harness settings from a worker's config section, with the harness defaults for the rest. */
 export function harnessSettingsFor(worker: string, section: HarnessSection): HarnessSettings {
   return {
     ...defaultHarnessSettings,
-    groupId: section.group_id ?? `primoart.${worker}`,
+    groupId: groupIdOf(worker, section),
     deadLetterTopic: topics.deadLetters.name,
     batch: {
       maxRecords: section.batch.max_records,

@@ -46,3 +46,34 @@ export function takeInstanceArg(args: readonly string[]): { instance: number; re
   }
   return { instance, rest };
 }
+
+/**
+ * Takes `--group-id G` out of a worker's arguments: this run consumes on group G instead of its
+ * section's (`primoart replay --to-group` fills a fresh group, e.g. for a new store, without
+ * touching the live one). Such a one-off run is no instance of the deployment: it listens on a free
+ * port (port 0, on its section's host), so it never races a live instance for its port.
+ */
+export function takeGroupIdArg(args: readonly string[]): { groupId: string | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let groupId: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const value = arg === '--group-id' ? args[++i] : arg.startsWith('--group-id=') ? arg.slice(11) : null;
+    if (value === null) {
+      rest.push(arg);
+      continue;
+    }
+    if (value === undefined || value === '' || value.startsWith('--'))
+      throw new Error(`--group-id: expected a consumer group id, got ${value || 'nothing'}`);
+    groupId = value;
+  }
+  return { groupId, rest };
+}
+
+/** The address a run on an overridden group serves on: a free port on its section's host. */
+export function ephemeralListen(listen: string): string {
+  const address = parseHostPort(listen);
+  if (address === undefined) throw new Error(`no address to listen on in ${listen}`);
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  return `${host}:0`;
+}

@@ -3,6 +3,7 @@
 //
 //   node scripts/fleet/upload.ts --seed 7 --weeks 4 --transactions 3 --scenarios
 //   node scripts/fleet/upload.ts --from-file fleet.ndjson --gateway http://127.0.0.1:18080 --api-key pa_…
+import { createProgress } from '../../core/progress.ts';
 import { fleetPlanFor, generatorOptionsHelp, parseGenerateArguments } from './generate.ts';
 import {
   defaultUploadOptions,
@@ -19,7 +20,8 @@ const usage = `usage: node scripts/fleet/upload.ts [generator options | --from-f
 Uploads a simulated robot fleet's TransactionResult payloads to the ingest gateway
 (POST /api/v1/transactions/results/upload, batch form), generated on the fly or read from an
 NDJSON file made by generate.ts. Retries 429 and 503 after their Retry-After; stops at the first
-result the gateway refuses and names its problems. Progress and a summary go to standard error.
+result the gateway refuses and names its problems. What is uploaded where, progress (on a terminal
+only, one line redrawn in place) and a summary go to standard error.
 
 generator options (as for generate.ts):
 ${generatorOptionsHelp}
@@ -137,13 +139,22 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const startedAt = Date.now();
+  // A line every few seconds would fill a CI log; there only the summary is written.
+  const progress = createProgress({ live: process.stderr, out: process.stderr });
   try {
     const { gatewayUrl, apiKey, batchSize, concurrency } = options;
-    const counts = await uploadFleet(source, { gatewayUrl, apiKey, batchSize, concurrency, progress: log });
-    log(summaryLine(counts, Date.now() - startedAt));
+    const counts = await uploadFleet(source, {
+      gatewayUrl,
+      apiKey,
+      batchSize,
+      concurrency,
+      progress: (line) => progress.update(`fleet upload: ${line}`),
+      progressEveryMs: 1_000,
+    });
+    progress.done(`fleet upload: ${summaryLine(counts, Date.now() - startedAt)}`);
     return 0;
   } catch (error) {
-    log(`failed: ${(error as Error).message}`);
+    progress.done(`fleet upload: failed: ${(error as Error).message}`);
     return 1;
   }
 }

@@ -7,8 +7,8 @@ import { toAvroResult } from '../../schemas/index.ts';
 import { validateTransactionResult } from '../../schemas/transaction-result.ts';
 import { topics } from '../../topics/catalog.ts';
 import { createTopicCodec } from '../../topics/codec.ts';
+import { deadLetterHeaders } from '../../topics/dead-letters.ts';
 import type { ConsumedMessage } from '../../topics/port.ts';
-import { deadLetterHeaders } from '../../workers/harness.ts';
 import {
   freshResult,
   kafkaConnection,

@@ -22,6 +22,13 @@ test('on a terminal the live line is redrawn in place, at most every interval, a
   assert.deepEqual(out.written, ['replayed 10 records\n']);
 });
 
+test('a terminal of unknown width (0 columns) does not cut the live line to nothing', () => {
+  const written: string[] = [];
+  const live = { isTTY: true, columns: 0, write: (text: string) => written.push(text) > 0 };
+  createProgress({ live, out: sink(false).stream }).update('fleet upload: sent 1200/6048 (19 %)');
+  assert.deepEqual(written, ['\rfleet upload: sent 1200/6048 (19 %)\x1b[K']);
+});
+
 test('when the output is not a terminal only the summary line is written', () => {
   const live = sink(false);
   const out = sink(false);

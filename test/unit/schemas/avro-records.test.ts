@@ -79,6 +79,7 @@ test('the registry parses each .avsc once and finds records by the catalog name'
       ['transaction-forecast', 'io.primoart.baseline.v1.TransactionForecast'],
       ['sla-target', 'io.primoart.console.v1.SlaTarget'],
       ['maintenance-window', 'io.primoart.maintenance.v1.MaintenanceWindow'],
+      ['dead-letter-replay', 'io.primoart.deadletter.v1.DeadLetterReplay'],
     ],
   );
   assert.equal(recordType('transaction-result'), transactionResultSchema);

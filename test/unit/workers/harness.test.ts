@@ -366,6 +366,42 @@ test('a message that cannot be decoded is dead-lettered and the rest written', b
   assert.deepEqual(kafka.timeline, ['write 10,12,13', `send ${deadLetterTopic}`, 'commit 14']);
 });
 
+test(
+  'a dead letter replayed for another group is committed and never written; one for this group is written',
+  bounded,
+  async () => {
+    const { consumer, kafka, written, producer } = await startTestWorker();
+    const replayed = (offset: number, group: string) =>
+      consumedMessage(offset, {
+        headers: { 'primoart.replay.group': group, 'primoart.replay.of': `0:${offset}` },
+      });
+    await consumer.deliver({
+      topic: testTopic,
+      partition: 0,
+      highWatermark: '23',
+      messages: [
+        consumedMessage(20),
+        replayed(21, 'primoart.baseline'),
+        replayed(22, 'primoart.test-worker'),
+      ],
+    });
+    assert.deepEqual(written, [20, 22]);
+    assert.deepEqual(kafka.timeline, ['write 20,22', 'commit 23']);
+    assert.equal(producer.sent.length, 0, 'nothing dead-lettered');
+  },
+);
+
+test('a dead letter names the group that dead-lettered it', bounded, async () => {
+  const { consumer, producer } = await startTestWorker({
+    async decode(message) {
+      if (message.offset === '5') throw new PoisonRecordError('unknown schema id 7');
+      return String(message.value);
+    },
+  });
+  await consumer.deliver(partitionBatch(5, 1));
+  assert.equal(producer.sent[0]?.headers?.['primoart.group'], 'primoart.test-worker');
+});
+
 test('a transient decode failure (registry down) is retried, not dead-lettered', bounded, async () => {
   let failuresLeft = 2;
   const { consumer, producer, kafka, written } = await startTestWorker({
