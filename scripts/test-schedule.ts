@@ -20,12 +20,6 @@ export const placements: Record<string, Placement> = {
       'runs a second whole stack (3 Kafka brokers, two instances of each store worker) and kills its ' +
       "processes under load for minutes: its gateway's answers and its stores' catch-up need the machine",
   },
-  'test/integration/replay.test.ts': {
-    alone:
-      "starts and stops the stack's own synth-store and replays every topic it reads (the whole results " +
-      "topic) into the stack's database: a record another file publishes meanwhile would change the " +
-      'count it asserts, and the lag of that much work would slow every neighbour',
-  },
   'test/integration/gateway-soak.test.ts': {
     alone: "asserts one gateway's memory and event-loop delay under a soak: others' load would change them",
   },
