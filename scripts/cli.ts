@@ -185,7 +185,8 @@ const commands: Record<string, Command> = {
     summary: 'reprocess a group from a time, an offset or the start, and watch it catch up',
     usage:
       'primoart replay --group G --from <RFC3339 time|earliest|latest|offset> [--topic T]… [--dry-run]\n' +
-      '                [--to-group NEW [--force]] [--timeout D] [--state-dir DIR] [--config.file F]\n\n' +
+      '                [--to-group NEW [--force]] [--timeout D] [--alertmanager URL] [--state-dir DIR]\n' +
+      '                [--config.file F]\n\n' +
       '  --group G        the consumer group to replay; when it is the group of a worker the local stack\n' +
       '                   runs, its instances are stopped, the offsets moved, the instances started again,\n' +
       '                   and the group watched until it caught up (members elsewhere are named: stop them)\n' +
@@ -201,6 +202,8 @@ const commands: Record<string, Command> = {
       "  --timeout D      give up after D (90s, 30m, 2h; default 2h), exit 1: the stack's workers go on,\n" +
       '                   a --to-group run is stopped\n' +
       "  --state-dir DIR  the local stack's state directory (default: as `primoart env`)\n" +
+      "  --alertmanager URL  silence the worker's ConsumerLagHigh and DeadLettersIncreasing there while it\n" +
+      '                   catches up, and 10 min after (default: the local stack\'s Alertmanager, when it runs)\n' +
       '  Progress (records left, rate, ETA) on a terminal; otherwise one summary line ending in the count.',
     readsConfig: true,
     run: async (args) => (await import('./replay/command.ts')).replayCommand(args),

@@ -26,7 +26,7 @@ import { workerBusAccess, workerNames } from '../../workers/bus-access.ts';
 import { harnessSettingsFor } from '../../workers/harness.ts';
 import type { HarnessSection } from '../../workers/worker-config.ts';
 import { type CatchUp, waitCaughtUp } from './catch-up.ts';
-import { localStack } from './local-stack.ts';
+import { type LocalStack, localStack } from './local-stack.ts';
 import {
   caughtUpLine,
   count,
@@ -39,6 +39,7 @@ import {
   planTopic,
   totalRecords,
 } from './plan.ts';
+import { type ReplaySilence, replayAlerts, silenceReplay } from './silence.ts';
 
 export interface ReplayOptions {
   group: string;
@@ -51,6 +52,8 @@ export interface ReplayOptions {
   force: boolean;
   timeoutMs: number;
   stateDir?: string;
+  /** Where to silence the worker's replay alerts; default: the local stack's Alertmanager, if it runs. */
+  alertmanager?: string;
   configFile: string;
 }
 
@@ -69,6 +72,7 @@ export function parseReplayArgs(args: readonly string[]): ReplayOptions {
       force: { type: 'boolean', default: false },
       timeout: { type: 'string', default: defaultTimeout },
       'state-dir': { type: 'string' },
+      alertmanager: { type: 'string' },
     },
   });
   if (!values.group || !values.from)
@@ -83,6 +87,7 @@ export function parseReplayArgs(args: readonly string[]): ReplayOptions {
     force: values.force,
     timeoutMs: parseTimeout(values.timeout),
     ...(values['state-dir'] === undefined ? {} : { stateDir: values['state-dir'] }),
+    ...(values.alertmanager === undefined ? {} : { alertmanager: values.alertmanager }),
     configFile,
   };
 }
@@ -237,6 +242,46 @@ async function replayGroup(admin: Admin, options: ReplayOptions, config: Primoar
     return 0;
   }
 
+  // The lag and dead letters a replay causes are its purpose, not a problem: silenced while it runs.
+  const alertmanagerUrl = options.alertmanager ?? (local.length > 0 ? stack?.alertmanagerUrl() : undefined);
+  let silence: ReplaySilence | undefined;
+  if (worker !== undefined && alertmanagerUrl !== undefined) {
+    try {
+      silence = await silenceReplay(alertmanagerUrl, worker, label, options.timeoutMs);
+      sayOnTerminal(
+        `silenced ${worker}'s ${replayAlerts.join(' and ')} in ${alertmanagerUrl} (${silence.id})`,
+      );
+    } catch (error) {
+      process.stderr.write(
+        `primoart replay: could not silence ${worker}'s replay alerts in ${alertmanagerUrl} ` +
+          `(${(error as Error).message}); its lag may page while it catches up\n`,
+      );
+    }
+  }
+  try {
+    return await moveAndWatch(admin, options, { group, label, stack, local, worker, topics });
+  } finally {
+    await silence?.finish().catch((error: Error) => {
+      process.stderr.write(
+        `primoart replay: the silence ${silence?.id} stays until its end: ${error.message}\n`,
+      );
+    });
+  }
+}
+
+async function moveAndWatch(
+  admin: Admin,
+  options: ReplayOptions,
+  run: {
+    group: string;
+    label: string;
+    stack: LocalStack | undefined;
+    local: ServiceDefinition[];
+    worker: string | undefined;
+    topics: string[];
+  },
+): Promise<number> {
+  const { group, label, stack, local, worker, topics } = run;
   let plan: PlannedPartition[] = [];
   let movedAt = 0;
   const move = async (): Promise<string | undefined> => {

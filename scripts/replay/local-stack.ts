@@ -10,6 +10,7 @@ import { runningPid } from '../../infra/stack/pid-file.ts';
 import { startServices, stopServices } from '../../infra/stack/runner.ts';
 import { secretsFile } from '../../infra/stack/secrets.ts';
 import type { ServiceDefinition, StackContext } from '../../infra/stack/service.ts';
+import { alertmanager } from '../../infra/stack/services/alertmanager.ts';
 import { stackConfigFile } from '../../infra/stack/services/primoart-config.ts';
 import { processService } from '../../infra/stack/services/primoart-processes.ts';
 import { projectProcess } from '../../infra/stack/services/process-list.ts';
@@ -24,6 +25,8 @@ export interface LocalStack {
   runningInstances(worker: string): ServiceDefinition[];
   stop(services: readonly ServiceDefinition[]): Promise<void>;
   start(services: readonly ServiceDefinition[]): Promise<void>;
+  /** The stack's Alertmanager, while it runs (a replay silences its own lag alerts there). */
+  alertmanagerUrl(): string | undefined;
   /** Runs `body` holding the stack's lock (what `up` and `down` hold). */
   locked<T>(body: () => Promise<T>): Promise<T>;
 }
@@ -49,6 +52,11 @@ export function localStack(
       return Array.from({ length: maxInstances }, (_, i) =>
         processService(projectProcess(worker), i + 1),
       ).filter((service) => runningPid(stateLayout.pidFile(ctx.paths, service.name)) !== undefined);
+    },
+    alertmanagerUrl() {
+      return runningPid(stateLayout.pidFile(ctx.paths, alertmanager.name)) === undefined
+        ? undefined
+        : String(alertmanager.env(ctx).PRIMOART_ALERTMANAGER_URL);
     },
     // The group's members leave it as they stop (a clean stop hands back the partitions).
     stop: (services) => stopServices(ctx, [...services].reverse()),

@@ -1,5 +1,5 @@
 // `primoart replay` on a running stack, as an operator runs it, on a stack of the test's own
-// (`up --port-offset 8000 --only gateway,synth-store,alerta-forwarder` in a temporary state
+// (`up --port-offset 8000 --only gateway,synth-store,alerta-forwarder,alertmanager` in a temporary state
 // directory): its topics hold only what this test publishes, so a replay from earliest takes
 // seconds, where the suite's shared results topic (hundreds of thousands of records on a machine
 // that has run the suite for weeks) took ten minutes. The test uploads results and produces events;
@@ -73,7 +73,7 @@ before(async () => {
     '--port-offset',
     String(portOffset),
     '--only',
-    'gateway,synth-store,alerta-forwarder',
+    'gateway,synth-store,alerta-forwarder,alertmanager',
   ]);
   assert.equal(up.code, 0, up.output);
   const env = await runCli(['env', ...state]);
@@ -256,6 +256,32 @@ test('replay --from earliest on the running stack rebuilds the same runs, pages 
     );
 
   assert.deepEqual(await runsChecksum(), before, 'the same synth_runs rows, every column');
+
+  // Its lag and dead letters were silenced for the replay, and stay so only a while after it.
+  const alertmanagerUrl = process.env.PRIMOART_ALERTMANAGER_URL ?? assert.fail('no Alertmanager URL');
+  const silences = (await (await fetch(`${alertmanagerUrl}/api/v2/silences`)).json()) as Array<{
+    createdBy: string;
+    comment: string;
+    endsAt: string;
+    status: { state: string };
+    matchers: Array<{ name: string; value: string }>;
+  }>;
+  const silence = silences.find((candidate) => candidate.createdBy === 'primoart replay');
+  assert.ok(silence, `a silence by primoart replay among ${JSON.stringify(silences)}`);
+  assert.equal(silence.status.state, 'active');
+  assert.match(silence.comment, /^replay of primoart\.synth-store from earliest/);
+  assert.deepEqual(
+    silence.matchers.map((m) => [m.name, m.value]),
+    [
+      ['alertname', 'ConsumerLagHigh|DeadLettersIncreasing'],
+      ['worker', 'synth-store'],
+    ],
+  );
+  const endsIn = Date.parse(silence.endsAt) - Date.now();
+  assert.ok(
+    endsIn > 5 * 60_000 && endsIn <= 10 * 60_000,
+    `ends 10 min after the catch-up, not ${endsIn} ms from now`,
+  );
 
   // The events again: the forwarder's group from earliest sends nothing Alerta has had (its ledger
   // of delivered events), so no alert is re-opened, repeated or new.
