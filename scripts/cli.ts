@@ -203,7 +203,7 @@ const commands: Record<string, Command> = {
       '                   a --to-group run is stopped\n' +
       "  --state-dir DIR  the local stack's state directory (default: as `primoart env`)\n" +
       "  --alertmanager URL  silence the worker's ConsumerLagHigh and DeadLettersIncreasing there while it\n" +
-      '                   catches up, and 10 min after (default: the local stack\'s Alertmanager, when it runs)\n' +
+      "                   catches up, and 10 min after (default: the local stack's Alertmanager, when it runs)\n" +
       '  Progress (records left, rate, ETA) on a terminal; otherwise one summary line ending in the count.',
     readsConfig: true,
     run: async (args) => (await import('./replay/command.ts')).replayCommand(args),
