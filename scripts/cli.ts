@@ -229,24 +229,30 @@ const commands: Record<string, Command> = {
   'dlq replay': {
     summary: 'send dead letters back to their origin topic for the group that dead-lettered them',
     usage:
-      'primoart dlq replay [--worker W] [--group G] [--since T] [--ref P:O]… [--dry-run] [--wait S] [--config.file F]\n' +
+      'primoart dlq replay (--worker W | --group G | --since T | --ref P:O… | --all) [--dry-run] [--wait S] [--config.file F]\n' +
       '  Fix the cause first (a constraint, a bug, a store). Each selected dead letter goes back to its\n' +
       '  origin topic with its key, value and headers, for the group that dead-lettered it only (every\n' +
       '  other group passes over it); what went back is recorded, so a second replay skips it.\n' +
-      '  --worker, --group, --since   select as `dlq list` does (default: every dead letter not yet replayed)\n' +
+      '  --worker, --group, --since   select as `dlq list` does (of those not yet replayed)\n' +
+      '  --all        every dead letter not yet replayed\n' +
+      '  Never sent back: letters from a topic their worker does not read, and from compacted topics\n' +
+      "  (keyed state: a copy would win over the key's newer records; publish its current value).\n" +
       '  --ref P:O    only this dead letter (repeatable)\n' +
       '  --dry-run    print what would go back, send nothing\n' +
       '  --wait S     wait up to S seconds (default 60) for the groups to process them, then report how\n' +
       '               many were processed and how many were dead-lettered again (exit 1 if any, or any left)',
     readsConfig: true,
     run: async (args) => {
-      const [{ dlqReplayCommand }, { groupIdOf }] = await Promise.all([
+      const [{ dlqReplayCommand }, { groupIdOf }, { workerBusAccess }] = await Promise.all([
         import('../topics/dlq-commands.ts'),
         import('../workers/harness.ts'),
+        import('../workers/bus-access.ts'),
       ]);
-      return dlqReplayCommand(args, (config, worker) =>
-        groupIdOf(worker, config.workers[worker] as { group_id?: string } | undefined),
-      );
+      return dlqReplayCommand(args, {
+        groupOf: (config, worker) =>
+          groupIdOf(worker, config.workers[worker] as { group_id?: string } | undefined),
+        readsOf: (worker) => (workerBusAccess as Record<string, { reads: readonly string[] }>)[worker]?.reads,
+      });
     },
   },
   chaos: {

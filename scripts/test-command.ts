@@ -88,6 +88,9 @@ interface FileOutcome {
  * running side by side would interleave theirs line by line), and a line says what starts and
  * ends, so a long run shows its progress.
  */
+/** The longest a test file may run: the chaos test, the longest, takes about 8 min and bounds itself at 15. */
+const fileLimitMs = 30 * 60_000;
+
 async function runFiles(
   files: string[],
   concurrency: number,
@@ -107,10 +110,19 @@ async function runFiles(
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const output: Buffer[] = [];
+      // A file that never ends (a hook that left a child process running) fails with a reason
+      // instead of holding the whole run until CI's own limit.
+      const limit = setTimeout(() => {
+        output.push(
+          Buffer.from(`\nprimoart test: ${file} still running after ${fileLimitMs / 60_000} min: killed\n`),
+        );
+        child.kill('SIGKILL');
+      }, fileLimitMs);
       child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
       child.on('error', reject);
       child.on('close', (code, signal) => {
+        clearTimeout(limit);
         const outcome = { file, code: code ?? (signal ? 1 : 0), seconds: (Date.now() - started) / 1000 };
         process.stdout.write(
           `\n── ${file}: ${outcome.code === 0 ? 'passed' : `FAILED (exit ${outcome.code})`} in ` +

@@ -14,7 +14,7 @@ import type { PrimoartConfig } from '../core/config-schema.ts';
 import { createLogger } from '../core/logging.ts';
 import { createProgress, formatDuration } from '../core/progress.ts';
 import { kafkaFromConfig } from './bus.ts';
-import { topics } from './catalog.ts';
+import { catalog, topics } from './catalog.ts';
 import { createTopicCodec } from './codec.ts';
 import {
   type DeadLetter,
@@ -26,8 +26,13 @@ import {
 import type { KafkaConnection } from './port.ts';
 import { readTopicSnapshot } from './topic-snapshot.ts';
 
-/** The consumer group a worker runs with under this config (`workers.<name>.group_id` or the default). */
-export type GroupOf = (config: PrimoartConfig, worker: string) => string;
+/** What `dlq replay` needs to know of the workers, which topics/ cannot import. */
+export interface WorkersView {
+  /** The consumer group a worker runs with under this config (`workers.<name>.group_id` or the default). */
+  groupOf(config: PrimoartConfig, worker: string): string;
+  /** The topics a worker reads; undefined for a name that is no worker. */
+  readsOf(worker: string): readonly string[] | undefined;
+}
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -245,7 +250,9 @@ export async function dlqShowCommand(args: string[]): Promise<number> {
   const replay = (await readReplays(bus)).get(ref);
   out(`dead letter ${ref} of ${topics.deadLetters.name}`);
   out(
-    `replayed: ${replay === undefined ? 'no' : `${replay.replayedAt.toISOString()} for ${replay.group}, to ${replay.topic}/${replay.partition}@${replay.offset}`}`,
+    printable(
+      `replayed: ${replay === undefined ? 'no' : `${replay.replayedAt.toISOString()} for ${replay.group}, to ${replay.topic}/${replay.partition}@${replay.offset}`}`,
+    ),
   );
   out(`key: ${letter.key === null ? '(none)' : printable(letter.key.toString('utf8'))}`);
   out('headers:');
@@ -254,7 +261,7 @@ export async function dlqShowCommand(args: string[]): Promise<number> {
   const value = letter.value ?? Buffer.alloc(0);
   const read = await decodeValue(bus.config.schema_registry.url, value);
   if (typeof read === 'string') {
-    out(`value: ${value.length} bytes, ${read}:`);
+    out(printable(`value: ${value.length} bytes, ${read}:`));
     out(hexDump(value));
   } else {
     out(`value: ${value.length} bytes, Avro with schema id ${read.schemaId}:`);
@@ -263,7 +270,28 @@ export async function dlqShowCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-export async function dlqReplayCommand(args: string[], groupOf: GroupOf): Promise<number> {
+/**
+ * Why a dead letter cannot go back, or undefined: no readable origin; an origin its worker does not
+ * read (a header says only what the dead-letter topic's writer said, and the CLI writes as the
+ * admin); a compacted origin, where the copy, newer than the key's later records, would win over
+ * them (keyed state is corrected by publishing its current value, not by a replay).
+ */
+export function refusalOf(letter: DeadLetter, readsOf: WorkersView['readsOf']): string | undefined {
+  if (
+    letter.worker === '' ||
+    letter.origin.topic === '' ||
+    !Number.isInteger(letter.origin.partition) ||
+    !/^\d+$/.test(letter.origin.offset)
+  )
+    return 'without a readable origin';
+  if (!readsOf(letter.worker)?.includes(letter.origin.topic))
+    return 'from a topic their worker does not read';
+  if (catalog.find((topic) => topic.name === letter.origin.topic)?.cleanupPolicy === 'compact')
+    return 'from a compacted topic (keyed state: publish its current value instead)';
+  return undefined;
+}
+
+export async function dlqReplayCommand(args: string[], workers: WorkersView): Promise<number> {
   const bus = await openBus(args);
   const { values } = parseArgs({
     args: bus.rest,
@@ -271,9 +299,14 @@ export async function dlqReplayCommand(args: string[], groupOf: GroupOf): Promis
       ...filterOptions,
       ref: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean' },
+      all: { type: 'boolean' },
       wait: { type: 'string' },
     },
   });
+  if (!values.all && [values.worker, values.group, values.since, values.ref].every((v) => v === undefined))
+    throw new Error(
+      'dlq replay: say which dead letters (--worker, --group, --since, --ref), or --all for every one',
+    );
   const waitMs = (values.wait === undefined ? 60 : Number(values.wait)) * 1000;
   if (!Number.isFinite(waitMs) || waitMs < 0)
     throw new Error(`--wait takes seconds ≥ 0, not '${values.wait}'`);
@@ -285,12 +318,17 @@ export async function dlqReplayCommand(args: string[], groupOf: GroupOf): Promis
   );
   const already = matching.filter((letter) => replays.has(letter.ref));
   const chosen = matching.filter((letter) => !replays.has(letter.ref));
-  const unplaceable = chosen.filter((letter) => letter.origin.topic === '' || letter.worker === '');
-  const toSend = chosen.filter((letter) => !unplaceable.includes(letter));
-  const targetOf = (letter: DeadLetter) => letter.group ?? groupOf(bus.config, letter.worker);
-  const skipped =
-    `${already.length} already replayed` +
-    (unplaceable.length > 0 ? `, ${unplaceable.length} without an origin (skipped)` : '');
+  const refused = new Map<string, number>();
+  const toSend = chosen.filter((letter) => {
+    const reason = refusalOf(letter, workers.readsOf);
+    if (reason !== undefined) refused.set(reason, (refused.get(reason) ?? 0) + 1);
+    return reason === undefined;
+  });
+  const targetOf = (letter: DeadLetter) => letter.group ?? workers.groupOf(bus.config, letter.worker);
+  const skipped = [
+    `${already.length} already replayed`,
+    ...[...refused].map(([reason, n]) => `${n} ${reason} (skipped)`),
+  ].join(', ');
 
   if (values['dry-run']) {
     for (const letter of toSend)
@@ -317,7 +355,8 @@ export async function dlqReplayCommand(args: string[], groupOf: GroupOf): Promis
         const [delivered] = await producer.send([
           { topic: letter.origin.topic, messages: [replayMessage(letter, group)] },
         ]);
-        if (delivered === undefined) throw new Error(`Kafka did not say where ${letter.ref} landed`);
+        if (delivered === undefined || !/^\d+$/.test(delivered.baseOffset))
+          throw new Error(`Kafka did not say where ${letter.ref} landed; it is not recorded as replayed`);
         await producer.send([
           {
             topic: topics.deadLetterReplays.name,

@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { type Repeating, repeatEvery } from '../core/repeat.ts';
+import { defaultGroupOf } from '../topics/acls.ts';
 import { topics } from '../topics/catalog.ts';
 import { deadLetterHeaders, replayedForAnotherGroup } from '../topics/dead-letters.ts';
 import type {
@@ -577,7 +578,7 @@ export async function startWorker<T>(
 
 /** The consumer group a worker runs with: its section's `group_id`, else `primoart.<worker>`. */
 export const groupIdOf = (worker: string, section: { group_id?: string | undefined } | undefined): string =>
-  section?.group_id ?? `primoart.${worker}`;
+  section?.group_id ?? defaultGroupOf(worker);
 
 /** Harness settings from a worker's config section, with the harness defaults for the rest. */
 export function harnessSettingsFor(worker: string, section: HarnessSection): HarnessSettings {

@@ -202,11 +202,15 @@ function refusal(group: string, worker: string | undefined, members: readonly Gr
   );
 }
 
-/** Ctrl-C or SIGTERM ends a wait (the caller cleans up); the handlers are removed by `release`. */
+/**
+ * Ctrl-C or SIGTERM ends a wait (the caller cleans up); the handlers are removed by `release`.
+ * `on`, not `once`: a second Ctrl-C while stopped instances are being started again must not kill
+ * the command and leave them stopped.
+ */
 function onInterrupt(controller: AbortController): () => void {
   const abort = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
+  process.on('SIGINT', abort);
+  process.on('SIGTERM', abort);
   return () => {
     process.off('SIGINT', abort);
     process.off('SIGTERM', abort);
@@ -218,7 +222,12 @@ async function replayGroup(admin: Admin, options: ReplayOptions, config: Primoar
   const label = `replay of ${group} from ${describeFrom(options.from)}`;
   const stack = localStack(options.stateDir, sayOnTerminal);
   const stackConfig = await stack?.config();
-  const localWorker = stackConfig === undefined ? undefined : workerOfGroup(stackConfig, group);
+  // The local stack's instances count only when they are on the bus this config names: with a
+  // production config on a machine that also runs a stack, stopping the local workers would be wrong.
+  const sameBus =
+    stackConfig !== undefined &&
+    [...stackConfig.kafka.brokers].sort().join(',') === [...config.kafka.brokers].sort().join(',');
+  const localWorker = sameBus ? workerOfGroup(stackConfig, group) : undefined;
   const worker = workerOfGroup(config, group) ?? localWorker;
   const local: ServiceDefinition[] =
     stack === undefined || localWorker === undefined ? [] : stack.runningInstances(localWorker);
@@ -284,9 +293,13 @@ async function moveAndWatch(
   const { group, label, stack, local, worker, topics } = run;
   let plan: PlannedPartition[] = [];
   let movedAt = 0;
+  // Ctrl-C while the instances are stopped would leave them so: it waits until they run again.
+  const interrupted = new AbortController();
   const move = async (): Promise<string | undefined> => {
-    if (stack !== undefined) await stack.stop(local);
     try {
+      if (stack !== undefined) await stack.stop(local);
+      // Interrupted while waiting for the lock or stopping: the offsets stay where they were.
+      if (interrupted.signal.aborted) return undefined;
       const members = await remainingMembers(admin, group, local.length > 0);
       if (members.length > 0) return refusal(group, worker, members);
       plan = await planOf(admin, group, topics, options.from);
@@ -297,8 +310,6 @@ async function moveAndWatch(
       if (stack !== undefined && local.length > 0) await stack.start(local);
     }
   };
-  // Ctrl-C while the instances are stopped would leave them so: it waits until they run again.
-  const interrupted = new AbortController();
   const release = onInterrupt(interrupted);
   let refused: string | undefined;
   try {

@@ -191,10 +191,14 @@ describe('web console in a browser', () => {
       ],
     };
     writeFileSync(setup.configFile, stringify(config), { mode: 0o600 });
-    const [started] = await Promise.all([
+    // Kept as soon as it runs: if the other half fails, `after` must still stop it, or its process
+    // keeps this file's test runner alive for good (seen: 14 min until killed by hand).
+    await Promise.all([
       startConsole(setup, {
         api_keys: [{ name: 'reader', sha256: sha256Hex(readKey), scopes: ['read'] }],
         failed_auth_burst: 1_000_000,
+      }).then((started) => {
+        consoleProcess = started;
       }),
       (async () => {
         // One robot stopped reporting three hours ago: the robots page must single it out.
@@ -268,7 +272,6 @@ describe('web console in a browser', () => {
         await artifacts.waitUntilStored([failed.result_id], 60_000);
       })(),
     ]);
-    consoleProcess = started;
     await writeSpans();
     browser = await openBrowser();
   });

@@ -7,7 +7,7 @@ import {
   replayedForAnotherGroup,
   replayMessage,
 } from '../../../topics/dead-letters.ts';
-import { parseSince, printable, printableJson } from '../../../topics/dlq-commands.ts';
+import { parseSince, printable, printableJson, refusalOf } from '../../../topics/dlq-commands.ts';
 import type { ConsumedMessage } from '../../../topics/port.ts';
 
 const letterMessage = (headers: Record<string, string>): ConsumedMessage => ({
@@ -91,4 +91,26 @@ test('--since takes a time or a duration back; output escapes every control char
   assert.deepEqual(JSON.parse(json), value);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: their absence is what is checked
   assert.doesNotMatch(json, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+});
+
+test('a dead letter goes back only to a topic its worker reads, never to a compacted one, and only with its origin', () => {
+  const readsOf = (worker: string) =>
+    worker === 'synth-store' ? ['primoart.synth.results.v1', 'primoart.synth.definitions.v1'] : undefined;
+  const letter = parseDeadLetter(letterMessage(deadLettered));
+  assert.equal(refusalOf(letter, readsOf), undefined);
+  // A forged origin: the admin CLI would publish an API key record for whoever wrote the letter.
+  const forged = parseDeadLetter(
+    letterMessage({ ...deadLettered, 'primoart.origin.topic': 'primoart.auth.keys.v1' }),
+  );
+  assert.equal(refusalOf(forged, readsOf), 'from a topic their worker does not read');
+  const keyed = parseDeadLetter(
+    letterMessage({ ...deadLettered, 'primoart.origin.topic': 'primoart.synth.definitions.v1' }),
+  );
+  assert.match(refusalOf(keyed, readsOf) ?? '', /compacted topic/);
+  const { 'primoart.origin.partition': _, ...noPartition } = deadLettered;
+  assert.equal(refusalOf(parseDeadLetter(letterMessage(noPartition)), readsOf), 'without a readable origin');
+  assert.equal(
+    refusalOf(parseDeadLetter(letterMessage({ ...deadLettered, 'primoart.worker': 'nobody' })), readsOf),
+    'from a topic their worker does not read',
+  );
 });
