@@ -26,25 +26,35 @@ export function instanceListen(listen: string, worker: string, instance: number)
 }
 
 /**
- * Takes `--instance N` (1–maxInstances) out of a worker's arguments; the rest go to the process
- * frame, which understands only `--config.file`.
+ * Takes every `--name V` / `--name=V` out of `args`: the values given (each checked by `check`,
+ * which returns the parsed value or throws naming the option) and the rest, for the process frame,
+ * which understands only `--config.file`.
  */
-export function takeInstanceArg(args: readonly string[]): { instance: number; rest: string[] } {
+function takeOption<T>(
+  args: readonly string[],
+  name: string,
+  check: (value: string | undefined) => T,
+): { values: T[]; rest: string[] } {
   const rest: string[] = [];
-  let instance = 1;
+  const values: T[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    const value = arg === '--instance' ? args[++i] : arg.startsWith('--instance=') ? arg.slice(11) : null;
-    if (value === null) {
-      rest.push(arg);
-      continue;
-    }
+    if (arg === `--${name}`) values.push(check(args[++i]));
+    else if (arg.startsWith(`--${name}=`)) values.push(check(arg.slice(name.length + 3)));
+    else rest.push(arg);
+  }
+  return { values, rest };
+}
+
+/** Takes `--instance N` (1–maxInstances) out of a worker's arguments. */
+export function takeInstanceArg(args: readonly string[]): { instance: number; rest: string[] } {
+  const { values, rest } = takeOption(args, 'instance', (value) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1 || n > maxInstances)
       throw new Error(`--instance: expected 1–${maxInstances}, got ${value ?? 'nothing'}`);
-    instance = n;
-  }
-  return { instance, rest };
+    return n;
+  });
+  return { instance: values.at(-1) ?? 1, rest };
 }
 
 /**
@@ -54,20 +64,12 @@ export function takeInstanceArg(args: readonly string[]): { instance: number; re
  * port (port 0, on its section's host), so it never races a live instance for its port.
  */
 export function takeGroupIdArg(args: readonly string[]): { groupId: string | undefined; rest: string[] } {
-  const rest: string[] = [];
-  let groupId: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const value = arg === '--group-id' ? args[++i] : arg.startsWith('--group-id=') ? arg.slice(11) : null;
-    if (value === null) {
-      rest.push(arg);
-      continue;
-    }
+  const { values, rest } = takeOption(args, 'group-id', (value) => {
     if (value === undefined || value === '' || value.startsWith('--'))
       throw new Error(`--group-id: expected a consumer group id, got ${value || 'nothing'}`);
-    groupId = value;
-  }
-  return { groupId, rest };
+    return value;
+  });
+  return { groupId: values.at(-1), rest };
 }
 
 /** The address a run on an overridden group serves on: a free port on its section's host. */
