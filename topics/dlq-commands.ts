@@ -399,12 +399,27 @@ export async function dlqReplayCommand(args: string[], workers: WorkersView): Pr
           sent.some((s) => s.letter.ref === letter.replayOf),
         );
   const pending = sent.length - processed;
+  // A copy waits for its group: name the groups that have no member now (a one-off `--to-group`
+  // run's, a stopped worker's), where it waits until someone runs them.
+  const idle: string[] = [];
+  if (pending > 0) {
+    const admin = await bus.kafka.admin();
+    try {
+      for (const group of new Set(sent.map((s) => s.group)))
+        if ((await admin.groupMembers(group)).length === 0) idle.push(group);
+    } finally {
+      await admin.disconnect();
+    }
+  }
   progress.done(
     `dlq replay: ${sent.length} dead letter(s) sent back, ${processed - again.length} processed, ` +
       `${again.length} dead-lettered again` +
       (again.length > 0 ? ` (${again.map((letter) => letter.ref).join(', ')})` : '') +
       (pending > 0
-        ? `, ${pending} not yet processed after ${formatDuration(waitMs)} (is the group's worker running?)`
+        ? `, ${pending} not yet processed after ${formatDuration(waitMs)}` +
+          (idle.length > 0
+            ? ` (no member runs ${printable(idle.join(', '))}: its copies wait until one does)`
+            : " (its group's worker is behind)")
         : '') +
       `; ${skipped}; ${formatDuration(Date.now() - started)}`,
   );
