@@ -4,6 +4,7 @@ import timers from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig, parseConfigArgs } from '../core/config.ts';
 import type { PrimoartConfig } from '../core/config-schema.ts';
+import { abortOnInterrupt } from '../core/interrupt.ts';
 import { createLogger } from '../core/logging.ts';
 import { applyAcls, type BusAccess, busIdentitiesOf, describeBinding } from './acls.ts';
 import { applyCatalog, groupLag, type PartitionLag } from './admin.ts';
@@ -187,7 +188,7 @@ export async function watchLag(admin: Admin, options: LagWatchOptions): Promise<
   const tty = output.isTTY === true;
   const { signal, release } = options.signal
     ? { signal: options.signal, release: () => undefined }
-    : untilSignalled();
+    : abortOnInterrupt();
   // A read in flight (a broker gone: kafkajs retries for long) must not hold up the way out.
   const stopped = new Promise<never>((_, reject) =>
     signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
@@ -250,19 +251,4 @@ export async function watchLag(admin: Admin, options: LagWatchOptions): Promise<
     if (tty) output.write(showCursor);
     release();
   }
-}
-
-/** Aborted by Ctrl-C or a SIGTERM: the watch ends as asked, and the command exits 0. */
-function untilSignalled(): { signal: AbortSignal; release(): void } {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return {
-    signal: controller.signal,
-    release() {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    },
-  };
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, parseConfigArgs } from '../../core/config.ts';
 import type { PrimoartConfig } from '../../core/config-schema.ts';
+import { abortOnInterrupt } from '../../core/interrupt.ts';
 import { createLogger } from '../../core/logging.ts';
 import { createProgress, formatDuration } from '../../core/progress.ts';
 import type { ServiceDefinition } from '../../infra/stack/service.ts';
@@ -202,21 +203,6 @@ function refusal(group: string, worker: string | undefined, members: readonly Gr
   );
 }
 
-/**
- * Ctrl-C or SIGTERM ends a wait (the caller cleans up); the handlers are removed by `release`.
- * `on`, not `once`: a second Ctrl-C while stopped instances are being started again must not kill
- * the command and leave them stopped.
- */
-function onInterrupt(controller: AbortController): () => void {
-  const abort = () => controller.abort(new Error('interrupted'));
-  process.on('SIGINT', abort);
-  process.on('SIGTERM', abort);
-  return () => {
-    process.off('SIGINT', abort);
-    process.off('SIGTERM', abort);
-  };
-}
-
 async function replayGroup(admin: Admin, options: ReplayOptions, config: PrimoartConfig): Promise<number> {
   const { group } = options;
   const label = `replay of ${group} from ${describeFrom(options.from)}`;
@@ -310,7 +296,7 @@ async function moveAndWatch(
       if (stack !== undefined && local.length > 0) await stack.start(local);
     }
   };
-  const release = onInterrupt(interrupted);
+  const { release } = abortOnInterrupt(interrupted);
   let refused: string | undefined;
   try {
     refused = stack === undefined || local.length === 0 ? await move() : await stack.locked(move);
@@ -349,7 +335,7 @@ async function watch(run: {
   controller?: AbortController;
 }): Promise<number> {
   const controller = run.controller ?? new AbortController();
-  const release = onInterrupt(controller);
+  const { release } = abortOnInterrupt(controller);
   const progress = createProgress();
   let result: CatchUp;
   try {
