@@ -13,6 +13,7 @@ import { loadConfig, parseConfigArgs } from '../core/config.ts';
 import type { PrimoartConfig } from '../core/config-schema.ts';
 import { createLogger } from '../core/logging.ts';
 import { createProgress, formatDuration } from '../core/progress.ts';
+import { table } from '../core/text-table.ts';
 import { kafkaFromConfig } from './bus.ts';
 import { catalog, topics } from './catalog.ts';
 import { createTopicCodec } from './codec.ts';
@@ -159,7 +160,7 @@ export async function dlqListCommand(args: string[]): Promise<number> {
     out(printableJson(rows));
     return 0;
   }
-  const table = [
+  const rows = [
     ['REF', 'FAILED AT', 'WORKER', 'GROUP', 'ORIGIN', 'KEY', 'REPLAYED', 'ERROR'],
     ...shown.map((letter) => [
       letter.ref,
@@ -172,14 +173,7 @@ export async function dlqListCommand(args: string[]): Promise<number> {
       clip(letter.error, 100),
     ]),
   ].map((row) => row.map(printable));
-  const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length))) ?? [];
-  for (const row of table)
-    out(
-      row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-        .join('  ')
-        .trimEnd(),
-    );
+  process.stdout.write(table(rows));
   const hidden = selected.length - shown.length;
   out(
     `${shown.length} dead letter(s)${hidden > 0 ? ` shown, ${hidden} older left out (--limit)` : ''}` +

@@ -1,6 +1,7 @@
 // The parts of `primoart status` below the service table: the Kafka cluster (brokers, the
 // controller quorum, leaders, under-replicated partitions) and every worker instance's partitions
 // and lag, so an operator sees where leadership and work went after a broker or an instance died.
+import { table } from '../../core/text-table.ts';
 
 export interface KafkaClusterView {
   brokers: Array<{ id: number; listener: string }>;
@@ -123,20 +124,4 @@ export function formatInstances(instances: readonly InstanceView[]): string {
     }),
   ];
   return table(rows);
-}
-
-/** Columns padded to their widest cell, two spaces apart. */
-export function table(rows: readonly string[][]): string {
-  const widths = (rows[0] ?? []).map((_, column) =>
-    Math.max(...rows.map((row) => (row[column] ?? '').length)),
-  );
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')
-    .concat('\n');
 }

@@ -1,6 +1,7 @@
 // `primoart up | down | status | env`: the local stack seen from the operator's terminal.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { table } from '../../core/text-table.ts';
 import { workerNames } from '../../workers/bus-access.ts';
 import {
   formatClusterStatus,
@@ -8,7 +9,6 @@ import {
   type InstanceView,
   parseClusterStatus,
   parseWorkerMetrics,
-  table,
 } from './cluster-status.ts';
 import { parseStackOptions, type StackCommandOptions, UsageError } from './command-line.ts';
 import { createStackContext } from './context.ts';

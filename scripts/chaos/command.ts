@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../core/logging.ts';
-import { table } from '../../infra/stack/cluster-status.ts';
+import { table } from '../../core/text-table.ts';
 import { stackVariables } from '../../infra/stack/commands.ts';
 import { createStackContext } from '../../infra/stack/context.ts';
 import { kafkaAdminIdentity } from '../../infra/stack/kafka-identities.ts';

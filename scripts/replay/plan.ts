@@ -2,7 +2,7 @@
 // plan a dry run prints, how far a group still is from the end captured when its offsets moved, and
 // the lines that report it.
 import { formatDuration, formatEta } from '../../core/progress.ts';
-import { table } from '../../infra/stack/cluster-status.ts';
+import { table } from '../../core/text-table.ts';
 import type { ReplayFrom, ReplayTarget } from '../../topics/admin.ts';
 import type { GroupMember } from '../../topics/port.ts';
 
