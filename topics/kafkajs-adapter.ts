@@ -113,36 +113,38 @@ export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConn
 
   return {
     async producer(): Promise<Producer> {
-      const producer = producerKafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        // Murmur2 like the Java client, so a key lands on the same partition whoever produced it.
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      await producer.connect();
-      return {
-        async send(batches): Promise<DeliveredRecord[]> {
-          const metadata = await producer.sendBatch({
-            acks: -1,
-            timeout: settings.requestTimeoutMs,
-            topicMessages: batches.map((b) => ({
-              topic: b.topic,
-              messages: b.messages.map((m: OutgoingMessage) => ({
-                key: m.key,
-                value: m.value,
-                headers: toKafkajsHeaders(m.headers),
+      return oneSendAtATime(async () => {
+        const producer = producerKafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: false,
+          // Murmur2 like the Java client, so a key lands on the same partition whoever produced it.
+          createPartitioner: Partitioners.DefaultPartitioner,
+        });
+        await producer.connect();
+        return {
+          async send(batches): Promise<DeliveredRecord[]> {
+            const metadata = await producer.sendBatch({
+              acks: -1,
+              timeout: settings.requestTimeoutMs,
+              topicMessages: batches.map((b) => ({
+                topic: b.topic,
+                messages: b.messages.map((m: OutgoingMessage) => ({
+                  key: m.key,
+                  value: m.value,
+                  headers: toKafkajsHeaders(m.headers),
+                })),
               })),
-            })),
-          });
-          return metadata.map((m) => ({
-            topic: m.topicName,
-            partition: m.partition,
-            baseOffset: m.baseOffset ?? '-1',
-          }));
-        },
-        disconnect: () => producer.disconnect(),
-      };
+            });
+            return metadata.map((m) => ({
+              topic: m.topicName,
+              partition: m.partition,
+              baseOffset: m.baseOffset ?? '-1',
+            }));
+          },
+          disconnect: () => producer.disconnect(),
+        };
+      });
     },
 
     async consumer(options: ConsumerOptions): Promise<Consumer> {
@@ -154,6 +156,52 @@ export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConn
       await admin.connect();
       return wrapAdmin(admin, kafka);
     },
+  };
+}
+
+/**
+ * A producer whose sends take turns, on a kafkajs producer that is replaced once a send failed.
+ *
+ * kafkajs's idempotent producer takes a partition's next sequence number when it builds a request
+ * and hands it back when the request fails, also when the broker had appended the batch and only
+ * its answer was lost (a broker killed, leadership moving, a timeout). A send that takes that
+ * number in between is taken by the broker for a retry of the batch it already holds: it answers
+ * success with that batch's offset and drops the records (kafkajs issue 1005). `primoart chaos`
+ * saw exactly that: one result answered 2xx and in no store, another written twice 1.7 s apart,
+ * while leadership moved back to a restarted broker. Sends taking turns leave no "in between"
+ * for kafkajs's own retries; a send that failed for good may have left wrong numbers behind (what
+ * kafkajs's "Limiting retries for the idempotent producer" warning means), so the next send gets a
+ * new producer: a new producer id, sequences from 0. kafkajs already sends one request at a time
+ * per broker on an idempotent producer, so on one broker nothing is slower (scripts/bench/README.md
+ * "gateway-throughput").
+ */
+export async function oneSendAtATime(open: () => Promise<Producer>): Promise<Producer> {
+  let current: Producer | undefined = await open();
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const done = turn.then(work);
+    turn = done.catch(() => undefined);
+    return done;
+  };
+  return {
+    send: (batches) =>
+      inTurn(async () => {
+        current ??= await open();
+        const producer = current;
+        try {
+          return await producer.send(batches);
+        } catch (error) {
+          current = undefined;
+          await producer.disconnect().catch(() => undefined);
+          throw error;
+        }
+      }),
+    disconnect: () =>
+      inTurn(async () => {
+        const producer = current;
+        current = undefined;
+        await producer?.disconnect();
+      }),
   };
 }
 

@@ -20,7 +20,8 @@ export interface DeliveredRecord {
 export interface Producer {
   /**
    * Send and resolve only when every broker that leads a partition written to has acknowledged
-   * (acks=all on an idempotent producer). Rejects when that cannot happen.
+   * (acks=all on an idempotent producer). Rejects when that cannot happen. Concurrent sends take
+   * turns: a resolved send is in Kafka once, whatever failed around it (kafkajs-adapter.ts).
    */
   send(batches: Array<{ topic: string; messages: OutgoingMessage[] }>): Promise<DeliveredRecord[]>;
   disconnect(): Promise<void>;
