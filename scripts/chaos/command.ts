@@ -22,7 +22,7 @@ import { connectKafka } from '../../topics/kafkajs-adapter.ts';
 import { workerBusAccess } from '../../workers/bus-access.ts';
 import { seededRandom } from '../fleet/random.ts';
 import { applyFault, type FaultWindow, faultPlan } from './faults.ts';
-import { type Answer, Load } from './load.ts';
+import { type AcceptedResult, type Answer, Load } from './load.ts';
 import {
   countMinio,
   countPostgres,
@@ -164,6 +164,7 @@ export async function chaosCommand(args: string[]): Promise<number> {
       (w) => w.fault.no503 && answersIn(load.answers, w).some((answer) => answer.status === 503),
     );
     for (const refused of load.refused.slice(0, 10)) say(`refused: ${refused}`);
+    for (const line of missingLines(counts, load.results, windows, began)) say(line);
     const failed =
       counts.some((count) => count.missing > 0 || count.duplicated > 0) ||
       badWindows.length > 0 ||
@@ -226,6 +227,30 @@ export async function storesCaughtUp(
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * The first results missing from each store that names them, with when the gateway accepted each
+ * and the fault around that moment: where a failed run's search starts (the stack's logs then).
+ */
+export function missingLines(
+  counts: readonly StoreCount[],
+  results: readonly AcceptedResult[],
+  windows: readonly FaultWindow[],
+  began: number,
+): string[] {
+  const byId = new Map(results.map((r) => [r.resultId, r]));
+  return counts.flatMap((count) =>
+    (count.missingResults ?? []).slice(0, 5).map((id) => {
+      const result = byId.get(id);
+      if (result === undefined) return `missing from ${count.store}: result ${id}`;
+      const during = windows.find((w) => result.acceptedAt >= w.from && result.acceptedAt <= w.to);
+      return (
+        `missing from ${count.store}: result ${id} of robot ${result.robotId}, accepted at ` +
+        `${((result.acceptedAt - began) / 1000).toFixed(1)} s (${during === undefined ? 'between faults' : `during ${during.fault.label}`})`
+      );
+    }),
+  );
 }
 
 const answersIn = (answers: readonly Answer[], window: FaultWindow) =>

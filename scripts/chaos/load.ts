@@ -25,6 +25,8 @@ export interface AcceptedResult {
   transactionId: string;
   /** The screenshot's object key, for a FAIL run. */
   screenshotKey?: string;
+  /** When the gateway answered 2xx, ms since the epoch. */
+  acceptedAt: number;
 }
 
 export interface LoadOptions {
@@ -122,6 +124,7 @@ export class Load {
           resultId,
           robotId,
           transactionId,
+          acceptedAt: Date.now(),
           ...(failed ? { screenshotKey: `screenshots/${transactionId}/${robotId}/${resultId}/1-0.png` } : {}),
         });
       }

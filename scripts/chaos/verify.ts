@@ -14,6 +14,8 @@ export interface StoreCount {
   duplicated: number;
   /** Anything the table should say besides the counts. */
   note?: string;
+  /** The results missing from this store, where it can name them: what a failed run is read by. */
+  missingResults?: string[];
 }
 
 export interface StoreEndpoints {
@@ -34,13 +36,20 @@ export async function countPostgres(pgUrl: string, results: readonly AcceptedRes
       [results.map((r) => r.resultId)],
     );
     const row = rows[0] ?? { rows: '0', runs: '0', found: '0' };
-    return tally(
+    const count = tally(
       'postgres',
       'runs (synth_runs rows)',
       results.length,
       Number(row.found),
       Number(row.rows) - Number(row.runs),
     );
+    if (count.missing === 0) return count;
+    const found = await client.query<{ id: string }>(
+      'SELECT DISTINCT result_id::text AS id FROM synth_runs WHERE result_id = ANY($1::uuid[])',
+      [results.map((r) => r.resultId)],
+    );
+    const stored = new Set(found.rows.map((r) => r.id));
+    return { ...count, missingResults: results.map((r) => r.resultId).filter((id) => !stored.has(id)) };
   } finally {
     await client.end();
   }
@@ -58,18 +67,25 @@ export async function countMinio(
     accessKey: endpoints.accessKey,
     secretKey: endpoints.secretKey,
   });
-  const keys = results.flatMap((r) => (r.screenshotKey === undefined ? [] : [r.screenshotKey]));
-  let found = 0;
-  for (const key of keys) {
+  const withScreenshot = results.filter((r) => r.screenshotKey !== undefined);
+  const missingResults: string[] = [];
+  for (const result of withScreenshot) {
     try {
-      await client.statObject(endpoints.bucket, key);
-      found++;
-    } catch {
-      // Missing: counted by the difference.
+      await client.statObject(endpoints.bucket, result.screenshotKey as string);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'NotFound') throw error;
+      missingResults.push(result.resultId);
     }
   }
   // A key names one object: a second write of it replaces the first, so copies cannot exist.
-  return tally('minio', 'screenshots (objects by key)', keys.length, found, 0);
+  const count = tally(
+    'minio',
+    'screenshots (objects by key)',
+    withScreenshot.length,
+    withScreenshot.length - missingResults.length,
+    0,
+  );
+  return missingResults.length === 0 ? count : { ...count, missingResults };
 }
 
 /** Run-duration samples of the session's series: one per run, at its finished_at. */
