@@ -16,8 +16,11 @@ import { kafkaConnection, stack, withAdmin } from './stack.ts';
 
 // A topic of this test's own, kept small: an hour of its records at most.
 const topic = 'primoart.test.producer-sequence';
-const records = 400;
+const recordsPerRound = 400;
 const concurrency = 40;
+// Rounds until some requests timed out: on a quiet machine one round may see none.
+const maxRounds = 5;
+const enoughTimeouts = 5;
 
 test('sends that time out after the broker took them lose nothing and write nothing twice', async () => {
   await withAdmin(async (admin) => {
@@ -66,12 +69,12 @@ test('sends that time out after the broker took them lose nothing and write noth
   }
   const run = randomUUID();
   const value = Buffer.alloc(100_000, 1);
-  let next = 0;
+  let records = 0;
   let failedSends = 0;
   // Each lane sends one record at a time and sends it again until it is acknowledged, as robots do.
-  const lane = async (sender: Producer) => {
-    while (next < records) {
-      const key = `${run}:${next++}`;
+  const lane = async (sender: Producer, last: number) => {
+    while (records < last) {
+      const key = `${run}:${records++}`;
       for (;;) {
         untilDeadline();
         try {
@@ -83,7 +86,10 @@ test('sends that time out after the broker took them lose nothing and write noth
       }
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, () => lane(producer)));
+  for (let round = 0; round < maxRounds && timedOut < enoughTimeouts; round++) {
+    const last = records + recordsPerRound;
+    await Promise.all(Array.from({ length: concurrency }, () => lane(producer, last)));
+  }
   await producer.disconnect();
 
   const copies = new Map<string, number>();
