@@ -234,30 +234,41 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 /** Stop each service in the given order: stop signal, bounded wait, then SIGKILL. Data is kept. */
 export async function stopServices(ctx: StackContext, services: readonly ServiceDefinition[]): Promise<void> {
-  for (const service of services) {
-    const pidFile = stateLayout.pidFile(ctx.paths, service.name);
-    const record = readPidFile(pidFile);
-    if (record === undefined || !isAlive(record)) {
-      removePidFile(pidFile);
-      ctx.progress(`${service.name}: not running`);
-      continue;
-    }
-    const began = Date.now();
-    const signal = service.stopSignal ?? 'SIGTERM';
-    process.kill(record.pid, signal);
-    const stopTimeoutMs = service.stopTimeoutMs ?? defaultStopTimeoutMs;
-    const deadline = Date.now() + stopTimeoutMs;
-    while (isAlive(record) && Date.now() < deadline) await sleep(100);
-    if (isAlive(record)) {
-      ctx.progress(
-        `${service.name}: still running ${stopTimeoutMs / 1000} s after ${signal}; sending SIGKILL`,
-      );
-      signalGroup(record.pid, 'SIGKILL');
-      while (isAlive(record)) await sleep(100);
-    }
-    removePidFile(pidFile);
-    ctx.progress(`${service.name}: stopped (pid ${record.pid}) in ${seconds(began)}`);
+  for (let i = 0; i < services.length; ) {
+    const first = services[i] as ServiceDefinition;
+    let end = i + 1;
+    while (
+      first.stopTogether !== undefined &&
+      end < services.length &&
+      services[end]?.stopTogether === first.stopTogether
+    )
+      end++;
+    await Promise.all(services.slice(i, end).map((service) => stopService(ctx, service)));
+    i = end;
   }
+}
+
+async function stopService(ctx: StackContext, service: ServiceDefinition): Promise<void> {
+  const pidFile = stateLayout.pidFile(ctx.paths, service.name);
+  const record = readPidFile(pidFile);
+  if (record === undefined || !isAlive(record)) {
+    removePidFile(pidFile);
+    ctx.progress(`${service.name}: not running`);
+    return;
+  }
+  const began = Date.now();
+  const signal = service.stopSignal ?? 'SIGTERM';
+  process.kill(record.pid, signal);
+  const stopTimeoutMs = service.stopTimeoutMs ?? defaultStopTimeoutMs;
+  const deadline = Date.now() + stopTimeoutMs;
+  while (isAlive(record) && Date.now() < deadline) await sleep(100);
+  if (isAlive(record)) {
+    ctx.progress(`${service.name}: still running ${stopTimeoutMs / 1000} s after ${signal}; sending SIGKILL`);
+    signalGroup(record.pid, 'SIGKILL');
+    while (isAlive(record)) await sleep(100);
+  }
+  removePidFile(pidFile);
+  ctx.progress(`${service.name}: stopped (pid ${record.pid}) in ${seconds(began)}`);
 }
 
 export type ServiceState = 'healthy' | 'running-unhealthy' | 'stopped';

@@ -75,6 +75,12 @@ export interface ServiceDefinition {
   stopSignal?: NodeJS.Signals;
   /** How long `down` waits after stopSignal before SIGKILL (default 30 s). */
   stopTimeoutMs?: number;
+  /**
+   * Services next to each other in a stop with the same value here are stopped at once rather than
+   * in turn: the nodes of one Kafka quorum, whose last node stopped alone could not finish its
+   * controlled shutdown without a quorum and was SIGKILLed after 30 s.
+   */
+  stopTogether?: string;
   /** Where an operator reaches the service, shown by `status`. */
   url?(ctx: StackContext): string;
 }

@@ -305,6 +305,7 @@ export function kafkaNode(id: number, layout: StackLayout): ServiceDefinition {
       return `kafka://${host}:${kafkaNodePorts(ctx.ports, id).client}`;
     },
     startTimeoutMs: 90_000,
+    stopTogether: 'kafka quorum',
   };
 }
 

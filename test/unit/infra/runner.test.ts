@@ -189,3 +189,34 @@ test('a service run as another system user gets its own data directory, reached 
   assert.equal(statSync(stateDir).gid, nobody.gid);
   await stopServices(ctx, [asNobody]);
 });
+
+test('services that stop together get their stop signal at once (a quorum whose last node stopped alone hung)', async () => {
+  // Each stands for a Kafka node: on SIGTERM it waits until every node has been asked to stop.
+  const asked = mkdtempSync(join(stateDir, 'asked-'));
+  const quorumSource = `
+    const fs = require('node:fs');
+    const [port, dir, name] = process.argv.slice(1);
+    require('node:http').createServer((q, s) => s.end('ok')).listen(Number(port), '127.0.0.1');
+    process.on('SIGTERM', () => {
+      fs.writeFileSync(dir + '/' + name, '');
+      setInterval(() => { if (fs.readdirSync(dir).length === 3) process.exit(0); }, 20);
+    });
+  `;
+  const nodes = await Promise.all(
+    ['node-a', 'node-b', 'node-c'].map(async (name) => {
+      const port = await freePort();
+      return httpService(name, port, {
+        launch: () => ({ command: process.execPath, args: ['-e', quorumSource, String(port), asked, name] }),
+        stopTimeoutMs: 3_000,
+        stopTogether: 'quorum',
+      });
+    }),
+  );
+  await startServices(ctx, nodes, timing);
+  await stopServices(ctx, nodes);
+  assert.deepEqual(
+    progress.filter((line) => /^node-.*still running/.test(line)),
+    [],
+    'no node waited for SIGKILL',
+  );
+});
