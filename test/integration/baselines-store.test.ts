@@ -256,13 +256,30 @@ test('the band at the newest run is queryable in VictoriaMetrics next to the run
     transaction: 'Baselines IT',
     location: '*',
   });
-  // The band at the location and the steps' bands are there too.
-  const located = await exportedSeries(
-    `primoart_synth_run_duration_baseline_p50_seconds{transaction_id="${transaction.transactionId}",location="${transaction.location}"}`,
+  // The band at the location and the steps' bands are there too. They are records of their own,
+  // keyed apart on the baselines topic, so their partitions may be written after the overall band.
+  const located = await waitConsumed(
+    'the band at the location',
+    async () => {
+      const found = await exportedSeries(
+        `primoart_synth_run_duration_baseline_p50_seconds{transaction_id="${transaction.transactionId}",location="${transaction.location}"}`,
+      );
+      return found.length > 0 ? found : undefined;
+    },
+    chain,
+    { intervalMs: 500 },
   );
   assert.equal(located.length, 1);
-  const steps = await exportedSeries(
-    `primoart_synth_step_duration_baseline_p50_seconds{transaction_id="${transaction.transactionId}",location="*"}`,
+  const steps = await waitConsumed(
+    "both steps' bands",
+    async () => {
+      const found = await exportedSeries(
+        `primoart_synth_step_duration_baseline_p50_seconds{transaction_id="${transaction.transactionId}",location="*"}`,
+      );
+      return found.length >= 2 ? found : undefined;
+    },
+    chain,
+    { intervalMs: 500 },
   );
   assert.deepEqual(steps.map((step) => step.metric.step).sort(), ['open', 'pay']);
 });
