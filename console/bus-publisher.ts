@@ -39,7 +39,10 @@ export async function publishAcknowledged(
     );
   });
   try {
-    const delivered = await Promise.race([producer.send([{ topic, messages: [message] }]), timedOut]);
+    const delivered = await Promise.race([
+      producer.send([{ topic, messages: [message] }], { deadline: Date.now() + timeoutMs }),
+      timedOut,
+    ]);
     const [first] = delivered;
     if (first === undefined) throw new NotPublishedError('Kafka acknowledged no record');
     return { partition: first.partition, offset: first.baseOffset };

@@ -17,6 +17,8 @@ import { createKeyUsageRecorder } from './key-usage.ts';
 
 /** How long shutdown waits for the last usage records. */
 const usageFlushTimeoutMs = 3000;
+/** How long one usage record may wait for its turn and Kafka's acknowledgement. */
+const usagePublishTimeoutMs = 10_000;
 
 export interface GatewayKeysOptions {
   gateway: GatewayConfig;
@@ -64,7 +66,11 @@ export async function createGatewayKeys(options: GatewayKeysOptions): Promise<Ga
     logger,
     async publish(keyId, lastUsedAt) {
       const value = await usageCodec.encode({ key_id: keyId, last_used_at: lastUsedAt });
-      await producer.send([{ topic: topics.apiKeyUsage.name, messages: [{ key: keyId, value }] }]);
+      // A deadline, so that with Kafka away usage sends do not queue before the results' sends
+      // (the producer's sends take turns); a failed one is retried with the next use.
+      await producer.send([{ topic: topics.apiKeyUsage.name, messages: [{ key: keyId, value }] }], {
+        deadline: Date.now() + usagePublishTimeoutMs,
+      });
     },
   });
   const rateLimited = new Counter({

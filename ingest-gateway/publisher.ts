@@ -56,7 +56,9 @@ export async function sendWithin(
     );
   });
   try {
-    await Promise.race([producer.send(batches), timeout]);
+    // The deadline: a send still waiting its turn when this gives up is never made (a Kafka outage
+    // would otherwise queue every request's send, answered 503 long since, and send them all later).
+    await Promise.race([producer.send(batches, { deadline: Date.now() + timeoutMs }), timeout]);
   } catch (error) {
     if (error instanceof KafkaUnavailableError) throw error;
     if (isTooLarge(error)) throw new RecordTooLargeError((error as Error).message);

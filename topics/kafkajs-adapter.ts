@@ -2,6 +2,7 @@
 // installs, kafkajs-empty-batches.ts) imports kafkajs.
 import kafkajs, {
   type AclEntry,
+  type ICustomPartitioner,
   type IHeaders,
   type Kafka as KafkaClient,
   type KafkaConfig,
@@ -119,9 +120,15 @@ export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConn
           maxInFlightRequests: 1,
           allowAutoTopicCreation: false,
           // Murmur2 like the Java client, so a key lands on the same partition whoever produced it.
-          createPartitioner: Partitioners.DefaultPartitioner,
+          createPartitioner: stablePartitioner,
         });
-        await producer.connect();
+        try {
+          await producer.connect();
+        } catch (error) {
+          // connect() opens connections before it asks for a producer id: close what it opened.
+          await producer.disconnect().catch(() => undefined);
+          throw error;
+        }
         return {
           async send(batches): Promise<DeliveredRecord[]> {
             const metadata = await producer.sendBatch({
@@ -159,6 +166,11 @@ export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConn
   };
 }
 
+/** A send not made, or not waited for, because its deadline passed (`SendOptions.deadline`). */
+export class SendExpiredError extends Error {
+  override readonly name = 'SendExpiredError';
+}
+
 /**
  * A producer whose sends take turns, on a kafkajs producer that is replaced once a send failed.
  *
@@ -174,36 +186,98 @@ export function connectKafka(settings: KafkaSettings, logger: Logger): KafkaConn
  * new producer: a new producer id, sequences from 0. kafkajs already sends one request at a time
  * per broker on an idempotent producer, so on one broker nothing is slower (scripts/bench/README.md
  * "gateway-throughput").
+ *
+ * A send with a deadline holds the turn until then at most: past it, the producer is retired as
+ * after a failure (a stalled broker would otherwise hold every other send, also those for healthy
+ * brokers) and closed in the background. Left: within one send, kafkajs retries a request to one
+ * broker while an earlier request of the same send to another broker can still be in flight; if
+ * that one fails late (a connection that stalls rather than drops, during a leadership move), it
+ * hands back a number the retry already took. Retiring the producer after the send ends its
+ * effect there, but the send itself may have been answered for records dropped. Closing that too
+ * means retries of our own on a new producer id each, at the price of a second copy after every
+ * answer lost, which the OTLP entries (keyed by Kafka coordinates) would show.
  */
 export async function oneSendAtATime(open: () => Promise<Producer>): Promise<Producer> {
   let current: Producer | undefined = await open();
+  let closed = false;
+  // Producers retired at a deadline, still closing: the final disconnect waits for them.
+  const closing = new Set<Promise<void>>();
   let turn: Promise<unknown> = Promise.resolve();
   const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
     const done = turn.then(work);
     turn = done.catch(() => undefined);
     return done;
   };
+  const retire = (producer: Producer): Promise<void> => {
+    if (current === producer) current = undefined;
+    const done = producer.disconnect().catch(() => undefined);
+    closing.add(done);
+    void done.then(() => closing.delete(done));
+    return done;
+  };
+  const expired = (deadline: number | undefined) => deadline !== undefined && Date.now() >= deadline;
   return {
-    send: (batches) =>
-      inTurn(async () => {
+    send: (batches, options) => {
+      if (closed) return Promise.reject(new Error('the producer is disconnected'));
+      return inTurn(async () => {
+        const deadline = options?.deadline;
+        if (expired(deadline))
+          throw new SendExpiredError('the send was not made: its deadline passed while it waited its turn');
         current ??= await open();
+        // Opening can take seconds while a broker is away.
+        if (expired(deadline))
+          throw new SendExpiredError('the send was not made: its deadline passed while the producer opened');
         const producer = current;
+        let timer: NodeJS.Timeout | undefined;
         try {
-          return await producer.send(batches);
+          const sent = producer.send(batches);
+          if (deadline === undefined) return await sent;
+          // Settled after the deadline, its outcome is nobody's: not an unhandled rejection.
+          sent.catch(() => undefined);
+          const late = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              reject(new SendExpiredError('no acknowledgement by the deadline; the producer is replaced'));
+              void retire(producer);
+            }, deadline - Date.now());
+          });
+          return await Promise.race([sent, late]);
         } catch (error) {
-          current = undefined;
-          await producer.disconnect().catch(() => undefined);
+          if (!(error instanceof SendExpiredError)) await retire(producer);
           throw error;
+        } finally {
+          clearTimeout(timer);
         }
-      }),
-    disconnect: () =>
-      inTurn(async () => {
+      });
+    },
+    disconnect: () => {
+      // Sends made before are waited for (those with a deadline only until then); later ones are refused.
+      closed = true;
+      return inTurn(async () => {
         const producer = current;
         current = undefined;
         await producer?.disconnect();
-      }),
+        await Promise.all(closing);
+      });
+    },
   };
 }
+
+/**
+ * kafkajs's murmur2 partitioner, with a record without a key placed by its value. kafkajs places
+ * keyless records round-robin and places them again on each retry: a record the broker appended
+ * on one partition before its answer was lost would be sent to another, and the first
+ * partition's sequence number handed back for the next send to reuse (see oneSendAtATime).
+ */
+const stablePartitioner: ICustomPartitioner = () => {
+  const murmur2 = Partitioners.DefaultPartitioner();
+  return ({ topic, partitionMetadata, message }) =>
+    murmur2({
+      topic,
+      partitionMetadata,
+      message:
+        message.key === null || message.key === undefined ? { ...message, key: message.value } : message,
+    });
+};
 
 async function createConsumer(
   kafka: KafkaClient,

@@ -17,13 +17,25 @@ export interface DeliveredRecord {
   baseOffset: string;
 }
 
+export interface SendOptions {
+  /**
+   * Ms since the epoch: a send whose turn has not come by then is not made, and rejects. For a
+   * caller that stops waiting (the gateway answers 503 after its publish timeout): a Kafka outage
+   * then leaves no queue of sends nobody waits for.
+   */
+  deadline?: number;
+}
+
 export interface Producer {
   /**
    * Send and resolve only when every broker that leads a partition written to has acknowledged
    * (acks=all on an idempotent producer). Rejects when that cannot happen. Concurrent sends take
    * turns: a resolved send is in Kafka once, whatever failed around it (kafkajs-adapter.ts).
    */
-  send(batches: Array<{ topic: string; messages: OutgoingMessage[] }>): Promise<DeliveredRecord[]>;
+  send(
+    batches: Array<{ topic: string; messages: OutgoingMessage[] }>,
+    options?: SendOptions,
+  ): Promise<DeliveredRecord[]>;
   disconnect(): Promise<void>;
 }
 

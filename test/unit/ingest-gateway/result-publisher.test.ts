@@ -116,3 +116,22 @@ test("Kafka's MESSAGE_TOO_LARGE, however wrapped, is a RecordTooLargeError; a lo
     return true;
   });
 });
+
+test('a publish gives its send the same deadline it waits for: a send queued past it is never made', async () => {
+  const deadlines: Array<number | undefined> = [];
+  const producer: Producer = {
+    async send(_batches, options) {
+      deadlines.push(options?.deadline);
+      return [];
+    },
+    async disconnect() {},
+  };
+  const before = Date.now();
+  await sendWithin(producer, [], 10_000);
+  const after = Date.now();
+  const [deadline] = deadlines;
+  assert.ok(
+    deadline !== undefined && deadline >= before + 10_000 && deadline <= after + 10_000,
+    String(deadline),
+  );
+});

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { oneSendAtATime } from '../../../topics/kafkajs-adapter.ts';
+import { oneSendAtATime, SendExpiredError } from '../../../topics/kafkajs-adapter.ts';
 import type { Producer } from '../../../topics/port.ts';
 
 /** Fake producers that record overlapping sends, and fail the sends they are told to. */
@@ -95,4 +95,59 @@ test('disconnect waits for the send in hand', async () => {
   await producer.disconnect();
   assert.deepEqual(f.opened[0], { id: 0, sent: ['a'], disconnected: true });
   await sent;
+});
+
+test('a send whose deadline passes while it waits its turn is never made', async () => {
+  const f = fakes();
+  const producer = await oneSendAtATime(f.open);
+  const slow = send(producer, 'slow');
+  const late = producer.send([{ topic: 'late', messages: [] }], { deadline: Date.now() });
+  const inTime = producer.send([{ topic: 'in-time', messages: [] }], { deadline: Date.now() + 60_000 });
+  await slow;
+  await assert.rejects(late, SendExpiredError);
+  await inTime;
+  assert.deepEqual(f.opened[0]?.sent, ['slow', 'in-time']);
+  assert.equal(f.opened.length, 1, 'an expired send is no failure: the producer stays');
+});
+
+test('a send in hand past its deadline is given up, and its producer retired', async () => {
+  let release: () => void = () => {};
+  const opened: Array<{ disconnected: boolean }> = [];
+  const producer = await oneSendAtATime(async () => {
+    const fake = { disconnected: false };
+    opened.push(fake);
+    return {
+      // The first producer's sends never settle until released, like a stalled broker.
+      send: () =>
+        opened.length === 1
+          ? new Promise((resolve) => {
+              release = () => resolve([]);
+            })
+          : Promise.resolve([]),
+      async disconnect() {
+        fake.disconnected = true;
+        release();
+      },
+    };
+  });
+  await assert.rejects(
+    producer.send([{ topic: 'stalled', messages: [] }], { deadline: Date.now() + 20 }),
+    SendExpiredError,
+  );
+  await send(producer, 'next');
+  assert.equal(opened.length, 2, 'the next send has a new producer');
+  assert.equal(opened[0]?.disconnected, true);
+});
+
+test('a send made after disconnect is refused, and no producer is opened again', async () => {
+  const f = fakes();
+  const producer = await oneSendAtATime(f.open);
+  const before = send(producer, 'a');
+  const closing = producer.disconnect();
+  await assert.rejects(send(producer, 'b'), /disconnected/);
+  await before;
+  await closing;
+  await assert.rejects(send(producer, 'c'), /disconnected/);
+  assert.equal(f.opened.length, 1);
+  assert.deepEqual(f.opened[0]?.sent, ['a']);
 });
