@@ -210,10 +210,19 @@ export async function storesCaughtUp(
     let lastReport = 0;
     for (;;) {
       let lag = 0;
-      for (const worker of workers) {
-        for (const topic of workerBusAccess[worker].reads) {
-          for (const row of await groupLag(admin, `primoart.${worker}`, topic)) lag += row.lag;
+      try {
+        for (const worker of workers) {
+          for (const topic of workerBusAccess[worker].reads) {
+            for (const row of await groupLag(admin, `primoart.${worker}`, topic)) lag += row.lag;
+          }
         }
+      } catch (error) {
+        // Right after a broker's return its partitions move back to it, and a metadata answer
+        // can be stale for a moment ("not the leader"): asked again, as the workers do.
+        if (Date.now() > deadline) throw error;
+        say(`the lag could not be read (${(error as Error).message}); asking again`);
+        await sleep(1_000);
+        continue;
       }
       if (lag === 0) return;
       if (Date.now() > deadline)
