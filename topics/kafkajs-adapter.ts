@@ -201,7 +201,8 @@ export class SendExpiredError extends Error {
 export async function oneSendAtATime(open: () => Promise<Producer>): Promise<Producer> {
   let current: Producer | undefined = await open();
   let closed = false;
-  // Producers retired at a deadline, still closing: the final disconnect waits for them.
+  // Retired producers still closing (kafkajs waits for their requests in flight): the next send
+  // does not wait for them, the final disconnect does.
   const closing = new Set<Promise<void>>();
   let turn: Promise<unknown> = Promise.resolve();
   const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
@@ -209,12 +210,11 @@ export async function oneSendAtATime(open: () => Promise<Producer>): Promise<Pro
     turn = done.catch(() => undefined);
     return done;
   };
-  const retire = (producer: Producer): Promise<void> => {
+  const retire = (producer: Producer): void => {
     if (current === producer) current = undefined;
     const done = producer.disconnect().catch(() => undefined);
     closing.add(done);
     void done.then(() => closing.delete(done));
-    return done;
   };
   const expired = (deadline: number | undefined) => deadline !== undefined && Date.now() >= deadline;
   return {
@@ -238,12 +238,12 @@ export async function oneSendAtATime(open: () => Promise<Producer>): Promise<Pro
           const late = new Promise<never>((_, reject) => {
             timer = setTimeout(() => {
               reject(new SendExpiredError('no acknowledgement by the deadline; the producer is replaced'));
-              void retire(producer);
+              retire(producer);
             }, deadline - Date.now());
           });
           return await Promise.race([sent, late]);
         } catch (error) {
-          if (!(error instanceof SendExpiredError)) await retire(producer);
+          if (!(error instanceof SendExpiredError)) retire(producer);
           throw error;
         } finally {
           clearTimeout(timer);
